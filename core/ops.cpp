@@ -1,0 +1,134 @@
+#include "core/ops.hpp"
+
+#include <type_traits>
+
+namespace lcperf::core {
+
+namespace {
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+constexpr double kLseBytes = 4.0;  // fp32 log-sum-exp per query row and head
+}  // namespace
+
+std::string_view to_string(CollectiveKind kind) {
+  switch (kind) {
+    case CollectiveKind::all_reduce: return "all_reduce";
+    case CollectiveKind::all_gather: return "all_gather";
+    case CollectiveKind::reduce_scatter: return "reduce_scatter";
+    case CollectiveKind::broadcast: return "broadcast";
+    case CollectiveKind::reduce: return "reduce";
+    case CollectiveKind::all_to_all: return "all_to_all";
+  }
+  return "?";
+}
+
+std::string_view op_class_name(const OpPart& part) {
+  return std::visit(Overloaded{
+                        [](const GemmShape&) -> std::string_view { return "gemm"; },
+                        [](const AttentionShape& a) -> std::string_view {
+                          if (a.paged_decode) return "attention_decode";
+                          return a.backward ? "attention_bwd" : "attention_fwd";
+                        },
+                        [](const ElementwiseShape&) -> std::string_view { return "elementwise"; },
+                        [](const SpmmShape&) -> std::string_view { return "spmm"; },
+                        [](const CollectiveShape&) -> std::string_view { return "collective"; },
+                    },
+                    part);
+}
+
+double attention_score_pairs(const AttentionShape& shape) {
+  double pairs = 0;
+  for (const AttentionSeq& s : shape.seqs) {
+    const double q = static_cast<double>(s.q_len);
+    const double kv = static_cast<double>(s.kv_len);
+    if (shape.mask == AttentionMask::full) {
+      pairs += q * kv;
+    } else {
+      // Query i (0-based among the last q positions) sees kv - q + i + 1 keys.
+      pairs += q * (kv - q) + q * (q + 1) / 2.0;
+    }
+  }
+  return pairs;
+}
+
+double flops_of(const OpPart& part) {
+  return std::visit(Overloaded{
+                        [](const GemmShape& g) {
+                          return 2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) *
+                                 static_cast<double>(g.k) * static_cast<double>(g.batch);
+                        },
+                        [](const AttentionShape& a) {
+                          // Two matmuls forward (QK^T, PV); five backward = 2.5x.
+                          const double forward = 4.0 * a.heads_q * a.head_dim * attention_score_pairs(a) * a.density;
+                          return a.backward ? 2.5 * forward : forward;
+                        },
+                        [](const ElementwiseShape& e) { return static_cast<double>(e.elements) * e.flops_per_element; },
+                        [](const SpmmShape& s) {
+                          // Flash-LLM computes dense on tensor cores after extracting the tile.
+                          return 2.0 * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
+                        },
+                        [](const CollectiveShape&) { return 0.0; },
+                    },
+                    part);
+}
+
+double bytes_of(const OpPart& part) {
+  return std::visit(
+      Overloaded{
+          [](const GemmShape& g) {
+            const double elems = static_cast<double>(g.m) * static_cast<double>(g.k) +
+                                 static_cast<double>(g.k) * static_cast<double>(g.n) +
+                                 static_cast<double>(g.m) * static_cast<double>(g.n);
+            return elems * static_cast<double>(g.batch) * static_cast<double>(dtype_bytes(g.dtype));
+          },
+          [](const AttentionShape& a) {
+            double q_tokens = 0;
+            double kv_tokens = 0;
+            for (const AttentionSeq& s : a.seqs) {
+              q_tokens += static_cast<double>(s.q_len);
+              kv_tokens += static_cast<double>(s.kv_len);
+            }
+            const double elem = static_cast<double>(dtype_bytes(a.dtype));
+            const double q_bytes = q_tokens * a.heads_q * a.head_dim * elem * a.dca_partials;
+            const double kv_bytes = 2.0 * kv_tokens * a.heads_kv * a.head_dim * elem;
+            const double o_bytes = q_tokens * a.heads_q * a.head_dim * elem;
+            const double lse_bytes = q_tokens * a.heads_q * kLseBytes;
+            if (!a.backward) return q_bytes + kv_bytes + o_bytes + lse_bytes;
+            // Reads Q, K, V, O, dO, LSE; writes dQ, dK, dV.
+            return 2.0 * q_bytes + 2.0 * kv_bytes + 2.0 * o_bytes + lse_bytes;
+          },
+          [](const ElementwiseShape& e) { return static_cast<double>(e.elements) * e.bytes_per_element; },
+          [](const SpmmShape& s) {
+            const double elem = static_cast<double>(dtype_bytes(s.dtype));
+            const double nonzeros = static_cast<double>(s.m) * static_cast<double>(s.k) * (1.0 - s.sparsity);
+            // Tiled-CSL: value plus a 16-bit in-tile position per non-zero, one 32-bit
+            // offset per 64x64 tile.
+            const double tiles = static_cast<double>((s.m + 63) / 64) * static_cast<double>((s.k + 63) / 64);
+            const double weight = nonzeros * (elem + 2.0) + tiles * 4.0;
+            const double activations = static_cast<double>(s.k) * static_cast<double>(s.n) * elem;
+            const double output = static_cast<double>(s.m) * static_cast<double>(s.n) * elem;
+            return weight + activations + output;
+          },
+          [](const CollectiveShape& c) { return static_cast<double>(c.bytes); },
+      },
+      part);
+}
+
+double flops_of(const KernelOp& op) {
+  double total = 0;
+  for (const OpPart& p : op.parts) total += flops_of(p);
+  return total;
+}
+
+double bytes_of(const KernelOp& op) {
+  double total = 0;
+  for (const OpPart& p : op.parts) total += bytes_of(p);
+  return total;
+}
+
+}  // namespace lcperf::core

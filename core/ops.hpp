@@ -1,0 +1,100 @@
+#pragma once
+// The op vocabulary: what a rank program can ask a device to do. Shapes carry exactly
+// what the cost of an op depends on; they are runtime-neutral (the simulator prices
+// them, live backends run the matching kernel).
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/dtype.hpp"
+
+namespace lcperf::core {
+
+// C[m,n] = A[m,k] * B[k,n], `batch` independent products.
+struct GemmShape {
+  std::int64_t m = 0;
+  std::int64_t n = 0;
+  std::int64_t k = 0;
+  std::int64_t batch = 1;
+  DType dtype = DType::bf16;
+};
+
+// One sequence of an attention call: q_len queries attending to kv_len keys. With a
+// causal mask the queries are the *last* q_len positions of the kv_len keys
+// (bottom-right alignment), which covers packed training, ChunkFlow's dependent chunks
+// and chunked prefill with one rule.
+struct AttentionSeq {
+  std::int64_t q_len = 0;
+  std::int64_t kv_len = 0;
+};
+
+enum class AttentionMask { causal, full };
+
+struct AttentionShape {
+  std::vector<AttentionSeq> seqs;  // packed variable-length batch (cu_seqlens)
+  int heads_q = 0;
+  int heads_kv = 0;
+  int head_dim = 0;
+  AttentionMask mask = AttentionMask::causal;
+  bool backward = false;
+  double density = 1.0;       // fraction of the unmasked score matrix computed (sparse attention)
+  int dca_partials = 1;       // dual chunk attention: partial attentions merged per query (1..3)
+  bool paged_decode = false;  // decode kernel reading a paged KV cache
+  DType dtype = DType::bf16;
+};
+
+// Memory-bound element-wise work: norms, activations, residual adds, rotary, softmax-CE,
+// optimizer updates. Bytes are read plus written.
+struct ElementwiseShape {
+  std::string kind;  // "rmsnorm", "swiglu", "add", "rope", "adam", ...
+  std::int64_t elements = 0;
+  double flops_per_element = 1.0;
+  double bytes_per_element = 4.0;
+};
+
+// Sparse weight [m,k] (fraction `sparsity` zero) times dense activations [k,n].
+struct SpmmShape {
+  std::int64_t m = 0;
+  std::int64_t n = 0;
+  std::int64_t k = 0;
+  double sparsity = 0.0;
+  DType dtype = DType::fp16;
+};
+
+enum class CollectiveKind { all_reduce, all_gather, reduce_scatter, broadcast, reduce, all_to_all };
+
+// A collective priced inline as part of a compute region (e.g. a TP all-reduce inside a
+// fused layer). `bytes` is the full buffer size as nccl-tests counts it.
+struct CollectiveShape {
+  CollectiveKind kind = CollectiveKind::all_reduce;
+  std::int64_t bytes = 0;
+  int ranks = 1;
+  int nodes = 1;  // how many nodes the group spans
+};
+
+using OpPart = std::variant<GemmShape, AttentionShape, ElementwiseShape, SpmmShape, CollectiveShape>;
+
+// A unit of device work on one stream: one kernel, or a fused region of several parts
+// run back to back (a layer's forward, a pipeline stage's backward). The simulator may
+// price a region as one activity; live backends run its parts in order.
+struct KernelOp {
+  std::string name;      // e.g. "fwd L0-9 mb3"
+  std::string category;  // timeline grouping: "forward", "backward", "recompute", "optimizer", ...
+  std::vector<OpPart> parts;
+  int micro_batch = -1;  // for timelines and decision logs; -1 when not applicable
+};
+
+std::string_view to_string(CollectiveKind kind);
+std::string_view op_class_name(const OpPart& part);  // "gemm", "attention_fwd", ...
+
+// Exact work counts (FlashAttention convention for attention: causal counts only
+// unmasked scores, backward = 2.5x forward).
+double flops_of(const OpPart& part);
+double bytes_of(const OpPart& part);
+double flops_of(const KernelOp& op);
+double bytes_of(const KernelOp& op);
+// Unmasked (query, key) pairs of one attention call, before density.
+double attention_score_pairs(const AttentionShape& shape);
+
+}  // namespace lcperf::core

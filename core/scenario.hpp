@@ -1,0 +1,73 @@
+#pragma once
+// A scenario: model, cluster, parallel config, workload and strategy, plus simulator
+// options. Loaded from JSON with strict validation (unknown keys are errors).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/cluster_spec.hpp"
+#include "core/model_spec.hpp"
+#include "core/parallel_config.hpp"
+
+namespace lcperf::core {
+
+// Training workload: what one iteration's micro-batches contain.
+struct WorkloadSpec {
+  std::string kind = "fixed_length";  // every micro-batch holds micro_batch_size sequences of seq_len
+  std::int64_t seq_len = 4096;
+};
+
+struct StrategySpec {
+  std::string name = "megatron";   // training strategy
+  std::string schedule = "1f1b";   // "1f1b", "gpipe", "interleaved_1f1b"
+  std::string recompute = "none";  // "none", "selective", "full"
+};
+
+struct SimOptions {
+  // "stage": one activity per micro-batch per pipeline stage (fast, for sweeps);
+  // "layer": one activity per layer (finer timeline).
+  std::string granularity = "layer";
+  // "network": transfers are SimGrid flows on the platform's links;
+  // "free": communication takes no time (for closed-form checks).
+  std::string communication = "network";
+  std::string device_profile;  // id in cost_models/devices/ or a path; empty = the hardware's id
+};
+
+struct Scenario {
+  std::string name;
+  std::string source_path;  // file it was loaded from ("" for inline)
+  std::uint64_t seed = 1;
+  std::string kind = "training";
+  ModelSpec model;
+  ClusterSpec cluster;
+  ParallelConfig parallel;
+  WorkloadSpec workload;
+  StrategySpec strategy;
+  SimOptions sim;
+};
+
+// A `--set path=value` override: dotted JSON path, value parsed as JSON when it parses
+// (numbers, booleans, quoted strings, objects) and as a plain string otherwise.
+struct Override {
+  std::string path;
+  std::string value;
+};
+
+Override parse_override(const std::string& text);  // "a.b=3" -> {a.b, 3}; InputError when malformed
+
+// Loads a scenario file: resolves model/hardware ids against the data directory,
+// applies overrides, validates every field and the parallel config. Throws InputError
+// with the file, JSON path (or line/column) and rule broken.
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides = {});
+Scenario load_scenario_text(const std::string& json_text, const std::string& origin,
+                            const std::vector<Override>& overrides = {});
+
+// Bundled data: scenarios/{models,hardware,clusters}. Found from LCPERF_DATA_DIR, then by
+// walking up from the scenario file, then the source tree the binary was built from.
+std::string data_dir(const std::string& near_path = "");
+ModelSpec load_model(const std::string& id_or_path);
+HardwareSpec load_hardware(const std::string& id_or_path);
+
+std::string lcperf_version();
+
+}  // namespace lcperf::core
