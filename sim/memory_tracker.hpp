@@ -1,0 +1,41 @@
+#pragma once
+// Per-rank device memory accounting by tag, with peaks and the first out-of-memory
+// event. Knows nothing of SimGrid: the simulated runtime feeds it with virtual time.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "core/memory_tag.hpp"
+#include "core/records.hpp"
+
+namespace lcperf::sim {
+
+class MemoryTracker {
+ public:
+  MemoryTracker(int ranks, std::int64_t capacity_bytes_per_rank);
+
+  // Accounts the allocation even when it does not fit, so peaks stay meaningful; the
+  // first allocation that exceeds the capacity is remembered as the OOM event.
+  void allocate(int rank, core::MemoryTag tag, std::int64_t bytes, double time_s);
+  void release(int rank, core::MemoryTag tag, std::int64_t bytes, double time_s);
+
+  std::int64_t in_use(int rank) const { return total_[static_cast<std::size_t>(rank)]; }
+  std::int64_t in_use(int rank, core::MemoryTag tag) const;
+  std::int64_t peak(int rank) const { return peak_[static_cast<std::size_t>(rank)]; }
+  std::int64_t capacity() const { return capacity_; }
+
+  // Moves the events, peaks and OOM record into `records`.
+  void export_to(core::RunRecords& records);
+
+ private:
+  using PerTag = std::array<std::int64_t, core::kMemoryTagCount>;
+  std::int64_t capacity_;
+  std::vector<std::int64_t> total_;
+  std::vector<std::int64_t> peak_;
+  std::vector<PerTag> by_tag_;
+  std::vector<PerTag> peak_by_tag_;
+  std::vector<core::MemoryEvent> events_;
+  core::OutOfMemory oom_;
+};
+
+}  // namespace lcperf::sim

@@ -1,0 +1,31 @@
+#pragma once
+// Builds the SimGrid platform of a cluster:
+//
+//   GPU g --nvlink(g) up/down--> NVSwitch (non-blocking crossbar) --> GPU h      same node
+//   GPU g --pcie(g)--> node CPU host (host memory tier, controllers)            same node
+//   GPU g --nic(g mod nics)--> node uplink --> scale-out fabric --> node uplink --> nic --> GPU h
+//
+// Each node is a full zone with explicit routes; nodes hang off a star zone whose
+// center is the scale-out fabric (non-blocking fat tree, or oversubscribed through the
+// node uplink's capacity). All links are split-duplex: each direction has its own
+// bandwidth, as NVLink, PCIe and InfiniBand do.
+#include <vector>
+
+#include <simgrid/forward.h>
+
+#include "core/cluster_spec.hpp"
+
+namespace lcperf::sim {
+
+struct Platform {
+  std::vector<simgrid::s4u::Host*> gpus;       // index = global GPU id
+  std::vector<simgrid::s4u::Host*> node_cpus;  // index = node
+};
+
+// Speed of a GPU host in "flops" per second: an op of isolated duration t is an
+// execution of t * kGpuHostSpeed. Large so that microsecond ops stay exact in doubles.
+inline constexpr double kGpuHostSpeed = 1e12;
+
+Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication);
+
+}  // namespace lcperf::sim

@@ -1,0 +1,136 @@
+#include "sim/sim_runtime.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace lcperf::sim {
+
+namespace sg = simgrid::s4u;
+
+core::Tensor SimRuntime::allocate(const core::TensorDesc& desc) {
+  core::Tensor tensor{world_.next_tensor_id(), desc};
+  world_.memory().allocate(rank_, desc.tag, desc.bytes(), now_s());
+  return tensor;
+}
+
+void SimRuntime::release(core::Tensor& tensor) {
+  if (!tensor.valid()) throw std::logic_error("rank " + std::to_string(rank_) + " releases an invalid tensor");
+  world_.memory().release(rank_, tensor.desc.tag, tensor.bytes(), now_s());
+  tensor.id = 0;
+}
+
+core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
+  work.completion = world_.new_completion();
+  const core::Completion c{work.completion};
+  issued_.push_back(c.id);
+  world_.enqueue(rank_, stream, std::move(work));
+  return c;
+}
+
+void SimRuntime::check_peer(int peer, const char* what) const {
+  if (peer < 0 || peer >= world_.ranks() || peer == rank_) {
+    throw std::logic_error("rank " + std::to_string(rank_) + ": " + what + " with invalid peer " + std::to_string(peer));
+  }
+}
+
+core::Completion SimRuntime::launch(const core::KernelOp& op, core::StreamId stream) {
+  StreamWork work;
+  work.kind = StreamWork::Kind::kernel;
+  work.name = op.name;
+  work.category = op.category;
+  work.micro_batch = op.micro_batch;
+  work.duration_s = world_.input().kernel_time_s(op);
+  work.flops = core::flops_of(op);
+  work.bytes = core::bytes_of(op);
+  return enqueue(stream, std::move(work));
+}
+
+core::Completion SimRuntime::send(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
+  check_peer(peer, "send");
+  StreamWork work;
+  work.kind = StreamWork::Kind::send;
+  work.name = "send " + tensor.desc.name + " to " + std::to_string(peer);
+  work.category = "p2p";
+  work.bytes = static_cast<double>(tensor.bytes());
+  work.peer = peer;
+  work.tag = tag;
+  return enqueue(stream, std::move(work));
+}
+
+core::Completion SimRuntime::recv(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
+  check_peer(peer, "recv");
+  StreamWork work;
+  work.kind = StreamWork::Kind::recv;
+  work.name = "recv " + tensor.desc.name + " from " + std::to_string(peer);
+  work.category = "p2p";
+  work.bytes = static_cast<double>(tensor.bytes());
+  work.peer = peer;
+  work.tag = tag;
+  return enqueue(stream, std::move(work));
+}
+
+core::Completion SimRuntime::collective(core::CollectiveKind kind, const core::CommGroup& group,
+                                        const core::Tensor& tensor, core::StreamId stream) {
+  if (std::find(group.ranks.begin(), group.ranks.end(), rank_) == group.ranks.end()) {
+    throw std::logic_error("rank " + std::to_string(rank_) + " joins collective of group '" + group.name +
+                           "' it is not a member of");
+  }
+  StreamWork work;
+  work.kind = StreamWork::Kind::collective;
+  work.name = std::string(core::to_string(kind)) + " " + group.name + " " + tensor.desc.name;
+  work.category = "collective";
+  work.bytes = static_cast<double>(tensor.bytes());
+  work.collective = kind;
+  work.group = std::make_shared<const core::CommGroup>(group);
+  return enqueue(stream, std::move(work));
+}
+
+void SimRuntime::wait(core::Completion completion) {
+  if (world_.is_done(completion.id)) return;
+  RankState& state = world_.rank_state(rank_);
+  std::unique_lock lock(*state.mutex);
+  state.waiting_on = "completion " + std::to_string(completion.id);
+  while (!world_.is_done(completion.id)) state.progress->wait(lock);
+  state.waiting_on.clear();
+}
+
+void SimRuntime::synchronize() {
+  for (std::uint64_t id : issued_) wait(core::Completion{id});
+  issued_.clear();
+}
+
+double SimRuntime::now_s() const { return sg::Engine::get_clock(); }
+
+void SimRuntime::sleep_until(double time_s) { sg::this_actor::sleep_until(time_s); }
+
+void SimRuntime::post_message(int to, const core::Message& message) {
+  auto* copy = new core::Message(message);
+  copy->from = rank_;
+  // Detached: the sender does not wait for delivery; the receiver owns the copy.
+  world_.message_mailbox(to)->put_init(copy, static_cast<std::uint64_t>(std::max<std::int64_t>(message.bytes, 1)))->detach();
+  world_.count_events(1);
+}
+
+std::optional<core::Message> SimRuntime::receive_message(double timeout_s) {
+  sg::Mailbox* box = world_.message_mailbox(rank_);
+  core::Message* received = nullptr;
+  sg::CommPtr comm = box->get_async<core::Message>(&received);
+  try {
+    if (timeout_s < 0) {
+      comm->wait();
+    } else {
+      comm->wait_for(timeout_s);
+    }
+  } catch (const simgrid::TimeoutException&) {
+    comm->cancel();
+    return std::nullopt;
+  }
+  std::unique_ptr<core::Message> owned(received);
+  return *owned;
+}
+
+void SimRuntime::log_decision(std::string_view kind, std::string_view detail) {
+  world_.records().decisions.push_back({now_s(), rank_, std::string(kind), std::string(detail)});
+}
+
+}  // namespace lcperf::sim

@@ -1,0 +1,43 @@
+#pragma once
+// The simulated implementation of the runtime seam for one rank.
+#include "core/runtime.hpp"
+#include "sim/sim_world.hpp"
+
+namespace lcperf::sim {
+
+class SimRuntime final : public core::Runtime {
+ public:
+  SimRuntime(SimWorld& world, int rank) : world_(world), rank_(rank) {}
+
+  int rank() const override { return rank_; }
+  int world_size() const override { return world_.ranks(); }
+
+  core::Tensor allocate(const core::TensorDesc& desc) override;
+  void release(core::Tensor& tensor) override;
+
+  core::Completion launch(const core::KernelOp& op, core::StreamId stream) override;
+  core::Completion send(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) override;
+  core::Completion recv(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) override;
+  core::Completion collective(core::CollectiveKind kind, const core::CommGroup& group, const core::Tensor& tensor,
+                              core::StreamId stream) override;
+  void wait(core::Completion completion) override;
+  void synchronize() override;
+
+  double now_s() const override;
+  void sleep_until(double time_s) override;
+
+  void post_message(int to, const core::Message& message) override;
+  std::optional<core::Message> receive_message(double timeout_s) override;
+
+  void log_decision(std::string_view kind, std::string_view detail) override;
+
+ private:
+  core::Completion enqueue(core::StreamId stream, StreamWork work);
+  void check_peer(int peer, const char* what) const;
+
+  SimWorld& world_;
+  int rank_;
+  std::vector<std::uint64_t> issued_;  // completions not yet known to be done
+};
+
+}  // namespace lcperf::sim

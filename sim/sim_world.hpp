@@ -1,0 +1,95 @@
+#pragma once
+// Shared state of one simulation: platform, per-rank stream queues, completion flags,
+// records. Internal to sim/ (it includes SimGrid). SimGrid runs actors one at a time,
+// so plain containers are safe; s4u condition variables do the blocking.
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <simgrid/s4u.hpp>
+
+#include "core/records.hpp"
+#include "core/runtime.hpp"
+#include "sim/memory_tracker.hpp"
+#include "sim/platform_builder.hpp"
+#include "sim/simulator.hpp"
+
+namespace lcperf::sim {
+
+// One queued piece of stream work, already priced.
+struct StreamWork {
+  enum class Kind { kernel, send, recv, collective };
+  Kind kind = Kind::kernel;
+  std::uint64_t completion = 0;
+  std::string name;
+  std::string category;
+  int micro_batch = -1;
+  double duration_s = 0;  // kernels: isolated time
+  double flops = 0;
+  double bytes = 0;
+  int peer = -1;
+  int tag = 0;
+  core::CollectiveKind collective = core::CollectiveKind::all_reduce;
+  std::shared_ptr<const core::CommGroup> group;
+};
+
+struct StreamState {
+  int rank = 0;
+  int stream = 0;
+  std::deque<StreamWork> queue;
+  bool busy = false;
+  std::string current;  // what the stream is doing now (for deadlock reports)
+  simgrid::s4u::MutexPtr mutex;
+  simgrid::s4u::ConditionVariablePtr has_work;
+};
+
+struct RankState {
+  std::map<int, std::unique_ptr<StreamState>> streams;
+  simgrid::s4u::MutexPtr mutex;
+  simgrid::s4u::ConditionVariablePtr progress;  // signalled when any op of this rank completes
+  bool finished = false;
+  std::string waiting_on;  // what the rank program blocks on (for deadlock reports)
+};
+
+class SimWorld {
+ public:
+  SimWorld(const SimulationInput& input, Platform platform);
+
+  const SimulationInput& input() const { return input_; }
+  simgrid::s4u::Host* gpu(int rank) const { return platform_.gpus[static_cast<std::size_t>(rank)]; }
+  int ranks() const { return input_.ranks; }
+  RankState& rank_state(int rank) { return ranks_[static_cast<std::size_t>(rank)]; }
+
+  std::uint64_t new_completion();
+  bool is_done(std::uint64_t completion) const { return completion == 0 || done_[completion] != 0; }
+  void complete(int rank, std::uint64_t completion);
+
+  // Queues work on (rank, stream), starting the stream's actor on first use.
+  void enqueue(int rank, int stream, StreamWork work);
+
+  simgrid::s4u::Mailbox* p2p_mailbox(int src, int dst, int tag);
+  simgrid::s4u::Mailbox* collective_mailbox(const core::CommGroup& group, int member);
+  simgrid::s4u::Mailbox* message_mailbox(int rank);
+
+  MemoryTracker& memory() { return memory_; }
+  core::RunRecords& records() { return records_; }
+  void count_events(std::uint64_t n) { records_.events_simulated += n; }
+  std::uint64_t next_tensor_id() { return ++tensor_ids_; }
+
+ private:
+  void stream_loop(StreamState& stream);
+  void execute(StreamState& stream, const StreamWork& work);
+  void run_collective(StreamState& stream, const StreamWork& work);
+
+  const SimulationInput& input_;
+  Platform platform_;
+  std::vector<RankState> ranks_;
+  std::vector<char> done_;
+  MemoryTracker memory_;
+  core::RunRecords records_;
+  std::uint64_t tensor_ids_ = 0;
+};
+
+}  // namespace lcperf::sim

@@ -1,0 +1,92 @@
+#include "sim/simulator.hpp"
+
+#include <cstdlib>
+#include <sstream>
+
+#include <simgrid/s4u.hpp>
+
+#include "sim/sim_runtime.hpp"
+#include "sim/sim_world.hpp"
+
+namespace lcperf::sim {
+
+namespace sg = simgrid::s4u;
+
+namespace {
+
+// Network model (see sim/README.md): CM02 is the plain max-min fair bandwidth-sharing
+// model, so a lone transfer takes exactly latency + bytes / bandwidth. LV08's factors
+// (x13.01 latency, x0.97 bandwidth) are calibrated for TCP over Ethernet, not for
+// NVLink or RDMA; cross-traffic (ACKs taking 5% of the reverse direction) is a TCP
+// effect too, and the TCP window bound (gamma / 2 latency) is lifted.
+std::vector<std::string> engine_arguments(const SimulationInput& input) {
+  std::vector<std::string> args = {"lcperf", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
+                                   "--cfg=network/TCP-gamma:0", "--cfg=contexts/stack-size:256"};
+  // SimGrid logs go nowhere unless LCPERF_SIMGRID_LOG asks for them.
+  if (std::getenv("LCPERF_SIMGRID_LOG") == nullptr) {
+    args.emplace_back("--log=root.thres:critical");
+    args.emplace_back("--log=root.app:file:/dev/null");
+  }
+  args.insert(args.end(), input.simgrid_args.begin(), input.simgrid_args.end());
+  return args;
+}
+
+std::string deadlock_report(SimWorld& world) {
+  std::ostringstream out;
+  out << "deadlock: rank programs wait on each other forever at t=" << sg::Engine::get_clock() << " s";
+  int listed = 0;
+  for (int r = 0; r < world.ranks() && listed < 16; ++r) {
+    RankState& state = world.rank_state(r);
+    if (state.finished) continue;
+    ++listed;
+    out << "\n  rank " << r << ": waiting on " << (state.waiting_on.empty() ? "?" : state.waiting_on);
+    for (const auto& [id, stream] : state.streams) {
+      if (stream->busy) out << "; stream " << id << " blocked in " << stream->current;
+      if (!stream->queue.empty()) out << "; stream " << id << " has " << stream->queue.size() << " queued";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace
+
+core::RunRecords simulate(const SimulationInput& input) {
+  std::vector<std::string> args = engine_arguments(input);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  sg::Engine engine(&argc, argv.data());
+
+  SimWorld world(input, build_platform(input.cluster, input.ranks, input.free_communication));
+  std::string program_error;
+  for (int r = 0; r < input.ranks; ++r) {
+    core::RankProgram program = input.program_for(r);
+    sg::Actor::create("rank" + std::to_string(r), world.gpu(r), [&world, &program_error, r, program] {
+      SimRuntime runtime(world, r);
+      try {
+        program(runtime);
+        runtime.synchronize();
+      } catch (const simgrid::ForcefulKillException&) {
+        throw;  // SimGrid unwinding an actor: not ours to handle
+      } catch (const std::exception& e) {
+        if (program_error.empty()) program_error = "rank " + std::to_string(r) + ": " + e.what();
+        // Stop the simulation: the other ranks would wait for this one forever.
+        sg::Actor::kill_all();
+        return;
+      }
+      world.rank_state(r).finished = true;
+    });
+  }
+  engine.run();
+
+  if (!program_error.empty()) throw std::runtime_error(program_error);
+  for (int r = 0; r < input.ranks; ++r) {
+    if (!world.rank_state(r).finished) throw DeadlockError(deadlock_report(world));
+  }
+  core::RunRecords records = std::move(world.records());
+  world.memory().export_to(records);
+  records.end_time_s = sg::Engine::get_clock();
+  return records;
+}
+
+}  // namespace lcperf::sim

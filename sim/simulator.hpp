@@ -1,0 +1,40 @@
+#pragma once
+// Runs rank programs on a simulated cluster (SimGrid underneath; this header keeps
+// SimGrid out of its users). One process runs one simulation: SimGrid cannot start a
+// second engine in the same process.
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/cluster_spec.hpp"
+#include "core/ops.hpp"
+#include "core/records.hpp"
+#include "core/runtime.hpp"
+
+namespace lcperf::sim {
+
+struct SimulationInput {
+  core::ClusterSpec cluster;
+  int ranks = 0;  // rank r runs on GPU r of the cluster
+  std::function<core::RankProgram(int rank)> program_for;
+  // Prices a kernel op in isolation (seconds); concurrent ops on one GPU share it.
+  std::function<double(const core::KernelOp&)> kernel_time_s;
+  // Fixed software latency of one collective call (NCCL launch + protocol), added
+  // before its transfers; may be empty for none.
+  std::function<double(core::CollectiveKind, std::int64_t bytes, int ranks)> collective_overhead_s;
+  bool free_communication = false;  // links of infinite bandwidth and no latency
+  std::int64_t memory_capacity_bytes = 0;  // 0 = the GPU's HBM size
+  std::vector<std::string> simgrid_args;   // extra --cfg=/--log= options
+};
+
+// Thrown when rank programs wait on each other forever; names ranks and their pending ops.
+class DeadlockError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+core::RunRecords simulate(const SimulationInput& input);
+
+}  // namespace lcperf::sim

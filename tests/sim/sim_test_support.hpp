@@ -1,0 +1,50 @@
+#pragma once
+// Small clusters with round numbers, so expected times can be computed by hand.
+#include "core/cluster_spec.hpp"
+#include "sim/simulator.hpp"
+
+namespace lcperf::sim::testing {
+
+inline core::ClusterSpec round_cluster(int nodes, int gpus_per_node) {
+  core::ClusterSpec c;
+  c.id = "test";
+  c.nodes = nodes;
+  c.gpus_per_node = gpus_per_node;
+  c.nics_per_node = gpus_per_node;
+  c.switch_latency_s = 1e-6;
+  c.gpu.id = "testgpu";
+  c.gpu.peak_bf16_flops = 1e15;
+  c.gpu.hbm_bytes = 80e9;
+  c.gpu.hbm_bandwidth_bytes_per_s = 4e12;
+  c.gpu.nvlink_bandwidth_bytes_per_s = 400e9;
+  c.gpu.nvlink_latency_s = 1e-6;
+  c.gpu.pcie_bandwidth_bytes_per_s = 50e9;
+  c.gpu.pcie_latency_s = 2e-6;
+  c.gpu.nic_bandwidth_bytes_per_s = 50e9;
+  c.gpu.nic_latency_s = 3e-6;
+  return c;
+}
+
+// Kernel time = the op's FLOPs / 1e12 (so a GEMM with 2mnk = 1e9 takes 1 ms).
+inline double flops_over_tera(const core::KernelOp& op) { return core::flops_of(op) / 1e12; }
+
+inline core::KernelOp gemm_op(const std::string& name, double seconds) {
+  // 2*m*n*k = seconds * 1e12 with n = k = 1000 -> m = seconds * 5e5
+  core::KernelOp op;
+  op.name = name;
+  op.category = "forward";
+  op.parts.push_back(core::GemmShape{static_cast<std::int64_t>(seconds * 5e5), 1000, 1000, 1, core::DType::bf16});
+  return op;
+}
+
+inline SimulationInput input_for(const core::ClusterSpec& cluster, int ranks,
+                                 std::function<void(core::Runtime&)> program) {
+  SimulationInput in;
+  in.cluster = cluster;
+  in.ranks = ranks;
+  in.program_for = [program](int) { return program; };
+  in.kernel_time_s = flops_over_tera;
+  return in;
+}
+
+}  // namespace lcperf::sim::testing
