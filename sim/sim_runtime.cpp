@@ -20,11 +20,23 @@ void SimRuntime::release(core::Tensor& tensor) {
 }
 
 core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
+  flush_deferred();
   work.completion = world_.new_completion();
   const core::Completion c{work.completion};
   issued_.push_back(c.id);
-  world_.enqueue(rank_, stream, std::move(work));
+  if (world_.stream_idle(rank_, stream)) {
+    deferred_.emplace(stream, std::move(work));
+  } else {
+    world_.enqueue(rank_, stream, std::move(work));
+  }
   return c;
+}
+
+void SimRuntime::flush_deferred() {
+  if (!deferred_) return;
+  auto [stream, work] = std::move(*deferred_);
+  deferred_.reset();
+  world_.enqueue(rank_, stream, std::move(work));
 }
 
 void SimRuntime::check_peer(int peer, const char* what) const {
@@ -86,6 +98,16 @@ core::Completion SimRuntime::collective(core::CollectiveKind kind, const core::C
 }
 
 void SimRuntime::wait(core::Completion completion) {
+  if (deferred_ && deferred_->second.completion == completion.id) {
+    auto [stream, work] = std::move(*deferred_);
+    deferred_.reset();
+    RankState& state = world_.rank_state(rank_);
+    state.waiting_on = describe(work) + " on stream " + std::to_string(stream);
+    world_.run_work(rank_, stream, work);
+    state.waiting_on.clear();
+    return;
+  }
+  flush_deferred();
   if (world_.is_done(completion.id)) return;
   RankState& state = world_.rank_state(rank_);
   std::unique_lock lock(*state.mutex);
@@ -95,15 +117,20 @@ void SimRuntime::wait(core::Completion completion) {
 }
 
 void SimRuntime::synchronize() {
+  flush_deferred();
   for (std::uint64_t id : issued_) wait(core::Completion{id});
   issued_.clear();
 }
 
 double SimRuntime::now_s() const { return sg::Engine::get_clock(); }
 
-void SimRuntime::sleep_until(double time_s) { sg::this_actor::sleep_until(time_s); }
+void SimRuntime::sleep_until(double time_s) {
+  flush_deferred();
+  sg::this_actor::sleep_until(time_s);
+}
 
 void SimRuntime::post_message(int to, const core::Message& message) {
+  flush_deferred();
   auto* copy = new core::Message(message);
   copy->from = rank_;
   // Detached: the sender does not wait for delivery; the receiver owns the copy.
@@ -112,6 +139,7 @@ void SimRuntime::post_message(int to, const core::Message& message) {
 }
 
 std::optional<core::Message> SimRuntime::receive_message(double timeout_s) {
+  flush_deferred();
   sg::Mailbox* box = world_.message_mailbox(rank_);
   core::Message* received = nullptr;
   sg::CommPtr comm = box->get_async<core::Message>(&received);

@@ -1,5 +1,8 @@
 #pragma once
 // The simulated implementation of the runtime seam for one rank.
+#include <optional>
+#include <utility>
+
 #include "core/runtime.hpp"
 #include "sim/sim_world.hpp"
 
@@ -33,11 +36,17 @@ class SimRuntime final : public core::Runtime {
 
  private:
   core::Completion enqueue(core::StreamId stream, StreamWork work);
+  // Hands deferred work to its stream actor; called before anything that lets time pass
+  // or queues more work, so deferral never changes when work starts.
+  void flush_deferred();
   void check_peer(int peer, const char* what) const;
 
   SimWorld& world_;
   int rank_;
   std::vector<std::uint64_t> issued_;  // completions not yet known to be done
+  // Work launched on an idle stream and not yet handed to the stream's actor: if the
+  // program's next call waits on it, the rank actor runs it itself.
+  std::optional<std::pair<core::StreamId, StreamWork>> deferred_;
 };
 
 }  // namespace lcperf::sim

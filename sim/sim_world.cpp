@@ -7,11 +7,11 @@ namespace lcperf::sim {
 namespace sg = simgrid::s4u;
 
 namespace {
-
 // Mailbox payloads must be non-null; transfers carry no real data in the simulator.
 int g_payload_token = 0;
+}  // namespace
 
-std::string stream_label(const StreamWork& w) {
+std::string describe(const StreamWork& w) {
   switch (w.kind) {
     case StreamWork::Kind::kernel: return "kernel '" + w.name + "'";
     case StreamWork::Kind::send: return "send to rank " + std::to_string(w.peer) + " tag " + std::to_string(w.tag);
@@ -21,8 +21,6 @@ std::string stream_label(const StreamWork& w) {
   }
   return "?";
 }
-
-}  // namespace
 
 SimWorld::SimWorld(const SimulationInput& input, Platform platform)
     : input_(input),
@@ -70,6 +68,12 @@ void SimWorld::enqueue(int rank, int stream, StreamWork work) {
   it->second->has_work->notify_all();
 }
 
+bool SimWorld::stream_idle(int rank, int stream) {
+  RankState& r = rank_state(rank);
+  auto it = r.streams.find(stream);
+  return it == r.streams.end() || (!it->second->busy && it->second->queue.empty());
+}
+
 void SimWorld::stream_loop(StreamState& stream) {
   std::unique_lock lock(*stream.mutex);
   for (;;) {
@@ -77,30 +81,33 @@ void SimWorld::stream_loop(StreamState& stream) {
     StreamWork work = std::move(stream.queue.front());
     stream.queue.pop_front();
     stream.busy = true;
-    stream.current = stream_label(work);
+    stream.current = describe(work);
     lock.unlock();
-    const double start = sg::Engine::get_clock();
-    execute(stream, work);
-    const double end = sg::Engine::get_clock();
+    run_work(stream.rank, stream.stream, work);
     lock.lock();
     stream.busy = false;
     stream.current.clear();
-    core::TimelineRecord rec;
-    rec.rank = stream.rank;
-    rec.stream = stream.stream;
-    rec.name = std::move(work.name);
-    rec.category = std::move(work.category);
-    rec.start_s = start;
-    rec.end_s = end;
-    rec.flops = work.flops;
-    rec.bytes = work.bytes;
-    rec.micro_batch = work.micro_batch;
-    records_.timeline.push_back(std::move(rec));
-    complete(stream.rank, work.completion);
   }
 }
 
-void SimWorld::execute(StreamState& stream, const StreamWork& work) {
+void SimWorld::run_work(int rank, int stream, StreamWork& work) {
+  const double start = sg::Engine::get_clock();
+  execute(rank, work);
+  core::TimelineRecord rec;
+  rec.rank = rank;
+  rec.stream = stream;
+  rec.name = std::move(work.name);
+  rec.category = std::move(work.category);
+  rec.start_s = start;
+  rec.end_s = sg::Engine::get_clock();
+  rec.flops = work.flops;
+  rec.bytes = work.bytes;
+  rec.micro_batch = work.micro_batch;
+  records_.timeline.push_back(std::move(rec));
+  complete(rank, work.completion);
+}
+
+void SimWorld::execute(int rank, const StreamWork& work) {
   switch (work.kind) {
     case StreamWork::Kind::kernel:
       if (work.duration_s > 0) {
@@ -109,23 +116,23 @@ void SimWorld::execute(StreamState& stream, const StreamWork& work) {
       }
       return;
     case StreamWork::Kind::send:
-      p2p_mailbox(stream.rank, work.peer, work.tag)->put(&g_payload_token, static_cast<std::uint64_t>(work.bytes));
+      p2p_mailbox(rank, work.peer, work.tag)->put(&g_payload_token, static_cast<std::uint64_t>(work.bytes));
       count_events(1);
       return;
     case StreamWork::Kind::recv:
-      p2p_mailbox(work.peer, stream.rank, work.tag)->get<int>();
+      p2p_mailbox(work.peer, rank, work.tag)->get<int>();
       return;
     case StreamWork::Kind::collective:
-      run_collective(stream, work);
+      run_collective(rank, work);
       return;
   }
 }
 
-void SimWorld::run_collective(StreamState& stream, const StreamWork& work) {
+void SimWorld::run_collective(int rank, const StreamWork& work) {
   const core::CommGroup& group = *work.group;
   const int n = static_cast<int>(group.ranks.size());
   if (n <= 1) return;
-  const auto me_it = std::find(group.ranks.begin(), group.ranks.end(), stream.rank);
+  const auto me_it = std::find(group.ranks.begin(), group.ranks.end(), rank);
   const int me = static_cast<int>(me_it - group.ranks.begin());
   if (input_.collective_overhead_s && !input_.free_communication) {
     const double overhead = input_.collective_overhead_s(work.collective, static_cast<std::int64_t>(work.bytes), n);
@@ -149,7 +156,7 @@ void SimWorld::run_collective(StreamState& stream, const StreamWork& work) {
       break;
   }
   const bool all_to_all = work.collective == core::CollectiveKind::all_to_all;
-  sg::Mailbox* inbox = collective_mailbox(group, stream.rank);
+  sg::Mailbox* inbox = collective_mailbox(group, rank);
   for (int step = 0; step < steps; ++step) {
     const int offset = all_to_all ? step + 1 : 1;
     const int to = group.ranks[static_cast<std::size_t>((me + offset) % n)];

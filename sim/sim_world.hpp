@@ -35,6 +35,9 @@ struct StreamWork {
   std::shared_ptr<const core::CommGroup> group;
 };
 
+// "send to rank 3 tag 5", "kernel 'fwd L0'", ... for deadlock reports.
+std::string describe(const StreamWork& work);
+
 struct StreamState {
   int rank = 0;
   int stream = 0;
@@ -68,6 +71,13 @@ class SimWorld {
 
   // Queues work on (rank, stream), starting the stream's actor on first use.
   void enqueue(int rank, int stream, StreamWork work);
+  // True when (rank, stream) has nothing queued or running: work launched there now
+  // would start at once.
+  bool stream_idle(int rank, int stream);
+  // Runs one piece of work in the calling actor, records it and completes it. Stream
+  // actors use it for queued work; a rank program uses it directly when it waits on
+  // work it just launched on an idle stream (saving two context switches).
+  void run_work(int rank, int stream, StreamWork& work);
 
   simgrid::s4u::Mailbox* p2p_mailbox(int src, int dst, int tag);
   simgrid::s4u::Mailbox* collective_mailbox(const core::CommGroup& group, int member);
@@ -80,8 +90,8 @@ class SimWorld {
 
  private:
   void stream_loop(StreamState& stream);
-  void execute(StreamState& stream, const StreamWork& work);
-  void run_collective(StreamState& stream, const StreamWork& work);
+  void execute(int rank, const StreamWork& work);
+  void run_collective(int rank, const StreamWork& work);
 
   const SimulationInput& input_;
   Platform platform_;

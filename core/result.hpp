@@ -1,0 +1,32 @@
+#pragma once
+// Result metrics of one run. Field names follow the result.json contract in DESIGN.md.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/records.hpp"
+
+namespace lcperf::core {
+
+struct TrainingResult {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  double iteration_time_s = 0;
+  double tokens_per_s = 0;
+  double mfu = 0;            // model FLOPs (6*N*tokens + attention) / (iteration * GPUs * peak)
+  double bubble_ratio = 0;   // mean over ranks of idle compute time inside the pipeline span
+  double dp_imbalance = 0;   // slowest DP replica's pipeline span / mean span - 1
+  std::int64_t peak_memory_bytes = 0;
+  std::vector<std::int64_t> peak_memory_bytes_per_rank;
+  bool oom = false;
+  OutOfMemory oom_detail;
+  double recompute_time_s = 0;  // time of ops with category "recompute" on the slowest rank
+  std::uint64_t events_simulated = 0;
+  double wall_time_s = 0;
+  double simulated_time_s = 0;
+  std::int64_t tokens_per_iteration = 0;
+  double model_flops_per_iteration = 0;
+  int world_size = 0;
+};
+
+}  // namespace lcperf::core
