@@ -1,0 +1,524 @@
+// Scenario loading: text -> JSON -> ids resolved to data files -> --set overrides ->
+// strict field-by-field parse -> cross-field validation. Each step reports InputError
+// naming the file and the JSON path (or line:column) at fault.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/json_location.hpp"
+#include "core/scenario.hpp"
+#include "core/strict_json.hpp"
+
+namespace lcperf::core {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// ---- Sanity limits -----------------------------------------------------------------
+// Far above any real model or cluster, but low enough that products of shapes (hidden *
+// ffn * layers, vocab * hidden) stay inside int64 and the int products other code forms
+// (nodes * gpus_per_node, pp * virtual_stages) inside int, so a typo such as an extra
+// digit becomes an error message instead of an overflow downstream.
+constexpr double kMaxLayers = 1 << 14;
+constexpr double kMaxWidth = 1 << 20;  // hidden
+constexpr double kMaxHeads = 1 << 16;  // heads, kv_heads, head_dim
+constexpr double kMaxFfn = 1 << 24;
+constexpr double kMaxVocab = 1 << 24;
+constexpr double kMaxContext = 1LL << 40;  // tokens
+constexpr double kMaxParallel = 1 << 16;   // one parallel degree
+constexpr double kMaxVirtualStages = 1 << 10;
+constexpr double kMaxBatch = 1 << 20;  // micro-batch size, micro-batches
+constexpr double kMaxNodes = 1 << 18;
+constexpr double kMaxGpusPerNode = 1 << 12;
+constexpr double kMaxNics = 1 << 8;
+constexpr double kMaxLatency_s = 1.0;
+
+// ---- Data files -------------------------------------------------------------------
+
+struct DataKind {
+  const char* folder;  // under the data directory
+  const char* noun;    // for messages
+};
+constexpr DataKind kModels{"models", "model"};
+constexpr DataKind kHardware{"hardware", "hardware"};
+constexpr DataKind kClusters{"clusters", "cluster"};
+
+bool is_existing_directory(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_directory(path, ec);
+}
+
+bool is_data_dir(const fs::path& dir) {
+  return is_existing_directory(dir / "models") && is_existing_directory(dir / "hardware");
+}
+
+// An id names a file in the data directory; anything with a slash or a .json suffix is
+// a path instead (relative to the file that mentions it).
+bool looks_like_path(const std::string& id_or_path) {
+  return id_or_path.find('/') != std::string::npos || (id_or_path.size() > 5 && id_or_path.ends_with(".json"));
+}
+
+std::vector<std::string> known_ids(const std::string& data, const DataKind& kind) {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (fs::directory_iterator it(fs::path(data) / kind.folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".json") ids.push_back(it->path().stem().string());
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+
+fs::path working_directory() {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  return ec ? fs::path() : cwd;
+}
+
+fs::path directory_of(const std::string& file) {
+  std::error_code ec;
+  if (file.empty() || !fs::exists(file, ec)) return {};
+  return fs::path(file).parent_path();
+}
+
+// A data file located from an id or a path and parsed; `where` prefixes "not found"
+// messages (e.g. "s.json: $.model"). The file's id defaults to its name, and a file
+// found by id must not claim another id (a copied file that was not renamed).
+struct DataFile {
+  std::string path;
+  json value;
+};
+
+DataFile read_data_file(const DataKind& kind, const std::string& id_or_path, const std::string& data,
+                        const fs::path& base_dir, const std::string& where) {
+  const bool by_path = looks_like_path(id_or_path);
+  fs::path file = by_path ? base_dir / id_or_path : fs::path(data) / kind.folder / (id_or_path + ".json");
+  // Control characters (a NUL from a \u0000 escape) would cut or garble the file name.
+  const bool printable =
+      std::none_of(id_or_path.begin(), id_or_path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  std::error_code ec;
+  if (id_or_path.empty() || !printable || !fs::is_regular_file(file, ec)) {
+    if (by_path) throw InputError(where + ": " + kind.noun + " file '" + file.string() + "' not found");
+    throw InputError(where + ": unknown " + kind.noun + " id '" + id_or_path +
+                     "' (known: " + join(known_ids(data, kind)) + ")");
+  }
+  DataFile result{file.string(), read_json_file(file.string())};
+  if (!result.value.is_object()) {
+    throw_at(result.path, "$", "expected an object, got " + describe_json(result.value));
+  }
+  const std::string stem = file.stem().string();
+  const auto id = result.value.find("id");
+  if (id == result.value.end()) {
+    result.value["id"] = stem;
+  } else if (!by_path && id->is_string() && id->get<std::string>() != stem) {
+    throw_at(result.path, "$.id",
+             "id '" + id->get<std::string>() + "' does not match the file name '" + stem + ".json'");
+  }
+  return result;
+}
+
+// ---- Spec parsers -----------------------------------------------------------------
+// Each reads one object completely and rejects unknown keys.
+
+void read_metadata(ObjectReader& r) {
+  r.string_or("name", "");
+  r.string_or("source", "");
+  r.string_or("description", "");
+}
+
+ModelSpec parse_model(ObjectReader r) {
+  ModelSpec m;
+  m.id = r.string_or("id", "inline");
+  read_metadata(r);
+  m.layers = r.int32("layers", Range::positive().at_most(kMaxLayers));
+  m.hidden = r.integer("hidden", Range::positive().at_most(kMaxWidth));
+  m.heads = r.int32("heads", Range::positive().at_most(kMaxHeads));
+  m.kv_heads = r.int32("kv_heads", Range::positive().at_most(kMaxHeads));
+  m.head_dim = r.int32("head_dim", Range::positive().at_most(kMaxHeads));
+  m.ffn_hidden = r.integer("ffn_hidden", Range::positive().at_most(kMaxFfn));
+  m.vocab = r.integer("vocab", Range::positive().at_most(kMaxVocab));
+  m.gated_mlp = r.boolean_or("gated_mlp", true);
+  m.tied_embeddings = r.boolean_or("tied_embeddings", false);
+  m.qkv_bias = r.boolean_or("qkv_bias", false);
+  m.layernorm_bias = r.boolean_or("layernorm_bias", false);
+  m.max_context = r.integer("max_context", Range::positive().at_most(kMaxContext));
+  m.dtype = *parse_dtype(r.choice_or("dtype", "bf16", {"bf16", "fp16", "fp32", "fp8"}));
+  r.finish();
+  // Grouped-query attention shares each KV head among heads/kv_heads query heads.
+  if (m.heads % m.kv_heads != 0) {
+    r.fail("kv_heads",
+           std::to_string(m.kv_heads) + " KV heads do not divide the " + std::to_string(m.heads) + " attention heads");
+  }
+  return m;
+}
+
+HardwareSpec parse_hardware(ObjectReader r) {
+  HardwareSpec h;
+  h.id = r.string_or("id", "inline");
+  h.name = r.string_or("name", h.id);
+  r.string_or("source", "");
+  r.string_or("description", "");
+  const Range rate = Range::positive();
+  const Range optional_rate = Range::non_negative();  // 0 = the GPU lacks it
+  const Range latency = Range::non_negative().at_most(kMaxLatency_s);
+  h.peak_bf16_flops = r.number("peak_bf16_flops", rate);
+  h.peak_fp16_flops = r.number("peak_fp16_flops", rate);
+  h.peak_fp8_flops = r.number("peak_fp8_flops", optional_rate);
+  h.peak_fp32_flops = r.number("peak_fp32_flops", rate);
+  h.hbm_bytes = r.number("hbm_bytes", rate);
+  h.hbm_bandwidth_bytes_per_s = r.number("hbm_bandwidth_bytes_per_s", rate);
+  h.nvlink_bandwidth_bytes_per_s = r.number("nvlink_bandwidth_bytes_per_s", optional_rate);
+  h.nvlink_latency_s = r.number("nvlink_latency_s", latency);
+  h.pcie_bandwidth_bytes_per_s = r.number("pcie_bandwidth_bytes_per_s", rate);
+  h.pcie_latency_s = r.number("pcie_latency_s", latency);
+  h.nic_bandwidth_bytes_per_s = r.number("nic_bandwidth_bytes_per_s", optional_rate);
+  h.nic_latency_s = r.number("nic_latency_s", latency);
+  h.host_memory_bytes = r.number("host_memory_bytes", optional_rate);
+  h.host_memory_bandwidth_bytes_per_s = r.number("host_memory_bandwidth_bytes_per_s", optional_rate);
+  h.kernel_launch_latency_s = r.number("kernel_launch_latency_s", latency);
+  r.finish();
+  return h;
+}
+
+// The cluster's "hardware" must already be resolved to an object.
+ClusterSpec parse_cluster(ObjectReader r) {
+  ClusterSpec c;
+  const std::string id = r.string_or("id", "");
+  read_metadata(r);
+  c.gpu = parse_hardware(r.object("hardware"));
+  c.nodes = r.int32("nodes", Range::positive().at_most(kMaxNodes));
+  c.gpus_per_node = r.int32("gpus_per_node", Range::positive().at_most(kMaxGpusPerNode));
+  const std::string fabric = r.choice_or("fabric", "nvswitch", {"nvswitch", "pcie"});
+  c.fabric = fabric == "pcie" ? IntraNodeFabric::pcie : IntraNodeFabric::nvswitch;
+  c.nics_per_node = r.int32_or("nics_per_node", c.gpus_per_node, Range::non_negative().at_most(kMaxNics));
+  const std::string topology = r.choice_or("topology", "fat_tree", {"fat_tree", "rail_optimized"});
+  c.topology = topology == "rail_optimized" ? Topology::rail_optimized : Topology::fat_tree;
+  c.oversubscription = r.number_or("oversubscription", 1.0, Range::at_least(1.0).at_most(1000.0));
+  c.switch_latency_s = r.number_or("switch_latency_s", 1e-6, Range::non_negative().at_most(kMaxLatency_s));
+  r.finish();
+  // An unnamed inline cluster is named after its shape, e.g. "2x8-h200".
+  c.id = !id.empty() ? id : std::to_string(c.nodes) + "x" + std::to_string(c.gpus_per_node) + "-" + c.gpu.id;
+  if (c.nodes > 1 && c.nics_per_node < 1) r.fail("nics_per_node", "a cluster of several nodes needs NICs");
+  if (c.nodes > 1 && c.gpu.nic_bandwidth_bytes_per_s <= 0) {
+    r.fail("hardware", "a cluster of several nodes needs nic_bandwidth_bytes_per_s > 0 (" + c.gpu.id + ")");
+  }
+  if (c.fabric == IntraNodeFabric::nvswitch && c.gpu.nvlink_bandwidth_bytes_per_s <= 0) {
+    r.fail("fabric", "'nvswitch' needs a GPU with nvlink_bandwidth_bytes_per_s > 0 (" + c.gpu.id + ")");
+  }
+  return c;
+}
+
+ParallelConfig parse_parallel(ObjectReader r) {
+  const Range degree = Range::positive().at_most(kMaxParallel);
+  const Range batch = Range::positive().at_most(kMaxBatch);
+  ParallelConfig p;
+  p.tp = r.int32_or("tp", 1, degree);
+  p.sequence_parallel = r.boolean_or("sequence_parallel", false);
+  p.pp = r.int32_or("pp", 1, degree);
+  p.virtual_stages = r.int32_or("virtual_stages", 1, Range::positive().at_most(kMaxVirtualStages));
+  p.dp = r.int32_or("dp", 1, degree);
+  p.cp = r.int32_or("cp", 1, degree);
+  p.micro_batch_size = r.int32_or("micro_batch_size", 1, batch);
+  p.num_micro_batches = r.int32_or("num_micro_batches", 1, batch);
+  p.distributed_optimizer = r.boolean_or("distributed_optimizer", false);
+  r.finish();
+  // world_size() multiplies in int; keep the product representable before anyone calls it.
+  // (In double: four degrees of up to 2^16 can overflow int64 too.)
+  const double gpus = static_cast<double>(p.tp) * p.pp * p.dp * p.cp;
+  if (gpus > std::numeric_limits<int>::max()) {
+    r.fail_here("tp*pp*dp*cp is over 2^31 GPUs, more than any cluster holds");
+  }
+  return p;
+}
+
+WorkloadSpec parse_workload(ObjectReader r) {
+  WorkloadSpec w;
+  w.kind = r.choice("kind", {"fixed_length"});
+  w.seq_len = r.integer("seq_len", Range::positive().at_most(kMaxContext));
+  r.finish();
+  return w;
+}
+
+StrategySpec parse_strategy(ObjectReader r) {
+  StrategySpec s;
+  s.name = r.choice_or("name", s.name, {"megatron"});
+  s.schedule = r.choice_or("schedule", s.schedule, {"1f1b", "gpipe", "interleaved_1f1b"});
+  s.recompute = r.choice_or("recompute", s.recompute, {"none", "selective", "full"});
+  r.finish();
+  return s;
+}
+
+SimOptions parse_sim(ObjectReader r) {
+  SimOptions o;
+  o.granularity = r.choice_or("granularity", o.granularity, {"layer", "stage"});
+  o.communication = r.choice_or("communication", o.communication, {"network", "free"});
+  o.device_profile = r.string_or("device_profile", "");
+  r.finish();
+  return o;
+}
+
+// ---- Id resolution ----------------------------------------------------------------
+// Replaces "model", "cluster" and "cluster.hardware" ids by the objects of their data
+// files, so --set can reach into them (model.layers=8) and the strict parse sees one
+// document. Referenced files are validated on their own first, so a broken data file
+// is reported with its own name.
+
+struct Resolver {
+  std::string origin;  // the scenario, for messages
+  std::string data;    // data directory
+  fs::path base_dir;   // relative paths in the scenario are relative to its folder
+
+  json hardware(const std::string& id, const fs::path& from_dir, const std::string& where) const {
+    DataFile file = read_data_file(kHardware, id, data, from_dir, where);
+    parse_hardware(ObjectReader(file.value, file.path));
+    return std::move(file.value);
+  }
+
+  // Resolves the hardware id inside a cluster object (inline or from a file).
+  void cluster_hardware(json& cluster, const fs::path& from_dir, const std::string& where_cluster) const {
+    const auto hw = cluster.find("hardware");
+    if (hw == cluster.end() || !hw->is_string()) return;  // inline, or a type error the parse reports
+    *hw = hardware(hw->get<std::string>(), from_dir, where_cluster + ".hardware");
+  }
+
+  json cluster(const std::string& id, const std::string& where) const {
+    DataFile file = read_data_file(kClusters, id, data, base_dir, where);
+    cluster_hardware(file.value, fs::path(file.path).parent_path(), file.path + ": $");
+    parse_cluster(ObjectReader(file.value, file.path));
+    return std::move(file.value);
+  }
+
+  json model(const std::string& id, const std::string& where) const {
+    DataFile file = read_data_file(kModels, id, data, base_dir, where);
+    parse_model(ObjectReader(file.value, file.path));
+    return std::move(file.value);
+  }
+
+  void resolve(json& root) const {
+    if (!root.is_object()) return;  // the strict parse reports it
+    if (const auto m = root.find("model"); m != root.end() && m->is_string()) {
+      *m = model(m->get<std::string>(), origin + ": $.model");
+    }
+    if (const auto c = root.find("cluster"); c != root.end()) {
+      if (c->is_string()) *c = cluster(c->get<std::string>(), origin + ": $.cluster");
+      if (c->is_object()) cluster_hardware(*c, base_dir, origin + ": $.cluster");
+    }
+  }
+};
+
+// ---- Overrides --------------------------------------------------------------------
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) return parts;
+    start = dot + 1;
+  }
+}
+
+std::vector<std::string> keys_of(const json& object) {
+  std::vector<std::string> keys;
+  for (const auto& item : object.items()) keys.push_back(item.key());
+  return keys;
+}
+
+std::optional<std::size_t> parse_index(const std::string& text) {
+  if (text.empty() || text.size() > 9 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(std::stoul(text));
+}
+
+// Walks existing objects (and array indices) down to the parent of the last key and
+// sets it there. Missing intermediate keys are errors; a new last key is allowed here
+// and left to the strict parse, which rejects it unless it is a known field.
+void apply_override(json& root, const Override& o, const std::string& origin) {
+  const std::string where = origin + ": --set '" + o.path + "=" + o.value + "': ";
+  json value = json::parse(o.value, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) value = o.value;  // not JSON: a plain string such as an id
+
+  const std::vector<std::string> parts = split_path(o.path);
+  json* node = &root;
+  std::string path = "$";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    if (part.empty()) throw InputError(where + "empty component in path '" + o.path + "'");
+    const bool last = i + 1 == parts.size();
+    if (node->is_object()) {
+      if (last) {
+        (*node)[part] = std::move(value);
+        return;
+      }
+      const auto child = node->find(part);
+      if (child == node->end()) {
+        throw InputError(where + "no key '" + part + "' at " + path + " (keys: " + join(keys_of(*node)) + ")");
+      }
+      node = &*child;
+      path = child_path(path, part);
+    } else if (node->is_array()) {
+      const auto index = parse_index(part);
+      if (!index || *index >= node->size()) {
+        throw InputError(where + "'" + part + "' is not an index of the " + std::to_string(node->size()) +
+                         "-element array at " + path);
+      }
+      if (last) {
+        (*node)[*index] = std::move(value);
+        return;
+      }
+      node = &(*node)[*index];
+      path = index_path(path, *index);
+    } else {
+      throw InputError(where + path + " is " + json_type_name(*node) + ", not an object");
+    }
+  }
+}
+
+// Optional sections exist as empty objects, so `--set parallel.tp=4` works on a
+// scenario that relies on every parallel default.
+void add_optional_sections(json& root) {
+  if (!root.is_object()) return;
+  for (const char* section : {"parallel", "strategy", "sim"}) {
+    if (root.find(section) == root.end()) root[section] = json::object();
+  }
+}
+
+// ---- Scenario ---------------------------------------------------------------------
+
+void validate_cross_fields(const Scenario& s, const std::string& origin) {
+  const ParallelConfig& p = s.parallel;
+  if (p.virtual_stages > 1 && s.strategy.schedule != "interleaved_1f1b") {
+    throw_at(origin, "$.parallel.virtual_stages",
+             "virtual_stages > 1 needs strategy.schedule 'interleaved_1f1b' (got '" + s.strategy.schedule + "')");
+  }
+  if (s.strategy.schedule == "interleaved_1f1b" && p.virtual_stages < 2) {
+    throw_at(origin, "$.strategy.schedule", "'interleaved_1f1b' needs parallel.virtual_stages >= 2");
+  }
+  // Context parallelism (Megatron) cuts each sequence into 2*cp chunks so that every
+  // rank gets an equal share of the causal attention work.
+  if (p.cp > 1 && s.workload.seq_len % (2 * p.cp) != 0) {
+    throw_at(origin, "$.workload.seq_len",
+             std::to_string(s.workload.seq_len) + " is not divisible by 2*cp = " + std::to_string(2 * p.cp));
+  }
+  // Sequence parallelism shards activations along the sequence over the TP group.
+  if (p.sequence_parallel && s.workload.seq_len % (std::int64_t{p.tp} * p.cp) != 0) {
+    throw_at(origin, "$.workload.seq_len",
+             std::to_string(s.workload.seq_len) +
+                 " is not divisible by tp*cp = " + std::to_string(std::int64_t{p.tp} * p.cp) +
+                 " (sequence_parallel splits the sequence over the TP group)");
+  }
+}
+
+std::string default_name(const std::string& origin) {
+  const std::string stem = fs::path(origin).stem().string();
+  return stem.empty() ? "scenario" : stem;
+}
+
+Scenario parse_scenario(const json& root, const std::string& origin) {
+  ObjectReader r(root, origin);
+  Scenario s;
+  s.name = r.string_or("name", default_name(origin));
+  r.string_or("description", "");
+  s.seed = static_cast<std::uint64_t>(r.integer_or("seed", 1, Range::non_negative()));
+  s.kind = r.choice_or("kind", "training", {"training"});
+  const json& model = r.raw("model");
+  if (!model.is_object()) r.fail("model", "expected a model id or an object, got " + describe_json(model));
+  s.model = parse_model(ObjectReader(model, origin, r.path_of("model")));
+  const json& cluster = r.raw("cluster");
+  if (!cluster.is_object()) r.fail("cluster", "expected a cluster id or an object, got " + describe_json(cluster));
+  s.cluster = parse_cluster(ObjectReader(cluster, origin, r.path_of("cluster")));
+  s.parallel = parse_parallel(r.object("parallel"));
+  s.workload = parse_workload(r.object("workload"));
+  s.strategy = parse_strategy(r.object("strategy"));
+  s.sim = parse_sim(r.object("sim"));
+  r.finish();
+  validate_parallel_config(s.parallel, s.model, s.cluster, origin + ": $.parallel");
+  validate_cross_fields(s, origin);
+  return s;
+}
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+}  // namespace
+
+Override parse_override(const std::string& text) {
+  const std::size_t eq = text.find('=');
+  if (eq == std::string::npos) throw InputError("--set '" + text + "': expected PATH=VALUE (e.g. parallel.tp=4)");
+  std::string path = trim(text.substr(0, eq));
+  if (path.starts_with("$.")) path.erase(0, 2);  // accept the JSON-path spelling of messages
+  if (path.empty()) throw InputError("--set '" + text + "': empty path before '='");
+  for (const std::string& part : split_path(path)) {
+    if (part.empty()) throw InputError("--set '" + text + "': empty component in path '" + path + "'");
+  }
+  return Override{path, text.substr(eq + 1)};
+}
+
+std::string data_dir(const std::string& near_path) {
+  if (const char* env = std::getenv("LCPERF_DATA_DIR"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  if (!near_path.empty() && fs::exists(near_path, ec)) {
+    fs::path dir = fs::absolute(near_path, ec);
+    if (!ec && !is_existing_directory(dir)) dir = dir.parent_path();
+    // Walk up to the filesystem root; a folder qualifies when it is the data folder
+    // itself or holds it as scenarios/ (a scenario kept at a repository's root).
+    for (; !ec && !dir.empty(); dir = dir.parent_path()) {
+      if (is_data_dir(dir)) return dir.string();
+      if (is_data_dir(dir / "scenarios")) return (dir / "scenarios").string();
+      if (dir == dir.root_path()) break;
+    }
+  }
+  return LCPERF_DEFAULT_DATA_DIR;
+}
+
+ModelSpec load_model(const std::string& id_or_path) {
+  const std::string data = data_dir();
+  DataFile file = read_data_file(kModels, id_or_path, data, working_directory(), data + "/models");
+  return parse_model(ObjectReader(file.value, file.path));
+}
+
+HardwareSpec load_hardware(const std::string& id_or_path) {
+  const std::string data = data_dir();
+  DataFile file = read_data_file(kHardware, id_or_path, data, working_directory(), data + "/hardware");
+  return parse_hardware(ObjectReader(file.value, file.path));
+}
+
+Scenario load_scenario_text(const std::string& json_text, const std::string& origin,
+                            const std::vector<Override>& overrides) {
+  json root = parse_json(json_text, origin);
+  const Resolver resolver{origin, data_dir(origin), directory_of(origin)};
+  resolver.resolve(root);
+  add_optional_sections(root);
+  for (const Override& o : overrides) apply_override(root, o, origin);
+  resolver.resolve(root);  // an override may name another model, cluster or hardware id
+  return parse_scenario(root, origin);
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides) {
+  Scenario s = load_scenario_text(read_text_file(path), path, overrides);
+  s.source_path = path;
+  return s;
+}
+
+std::string lcperf_version() { return LCPERF_VERSION; }
+
+}  // namespace lcperf::core
