@@ -1,0 +1,76 @@
+#include "schedulers/training/pipeline_schedule.hpp"
+
+#include <algorithm>
+
+#include "core/errors.hpp"
+
+namespace lcperf::schedulers::training {
+
+namespace {
+
+using Kind = PipelineStep::Kind;
+
+void check(int pp, int stage, int micro_batches) {
+  if (pp < 1 || stage < 0 || stage >= pp || micro_batches < 1) {
+    throw core::InputError(
+        "pipeline schedule needs pp >= 1, 0 <= stage < pp and at least one micro-batch (got pp=" + std::to_string(pp) +
+        ", stage=" + std::to_string(stage) + ", micro_batches=" + std::to_string(micro_batches) + ")");
+  }
+}
+
+}  // namespace
+
+std::vector<PipelineStep> gpipe_schedule(int pp, int stage, int micro_batches) {
+  check(pp, stage, micro_batches);
+  std::vector<PipelineStep> steps;
+  steps.reserve(2 * static_cast<std::size_t>(micro_batches));
+  for (int j = 0; j < micro_batches; ++j) steps.push_back({Kind::forward, j});
+  for (int j = 0; j < micro_batches; ++j) steps.push_back({Kind::backward, j});
+  return steps;
+}
+
+std::vector<PipelineStep> one_f_one_b_schedule(int pp, int stage, int micro_batches) {
+  check(pp, stage, micro_batches);
+  // Later stages need fewer forwards in flight before the first backward can arrive.
+  const int warmup = std::min(pp - stage - 1, micro_batches);
+  std::vector<PipelineStep> steps;
+  steps.reserve(2 * static_cast<std::size_t>(micro_batches));
+  int next_forward = 0;
+  int next_backward = 0;
+  for (; next_forward < warmup; ++next_forward) steps.push_back({Kind::forward, next_forward});
+  while (next_forward < micro_batches) {  // steady state: one forward, one backward
+    steps.push_back({Kind::forward, next_forward++});
+    steps.push_back({Kind::backward, next_backward++});
+  }
+  while (next_backward < micro_batches) steps.push_back({Kind::backward, next_backward++});  // cool-down
+  return steps;
+}
+
+std::vector<PipelineStep> make_pipeline_schedule(std::string_view name, int pp, int stage, int micro_batches) {
+  if (name == "gpipe") return gpipe_schedule(pp, stage, micro_batches);
+  if (name == "1f1b") return one_f_one_b_schedule(pp, stage, micro_batches);
+  throw core::InputError("pipeline schedule \"" + std::string(name) +
+                         "\" is not available (known: gpipe, 1f1b; interleaved_1f1b is not built yet)");
+}
+
+int max_in_flight(const std::vector<PipelineStep>& steps) {
+  int live = 0;
+  int most = 0;
+  for (const PipelineStep& s : steps) {
+    live += s.kind == Kind::forward ? 1 : -1;
+    most = std::max(most, live);
+  }
+  return most;
+}
+
+std::string to_string(const std::vector<PipelineStep>& steps) {
+  std::string text;
+  for (const PipelineStep& s : steps) {
+    if (!text.empty()) text += ' ';
+    text += s.kind == Kind::forward ? 'F' : 'B';
+    text += std::to_string(s.micro_batch);
+  }
+  return text;
+}
+
+}  // namespace lcperf::schedulers::training
