@@ -1,0 +1,87 @@
+#pragma once
+// A device profile: how close one GPU model gets to its datasheet peaks, per op class,
+// plus its collective constants. Shipped profiles in cost_models/devices/ start from
+// datasheets and published kernel anchors; `lcperf calibrate` replaces them with
+// measurements. The JSON format is documented in cost_models/README.md.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ops.hpp"
+#include "cost_models/collective_profile.hpp"
+#include "cost_models/efficiency_curve.hpp"
+#include "cost_models/op_class.hpp"
+
+namespace lcperf::cost {
+
+inline constexpr int kDeviceProfileFormatVersion = 1;
+
+struct Provenance {
+  std::string source;  // "datasheet+published anchors" or "measured"
+  std::string date;    // ISO date the numbers were produced
+  std::string driver;  // empty when not measured
+  std::string cuda;
+  std::map<std::string, std::string> libraries;  // e.g. {"cublas": "13.0.0", "cudnn": "9.19.1"}
+};
+
+// One measured kernel: the op that ran and its median time.
+struct MeasuredPoint {
+  core::OpPart shape;
+  double time_s = 0;
+};
+
+// Flash-LLM style SpMM (load as sparse, compute as dense): every thread block zero-fills
+// its dense A tile in shared memory, scatters the Tiled-CSL non-zeros into it and reads
+// it back with ldmatrix, once per N tile it computes. That shared-memory traffic is a
+// third roofline term beside HBM and tensor cores (flash-llm.md section 6).
+struct SpmmExtraction {
+  double smem_bytes_per_s = 0;       // achievable aggregate shared-memory bandwidth; 0 = ignore the term
+  double bank_conflict_factor = 1;   // >= 1: extra cost of the 16-bit scattered stores
+  std::int64_t n_tile = 128;         // columns of the dense operand one thread block covers
+};
+
+struct OpClassProfile {
+  EfficiencyCurve compute_efficiency;
+  // Attention classes only: efficiency without a causal mask. Causal kernels waste part
+  // of their diagonal tiles, so at short lengths they run well below the full-mask rate.
+  std::optional<EfficiencyCurve> compute_efficiency_full_mask;
+  EfficiencyCurve memory_efficiency;
+  double min_latency_s = 0;
+  std::vector<MeasuredPoint> table;  // optional measured points, used before the roofline
+  SpmmExtraction extraction;         // spmm only
+};
+
+struct DeviceProfile {
+  int format_version = kDeviceProfileFormatVersion;
+  std::string device;    // human-readable GPU name
+  std::string hardware;  // hardware id this profile was made for ("h200")
+  std::string notes;     // where the numbers come from
+  Provenance provenance;
+  std::array<OpClassProfile, kAllOpClasses.size()> classes{};
+  CollectiveProfile collective;
+  std::string origin;  // file it was loaded from; not serialized
+
+  const OpClassProfile& of(OpClass op_class) const { return classes[index_of(op_class)]; }
+  OpClassProfile& of(OpClass op_class) { return classes[index_of(op_class)]; }
+};
+
+// Strict parse: unknown keys, wrong types and out-of-range values raise core::InputError
+// naming `origin` and the JSON path; malformed JSON names origin:line:column.
+DeviceProfile parse_device_profile(std::string_view json_text, const std::string& origin);
+
+// `id_or_path` is a file path if such a file exists; otherwise a profile id looked up as
+// <dir>/<id>.json with dir = $LCPERF_DEVICE_DIR, else the source tree's devices folder.
+DeviceProfile load_device_profile(const std::string& id_or_path);
+
+// The directory load_device_profile() searches, and the ids found there (sorted).
+std::string device_profile_dir();
+std::vector<std::string> available_device_profiles();
+
+// Pretty-printed JSON that parse_device_profile() reads back to an equal profile.
+std::string device_profile_to_json(const DeviceProfile& profile);
+
+}  // namespace lcperf::cost

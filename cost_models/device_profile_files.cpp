@@ -1,0 +1,67 @@
+// Finding device profiles on disk: explicit paths first, then ids in the profile
+// directory ($LCPERF_DEVICE_DIR, else the source tree's cost_models/devices).
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/errors.hpp"
+#include "cost_models/device_profile.hpp"
+
+#ifndef LCPERF_DEFAULT_DEVICE_DIR
+#define LCPERF_DEFAULT_DEVICE_DIR "cost_models/devices"
+#endif
+
+namespace lcperf::cost {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw core::InputError(path.string() + ": cannot open device profile");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+std::string device_profile_dir() {
+  const char* env = std::getenv("LCPERF_DEVICE_DIR");
+  if (env != nullptr && *env != '\0') return env;
+  return LCPERF_DEFAULT_DEVICE_DIR;
+}
+
+std::vector<std::string> available_device_profiles() {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(device_profile_dir(), ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") ids.push_back(entry.path().stem().string());
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+DeviceProfile load_device_profile(const std::string& id_or_path) {
+  if (id_or_path.empty()) throw core::InputError("device profile: empty id or path");
+  std::error_code ec;
+  if (fs::is_regular_file(id_or_path, ec)) return parse_device_profile(read_file(id_or_path), id_or_path);
+
+  // Something that looks like a path but does not exist is a missing file, not an id.
+  const bool looks_like_path =
+      id_or_path.find('/') != std::string::npos || fs::path(id_or_path).extension() == ".json";
+  if (looks_like_path) throw core::InputError(id_or_path + ": no such device profile file");
+
+  const fs::path candidate = fs::path(device_profile_dir()) / (id_or_path + ".json");
+  if (fs::is_regular_file(candidate, ec)) return parse_device_profile(read_file(candidate), candidate.string());
+
+  std::string known;
+  for (const std::string& id : available_device_profiles()) known += (known.empty() ? "" : ", ") + id;
+  throw core::InputError("device profile \"" + id_or_path + "\" not found in " + device_profile_dir() +
+                         " (available: " + (known.empty() ? "none" : known) + ")");
+}
+
+}  // namespace lcperf::cost

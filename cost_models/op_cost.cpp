@@ -1,0 +1,170 @@
+#include "cost_models/op_cost.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include "core/errors.hpp"
+#include "cost_models/op_checks.hpp"
+#include "cost_models/roofline.hpp"
+
+namespace lcperf::cost {
+
+namespace {
+
+const core::HardwareSpec& checked(const core::HardwareSpec& hw) {
+  if (!(hw.hbm_bandwidth_bytes_per_s > 0)) {
+    throw core::InputError("hardware '" + hw.id + "': hbm_bandwidth_bytes_per_s must be > 0 for the cost model");
+  }
+  if (!(hw.peak_bf16_flops > 0)) {
+    throw core::InputError("hardware '" + hw.id + "': peak_bf16_flops must be > 0 for the cost model");
+  }
+  return hw;
+}
+
+const EfficiencyCurve& compute_curve(const OpClassProfile& profile, const core::OpPart& part) {
+  const auto* a = std::get_if<core::AttentionShape>(&part);
+  if (a != nullptr && a->mask == core::AttentionMask::full && profile.compute_efficiency_full_mask) {
+    return *profile.compute_efficiency_full_mask;
+  }
+  return profile.compute_efficiency;
+}
+
+// Attention efficiency depends on each sequence's length (how long a tile's main loop
+// runs), so a packed batch is priced sequence by sequence: each gets its share of the
+// FLOPs at the efficiency of its own kv length.
+double attention_per_sequence_s(const core::AttentionShape& a, const EfficiencyCurve& curve, double flops,
+                                double peak) {
+  const double total_pairs = core::attention_score_pairs(a);
+  if (!(total_pairs > 0)) return 0.0;
+  core::AttentionShape one;
+  one.mask = a.mask;
+  one.seqs.resize(1);
+  double seconds = 0;
+  for (const core::AttentionSeq& s : a.seqs) {
+    one.seqs[0] = s;
+    const double share = core::attention_score_pairs(one) / total_pairs;
+    if (share > 0) seconds += flops * share / (peak * curve.at(static_cast<double>(s.kv_len)));
+  }
+  return seconds;
+}
+
+double min_dim(const core::OpPart& part) {
+  if (const auto* g = std::get_if<core::GemmShape>(&part)) return static_cast<double>(std::min({g->m, g->n, g->k}));
+  if (const auto* s = std::get_if<core::SpmmShape>(&part)) return static_cast<double>(std::min({s->m, s->n, s->k}));
+  return 0;
+}
+
+// Shared-memory time of a Flash-LLM SpMM: per N tile, zero-fill and ldmatrix-read the
+// dense A tile (2 x M x K elements) and scatter the non-zeros into it. The pipeline
+// overlaps it with HBM loads and MMAs, so it enters the roofline max, not a sum.
+double spmm_extraction_s(const core::SpmmShape& s, const SpmmExtraction& x) {
+  if (!(x.smem_bytes_per_s > 0)) return 0.0;
+  const double elem = static_cast<double>(core::dtype_bytes(s.dtype));
+  const double dense = static_cast<double>(s.m) * static_cast<double>(s.k);
+  const double nonzeros = dense * (1.0 - s.sparsity);
+  const double n_tiles = static_cast<double>(std::max<std::int64_t>(1, (s.n + x.n_tile - 1) / x.n_tile));
+  return n_tiles * (2.0 * dense * elem + nonzeros * elem * x.bank_conflict_factor) / x.smem_bytes_per_s;
+}
+
+std::string collective_model_name(const CollectiveCost& c) {
+  return "collective:" + std::string(to_string(c.algorithm)) + "/" + std::string(to_string(c.protocol));
+}
+
+}  // namespace
+
+CostModel::CostModel(core::HardwareSpec hw, DeviceProfile profile, double inter_node_bytes_per_s_per_gpu)
+    : hw_(std::move(hw)),
+      profile_(std::move(profile)),
+      collectives_(checked(hw_), profile_.collective, inter_node_bytes_per_s_per_gpu) {
+  for (OpClass c : kAllOpClasses) {
+    if (!profile_.of(c).table.empty()) tables_[index_of(c)] = MeasuredTable(c, profile_.of(c).table, hw_);
+  }
+}
+
+double CostModel::compute_time_s(const OpClassProfile& profile, const core::OpPart& part, double flops) const {
+  if (!(flops > 0)) return 0.0;
+  const double peak = peak_flops_for(part, hw_);
+  if (!(peak > 0)) {
+    throw core::InputError("hardware '" + hw_.id + "': no peak FLOP/s for this op's precision");
+  }
+  const EfficiencyCurve& curve = compute_curve(profile, part);
+  switch (curve.variable) {
+    case SizeVariable::kv_len:
+      if (const auto* a = std::get_if<core::AttentionShape>(&part)) {
+        return attention_per_sequence_s(*a, curve, flops, peak);
+      }
+      break;
+    case SizeVariable::score_pairs:
+      if (const auto* a = std::get_if<core::AttentionShape>(&part)) {
+        return flops / (peak * curve.at(core::attention_score_pairs(*a)));
+      }
+      break;
+    case SizeVariable::min_dim: return flops / (peak * curve.at(min_dim(part)));
+    case SizeVariable::bytes: return flops / (peak * curve.at(core::bytes_of(part)));
+    case SizeVariable::flops: break;
+  }
+  return flops / (peak * curve.at(flops));
+}
+
+OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
+  const OpClassProfile& profile = profile_.of(op_class);
+  OpCost cost;
+  cost.flops = core::flops_of(part);
+  cost.bytes = core::bytes_of(part);
+  const double compute = compute_time_s(profile, part, cost.flops);
+  const double memory =
+      cost.bytes > 0 ? cost.bytes / (hw_.hbm_bandwidth_bytes_per_s * profile.memory_efficiency.at(cost.bytes)) : 0.0;
+  const auto* spmm = std::get_if<core::SpmmShape>(&part);
+  const double extraction = spmm != nullptr ? spmm_extraction_s(*spmm, profile.extraction) : 0.0;
+
+  const double work = std::max({compute, memory, extraction});
+  std::string bound = "latency";
+  if (work > profile.min_latency_s) {
+    bound = work == extraction ? "extraction" : (work == compute ? "compute" : "memory");
+  }
+  cost.time_s = std::max(profile.min_latency_s, work);
+  cost.model = "roofline:" + std::string(to_string(op_class)) + ":" + bound;
+  return cost;
+}
+
+OpCost CostModel::cost(const core::OpPart& part) const {
+  const auto op_class = op_class_of(part);
+  if (const auto problem = op_part_problem(part)) {
+    throw core::InputError("cost model: " + std::string(op_class ? to_string(*op_class) : "collective") + ": " +
+                           *problem);
+  }
+  if (!op_class) {
+    const auto& c = std::get<core::CollectiveShape>(part);
+    const CollectiveCost cc = collective(c.kind, static_cast<double>(c.bytes), c.ranks, c.nodes);
+    return OpCost{cc.time_s, 0.0, core::bytes_of(part), collective_model_name(cc)};
+  }
+  if (const auto hit = tables_[index_of(*op_class)].lookup(part)) {
+    return OpCost{hit->time_s, core::flops_of(part), core::bytes_of(part),
+                  "table:" + std::string(to_string(*op_class)) + (hit->exact ? ":exact" : ":interpolated")};
+  }
+  return roofline(*op_class, part);
+}
+
+double CostModel::time_s(const core::KernelOp& op) const {
+  double total = 0;
+  for (const core::OpPart& part : op.parts) total += cost(part).time_s;
+  return total;
+}
+
+CollectiveCost CostModel::collective(core::CollectiveKind kind, double bytes, int ranks, int nodes) const {
+  return collectives_.collective(kind, bytes, ranks, nodes);
+}
+
+double CostModel::p2p_time_s(double bytes, bool intra_node) const { return collectives_.p2p_time_s(bytes, intra_node); }
+
+double CostModel::memcpy_time_s(double bytes) const {
+  if (!(bytes >= 0)) throw core::InputError("memcpy: bytes must be >= 0");
+  core::ElementwiseShape copy;
+  copy.kind = "memcpy";
+  copy.elements = static_cast<std::int64_t>(bytes);
+  copy.flops_per_element = 0.0;
+  copy.bytes_per_element = 2.0;
+  return cost(copy).time_s;
+}
+
+}  // namespace lcperf::cost
