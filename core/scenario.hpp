@@ -31,6 +31,9 @@ struct SimOptions {
   // "free": communication takes no time (for closed-form checks).
   std::string communication = "network";
   std::string device_profile;  // id in cost_models/devices/ or a path; empty = the hardware's id
+  // Simulate each tensor-parallel group with one actor (sim/README.md, "folding"):
+  // "auto" folds above 64 GPUs, where it is needed for speed; "on"/"off" force it.
+  std::string fold_tensor_parallel = "auto";
 };
 
 struct Scenario {

@@ -266,6 +266,7 @@ SimOptions parse_sim(ObjectReader r) {
   o.granularity = r.choice_or("granularity", o.granularity, {"layer", "stage"});
   o.communication = r.choice_or("communication", o.communication, {"network", "free"});
   o.device_profile = r.string_or("device_profile", "");
+  o.fold_tensor_parallel = r.choice_or("fold_tensor_parallel", o.fold_tensor_parallel, {"auto", "on", "off"});
   r.finish();
   return o;
 }

@@ -40,7 +40,7 @@ void route(sg::NetZone* zone, simgrid::kernel::routing::NetPoint* src, simgrid::
 
 }  // namespace
 
-Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication) {
+Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold) {
   const core::HardwareSpec& hw = cluster.gpu;
   const int nodes_used = std::max(1, (gpus_used + cluster.gpus_per_node - 1) / cluster.gpus_per_node);
   Platform platform;
@@ -49,6 +49,10 @@ Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool fr
   fabric->set_property("description", "scale-out network");
   const double nic_bw = hw.nic_bandwidth_bytes_per_s;
   const int nics = std::max(1, cluster.nics_per_node);
+  const int hosts_per_node = cluster.gpus_per_node / fold;
+  // NIC links as the hosts see them: with folding, the NICs of a group are pooled.
+  const int nic_links = std::min(hosts_per_node, nics);
+  const double nic_link_bw = nic_bw * nics / nic_links;
   // The node's share of the fabric: all its NICs, divided by the oversubscription.
   const LinkParams uplink = params(nic_bw * nics / std::max(1.0, cluster.oversubscription),
                                    cluster.switch_latency_s, free_communication);
@@ -66,19 +70,22 @@ Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool fr
     std::vector<sg::SplitDuplexLink*> nic;
     std::vector<sg::Host*> gpus;
     const int first = n * cluster.gpus_per_node;
-    const int count = std::min(cluster.gpus_per_node, gpus_used - first);
-    for (int i = 0; i < nics; ++i) {
-      nic.push_back(duplex(node, prefix + "-nic" + std::to_string(i), params(nic_bw, hw.nic_latency_s, free_communication)));
+    const int count = std::min(cluster.gpus_per_node, gpus_used - first) / fold;
+    for (int i = 0; i < nic_links; ++i) {
+      nic.push_back(duplex(node, prefix + "-nic" + std::to_string(i),
+                           params(nic_link_bw, hw.nic_latency_s, free_communication)));
     }
     for (int i = 0; i < count; ++i) {
-      const std::string name = "gpu" + std::to_string(first + i);
+      std::string name = "gpu";
+      name.append(std::to_string(first + i * fold));
       gpus.push_back(node->create_host(name, kGpuHostSpeed));
       const double intra_bw = cluster.fabric == core::IntraNodeFabric::nvswitch ? hw.nvlink_bandwidth_bytes_per_s
                                                                                 : hw.pcie_bandwidth_bytes_per_s;
       const double intra_lat =
           cluster.fabric == core::IntraNodeFabric::nvswitch ? hw.nvlink_latency_s : hw.pcie_latency_s;
-      nvlink.push_back(duplex(node, name + "-nvlink", params(intra_bw, intra_lat, free_communication)));
-      pcie.push_back(duplex(node, name + "-pcie", params(hw.pcie_bandwidth_bytes_per_s, hw.pcie_latency_s, free_communication)));
+      nvlink.push_back(duplex(node, name + "-nvlink", params(intra_bw * fold, intra_lat, free_communication)));
+      pcie.push_back(duplex(node, name + "-pcie",
+                            params(hw.pcie_bandwidth_bytes_per_s * fold, hw.pcie_latency_s, free_communication)));
     }
     for (int i = 0; i < count; ++i) {
       auto* gi = gpus[static_cast<std::size_t>(i)]->get_netpoint();
@@ -88,7 +95,7 @@ Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool fr
               {{nvlink[static_cast<std::size_t>(i)], Direction::UP}, {nvlink[static_cast<std::size_t>(j)], Direction::DOWN}});
       }
       // GPU i reaches the fabric through NIC (i mod nics), as GPUDirect RDMA does.
-      auto* nic_i = nic[static_cast<std::size_t>(i % nics)];
+      auto* nic_i = nic[static_cast<std::size_t>(i % nic_links)];
       route(node, gi, gateway, {{nic_i, Direction::UP}});
       route(node, gateway, gi, {{nic_i, Direction::DOWN}});
       auto* pcie_i = pcie[static_cast<std::size_t>(i)];

@@ -18,7 +18,7 @@
 namespace lcperf::sim {
 
 struct Platform {
-  std::vector<simgrid::s4u::Host*> gpus;       // index = global GPU id
+  std::vector<simgrid::s4u::Host*> gpus;       // index = global GPU id / fold
   std::vector<simgrid::s4u::Host*> node_cpus;  // index = node
 };
 
@@ -26,6 +26,9 @@ struct Platform {
 // execution of t * kGpuHostSpeed. Large so that microsecond ops stay exact in doubles.
 inline constexpr double kGpuHostSpeed = 1e12;
 
-Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication);
+// With fold > 1 each host stands for `fold` consecutive GPUs (see SimulationInput::fold):
+// its NVLink and PCIe links are `fold` times as wide, and the node's NICs are pooled
+// into as many links as there are such hosts (or NICs, if fewer).
+Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold = 1);
 
 }  // namespace lcperf::sim

@@ -9,13 +9,13 @@ namespace sg = simgrid::s4u;
 
 core::Tensor SimRuntime::allocate(const core::TensorDesc& desc) {
   core::Tensor tensor{world_.next_tensor_id(), desc};
-  world_.memory().allocate(rank_, desc.tag, desc.bytes(), now_s());
+  world_.memory().allocate(actor_, desc.tag, desc.bytes(), now_s());
   return tensor;
 }
 
 void SimRuntime::release(core::Tensor& tensor) {
   if (!tensor.valid()) throw std::logic_error("rank " + std::to_string(rank_) + " releases an invalid tensor");
-  world_.memory().release(rank_, tensor.desc.tag, tensor.bytes(), now_s());
+  world_.memory().release(actor_, tensor.desc.tag, tensor.bytes(), now_s());
   tensor.id = 0;
 }
 
@@ -24,10 +24,10 @@ core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
   work.completion = world_.new_completion();
   const core::Completion c{work.completion};
   issued_.push_back(c.id);
-  if (world_.stream_idle(rank_, stream)) {
+  if (world_.stream_idle(actor_, stream)) {
     deferred_.emplace(stream, std::move(work));
   } else {
-    world_.enqueue(rank_, stream, std::move(work));
+    world_.enqueue(actor_, stream, std::move(work));
   }
   return c;
 }
@@ -36,13 +36,19 @@ void SimRuntime::flush_deferred() {
   if (!deferred_) return;
   auto [stream, work] = std::move(*deferred_);
   deferred_.reset();
-  world_.enqueue(rank_, stream, std::move(work));
+  world_.enqueue(actor_, stream, std::move(work));
 }
 
-void SimRuntime::check_peer(int peer, const char* what) const {
+int SimRuntime::actor_of_peer(int peer, const char* what) const {
   if (peer < 0 || peer >= world_.ranks() || peer == rank_) {
     throw std::logic_error("rank " + std::to_string(rank_) + ": " + what + " with invalid peer " + std::to_string(peer));
   }
+  if (peer % world_.fold() != 0) {
+    throw std::logic_error("rank " + std::to_string(rank_) + ": " + what + " with rank " + std::to_string(peer) +
+                           ", which is not the first of its group of " + std::to_string(world_.fold()) +
+                           "; this program cannot be simulated with tensor-parallel folding");
+  }
+  return peer / world_.fold();
 }
 
 core::Completion SimRuntime::launch(const core::KernelOp& op, core::StreamId stream) {
@@ -58,25 +64,27 @@ core::Completion SimRuntime::launch(const core::KernelOp& op, core::StreamId str
 }
 
 core::Completion SimRuntime::send(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
-  check_peer(peer, "send");
   StreamWork work;
+  work.peer = actor_of_peer(peer, "send");
   work.kind = StreamWork::Kind::send;
   work.name = "send " + tensor.desc.name + " to " + std::to_string(peer);
   work.category = "p2p";
   work.bytes = static_cast<double>(tensor.bytes());
-  work.peer = peer;
+  work.wire_bytes = work.bytes * world_.fold();
+  work.peer_rank = peer;
   work.tag = tag;
   return enqueue(stream, std::move(work));
 }
 
 core::Completion SimRuntime::recv(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
-  check_peer(peer, "recv");
   StreamWork work;
+  work.peer = actor_of_peer(peer, "recv");
   work.kind = StreamWork::Kind::recv;
   work.name = "recv " + tensor.desc.name + " from " + std::to_string(peer);
   work.category = "p2p";
   work.bytes = static_cast<double>(tensor.bytes());
-  work.peer = peer;
+  work.wire_bytes = work.bytes * world_.fold();
+  work.peer_rank = peer;
   work.tag = tag;
   return enqueue(stream, std::move(work));
 }
@@ -87,13 +95,17 @@ core::Completion SimRuntime::collective(core::CollectiveKind kind, const core::C
     throw std::logic_error("rank " + std::to_string(rank_) + " joins collective of group '" + group.name +
                            "' it is not a member of");
   }
+  auto members = std::make_shared<core::CommGroup>();
+  members->name = group.name;
+  for (int r : group.ranks) members->ranks.push_back(r == rank_ ? actor_ : actor_of_peer(r, "collective"));
   StreamWork work;
   work.kind = StreamWork::Kind::collective;
   work.name = std::string(core::to_string(kind)) + " " + group.name + " " + tensor.desc.name;
   work.category = "collective";
   work.bytes = static_cast<double>(tensor.bytes());
+  work.wire_bytes = work.bytes * world_.fold();
   work.collective = kind;
-  work.group = std::make_shared<const core::CommGroup>(group);
+  work.group = std::move(members);
   return enqueue(stream, std::move(work));
 }
 
@@ -101,15 +113,15 @@ void SimRuntime::wait(core::Completion completion) {
   if (deferred_ && deferred_->second.completion == completion.id) {
     auto [stream, work] = std::move(*deferred_);
     deferred_.reset();
-    RankState& state = world_.rank_state(rank_);
+    RankState& state = world_.rank_state(actor_);
     state.waiting_on = describe(work) + " on stream " + std::to_string(stream);
-    world_.run_work(rank_, stream, work);
+    world_.run_work(actor_, stream, work);
     state.waiting_on.clear();
     return;
   }
   flush_deferred();
   if (world_.is_done(completion.id)) return;
-  RankState& state = world_.rank_state(rank_);
+  RankState& state = world_.rank_state(actor_);
   std::unique_lock lock(*state.mutex);
   state.waiting_on = "completion " + std::to_string(completion.id);
   while (!world_.is_done(completion.id)) state.progress->wait(lock);
@@ -134,13 +146,13 @@ void SimRuntime::post_message(int to, const core::Message& message) {
   auto* copy = new core::Message(message);
   copy->from = rank_;
   // Detached: the sender does not wait for delivery; the receiver owns the copy.
-  world_.message_mailbox(to)->put_init(copy, static_cast<std::uint64_t>(std::max<std::int64_t>(message.bytes, 1)))->detach();
+  world_.message_mailbox(actor_of_peer(to, "post_message"))->put_init(copy, static_cast<std::uint64_t>(std::max<std::int64_t>(message.bytes, 1)))->detach();
   world_.count_events(1);
 }
 
 std::optional<core::Message> SimRuntime::receive_message(double timeout_s) {
   flush_deferred();
-  sg::Mailbox* box = world_.message_mailbox(rank_);
+  sg::Mailbox* box = world_.message_mailbox(actor_);
   core::Message* received = nullptr;
   sg::CommPtr comm = box->get_async<core::Message>(&received);
   try {

@@ -10,7 +10,7 @@ namespace lcperf::sim {
 
 class SimRuntime final : public core::Runtime {
  public:
-  SimRuntime(SimWorld& world, int rank) : world_(world), rank_(rank) {}
+  SimRuntime(SimWorld& world, int actor) : world_(world), actor_(actor), rank_(world.rank_of_actor(actor)) {}
 
   int rank() const override { return rank_; }
   int world_size() const override { return world_.ranks(); }
@@ -39,9 +39,12 @@ class SimRuntime final : public core::Runtime {
   // Hands deferred work to its stream actor; called before anything that lets time pass
   // or queues more work, so deferral never changes when work starts.
   void flush_deferred();
-  void check_peer(int peer, const char* what) const;
+  // The actor simulating `peer`; throws when the peer is invalid or, with folding, not
+  // the first rank of its group (the program is then not symmetric within the group).
+  int actor_of_peer(int peer, const char* what) const;
 
   SimWorld& world_;
+  int actor_;
   int rank_;
   std::vector<std::uint64_t> issued_;  // completions not yet known to be done
   // Work launched on an idle stream and not yet handed to the stream's actor: if the

@@ -14,8 +14,8 @@ int g_payload_token = 0;
 std::string describe(const StreamWork& w) {
   switch (w.kind) {
     case StreamWork::Kind::kernel: return "kernel '" + w.name + "'";
-    case StreamWork::Kind::send: return "send to rank " + std::to_string(w.peer) + " tag " + std::to_string(w.tag);
-    case StreamWork::Kind::recv: return "recv from rank " + std::to_string(w.peer) + " tag " + std::to_string(w.tag);
+    case StreamWork::Kind::send: return "send to rank " + std::to_string(w.peer_rank) + " tag " + std::to_string(w.tag);
+    case StreamWork::Kind::recv: return "recv from rank " + std::to_string(w.peer_rank) + " tag " + std::to_string(w.tag);
     case StreamWork::Kind::collective:
       return std::string(core::to_string(w.collective)) + " over group '" + w.group->name + "'";
   }
@@ -24,10 +24,11 @@ std::string describe(const StreamWork& w) {
 
 SimWorld::SimWorld(const SimulationInput& input, Platform platform)
     : input_(input),
+      fold_(std::max(1, input.fold)),
       platform_(std::move(platform)),
-      ranks_(static_cast<std::size_t>(input.ranks)),
+      ranks_(static_cast<std::size_t>(input.ranks / fold_)),
       done_(1, 1),
-      memory_(input.ranks, input.memory_capacity_bytes > 0
+      memory_(input.ranks / fold_, input.memory_capacity_bytes > 0
                                ? input.memory_capacity_bytes
                                : static_cast<std::int64_t>(input.cluster.gpu.hbm_bytes)) {
   for (RankState& r : ranks_) {
@@ -94,7 +95,7 @@ void SimWorld::run_work(int rank, int stream, StreamWork& work) {
   const double start = sg::Engine::get_clock();
   execute(rank, work);
   core::TimelineRecord rec;
-  rec.rank = rank;
+  rec.rank = rank_of_actor(rank);
   rec.stream = stream;
   rec.name = std::move(work.name);
   rec.category = std::move(work.category);
@@ -116,7 +117,7 @@ void SimWorld::execute(int rank, const StreamWork& work) {
       }
       return;
     case StreamWork::Kind::send:
-      p2p_mailbox(rank, work.peer, work.tag)->put(&g_payload_token, static_cast<std::uint64_t>(work.bytes));
+      p2p_mailbox(rank, work.peer, work.tag)->put(&g_payload_token, static_cast<std::uint64_t>(work.wire_bytes));
       count_events(1);
       return;
     case StreamWork::Kind::recv:
@@ -142,7 +143,7 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
   // peer and receives one, so every link of the ring carries the same traffic and
   // SimGrid shares it with whatever else crosses those links.
   int steps = n - 1;
-  double chunk = work.bytes / n;
+  double chunk = work.wire_bytes / n;
   switch (work.collective) {
     case core::CollectiveKind::all_reduce: steps = 2 * (n - 1); break;
     case core::CollectiveKind::all_gather:
@@ -152,7 +153,7 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
     case core::CollectiveKind::reduce:
       // Pipelined chain: each link carries the whole buffer once.
       steps = 1;
-      chunk = work.bytes;
+      chunk = work.wire_bytes;
       break;
   }
   const bool all_to_all = work.collective == core::CollectiveKind::all_to_all;
@@ -180,6 +181,27 @@ sg::Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int memb
   name.append(group.name).append(":").append(std::to_string(group.ranks.front()));
   name.append(":").append(std::to_string(group.ranks.size())).append(">").append(std::to_string(member));
   return sg::Mailbox::by_name(name);
+}
+
+core::RunRecords SimWorld::take_records() {
+  core::RunRecords out = std::move(records_);
+  memory_.export_to(out);
+  if (fold_ > 1) {
+    // Every member of a folded group holds what its first rank holds.
+    std::vector<std::int64_t> peaks;
+    std::vector<std::vector<std::int64_t>> by_tag;
+    for (std::size_t a = 0; a < out.peak_bytes_per_rank.size(); ++a) {
+      for (int i = 0; i < fold_; ++i) {
+        peaks.push_back(out.peak_bytes_per_rank[a]);
+        by_tag.push_back(out.peak_bytes_per_rank_tag[a]);
+      }
+    }
+    out.peak_bytes_per_rank = std::move(peaks);
+    out.peak_bytes_per_rank_tag = std::move(by_tag);
+    out.oom.rank = out.oom.happened ? rank_of_actor(out.oom.rank) : out.oom.rank;
+    for (core::MemoryEvent& e : out.memory) e.rank = rank_of_actor(e.rank);
+  }
+  return out;
 }
 
 sg::Mailbox* SimWorld::message_mailbox(int rank) {

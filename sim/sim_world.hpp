@@ -28,11 +28,13 @@ struct StreamWork {
   int micro_batch = -1;
   double duration_s = 0;  // kernels: isolated time
   double flops = 0;
-  double bytes = 0;
-  int peer = -1;
+  double bytes = 0;       // as one rank sees it (timeline)
+  double wire_bytes = 0;  // what crosses the simulated links (bytes x fold)
+  int peer = -1;          // actor index of the peer
+  int peer_rank = -1;     // the peer's rank, for messages
   int tag = 0;
   core::CollectiveKind collective = core::CollectiveKind::all_reduce;
-  std::shared_ptr<const core::CommGroup> group;
+  std::shared_ptr<const core::CommGroup> group;  // members as actor indices
 };
 
 // "send to rank 3 tag 5", "kernel 'fwd L0'", ... for deadlock reports.
@@ -60,10 +62,15 @@ class SimWorld {
  public:
   SimWorld(const SimulationInput& input, Platform platform);
 
+  // Ranks are the program's view; actors are what is simulated. Without folding they
+  // coincide; with fold f, actor a stands for ranks a*f .. a*f+f-1.
   const SimulationInput& input() const { return input_; }
-  simgrid::s4u::Host* gpu(int rank) const { return platform_.gpus[static_cast<std::size_t>(rank)]; }
   int ranks() const { return input_.ranks; }
-  RankState& rank_state(int rank) { return ranks_[static_cast<std::size_t>(rank)]; }
+  int fold() const { return fold_; }
+  int actors() const { return input_.ranks / fold_; }
+  int rank_of_actor(int actor) const { return actor * fold_; }
+  simgrid::s4u::Host* gpu(int actor) const { return platform_.gpus[static_cast<std::size_t>(actor)]; }
+  RankState& rank_state(int actor) { return ranks_[static_cast<std::size_t>(actor)]; }
 
   std::uint64_t new_completion();
   bool is_done(std::uint64_t completion) const { return completion == 0 || done_[completion] != 0; }
@@ -84,6 +91,8 @@ class SimWorld {
   simgrid::s4u::Mailbox* message_mailbox(int rank);
 
   MemoryTracker& memory() { return memory_; }
+  // Moves records out, with memory peaks expanded to every rank of a folded group.
+  core::RunRecords take_records();
   core::RunRecords& records() { return records_; }
   void count_events(std::uint64_t n) { records_.events_simulated += n; }
   std::uint64_t next_tensor_id() { return ++tensor_ids_; }
@@ -94,6 +103,7 @@ class SimWorld {
   void run_collective(int rank, const StreamWork& work);
 
   const SimulationInput& input_;
+  int fold_;
   Platform platform_;
   std::vector<RankState> ranks_;
   std::vector<char> done_;

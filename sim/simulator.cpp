@@ -1,5 +1,6 @@
 #include "sim/simulator.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -21,7 +22,7 @@ namespace {
 // effect too, and the TCP window bound (gamma / 2 latency) is lifted.
 std::vector<std::string> engine_arguments(const SimulationInput& input) {
   std::vector<std::string> args = {"lcperf", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
-                                   "--cfg=network/TCP-gamma:0", "--cfg=contexts/stack-size:256"};
+                                   "--cfg=network/TCP-gamma:0", "--cfg=contexts/stack-size:64"};
   // SimGrid logs go nowhere unless LCPERF_SIMGRID_LOG asks for them.
   if (std::getenv("LCPERF_SIMGRID_LOG") == nullptr) {
     args.emplace_back("--log=root.thres:critical");
@@ -35,11 +36,11 @@ std::string deadlock_report(SimWorld& world) {
   std::ostringstream out;
   out << "deadlock: rank programs wait on each other forever at t=" << sg::Engine::get_clock() << " s";
   int listed = 0;
-  for (int r = 0; r < world.ranks() && listed < 16; ++r) {
-    RankState& state = world.rank_state(r);
+  for (int a = 0; a < world.actors() && listed < 16; ++a) {
+    RankState& state = world.rank_state(a);
     if (state.finished) continue;
     ++listed;
-    out << "\n  rank " << r << ": waiting on " << (state.waiting_on.empty() ? "?" : state.waiting_on);
+    out << "\n  rank " << world.rank_of_actor(a) << ": waiting on " << (state.waiting_on.empty() ? "?" : state.waiting_on);
     for (const auto& [id, stream] : state.streams) {
       if (stream->busy) out << "; stream " << id << " blocked in " << stream->current;
       if (!stream->queue.empty()) out << "; stream " << id << " has " << stream->queue.size() << " queued";
@@ -51,18 +52,25 @@ std::string deadlock_report(SimWorld& world) {
 }  // namespace
 
 core::RunRecords simulate(const SimulationInput& input) {
+  const int fold = std::max(1, input.fold);
+  if (input.ranks % fold != 0 || input.cluster.gpus_per_node % fold != 0) {
+    throw std::invalid_argument("fold " + std::to_string(fold) + " must divide the ranks (" +
+                                std::to_string(input.ranks) + ") and the GPUs per node (" +
+                                std::to_string(input.cluster.gpus_per_node) + ")");
+  }
   std::vector<std::string> args = engine_arguments(input);
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
   sg::Engine engine(&argc, argv.data());
 
-  SimWorld world(input, build_platform(input.cluster, input.ranks, input.free_communication));
+  SimWorld world(input, build_platform(input.cluster, input.ranks, input.free_communication, fold));
   std::string program_error;
-  for (int r = 0; r < input.ranks; ++r) {
+  for (int a = 0; a < world.actors(); ++a) {
+    const int r = world.rank_of_actor(a);
     core::RankProgram program = input.program_for(r);
-    sg::Actor::create("rank" + std::to_string(r), world.gpu(r), [&world, &program_error, r, program] {
-      SimRuntime runtime(world, r);
+    sg::Actor::create("rank" + std::to_string(r), world.gpu(a), [&world, &program_error, a, r, program] {
+      SimRuntime runtime(world, a);
       try {
         program(runtime);
         runtime.synchronize();
@@ -74,17 +82,16 @@ core::RunRecords simulate(const SimulationInput& input) {
         sg::Actor::kill_all();
         return;
       }
-      world.rank_state(r).finished = true;
+      world.rank_state(a).finished = true;
     });
   }
   engine.run();
 
   if (!program_error.empty()) throw std::runtime_error(program_error);
-  for (int r = 0; r < input.ranks; ++r) {
-    if (!world.rank_state(r).finished) throw DeadlockError(deadlock_report(world));
+  for (int a = 0; a < world.actors(); ++a) {
+    if (!world.rank_state(a).finished) throw DeadlockError(deadlock_report(world));
   }
-  core::RunRecords records = std::move(world.records());
-  world.memory().export_to(records);
+  core::RunRecords records = world.take_records();
   records.end_time_s = sg::Engine::get_clock();
   return records;
 }

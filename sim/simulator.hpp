@@ -26,6 +26,13 @@ struct SimulationInput {
   std::function<double(core::CollectiveKind, std::int64_t bytes, int ranks)> collective_overhead_s;
   bool free_communication = false;  // links of infinite bandwidth and no latency
   std::int64_t memory_capacity_bytes = 0;  // 0 = the GPU's HBM size
+  // Symmetry folding: each run of `fold` consecutive ranks (a tensor-parallel group)
+  // behaves identically, so one actor simulates the whole group on a device whose links
+  // are `fold` times as wide, moving `fold` times the bytes of one rank. Contention on
+  // shared links (node uplinks, NICs shared between GPUs) stays exact; the records hold
+  // the group's first rank, and per-rank peaks are copied to every member. The rank
+  // program must communicate only with ranks that are first of their group.
+  int fold = 1;
   std::vector<std::string> simgrid_args;   // extra --cfg=/--log= options
 };
 

@@ -1,0 +1,174 @@
+#include "cli/training_run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <variant>
+
+#include "core/layer_ops.hpp"
+#include "core/training_memory.hpp"
+#include "core/training_metrics.hpp"
+#include "cost_models/device_profile.hpp"
+#include "cost_models/op_cost.hpp"
+#include "schedulers/training/megatron_program.hpp"
+#include "sim/simulator.hpp"
+
+namespace lcperf::cli {
+
+namespace {
+
+// GPUs beyond which "auto" folds tensor-parallel groups (see sim/README.md).
+constexpr int kAutoFoldAboveGpus = 64;
+
+core::KernelOp without_collectives(const core::KernelOp& op) {
+  core::KernelOp copy = op;
+  std::erase_if(copy.parts, [](const core::OpPart& p) { return std::holds_alternative<core::CollectiveShape>(p); });
+  return copy;
+}
+
+core::KernelOp region(std::vector<core::OpPart> parts) {
+  core::KernelOp op;
+  op.parts = std::move(parts);
+  return op;
+}
+
+void append(std::vector<core::OpPart>& to, const std::vector<core::OpPart>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+// Forward and backward time of one micro-batch on a pipeline stage, from the same op
+// decomposition the rank program launches.
+struct StageTimes {
+  double forward_s = 0;
+  double backward_s = 0;
+};
+
+StageTimes stage_times(const schedulers::training::MegatronPlan& plan, int stage,
+                       const std::function<double(const core::KernelOp&)>& price) {
+  const int layers = plan.model.layers / plan.parallel.pp;
+  std::vector<core::OpPart> fwd;
+  std::vector<core::OpPart> bwd;
+  append(fwd, core::layer_forward_parts(plan.model, plan.parallel, plan.batch, plan.span));
+  append(bwd, core::layer_backward_parts(plan.model, plan.parallel, plan.batch, plan.recompute, plan.span));
+  StageTimes t{layers * price(region(fwd)), layers * price(region(bwd))};
+  if (stage == 0) {
+    t.forward_s += price(region(core::embedding_forward_parts(plan.model, plan.parallel, plan.batch, plan.span)));
+    t.backward_s += price(region(core::embedding_backward_parts(plan.model, plan.parallel, plan.batch, plan.span)));
+  }
+  if (stage == plan.parallel.pp - 1) {
+    t.forward_s += price(region(core::head_forward_parts(plan.model, plan.parallel, plan.batch, plan.span)));
+    t.backward_s += price(region(core::head_backward_parts(plan.model, plan.parallel, plan.batch, plan.span)));
+  }
+  return t;
+}
+
+std::vector<reports::ComparisonRow> closed_form_comparison(const core::Scenario& s, const core::TrainingResult& r,
+                                                           const std::function<double(const core::KernelOp&)>& price) {
+  const core::ParallelConfig& pc = s.parallel;
+  const int p = pc.pp;
+  const int m = pc.num_micro_batches;
+  std::vector<reports::ComparisonRow> rows;
+  rows.push_back({"1F1B bubble (p-1)/(m+p-1)", r.bubble_ratio, static_cast<double>(p - 1) / (m + p - 1), "ratio"});
+
+  std::int64_t closed_peak = 0;
+  double slowest_stage_s = 0;
+  for (int stage = 0; stage < p; ++stage) {
+    core::RankCoord coord;
+    coord.pp = stage;
+    const auto plan = schedulers::training::make_megatron_plan(s, core::rank_of(pc, coord));
+    closed_peak = std::max(closed_peak, core::rank_memory(plan.model, plan.parallel, plan.batch, plan.schedule,
+                                                          plan.recompute, stage, plan.activations)
+                                            .peak());
+    const StageTimes t = stage_times(plan, stage, price);
+    slowest_stage_s = std::max(slowest_stage_s, t.forward_s + t.backward_s);
+  }
+  rows.push_back({"peak memory: weights+grads+optimizer+activations", static_cast<double>(r.peak_memory_bytes),
+                  static_cast<double>(closed_peak), "bytes"});
+  rows.push_back({"pipeline critical path (m+p-1)(tf+tb), slowest stage", r.iteration_time_s,
+                  (m + p - 1) * slowest_stage_s, "s"});
+  return rows;
+}
+
+}  // namespace
+
+std::int64_t training_tokens(const core::Scenario& s) {
+  return static_cast<std::int64_t>(s.parallel.dp) * s.parallel.num_micro_batches * s.parallel.micro_batch_size *
+         s.workload.seq_len;
+}
+
+double training_model_flops(const core::Scenario& s) {
+  // The whole model on one device, no recompute: forward plus backward of every layer,
+  // the embedding and the head, for one micro-batch, times the micro-batches.
+  core::ParallelConfig whole;
+  whole.micro_batch_size = s.parallel.micro_batch_size;
+  core::MicroBatchShape batch;
+  batch.seq_lens.assign(static_cast<std::size_t>(s.parallel.micro_batch_size), s.workload.seq_len);
+  double flops = 0;
+  for (const auto& parts : {core::layer_forward_parts(s.model, whole, batch),
+                            core::layer_backward_parts(s.model, whole, batch, core::Recompute::none)}) {
+    for (const core::OpPart& part : parts) flops += s.model.layers * core::flops_of(part);
+  }
+  for (const auto& parts : {core::head_forward_parts(s.model, whole, batch), core::head_backward_parts(s.model, whole, batch)}) {
+    for (const core::OpPart& part : parts) flops += core::flops_of(part);
+  }
+  return flops * s.parallel.num_micro_batches * s.parallel.dp;
+}
+
+int tensor_parallel_fold(const core::Scenario& s) {
+  const int tp = s.parallel.tp;
+  if (tp <= 1 || s.cluster.gpus_per_node % tp != 0) return 1;
+  if (s.sim.fold_tensor_parallel == "on") return tp;
+  if (s.sim.fold_tensor_parallel == "off") return 1;
+  return s.parallel.world_size() > kAutoFoldAboveGpus ? tp : 1;
+}
+
+TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  TrainingRun run;
+  run.scenario = scenario;
+  run.fold = tensor_parallel_fold(scenario);
+  const core::ClusterSpec& cluster = scenario.cluster;
+
+  const std::string profile_id = scenario.sim.device_profile.empty() ? cluster.gpu.id : scenario.sim.device_profile;
+  const cost::DeviceProfile profile = cost::load_device_profile(profile_id);
+  const double inter_per_gpu =
+      cluster.gpu.nic_bandwidth_bytes_per_s * cluster.nics_per_node / std::max(1, cluster.gpus_per_node);
+  const cost::CostModel model(cluster.gpu, profile, inter_per_gpu);
+  const bool free_comm = scenario.sim.communication == "free";
+
+  std::function<double(const core::KernelOp&)> price = options.kernel_time_s;
+  if (!price) {
+    price = [&model, free_comm](const core::KernelOp& op) {
+      return free_comm ? model.time_s(without_collectives(op)) : model.time_s(op);
+    };
+  }
+
+  // Every rank's plan is built (and validated) before the simulation starts, so a bad
+  // scenario is an input error here rather than a failure inside an actor.
+  for (int r = 0; r < scenario.parallel.world_size(); r += run.fold) {
+    (void)schedulers::training::make_megatron_plan(scenario, r);
+  }
+
+  sim::SimulationInput in;
+  in.cluster = cluster;
+  // SimGrid flows reach what NCCL reaches of a link, not its datasheet rate.
+  const cost::CollectiveProfile& coll = model.collectives().profile();
+  in.cluster.gpu.nvlink_bandwidth_bytes_per_s *= coll.nvlink_efficiency;
+  in.cluster.gpu.nic_bandwidth_bytes_per_s *= coll.net_efficiency;
+  in.ranks = scenario.parallel.world_size();
+  in.fold = run.fold;
+  in.free_communication = free_comm;
+  in.program_for = [&scenario](int rank) { return schedulers::training::make_megatron_rank_program(scenario, rank); };
+  in.kernel_time_s = price;
+  const double call_overhead_s =
+      coll.constants(cost::CollectiveAlgorithm::ring, cost::CollectiveProtocol::simple).base_latency_s;
+  in.collective_overhead_s = [call_overhead_s](core::CollectiveKind, std::int64_t, int) { return call_overhead_s; };
+
+  run.records = sim::simulate(in);
+  run.result = core::compute_training_result(scenario, run.records, training_model_flops(scenario),
+                                             training_tokens(scenario));
+  run.comparison = closed_form_comparison(scenario, run.result, price);
+  run.result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return run;
+}
+
+}  // namespace lcperf::cli

@@ -1,0 +1,41 @@
+#pragma once
+// One simulated training iteration of a scenario: cost model from the device profile,
+// the Megatron rank program per rank, the SimGrid simulation, metrics, and the
+// closed-form expectations the result is compared with.
+#include <functional>
+#include <vector>
+
+#include "core/ops.hpp"
+#include "core/records.hpp"
+#include "core/result.hpp"
+#include "core/scenario.hpp"
+#include "reports/summary_table.hpp"
+
+namespace lcperf::cli {
+
+struct TrainingRun {
+  core::Scenario scenario;
+  core::RunRecords records;
+  core::TrainingResult result;  // wall_time_s filled
+  std::vector<reports::ComparisonRow> comparison;
+  int fold = 1;  // ranks per simulated actor (tensor-parallel folding)
+};
+
+struct TrainingRunOptions {
+  // Replaces the cost model's kernel pricing (tests use uniform costs to check closed forms).
+  std::function<double(const core::KernelOp&)> kernel_time_s;
+};
+
+// Throws core::InputError for scenarios the tool cannot run, sim::DeadlockError when
+// rank programs wait on each other forever, std::exception for internal failures.
+TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOptions& options = {});
+
+// Model FLOPs of one iteration (forward + backward of every token, no recompute), the
+// numerator of MFU.
+double training_model_flops(const core::Scenario& scenario);
+std::int64_t training_tokens(const core::Scenario& scenario);
+
+// Ranks per simulated actor for this scenario (sim.fold_tensor_parallel).
+int tensor_parallel_fold(const core::Scenario& scenario);
+
+}  // namespace lcperf::cli
