@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <variant>
 
 #include "core/layer_ops.hpp"
@@ -9,6 +10,7 @@
 #include "core/training_metrics.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
+#include "cost_models/pricing_cache.hpp"
 #include "schedulers/training/megatron_program.hpp"
 #include "sim/simulator.hpp"
 
@@ -158,7 +160,8 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   in.fold = run.fold;
   in.free_communication = free_comm;
   in.program_for = [&scenario](int rank) { return schedulers::training::make_megatron_rank_program(scenario, rank); };
-  in.kernel_time_s = price;
+  auto cache = std::make_shared<cost::PricingCache>(price);
+  in.kernel_time_s = [cache](const core::KernelOp& op) { return cache->time_s(op); };
   const double call_overhead_s =
       coll.constants(cost::CollectiveAlgorithm::ring, cost::CollectiveProtocol::simple).base_latency_s;
   in.collective_overhead_s = [call_overhead_s](core::CollectiveKind, std::int64_t, int) { return call_overhead_s; };

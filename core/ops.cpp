@@ -1,5 +1,6 @@
 #include "core/ops.hpp"
 
+#include <cstring>
 #include <type_traits>
 
 namespace lcperf::core {
@@ -117,6 +118,82 @@ double bytes_of(const OpPart& part) {
           [](const CollectiveShape& c) { return static_cast<double>(c.bytes); },
       },
       part);
+}
+
+namespace {
+// Mixes one 64-bit word per field (a multiply-xorshift step, as in splitmix64);
+// collisions only cost a cache miss in callers, which compare keys.
+struct Fnv {
+  std::uint64_t h = 0x9e3779b97f4a7c15ull;
+  template <typename T>
+  void add(const T& value) {
+    std::uint64_t word = 0;
+    if constexpr (std::is_floating_point_v<T>) {
+      static_assert(sizeof(T) == sizeof(word));
+      std::memcpy(&word, &value, sizeof word);
+    } else {
+      word = static_cast<std::uint64_t>(value);
+    }
+    h ^= word + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+  }
+  void add_string(const std::string& s) {
+    for (char c : s) add(static_cast<unsigned char>(c));
+  }
+};
+}  // namespace
+
+std::size_t hash_parts(const std::vector<OpPart>& parts) {
+  Fnv f;
+  for (const OpPart& part : parts) {
+    f.add(part.index());
+    std::visit(Overloaded{
+                   [&](const GemmShape& g) {
+                     f.add(g.m);
+                     f.add(g.n);
+                     f.add(g.k);
+                     f.add(g.batch);
+                     f.add(g.dtype);
+                   },
+                   [&](const AttentionShape& a) {
+                     for (const AttentionSeq& s : a.seqs) {
+                       f.add(s.q_len);
+                       f.add(s.kv_len);
+                     }
+                     f.add(a.heads_q);
+                     f.add(a.heads_kv);
+                     f.add(a.head_dim);
+                     f.add(a.mask);
+                     f.add(a.backward);
+                     f.add(a.density);
+                     f.add(a.dca_partials);
+                     f.add(a.paged_decode);
+                     f.add(a.dtype);
+                   },
+                   [&](const ElementwiseShape& e) {
+                     f.add_string(e.kind);
+                     f.add(e.elements);
+                     f.add(e.flops_per_element);
+                     f.add(e.bytes_per_element);
+                   },
+                   [&](const SpmmShape& s) {
+                     f.add(s.m);
+                     f.add(s.n);
+                     f.add(s.k);
+                     f.add(s.sparsity);
+                     f.add(s.dtype);
+                   },
+                   [&](const CollectiveShape& c) {
+                     f.add(c.kind);
+                     f.add(c.bytes);
+                     f.add(c.ranks);
+                     f.add(c.nodes);
+                   },
+               },
+               part);
+  }
+  return f.h;
 }
 
 double flops_of(const KernelOp& op) {

@@ -18,6 +18,7 @@ struct GemmShape {
   std::int64_t k = 0;
   std::int64_t batch = 1;
   DType dtype = DType::bf16;
+  bool operator==(const GemmShape&) const = default;
 };
 
 // One sequence of an attention call: q_len queries attending to kv_len keys. With a
@@ -27,6 +28,7 @@ struct GemmShape {
 struct AttentionSeq {
   std::int64_t q_len = 0;
   std::int64_t kv_len = 0;
+  bool operator==(const AttentionSeq&) const = default;
 };
 
 enum class AttentionMask { causal, full };
@@ -42,6 +44,7 @@ struct AttentionShape {
   int dca_partials = 1;       // dual chunk attention: partial attentions merged per query (1..3)
   bool paged_decode = false;  // decode kernel reading a paged KV cache
   DType dtype = DType::bf16;
+  bool operator==(const AttentionShape&) const = default;
 };
 
 // Memory-bound element-wise work: norms, activations, residual adds, rotary, softmax-CE,
@@ -51,6 +54,7 @@ struct ElementwiseShape {
   std::int64_t elements = 0;
   double flops_per_element = 1.0;
   double bytes_per_element = 4.0;
+  bool operator==(const ElementwiseShape&) const = default;
 };
 
 // Sparse weight [m,k] (fraction `sparsity` zero) times dense activations [k,n].
@@ -60,6 +64,7 @@ struct SpmmShape {
   std::int64_t k = 0;
   double sparsity = 0.0;
   DType dtype = DType::fp16;
+  bool operator==(const SpmmShape&) const = default;
 };
 
 enum class CollectiveKind { all_reduce, all_gather, reduce_scatter, broadcast, reduce, all_to_all };
@@ -71,6 +76,7 @@ struct CollectiveShape {
   std::int64_t bytes = 0;
   int ranks = 1;
   int nodes = 1;  // how many nodes the group spans
+  bool operator==(const CollectiveShape&) const = default;
 };
 
 using OpPart = std::variant<GemmShape, AttentionShape, ElementwiseShape, SpmmShape, CollectiveShape>;
@@ -96,5 +102,8 @@ double flops_of(const KernelOp& op);
 double bytes_of(const KernelOp& op);
 // Unmasked (query, key) pairs of one attention call, before density.
 double attention_score_pairs(const AttentionShape& shape);
+
+// A hash of the parts' values (equal parts hash equally), for caches keyed by op shape.
+std::size_t hash_parts(const std::vector<OpPart>& parts);
 
 }  // namespace lcperf::core

@@ -20,12 +20,17 @@ void SimRuntime::release(core::Tensor& tensor) {
 }
 
 core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
-  flush_deferred();
   work.completion = world_.new_completion();
   const core::Completion c{work.completion};
   issued_.push_back(c.id);
+  if (!deferred_.empty() && deferred_stream_ == stream) {
+    deferred_.push_back(std::move(work));
+    return c;
+  }
+  flush_deferred();
   if (world_.stream_idle(actor_, stream)) {
-    deferred_.emplace(stream, std::move(work));
+    deferred_stream_ = stream;
+    deferred_.push_back(std::move(work));
   } else {
     world_.enqueue(actor_, stream, std::move(work));
   }
@@ -33,10 +38,26 @@ core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
 }
 
 void SimRuntime::flush_deferred() {
-  if (!deferred_) return;
-  auto [stream, work] = std::move(*deferred_);
-  deferred_.reset();
-  world_.enqueue(actor_, stream, std::move(work));
+  while (!deferred_.empty()) {
+    world_.enqueue(actor_, deferred_stream_, std::move(deferred_.front()));
+    deferred_.pop_front();
+  }
+}
+
+bool SimRuntime::run_deferred_until(std::uint64_t completion) {
+  const bool held = std::any_of(deferred_.begin(), deferred_.end(),
+                                [completion](const StreamWork& w) { return w.completion == completion; });
+  if (!held) return false;
+  RankState& state = world_.rank_state(actor_);
+  for (;;) {
+    StreamWork work = std::move(deferred_.front());
+    deferred_.pop_front();
+    const bool last = work.completion == completion;
+    state.waiting_on = describe(work) + " on stream " + std::to_string(deferred_stream_);
+    world_.run_work(actor_, deferred_stream_, work);
+    state.waiting_on.clear();
+    if (last) return true;
+  }
 }
 
 int SimRuntime::actor_of_peer(int peer, const char* what) const {
@@ -110,15 +131,7 @@ core::Completion SimRuntime::collective(core::CollectiveKind kind, const core::C
 }
 
 void SimRuntime::wait(core::Completion completion) {
-  if (deferred_ && deferred_->second.completion == completion.id) {
-    auto [stream, work] = std::move(*deferred_);
-    deferred_.reset();
-    RankState& state = world_.rank_state(actor_);
-    state.waiting_on = describe(work) + " on stream " + std::to_string(stream);
-    world_.run_work(actor_, stream, work);
-    state.waiting_on.clear();
-    return;
-  }
+  if (run_deferred_until(completion.id)) return;
   flush_deferred();
   if (world_.is_done(completion.id)) return;
   RankState& state = world_.rank_state(actor_);

@@ -1,4 +1,7 @@
 #pragma once
+#include <sys/wait.h>
+#include <unistd.h>
+
 // Small clusters with round numbers, so expected times can be computed by hand.
 #include "core/cluster_spec.hpp"
 #include "sim/simulator.hpp"
@@ -45,6 +48,32 @@ inline SimulationInput input_for(const core::ClusterSpec& cluster, int ranks,
   in.program_for = [program](int) { return program; };
   in.kernel_time_s = flops_over_tera;
   return in;
+}
+
+// Summary of a simulation run in a child process. SimGrid keeps one engine per
+// process, so a test that compares two simulations runs (at least) one in a child.
+struct ChildRun {
+  double end_time_s = -1;
+  std::uint64_t events = 0;
+};
+
+inline ChildRun simulate_in_child(const std::function<core::RunRecords()>& body) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    const core::RunRecords records = body();
+    const ChildRun out{records.end_time_s, records.events_simulated};
+    _exit(write(fds[1], &out, sizeof out) == static_cast<ssize_t>(sizeof out) ? 0 : 1);
+  }
+  close(fds[1]);
+  ChildRun out;
+  if (read(fds[0], &out, sizeof out) != static_cast<ssize_t>(sizeof out)) out = {};
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return out;
 }
 
 }  // namespace lcperf::sim::testing
