@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace lcperf::bench {
 
@@ -41,14 +43,20 @@ inline Measurement in_child(const std::function<Measurement()>& body) {
 
 inline void report(const std::string& name, const Measurement& m) {
   if (!m.ok) {
-    std::printf("%-44s FAILED\n", name.c_str());
+    std::printf("%-48s FAILED\n", name.c_str());
     return;
   }
-  std::printf("%-44s %10.3f %12llu %14.0f %12.4f\n", name.c_str(), m.wall_s,
+  std::printf("%-48s %10.3f %12llu %14.0f %12.4f\n", name.c_str(), m.wall_s,
               static_cast<unsigned long long>(m.activities), m.activities / m.wall_s, m.simulated_s);
 }
 
-// Cases that need more of lcperf (scenarios, schedulers) register themselves here.
-void run_registered_cases(bool quick);
+struct Case {
+  std::string name;
+  bool heavy = false;  // skipped by --quick
+  std::function<Measurement()> run;
+};
+
+// Cases that simulate whole scenarios through the training scheduler.
+std::vector<Case> training_cases();
 
 }  // namespace lcperf::bench

@@ -19,23 +19,19 @@ Measurement training_iteration(const std::string& scenario_file, const std::vect
 
 }  // namespace
 
-// The target case: Qwen2.5-72B, TP8 PP8 DP16 (1024 GPUs), 64 micro-batches.
-void run_registered_cases(bool quick) {
+std::vector<Case> training_cases() {
   const std::string dir = LCPERF_SOURCE_DIR "/scenarios/";
-  report("smoke llama3-8b 8 GPUs (layer ops)", in_child([&] {
-           return training_iteration(dir + "smoke/llama3-8b-8xh200-1f1b.json", {});
-         }));
-  report("qwen2.5-72b 1024 GPUs (stage ops, TP folded)", in_child([&] {
-           return training_iteration(dir + "training/qwen2.5-72b-1024xh200.json", {});
-         }));
-  if (quick) return;
-  report("qwen2.5-72b 1024 GPUs (layer ops, TP folded)", in_child([&] {
-           return training_iteration(dir + "training/qwen2.5-72b-1024xh200.json", {{"sim.granularity", "\"layer\""}});
-         }));
-  report("qwen2.5-72b 1024 GPUs (stage ops, unfolded)", in_child([&] {
-           return training_iteration(dir + "training/qwen2.5-72b-1024xh200.json",
-                                     {{"sim.fold_tensor_parallel", "\"off\""}});
-         }));
+  const std::string smoke = dir + "smoke/llama3-8b-8xh200-1f1b.json";
+  const std::string big = dir + "training/qwen2.5-72b-1024xh200.json";
+  return {
+      {"smoke llama3-8b 8 GPUs (layer ops)", false, [smoke] { return training_iteration(smoke, {}); }},
+      // The target: Qwen2.5-72B, TP8 PP8 DP16 (1024 GPUs), 64 micro-batches.
+      {"qwen2.5-72b 1024 GPUs (stage ops, TP folded)", false, [big] { return training_iteration(big, {}); }},
+      {"qwen2.5-72b 1024 GPUs (layer ops, TP folded)", false,
+       [big] { return training_iteration(big, {{"sim.granularity", "\"layer\""}}); }},
+      {"qwen2.5-72b 1024 GPUs (stage ops, unfolded)", true,
+       [big] { return training_iteration(big, {{"sim.fold_tensor_parallel", "\"off\""}}); }},
+  };
 }
 
 }  // namespace lcperf::bench

@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -89,25 +88,35 @@ bench::Measurement synthetic(int tp, int pp, int dp, int m) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  std::printf("lcperf simulator speed (one core, each case in its own process)\n");
-  std::fflush(stdout);
-  std::printf("%-44s %10s %12s %14s %12s\n", "case", "wall_s", "activities", "activities/s", "sim_time_s");
-  bench::report("synthetic 64 GPUs  tp8 pp4 dp2  m=16", bench::in_child([] { return synthetic(8, 4, 2, 16); }));
-  if (const char* only = std::getenv("LCPERF_BENCH_DP_ONLY")) {
-    const int dp = std::atoi(only);
-    const bench::Measurement m = synthetic(8, 8, dp, 64);
-    bench::report("dp" + std::to_string(dp) + " in process", m);
-    return 0;
-  }
-  if (std::getenv("LCPERF_BENCH_SCALING")) {
-    for (int dp : {1, 2, 4, 8, 16}) {
-      bench::report("scaling tp8 pp8 dp" + std::to_string(dp) + " m=64", bench::in_child([dp] { return synthetic(8, 8, dp, 64); }));
+  bool quick = false;
+  bool in_process = false;
+  std::string only;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--quick") {
+      quick = true;
+    } else if (arg == "--inline") {
+      in_process = true;  // for profilers; select a single case with --case
+    } else if (arg == "--case" && i + 1 < argc) {
+      only = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: sim_speed [--quick] [--case SUBSTRING] [--inline]\n");
+      return 2;
     }
   }
-  if (!quick) {
-    bench::report("synthetic 1024 GPUs tp8 pp8 dp16 m=64", bench::in_child([] { return synthetic(8, 8, 16, 64); }));
+  std::vector<bench::Case> cases = {
+      {"synthetic 64 GPUs tp8 pp4 dp2 m=16", false, [] { return synthetic(8, 4, 2, 16); }},
+      {"synthetic 1024 GPUs tp8 pp8 dp16 m=64", true, [] { return synthetic(8, 8, 16, 64); }},
+  };
+  for (bench::Case& c : bench::training_cases()) cases.push_back(std::move(c));
+
+  std::printf("lcperf simulator speed (one core, each case in its own process)\n");
+  std::printf("%-48s %10s %12s %14s %12s\n", "case", "wall_s", "activities", "activities/s", "sim_time_s");
+  for (const bench::Case& c : cases) {
+    if (quick && c.heavy) continue;
+    if (!only.empty() && c.name.find(only) == std::string::npos) continue;
+    bench::report(c.name, in_process ? c.run() : bench::in_child(c.run));
+    if (in_process) break;  // SimGrid runs one simulation per process
   }
-  lcperf::bench::run_registered_cases(quick);
   return 0;
 }

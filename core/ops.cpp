@@ -1,6 +1,8 @@
 #include "core/ops.hpp"
 
 #include <cstring>
+#include <functional>
+#include <string_view>
 #include <type_traits>
 
 namespace lcperf::core {
@@ -138,9 +140,7 @@ struct Fnv {
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 31;
   }
-  void add_string(const std::string& s) {
-    for (char c : s) add(static_cast<unsigned char>(c));
-  }
+  void add_string(const std::string& s) { add(std::hash<std::string_view>{}(s)); }
 };
 }  // namespace
 

@@ -53,9 +53,13 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
     StreamWork work = std::move(deferred_.front());
     deferred_.pop_front();
     const bool last = work.completion == completion;
-    state.waiting_on = describe(work) + " on stream " + std::to_string(deferred_stream_);
+    state.running_inline = true;
+    state.inline_kind = work.kind;
+    state.inline_peer_rank = work.peer_rank;
+    state.inline_tag = work.tag;
+    state.inline_stream = deferred_stream_;
     world_.run_work(actor_, deferred_stream_, work);
-    state.waiting_on.clear();
+    state.running_inline = false;
     if (last) return true;
   }
 }
@@ -136,9 +140,9 @@ void SimRuntime::wait(core::Completion completion) {
   if (world_.is_done(completion.id)) return;
   RankState& state = world_.rank_state(actor_);
   std::unique_lock lock(*state.mutex);
-  state.waiting_on = "completion " + std::to_string(completion.id);
+  state.waiting_completion = completion.id;
   while (!world_.is_done(completion.id)) state.progress->wait(lock);
-  state.waiting_on.clear();
+  state.waiting_completion = 0;
 }
 
 void SimRuntime::synchronize() {

@@ -17,7 +17,7 @@ std::string describe(const StreamWork& w) {
     case StreamWork::Kind::send: return "send to rank " + std::to_string(w.peer_rank) + " tag " + std::to_string(w.tag);
     case StreamWork::Kind::recv: return "recv from rank " + std::to_string(w.peer_rank) + " tag " + std::to_string(w.tag);
     case StreamWork::Kind::collective:
-      return std::string(core::to_string(w.collective)) + " over group '" + w.group->name + "'";
+      return std::string(core::to_string(w.collective)) + " over group '" + (w.group ? w.group->name : "?") + "'";
   }
   return "?";
 }

@@ -55,7 +55,14 @@ struct RankState {
   simgrid::s4u::MutexPtr mutex;
   simgrid::s4u::ConditionVariablePtr progress;  // signalled when any op of this rank completes
   bool finished = false;
-  std::string waiting_on;  // what the rank program blocks on (for deadlock reports)
+  // What the rank program blocks on, for deadlock reports; kept as pointers and ids
+  // (not text) because it changes at every op.
+  bool running_inline = false;
+  StreamWork::Kind inline_kind = StreamWork::Kind::kernel;
+  int inline_peer_rank = -1;
+  int inline_tag = 0;
+  int inline_stream = 0;
+  std::uint64_t waiting_completion = 0;
 };
 
 class SimWorld {

@@ -40,7 +40,19 @@ std::string deadlock_report(SimWorld& world) {
     RankState& state = world.rank_state(a);
     if (state.finished) continue;
     ++listed;
-    out << "\n  rank " << world.rank_of_actor(a) << ": waiting on " << (state.waiting_on.empty() ? "?" : state.waiting_on);
+    out << "\n  rank " << world.rank_of_actor(a) << ": ";
+    if (state.running_inline) {
+      StreamWork what;
+      what.kind = state.inline_kind;
+      what.peer_rank = state.inline_peer_rank;
+      what.tag = state.inline_tag;
+      what.name = "(inline)";
+      out << "blocked in " << describe(what) << " on stream " << state.inline_stream;
+    } else if (state.waiting_completion != 0) {
+      out << "waiting for completion " << state.waiting_completion;
+    } else {
+      out << "blocked outside a wait (message or sleep)";
+    }
     for (const auto& [id, stream] : state.streams) {
       if (stream->busy) out << "; stream " << id << " blocked in " << stream->current;
       if (!stream->queue.empty()) out << "; stream " << id << " has " << stream->queue.size() << " queued";
