@@ -48,6 +48,7 @@ class MegatronRun {
     layer_bytes_ = core::layer_activation_bytes(p_.model, p_.parallel, p_.batch, p_.recompute, p_.activations);
     extra_bytes_ = core::stage_extra_activation_bytes(p_.model, p_.parallel, p_.batch, stage_, p_.activations);
     workspace_bytes_ = core::recompute_transient_bytes(p_.model, p_.parallel, p_.batch, p_.recompute, p_.activations);
+    build_op_parts();
   }
 
   void run() {
@@ -94,14 +95,39 @@ class MegatronRun {
     return rt_.allocate(d);
   }
 
-  void launch(std::string name, std::string category, std::vector<OpPart> parts, int j) {
+  void launch(std::string name, std::string category, const std::vector<OpPart>& parts, int j) {
     if (parts.empty()) return;
     KernelOp op;
     op.name = std::move(name);
     op.category = std::move(category);
-    op.parts = std::move(parts);
+    op.parts = parts;
     op.micro_batch = j;
     last_compute_ = rt_.launch(op, core::kComputeStream);
+  }
+
+  // Every micro-batch has the same shape, so each region's parts are built once. The
+  // recompute parts are launched as their own ops so timelines can total them.
+  void build_op_parts() {
+    const auto& model = p_.model;
+    const auto& par = p_.parallel;
+    const auto& batch = p_.batch;
+    layer_fwd_ = core::layer_forward_parts(model, par, batch, p_.span);
+    layer_bwd_ = core::layer_backward_parts(model, par, batch, core::Recompute::none, p_.span);
+    layer_recompute_ = core::layer_recompute_parts(model, par, batch, p_.recompute, p_.span);
+    if (first_) embedding_fwd_ = core::embedding_forward_parts(model, par, batch, p_.span);
+    if (first_) embedding_bwd_ = core::embedding_backward_parts(model, par, batch, p_.span);
+    if (last_) head_fwd_ = core::head_forward_parts(model, par, batch, p_.span);
+    if (last_) head_bwd_ = core::head_backward_parts(model, par, batch, p_.span);
+    if (p_.per_layer_ops) return;
+    stage_fwd_ = embedding_fwd_;
+    stage_bwd_ = head_bwd_;
+    for (int l = 0; l < layers_; ++l) {
+      append(stage_fwd_, layer_fwd_);
+      append(stage_bwd_, layer_bwd_);
+      append(stage_recompute_, layer_recompute_);
+    }
+    append(stage_fwd_, head_fwd_);
+    append(stage_bwd_, embedding_bwd_);
   }
 
   // Sends run on their own stream; their buffers are freed once the next step has
@@ -143,33 +169,22 @@ class MegatronRun {
     flush_sends();
     rt_.wait(received);
 
-    const auto& model = p_.model;
-    const auto& par = p_.parallel;
-    const auto& batch = p_.batch;
     // The stage input is already held on later stages; the first stage's embedding
     // writes layer 0's input, which layer 0's bytes include.
     const std::int64_t input_held = first_ ? 0 : boundary_;
     if (p_.per_layer_ops) {
-      if (first_)
-        launch(cat({"fwd embed", mb_suffix(j)}), "forward", core::embedding_forward_parts(model, par, batch, p_.span),
-               j);
+      if (first_) launch(cat({"fwd embed", mb_suffix(j)}), "forward", embedding_fwd_, j);
       for (int l = 0; l < layers_; ++l) {
         const std::string name = cat({"L", std::to_string(first_layer_ + l), mb_suffix(j)});
         held.push_back(allocate(cat({"act ", name}), layer_bytes_ - (l == 0 ? input_held : 0), MemoryTag::activations));
-        launch(cat({"fwd ", name}), "forward", core::layer_forward_parts(model, par, batch, p_.span), j);
+        launch(cat({"fwd ", name}), "forward", layer_fwd_, j);
       }
       held.push_back(allocate(cat({"act extra", mb_suffix(j)}), extra_bytes_, MemoryTag::activations));
-      if (last_)
-        launch(cat({"fwd head", mb_suffix(j)}), "forward", core::head_forward_parts(model, par, batch, p_.span), j);
+      if (last_) launch(cat({"fwd head", mb_suffix(j)}), "forward", head_fwd_, j);
     } else {
-      std::vector<OpPart> parts;
-      if (first_) parts = core::embedding_forward_parts(model, par, batch, p_.span);
-      const std::vector<OpPart> layer = core::layer_forward_parts(model, par, batch, p_.span);
-      for (int l = 0; l < layers_; ++l) append(parts, layer);
-      if (last_) append(parts, core::head_forward_parts(model, par, batch, p_.span));
       held.push_back(allocate(cat({"act ", layer_range(), mb_suffix(j)}),
                               layers_ * layer_bytes_ + extra_bytes_ - input_held, MemoryTag::activations));
-      launch(cat({"fwd ", layer_range(), mb_suffix(j)}), "forward", std::move(parts), j);
+      launch(cat({"fwd ", layer_range(), mb_suffix(j)}), "forward", stage_fwd_, j);
     }
 
     if (!last_) {
@@ -190,34 +205,17 @@ class MegatronRun {
     rt_.wait(received);
     Tensor workspace = allocate(cat({"recompute", mb_suffix(j)}), workspace_bytes_, MemoryTag::activations);
 
-    const auto& model = p_.model;
-    const auto& par = p_.parallel;
-    const auto& batch = p_.batch;
-    const std::vector<OpPart> recompute = core::layer_recompute_parts(model, par, batch, p_.recompute, p_.span);
-    // The recompute parts are launched as their own ops so timelines can total them.
-    const std::vector<OpPart> layer_bwd = core::layer_backward_parts(model, par, batch, core::Recompute::none, p_.span);
     if (p_.per_layer_ops) {
-      if (last_)
-        launch(cat({"bwd head", mb_suffix(j)}), "backward", core::head_backward_parts(model, par, batch, p_.span), j);
+      if (last_) launch(cat({"bwd head", mb_suffix(j)}), "backward", head_bwd_, j);
       for (int l = layers_ - 1; l >= 0; --l) {
         const std::string name = cat({"L", std::to_string(first_layer_ + l), mb_suffix(j)});
-        launch(cat({"recompute ", name}), "recompute", recompute, j);
-        launch(cat({"bwd ", name}), "backward", layer_bwd, j);
+        launch(cat({"recompute ", name}), "recompute", layer_recompute_, j);
+        launch(cat({"bwd ", name}), "backward", layer_bwd_, j);
       }
-      if (first_)
-        launch(cat({"bwd embed", mb_suffix(j)}), "backward", core::embedding_backward_parts(model, par, batch, p_.span),
-               j);
+      if (first_) launch(cat({"bwd embed", mb_suffix(j)}), "backward", embedding_bwd_, j);
     } else {
-      std::vector<OpPart> recompute_all;
-      std::vector<OpPart> parts;
-      if (last_) parts = core::head_backward_parts(model, par, batch, p_.span);
-      for (int l = 0; l < layers_; ++l) {
-        append(recompute_all, recompute);
-        append(parts, layer_bwd);
-      }
-      if (first_) append(parts, core::embedding_backward_parts(model, par, batch, p_.span));
-      launch(cat({"recompute ", layer_range(), mb_suffix(j)}), "recompute", std::move(recompute_all), j);
-      launch(cat({"bwd ", layer_range(), mb_suffix(j)}), "backward", std::move(parts), j);
+      launch(cat({"recompute ", layer_range(), mb_suffix(j)}), "recompute", stage_recompute_, j);
+      launch(cat({"bwd ", layer_range(), mb_suffix(j)}), "backward", stage_bwd_, j);
     }
 
     // Buffers the backward reads may go once it has run.
@@ -276,6 +274,9 @@ class MegatronRun {
   Tensor embedding_grads_;
   Tensor optimizer_;
   Completion last_compute_;
+  std::vector<OpPart> layer_fwd_, layer_bwd_, layer_recompute_;
+  std::vector<OpPart> embedding_fwd_, embedding_bwd_, head_fwd_, head_bwd_;
+  std::vector<OpPart> stage_fwd_, stage_bwd_, stage_recompute_;
   std::vector<std::vector<Tensor>> held_;  // per micro-batch: activations kept for backward
   std::vector<std::pair<Completion, Tensor>> pending_sends_;
 };
