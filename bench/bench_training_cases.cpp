@@ -14,7 +14,7 @@ Measurement training_iteration(const std::string& scenario_file, const std::vect
   const auto t0 = std::chrono::steady_clock::now();
   const cli::TrainingRun run = cli::run_training(s);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return {wall, run.records.events_simulated, run.result.iteration_time_s};
+  return {wall, run.records.events_simulated, run.result.iteration_time_s, true, run.simulation_wall_s};
 }
 
 }  // namespace

@@ -78,11 +78,11 @@ bench::Measurement synthetic(int tp, int pp, int dp, int m) {
   in.cluster = h200_like((pc.world_size() + 7) / 8);
   in.ranks = pc.world_size();
   in.program_for = [pc](int r) { return synthetic_pipeline(pc, r); };
-  in.kernel_time_s = [](const core::KernelOp& op) { return core::flops_of(op) / 700e12; };
+  in.kernel_price = sim::priced_by([](const core::KernelOp& op) { return core::flops_of(op) / 700e12; });
   const auto t0 = std::chrono::steady_clock::now();
   core::RunRecords records = sim::simulate(in);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return {wall, records.events_simulated, records.end_time_s};
+  return {wall, records.events_simulated, records.end_time_s, true, wall};
 }
 
 }  // namespace
@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
   for (bench::Case& c : bench::training_cases()) cases.push_back(std::move(c));
 
   std::printf("lcperf simulator speed (one core, each case in its own process)\n");
-  std::printf("%-48s %10s %12s %14s %12s\n", "case", "wall_s", "activities", "activities/s", "sim_time_s");
+  std::printf("%-48s %10s %10s %12s %14s %12s\n", "case", "wall_s", "in_sim_s", "activities", "activities/s",
+              "sim_time_s");
   for (const bench::Case& c : cases) {
     if (quick && c.heavy) continue;
     if (!only.empty() && c.name.find(only) == std::string::npos) continue;

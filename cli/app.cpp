@@ -1,12 +1,91 @@
+// Top level of `lcperf`: CLI11 parses the whole command line first (nothing reaches
+// SimGrid), then the chosen subcommand runs, and every failure becomes one message on
+// stderr, prefixed "lcperf: error: ", and an exit code (exit_codes.hpp).
 #include "cli/app.hpp"
 
+#include <exception>
 #include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "core/errors.hpp"
+#include "core/scenario.hpp"
+#include "sim/simulator.hpp"
 
 namespace lcperf::cli {
 
-int run_main(int, char**) {
-  std::cerr << "lcperf: not wired yet\n";
-  return 1;
+namespace {
+
+void print_error(const std::string& message) { std::cerr << "lcperf: error: " << message << "\n"; }
+
+// CLI11 reports help and --version as "errors" with exit code 0; those print to stdout.
+// Everything else is a usage mistake: the message, then where to read the usage.
+int report_parse_error(CLI::App& app, const CLI::ParseError& error) {
+  if (error.get_exit_code() == 0) return app.exit(error, std::cout, std::cerr);
+  std::string message = error.what();
+  std::string usage = "lcperf";
+  const std::vector<CLI::App*> given = app.get_subcommands();
+  if (!given.empty()) {
+    usage += " " + given.front()->get_name();
+    // CLI11 checks required options before stray ones, so "--op is required" can hide
+    // the misspelled "--opp" that caused it; name the stray arguments too.
+    const std::vector<std::string> stray = given.front()->remaining();
+    if (!stray.empty() && message.find("not expected") == std::string::npos) {
+      message += " (unexpected arguments:";
+      for (const std::string& arg : stray) message += " " + arg;
+      message += ")";
+    }
+  }
+  print_error(message);
+  std::cerr << "run '" << usage << " --help' for usage\n";
+  return kExitBadInput;
+}
+
+int run_guarded(const Command& command) {
+  try {
+    return command.action();
+  } catch (const core::InputError& error) {
+    print_error(error.what());
+    return kExitBadInput;
+  } catch (const sim::DeadlockError& error) {
+    print_error(std::string("the simulated op programs deadlocked\n") + error.what());
+    return kExitInternalFailure;
+  } catch (const std::exception& error) {
+    print_error(std::string("internal failure: ") + error.what());
+    return kExitInternalFailure;
+  } catch (...) {
+    print_error("internal failure: unknown exception");
+    return kExitInternalFailure;
+  }
+}
+
+}  // namespace
+
+int run_main(int argc, char** argv) {
+  CLI::App app("lcperf: performance modeling for long-context LLM training and serving.\n"
+               "Simulates a scenario on a modelled cluster, or prices one op on one device.",
+               "lcperf");
+  app.set_version_flag("--version", core::lcperf_version(), "Print the lcperf version and exit");
+  app.require_subcommand(1);
+  app.footer("Run 'lcperf SUBCOMMAND --help' for a subcommand's options and an example.");
+
+  const std::vector<Command> commands = {add_simulate_command(app), add_cost_command(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return report_parse_error(app, error);
+  }
+  for (const Command& command : commands) {
+    if (command.app->parsed()) return run_guarded(command);
+  }
+  // require_subcommand(1) makes this unreachable; answer like a parse error anyway.
+  print_error("a subcommand is required");
+  return kExitBadInput;
 }
 
 }  // namespace lcperf::cli

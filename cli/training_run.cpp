@@ -161,12 +161,17 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   in.free_communication = free_comm;
   in.program_for = [&scenario](int rank) { return schedulers::training::make_megatron_rank_program(scenario, rank); };
   auto cache = std::make_shared<cost::PricingCache>(price);
-  in.kernel_time_s = [cache](const core::KernelOp& op) { return cache->time_s(op); };
+  in.kernel_price = [cache](const core::KernelOp& op) {
+    const cost::PricingCache::Price& p = cache->price(op);
+    return sim::KernelPrice{p.time_s, p.flops, p.bytes};
+  };
   const double call_overhead_s =
       coll.constants(cost::CollectiveAlgorithm::ring, cost::CollectiveProtocol::simple).base_latency_s;
   in.collective_overhead_s = [call_overhead_s](core::CollectiveKind, std::int64_t, int) { return call_overhead_s; };
 
+  const auto sim_started = std::chrono::steady_clock::now();
   run.records = sim::simulate(in);
+  run.simulation_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sim_started).count();
   run.result = core::compute_training_result(scenario, run.records, training_model_flops(scenario),
                                              training_tokens(scenario));
   run.comparison = closed_form_comparison(scenario, run.result, price);

@@ -19,6 +19,7 @@ struct TrainingRun {
   core::TrainingResult result;  // wall_time_s filled
   std::vector<reports::ComparisonRow> comparison;
   int fold = 1;  // ranks per simulated actor (tensor-parallel folding)
+  double simulation_wall_s = 0;  // wall time inside the simulator alone (no setup, no metrics)
 };
 
 struct TrainingRunOptions {

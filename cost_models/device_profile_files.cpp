@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/errors.hpp"
+#include "core/strict_json.hpp"
 #include "cost_models/device_profile.hpp"
 
 #ifndef LCPERF_DEFAULT_DEVICE_DIR
@@ -16,18 +15,6 @@
 namespace lcperf::cost {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw core::InputError(path.string() + ": cannot open device profile");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 std::string device_profile_dir() {
   const char* env = std::getenv("LCPERF_DEVICE_DIR");
@@ -48,7 +35,7 @@ std::vector<std::string> available_device_profiles() {
 DeviceProfile load_device_profile(const std::string& id_or_path) {
   if (id_or_path.empty()) throw core::InputError("device profile: empty id or path");
   std::error_code ec;
-  if (fs::is_regular_file(id_or_path, ec)) return parse_device_profile(read_file(id_or_path), id_or_path);
+  if (fs::is_regular_file(id_or_path, ec)) return parse_device_profile(core::read_text_file(id_or_path), id_or_path);
 
   // Something that looks like a path but does not exist is a missing file, not an id.
   const bool looks_like_path =
@@ -56,7 +43,9 @@ DeviceProfile load_device_profile(const std::string& id_or_path) {
   if (looks_like_path) throw core::InputError(id_or_path + ": no such device profile file");
 
   const fs::path candidate = fs::path(device_profile_dir()) / (id_or_path + ".json");
-  if (fs::is_regular_file(candidate, ec)) return parse_device_profile(read_file(candidate), candidate.string());
+  if (fs::is_regular_file(candidate, ec)) {
+    return parse_device_profile(core::read_text_file(candidate.string()), candidate.string());
+  }
 
   std::string known;
   for (const std::string& id : available_device_profiles()) known += (known.empty() ? "" : ", ") + id;

@@ -2,16 +2,16 @@
 #include <algorithm>
 #include <string>
 
+#include "core/json_location.hpp"
+#include "core/strict_json.hpp"
 #include "cost_models/detail/op_json_detail.hpp"
-#include "cost_models/detail/strict_json.hpp"
 #include "cost_models/device_profile.hpp"
 
 namespace lcperf::cost {
 
 namespace {
 
-using detail::Json;
-using detail::ObjectReader;
+using Json = nlohmann::json;
 
 // Which size variables a class's compute curve may use. Memory curves always use bytes:
 // achieved HBM bandwidth depends on how much is streamed, whatever the op.
@@ -33,76 +33,71 @@ bool is_attention(OpClass op_class) {
          op_class == OpClass::attention_decode;
 }
 
-void require(bool ok, ObjectReader& r, const std::string& key, const std::string& rule) {
-  if (!ok) r.fail_at(key, rule);
+void require(bool ok, const core::ObjectReader& r, std::string_view key, const std::string& rule) {
+  if (!ok) r.fail(key, rule);
 }
 
-EfficiencyCurve read_curve(const Json& value, const std::string& path, const std::string& origin,
-                           const std::vector<SizeVariable>& allowed) {
-  ObjectReader r(value, path, origin);
+EfficiencyCurve read_curve(core::ObjectReader r, const std::vector<SizeVariable>& allowed) {
   EfficiencyCurve curve;
   const std::string size = r.string("size");
   const auto variable = parse_size_variable(size);
   if (!variable || std::find(allowed.begin(), allowed.end(), *variable) == allowed.end()) {
     std::string names;
     for (SizeVariable v : allowed) names += (names.empty() ? "\"" : ", \"") + std::string(to_string(v)) + "\"";
-    r.fail_at("size", "expected one of " + names);
+    r.fail("size", "expected one of " + names);
   }
   curve.variable = *variable;
 
-  const Json& points = r.value("points");
+  const Json& points = r.raw("points");
   const std::string points_path = r.path_of("points");
+  const std::string& origin = r.origin();
   if (!points.is_array() || points.empty()) {
-    detail::fail(origin, points_path, "expected a non-empty array of [size, efficiency] pairs");
+    core::throw_at(origin, points_path,
+                   "expected a non-empty array of [size, efficiency] pairs, got " + core::describe_json(points));
   }
   for (std::size_t i = 0; i < points.size(); ++i) {
-    const std::string p = detail::index_path(points_path, i);
-    if (!points[i].is_array() || points[i].size() != 2) detail::fail(origin, p, "expected [size, efficiency]");
-    const double s = detail::expect_number(points[i][0], p + "[0]", origin);
-    const double e = detail::expect_number(points[i][1], p + "[1]", origin);
-    if (!(s > 0)) detail::fail(origin, p + "[0]", "size must be > 0");
+    const std::string p = core::index_path(points_path, i);
+    if (!points[i].is_array() || points[i].size() != 2) core::throw_at(origin, p, "expected [size, efficiency]");
+    const double s = detail::number_at(points[i][0], origin, p + "[0]");
+    const double e = detail::number_at(points[i][1], origin, p + "[1]");
+    if (!(s > 0)) core::throw_at(origin, p + "[0]", "size must be > 0");
     if (!curve.points.empty() && !(s > curve.points.back().size)) {
-      detail::fail(origin, p + "[0]", "sizes must be strictly increasing");
+      core::throw_at(origin, p + "[0]", "sizes must be strictly increasing");
     }
-    if (!(e > 0 && e <= 1)) detail::fail(origin, p + "[1]", "efficiency must be in (0, 1]");
+    if (!(e > 0 && e <= 1)) core::throw_at(origin, p + "[1]", "efficiency must be in (0, 1]");
     curve.points.push_back({s, e});
   }
   r.finish();
   return curve;
 }
 
-std::vector<MeasuredPoint> read_table(const Json& value, const std::string& path, const std::string& origin,
-                                      OpClass op_class) {
-  if (!value.is_array()) detail::fail(origin, path, "expected an array of {\"shape\": {...}, \"time_s\": t}");
+std::vector<MeasuredPoint> read_table(core::ObjectReader& r, OpClass op_class) {
   std::vector<MeasuredPoint> table;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    ObjectReader r(value[i], detail::index_path(path, i), origin);
+  for (core::ObjectReader& entry : r.objects("table")) {
     MeasuredPoint point;
-    point.shape = detail::op_from_json(r.value("shape"), r.path_of("shape"), origin, op_class);
-    point.time_s = r.number("time_s");
-    require(point.time_s > 0, r, "time_s", "must be > 0");
-    r.finish();
+    core::ObjectReader shape = entry.object("shape");
+    point.shape = detail::op_from_json(shape, op_class);
+    point.time_s = entry.number("time_s");
+    require(point.time_s > 0, entry, "time_s", "must be > 0");
+    entry.finish();
     table.push_back(std::move(point));
   }
   return table;
 }
 
-OpClassProfile read_class(const Json& value, const std::string& path, const std::string& origin, OpClass op_class) {
-  ObjectReader r(value, path, origin);
+OpClassProfile read_class(core::ObjectReader r, OpClass op_class) {
   OpClassProfile c;
-  c.compute_efficiency =
-      read_curve(r.value("compute_efficiency"), r.path_of("compute_efficiency"), origin, compute_variables(op_class));
-  if (is_attention(op_class) && r.has("compute_efficiency_full_mask")) {
-    c.compute_efficiency_full_mask = read_curve(r.value("compute_efficiency_full_mask"),
-                                                r.path_of("compute_efficiency_full_mask"), origin,
-                                                compute_variables(op_class));
+  c.compute_efficiency = read_curve(r.object("compute_efficiency"), compute_variables(op_class));
+  // Only attention classes may give a separate full-mask curve, only spmm an extraction
+  // cost; elsewhere those keys stay unknown, so finish() rejects them.
+  if (is_attention(op_class) && r.find("compute_efficiency_full_mask") != nullptr) {
+    c.compute_efficiency_full_mask = read_curve(r.object("compute_efficiency_full_mask"), compute_variables(op_class));
   }
-  c.memory_efficiency =
-      read_curve(r.value("memory_efficiency"), r.path_of("memory_efficiency"), origin, {SizeVariable::bytes});
+  c.memory_efficiency = read_curve(r.object("memory_efficiency"), {SizeVariable::bytes});
   c.min_latency_s = r.number("min_latency_s");
   require(c.min_latency_s >= 0, r, "min_latency_s", "must be >= 0");
-  if (op_class == OpClass::spmm && r.has("extraction")) {
-    ObjectReader x(r.value("extraction"), r.path_of("extraction"), origin);
+  if (op_class == OpClass::spmm && r.find("extraction") != nullptr) {
+    core::ObjectReader x = r.object("extraction");
     c.extraction.smem_bytes_per_s = x.number("smem_bytes_per_s");
     require(c.extraction.smem_bytes_per_s >= 0, x, "smem_bytes_per_s", "must be >= 0 (0 = ignore)");
     c.extraction.bank_conflict_factor = x.number("bank_conflict_factor");
@@ -111,13 +106,12 @@ OpClassProfile read_class(const Json& value, const std::string& path, const std:
     require(c.extraction.n_tile >= 1, x, "n_tile", "must be >= 1");
     x.finish();
   }
-  if (r.has("table")) c.table = read_table(r.value("table"), r.path_of("table"), origin, op_class);
+  if (r.find("table") != nullptr) c.table = read_table(r, op_class);
   r.finish();
   return c;
 }
 
-ProtocolConstants read_protocol(const Json& value, const std::string& path, const std::string& origin) {
-  ObjectReader r(value, path, origin);
+ProtocolConstants read_protocol(core::ObjectReader r) {
   ProtocolConstants p;
   p.base_latency_s = r.number("base_latency_s");
   p.intra_hop_latency_s = r.number("intra_hop_latency_s");
@@ -133,28 +127,24 @@ ProtocolConstants read_protocol(const Json& value, const std::string& path, cons
   return p;
 }
 
-std::array<ProtocolConstants, 3> read_algorithm(const Json& value, const std::string& path,
-                                                const std::string& origin) {
-  ObjectReader r(value, path, origin);
+std::array<ProtocolConstants, 3> read_algorithm(core::ObjectReader r) {
   std::array<ProtocolConstants, 3> constants{};
   for (CollectiveProtocol p : kAllProtocols) {
-    const std::string key(to_string(p));
-    constants[static_cast<std::size_t>(p)] = read_protocol(r.value(key), r.path_of(key), origin);
+    constants[static_cast<std::size_t>(p)] = read_protocol(r.object(to_string(p)));
   }
   r.finish();
   return constants;
 }
 
-CollectiveProfile read_collective(const Json& value, const std::string& path, const std::string& origin) {
-  ObjectReader r(value, path, origin);
+CollectiveProfile read_collective(core::ObjectReader r) {
   CollectiveProfile c;
   c.nvlink_efficiency = r.number("nvlink_efficiency");
   require(c.nvlink_efficiency > 0 && c.nvlink_efficiency <= 1, r, "nvlink_efficiency", "must be in (0, 1]");
   c.net_efficiency = r.number("net_efficiency");
   require(c.net_efficiency > 0 && c.net_efficiency <= 1, r, "net_efficiency", "must be in (0, 1]");
-  c.ring = read_algorithm(r.value("ring"), r.path_of("ring"), origin);
-  c.tree = read_algorithm(r.value("tree"), r.path_of("tree"), origin);
-  ObjectReader p2p(r.value("p2p"), r.path_of("p2p"), origin);
+  c.ring = read_algorithm(r.object("ring"));
+  c.tree = read_algorithm(r.object("tree"));
+  core::ObjectReader p2p = r.object("p2p");
   c.p2p_intra_latency_s = p2p.number("intra_latency_s");
   require(c.p2p_intra_latency_s >= 0, p2p, "intra_latency_s", "must be >= 0");
   c.p2p_inter_latency_s = p2p.number("inter_latency_s");
@@ -164,20 +154,16 @@ CollectiveProfile read_collective(const Json& value, const std::string& path, co
   return c;
 }
 
-Provenance read_provenance(const Json& value, const std::string& path, const std::string& origin) {
-  ObjectReader r(value, path, origin);
+Provenance read_provenance(core::ObjectReader r) {
   Provenance p;
-  p.source = r.string("source");
-  require(p.source == "datasheet+published anchors" || p.source == "measured", r, "source",
-          "expected \"datasheet+published anchors\" or \"measured\"");
+  p.source = r.choice("source", {"datasheet+published anchors", "measured"});
   p.date = r.string("date");
   p.driver = r.string_or("driver", "");
   p.cuda = r.string_or("cuda", "");
-  if (r.has("libraries")) {
-    ObjectReader libs(r.value("libraries"), r.path_of("libraries"), origin);
-    for (const auto& item : r.value("libraries").items()) {
-      p.libraries[item.key()] = libs.string(item.key());
-    }
+  // Free-form library versions: every member must be a string.
+  if (const Json* libraries = r.find("libraries")) {
+    core::ObjectReader libs(*libraries, r.origin(), r.path_of("libraries"));
+    for (const auto& item : libraries->items()) p.libraries[item.key()] = libs.string(item.key());
     libs.finish();
   }
   r.finish();
@@ -187,22 +173,19 @@ Provenance read_provenance(const Json& value, const std::string& path, const std
 }  // namespace
 
 DeviceProfile parse_device_profile(std::string_view json_text, const std::string& origin) {
-  const Json root = detail::parse_json_text(json_text, origin);
-  ObjectReader r(root, "$", origin);
+  const Json root = core::parse_json(json_text, origin);
+  core::ObjectReader r(root, origin);
   DeviceProfile profile;
   profile.origin = origin;
-  profile.format_version = static_cast<int>(r.integer("format_version"));
+  profile.format_version = r.int32("format_version");
   require(profile.format_version == kDeviceProfileFormatVersion, r, "format_version",
           "unsupported version (this build reads " + std::to_string(kDeviceProfileFormatVersion) + ")");
   profile.device = r.string("device");
   profile.hardware = r.string("hardware");
   profile.notes = r.string_or("notes", "");
-  profile.provenance = read_provenance(r.value("provenance"), r.path_of("provenance"), origin);
-  for (OpClass c : kAllOpClasses) {
-    const std::string key(to_string(c));
-    profile.of(c) = read_class(r.value(key), r.path_of(key), origin, c);
-  }
-  profile.collective = read_collective(r.value("collective"), r.path_of("collective"), origin);
+  profile.provenance = read_provenance(r.object("provenance"));
+  for (OpClass c : kAllOpClasses) profile.of(c) = read_class(r.object(to_string(c)), c);
+  profile.collective = read_collective(r.object("collective"));
   r.finish();
   return profile;
 }

@@ -1,14 +1,13 @@
 // Device profile -> JSON, the inverse of device_profile_parse.cpp. `lcperf calibrate`
 // writes its fitted profiles with this.
 #include "cost_models/detail/op_json_detail.hpp"
-#include "cost_models/detail/strict_json.hpp"
 #include "cost_models/device_profile.hpp"
 
 namespace lcperf::cost {
 
 namespace {
 
-using detail::Json;
+using Json = nlohmann::json;
 
 Json curve_json(const EfficiencyCurve& curve) {
   Json points = Json::array();

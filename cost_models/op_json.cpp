@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "core/dtype.hpp"
+#include "core/json_location.hpp"
 #include "cost_models/detail/op_json_detail.hpp"
 #include "cost_models/op_checks.hpp"
 
@@ -13,15 +14,17 @@ namespace detail {
 
 namespace {
 
-core::DType read_dtype(ObjectReader& r, core::DType fallback) {
-  if (!r.has("dtype")) return fallback;
+using Json = nlohmann::json;
+
+core::DType read_dtype(core::ObjectReader& r, core::DType fallback) {
+  if (r.find("dtype") == nullptr) return fallback;
   const std::string text = r.string("dtype");
   const auto dtype = core::parse_dtype(text);
-  if (!dtype) r.fail_at("dtype", "unknown dtype \"" + text + "\" (fp32, bf16, fp16, fp8, int32, int64)");
+  if (!dtype) r.fail("dtype", "unknown dtype \"" + text + "\" (fp32, bf16, fp16, fp8, int32, int64)");
   return *dtype;
 }
 
-core::GemmShape read_gemm(ObjectReader& r) {
+core::GemmShape read_gemm(core::ObjectReader& r) {
   core::GemmShape g;
   g.m = r.integer("m");
   g.n = r.integer("n");
@@ -31,23 +34,25 @@ core::GemmShape read_gemm(ObjectReader& r) {
   return g;
 }
 
-std::vector<core::AttentionSeq> read_seqs(ObjectReader& r) {
+std::vector<core::AttentionSeq> read_seqs(core::ObjectReader& r) {
   std::vector<core::AttentionSeq> seqs;
-  if (r.has("seqs")) {
+  if (const Json* list = r.find("seqs")) {
     // A packed batch: [[q_len, kv_len], ...] or [{"q_len": .., "kv_len": ..}, ...].
-    const Json& list = r.value("seqs");
     const std::string path = r.path_of("seqs");
-    if (!list.is_array()) fail(r.origin(), path, "expected an array of [q_len, kv_len] pairs");
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const Json& item = list[i];
-      const std::string item_path = index_path(path, i);
+    if (!list->is_array()) {
+      core::throw_at(r.origin(), path,
+                     "expected an array of [q_len, kv_len] pairs, got " + core::describe_json(*list));
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const Json& item = (*list)[i];
+      const std::string item_path = core::index_path(path, i);
       if (item.is_array()) {
-        if (item.size() != 2) fail(r.origin(), item_path, "expected [q_len, kv_len]");
-        seqs.push_back({expect_integer(item[0], item_path + "[0]", r.origin()),
-                        expect_integer(item[1], item_path + "[1]", r.origin())});
+        if (item.size() != 2) core::throw_at(r.origin(), item_path, "expected [q_len, kv_len]");
+        seqs.push_back({integer_at(item[0], r.origin(), item_path + "[0]"),
+                        integer_at(item[1], r.origin(), item_path + "[1]")});
         continue;
       }
-      ObjectReader s(item, item_path, r.origin());
+      core::ObjectReader s(item, r.origin(), item_path);
       const std::int64_t q = s.integer("q_len");
       seqs.push_back({q, s.integer_or("kv_len", q)});
       s.finish();
@@ -57,28 +62,21 @@ std::vector<core::AttentionSeq> read_seqs(ObjectReader& r) {
   // Shorthand: `batch` identical sequences.
   const std::int64_t q = r.integer("q_len");
   const std::int64_t kv = r.integer_or("kv_len", q);
-  const std::int64_t batch = r.integer_or("batch", 1);
-  if (batch < 0) r.fail_at("batch", "must be >= 0");
+  const std::int64_t batch = r.integer_or("batch", 1, core::Range::non_negative());
   seqs.assign(static_cast<std::size_t>(batch), core::AttentionSeq{q, kv});
   return seqs;
 }
 
 // `op` is "attention" (flags read from the object) or one of the three class names
 // (flags implied by the name, not accepted as keys).
-core::AttentionShape read_attention(ObjectReader& r, const std::string& op) {
+core::AttentionShape read_attention(core::ObjectReader& r, const std::string& op) {
   core::AttentionShape a;
   a.seqs = read_seqs(r);
-  a.heads_q = static_cast<int>(r.integer("heads_q"));
-  a.heads_kv = static_cast<int>(r.integer_or("heads_kv", a.heads_q));
-  a.head_dim = static_cast<int>(r.integer("head_dim"));
-  const std::string mask = r.string_or("mask", "causal");
-  if (mask == "causal") {
-    a.mask = core::AttentionMask::causal;
-  } else if (mask == "full") {
-    a.mask = core::AttentionMask::full;
-  } else {
-    r.fail_at("mask", "expected \"causal\" or \"full\"");
-  }
+  a.heads_q = r.int32("heads_q");
+  a.heads_kv = r.int32_or("heads_kv", a.heads_q);
+  a.head_dim = r.int32("head_dim");
+  const std::string mask = r.choice_or("mask", "causal", {"causal", "full"});
+  a.mask = mask == "causal" ? core::AttentionMask::causal : core::AttentionMask::full;
   if (op == "attention") {
     a.backward = r.boolean_or("backward", false);
     a.paged_decode = r.boolean_or("paged_decode", false);
@@ -87,12 +85,12 @@ core::AttentionShape read_attention(ObjectReader& r, const std::string& op) {
     a.paged_decode = op == "attention_decode";
   }
   a.density = r.number_or("density", 1.0);
-  a.dca_partials = static_cast<int>(r.integer_or("dca_partials", 1));
+  a.dca_partials = r.int32_or("dca_partials", 1);
   a.dtype = read_dtype(r, core::DType::bf16);
   return a;
 }
 
-core::ElementwiseShape read_elementwise(ObjectReader& r) {
+core::ElementwiseShape read_elementwise(core::ObjectReader& r) {
   core::ElementwiseShape e;
   e.kind = r.string("kind");
   e.elements = r.integer("elements");
@@ -102,7 +100,7 @@ core::ElementwiseShape read_elementwise(ObjectReader& r) {
 }
 
 // A device-to-device copy of `bytes`: each byte is read once and written once.
-core::ElementwiseShape read_memcpy(ObjectReader& r) {
+core::ElementwiseShape read_memcpy(core::ObjectReader& r) {
   core::ElementwiseShape e;
   e.kind = "memcpy";
   e.elements = r.integer("bytes");
@@ -111,7 +109,7 @@ core::ElementwiseShape read_memcpy(ObjectReader& r) {
   return e;
 }
 
-core::SpmmShape read_spmm(ObjectReader& r) {
+core::SpmmShape read_spmm(core::ObjectReader& r) {
   core::SpmmShape s;
   s.m = r.integer("m");
   s.n = r.integer("n");
@@ -121,7 +119,7 @@ core::SpmmShape read_spmm(ObjectReader& r) {
   return s;
 }
 
-core::CollectiveShape read_collective(ObjectReader& r) {
+core::CollectiveShape read_collective(core::ObjectReader& r) {
   core::CollectiveShape c;
   const std::string kind = r.string("kind");
   bool known = false;
@@ -134,31 +132,18 @@ core::CollectiveShape read_collective(ObjectReader& r) {
     }
   }
   if (!known) {
-    r.fail_at("kind", "unknown collective (all_reduce, all_gather, reduce_scatter, broadcast, reduce, all_to_all)");
+    r.fail("kind", "unknown collective (all_reduce, all_gather, reduce_scatter, broadcast, reduce, all_to_all)");
   }
   c.bytes = r.integer("bytes");
-  c.ranks = static_cast<int>(r.integer("ranks"));
-  c.nodes = static_cast<int>(r.integer_or("nodes", 1));
+  c.ranks = r.int32("ranks");
+  c.nodes = r.int32_or("nodes", 1);
   return c;
-}
-
-std::string default_op_name(OpClass op_class) {
-  return std::string(to_string(op_class));
 }
 
 }  // namespace
 
-core::OpPart op_from_json(const Json& value, const std::string& path, const std::string& origin,
-                          std::optional<OpClass> implied) {
-  ObjectReader r(value, path, origin);
-  std::string op;
-  if (r.has("op")) {
-    op = r.string("op");
-  } else if (implied) {
-    op = default_op_name(*implied);
-  } else {
-    r.value("op");  // reports the missing key
-  }
+core::OpPart op_from_json(core::ObjectReader& r, std::optional<OpClass> implied) {
+  const std::string op = implied ? r.string_or("op", std::string(to_string(*implied))) : r.string("op");
 
   core::OpPart part;
   if (op == "gemm") {
@@ -174,17 +159,17 @@ core::OpPart op_from_json(const Json& value, const std::string& path, const std:
   } else if (op == "collective") {
     part = read_collective(r);
   } else {
-    r.fail_at("op",
-              "unknown op \"" + op +
-                  "\" (gemm, attention, attention_fwd, attention_bwd, attention_decode, elementwise, memcpy, spmm, "
-                  "collective)");
+    r.fail("op",
+           "unknown op \"" + op +
+               "\" (gemm, attention, attention_fwd, attention_bwd, attention_decode, elementwise, memcpy, spmm, "
+               "collective)");
   }
   r.finish();
 
   if (implied && op_class_of(part) != implied) {
-    fail(origin, path, "op is not of class " + std::string(to_string(*implied)) + ", the table it is listed in");
+    r.fail_here("op is not of class " + std::string(to_string(*implied)) + ", the table it is listed in");
   }
-  if (const auto problem = op_part_problem(part)) fail(origin, path, *problem);
+  if (const auto problem = op_part_problem(part)) r.fail_here(*problem);
   return part;
 }
 
@@ -242,8 +227,9 @@ Json op_to_json(const core::OpPart& part, bool with_op_name) {
 }  // namespace detail
 
 core::OpPart parse_op_json(std::string_view json_text, const std::string& origin) {
-  const detail::Json j = detail::parse_json_text(json_text, origin);
-  return detail::op_from_json(j, "$", origin);
+  const nlohmann::json j = core::parse_json(json_text, origin);
+  core::ObjectReader r(j, origin);
+  return detail::op_from_json(r);
 }
 
 std::string op_to_json_text(const core::OpPart& part) { return detail::op_to_json(part).dump(); }

@@ -2,19 +2,18 @@
 
 namespace lcperf::cost {
 
-double PricingCache::time_s(const core::KernelOp& op) {
+const PricingCache::Price& PricingCache::price(const core::KernelOp& op) {
   const std::size_t key = core::hash_parts(op.parts);
   auto [first, last] = entries_.equal_range(key);
   for (auto it = first; it != last; ++it) {
     if (it->second.parts == op.parts) {
       ++hits_;
-      return it->second.time_s;
+      return it->second.price;
     }
   }
   ++misses_;
-  const double t = price_(op);
-  entries_.emplace(key, Entry{op.parts, t});
-  return t;
+  const Price p{price_(op), core::flops_of(op), core::bytes_of(op)};
+  return entries_.emplace(key, Entry{op.parts, p})->second.price;
 }
 
 }  // namespace lcperf::cost

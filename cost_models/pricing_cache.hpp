@@ -14,14 +14,21 @@ class PricingCache {
  public:
   explicit PricingCache(std::function<double(const core::KernelOp&)> price) : price_(std::move(price)) {}
 
-  double time_s(const core::KernelOp& op);
+  struct Price {
+    double time_s;
+    double flops;
+    double bytes;
+  };
+  // The op's time from the pricing function, and its exact FLOPs and bytes.
+  const Price& price(const core::KernelOp& op);
+  double time_s(const core::KernelOp& op) { return price(op).time_s; }
   std::size_t hits() const { return hits_; }
   std::size_t misses() const { return misses_; }
 
  private:
   struct Entry {
     std::vector<core::OpPart> parts;
-    double time_s;
+    Price price;
   };
   std::function<double(const core::KernelOp&)> price_;
   std::unordered_multimap<std::size_t, Entry> entries_;

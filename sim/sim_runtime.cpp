@@ -82,9 +82,10 @@ core::Completion SimRuntime::launch(const core::KernelOp& op, core::StreamId str
   work.name = op.name;
   work.category = op.category;
   work.micro_batch = op.micro_batch;
-  work.duration_s = world_.input().kernel_time_s(op);
-  work.flops = core::flops_of(op);
-  work.bytes = core::bytes_of(op);
+  const KernelPrice price = world_.input().kernel_price(op);
+  work.duration_s = price.time_s;
+  work.flops = price.flops;
+  work.bytes = price.bytes;
   return enqueue(stream, std::move(work));
 }
 

@@ -63,6 +63,12 @@ std::string deadlock_report(SimWorld& world) {
 
 }  // namespace
 
+std::function<KernelPrice(const core::KernelOp&)> priced_by(std::function<double(const core::KernelOp&)> time_s) {
+  return [time_s = std::move(time_s)](const core::KernelOp& op) {
+    return KernelPrice{time_s(op), core::flops_of(op), core::bytes_of(op)};
+  };
+}
+
 core::RunRecords simulate(const SimulationInput& input) {
   const int fold = std::max(1, input.fold);
   if (input.ranks % fold != 0 || input.cluster.gpus_per_node % fold != 0) {

@@ -15,12 +15,22 @@
 
 namespace lcperf::sim {
 
+struct KernelPrice {
+  double time_s = 0;
+  double flops = 0;
+  double bytes = 0;
+};
+
+// A kernel_price from a time-only function; FLOPs and bytes are counted exactly.
+std::function<KernelPrice(const core::KernelOp&)> priced_by(std::function<double(const core::KernelOp&)> time_s);
+
 struct SimulationInput {
   core::ClusterSpec cluster;
   int ranks = 0;  // rank r runs on GPU r of the cluster
   std::function<core::RankProgram(int rank)> program_for;
-  // Prices a kernel op in isolation (seconds); concurrent ops on one GPU share it.
-  std::function<double(const core::KernelOp&)> kernel_time_s;
+  // Prices a kernel op in isolation; concurrent ops on one GPU share the GPU. FLOPs and
+  // bytes go to the timeline. (A cache in front of this pays off: see PricingCache.)
+  std::function<KernelPrice(const core::KernelOp&)> kernel_price;
   // Fixed software latency of one collective call (NCCL launch + protocol), added
   // before its transfers; may be empty for none.
   std::function<double(core::CollectiveKind, std::int64_t bytes, int ranks)> collective_overhead_s;

@@ -95,14 +95,16 @@ class MegatronRun {
     return rt_.allocate(d);
   }
 
-  void launch(std::string name, std::string category, const std::vector<OpPart>& parts, int j) {
+  // Regions are launched from prebuilt ops (only the name and micro-batch change), so
+  // their parts are not copied for every launch.
+  void launch(std::string name, const char* category, std::vector<OpPart>& parts, int j) {
     if (parts.empty()) return;
-    KernelOp op;
-    op.name = std::move(name);
-    op.category = std::move(category);
-    op.parts = parts;
-    op.micro_batch = j;
-    last_compute_ = rt_.launch(op, core::kComputeStream);
+    scratch_.name = std::move(name);
+    scratch_.category = category;
+    scratch_.parts.swap(parts);
+    scratch_.micro_batch = j;
+    last_compute_ = rt_.launch(scratch_, core::kComputeStream);
+    scratch_.parts.swap(parts);
   }
 
   // Every micro-batch has the same shape, so each region's parts are built once. The
@@ -247,7 +249,8 @@ class MegatronRun {
       reductions.push_back(rt_.collective(kind, group, *g, core::kCollectiveStream));
     }
     rt_.wait_all(reductions);
-    launch("optimizer", "optimizer", core::optimizer_parts(core::optimizer_params(params_, p_.parallel)), -1);
+    std::vector<OpPart> step = core::optimizer_parts(core::optimizer_params(params_, p_.parallel));
+    launch("optimizer", "optimizer", step, -1);
     if (sharded) {  // every rank updated its shard; gather the new bf16 weights
       rt_.wait(last_compute_);
       rt_.wait(rt_.collective(core::CollectiveKind::all_gather, group, weights_, core::kCollectiveStream));
@@ -274,6 +277,7 @@ class MegatronRun {
   Tensor embedding_grads_;
   Tensor optimizer_;
   Completion last_compute_;
+  KernelOp scratch_;
   std::vector<OpPart> layer_fwd_, layer_bwd_, layer_recompute_;
   std::vector<OpPart> embedding_fwd_, embedding_bwd_, head_fwd_, head_bwd_;
   std::vector<OpPart> stage_fwd_, stage_bwd_, stage_recompute_;

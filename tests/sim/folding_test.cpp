@@ -44,7 +44,7 @@ core::RunRecords run(int fold, double oversubscription) {
   in.ranks = 8;
   in.fold = fold;
   in.program_for = [pc](int r) { return symmetric_program(pc, r); };
-  in.kernel_time_s = testing::flops_over_tera;
+  in.kernel_price = priced_by(testing::flops_over_tera);
   return simulate(in);
 }
 
@@ -77,7 +77,7 @@ TEST(Folding, AsymmetricProgramIsRefused) {
       if (rt.rank() == 0) rt.wait(rt.send(t, 1, core::kSendStream));  // rank 1 is inside the group
     };
   };
-  in.kernel_time_s = testing::flops_over_tera;
+  in.kernel_price = priced_by(testing::flops_over_tera);
   try {
     simulate(in);
     FAIL() << "expected an error";

@@ -46,7 +46,7 @@ inline SimulationInput input_for(const core::ClusterSpec& cluster, int ranks,
   in.cluster = cluster;
   in.ranks = ranks;
   in.program_for = [program](int) { return program; };
-  in.kernel_time_s = flops_over_tera;
+  in.kernel_price = priced_by(flops_over_tera);
   return in;
 }
 
