@@ -9,7 +9,13 @@
 //   share the device.
 // - launch/send/recv/collective return at once with a Completion; wait() blocks the
 //   caller until it is done. The *_sync helpers are launch + wait.
-// - send/recv match by (source, destination, tag) in posting order, like NCCL p2p.
+// - send/recv match by (source, destination, tag) in posting order. Sends are buffered
+//   (eager): a send's data flows as soon as its stream reaches it and the send
+//   completes when the data has arrived, whether or not the receiver has posted its
+//   recv yet; a recv completes when its data has arrived. (NCCL's small-message
+//   protocols behave so; for large messages it is an approximation that frees pipeline
+//   schedules from send/recv posting-order deadlocks, which real code avoids by
+//   batching send/recv pairs.)
 // - A collective starts when every member has reached it on its stream.
 // - allocate/release account memory per rank and tag; running out of memory is recorded
 //   (rank, tag, time) and the run goes on, so the result can say `oom: true`.

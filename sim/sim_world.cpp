@@ -27,6 +27,7 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
       fold_(std::max(1, input.fold)),
       platform_(std::move(platform)),
       ranks_(static_cast<std::size_t>(input.ranks / fold_)),
+      rank_actors_(static_cast<std::size_t>(input.ranks / fold_)),
       done_(1, 1),
       memory_(input.ranks / fold_, input.memory_capacity_bytes > 0
                                ? input.memory_capacity_bytes
@@ -172,7 +173,10 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
 sg::Mailbox* SimWorld::p2p_mailbox(int src, int dst, int tag) {
   std::string name = "p";
   name.append(std::to_string(src)).append(">").append(std::to_string(dst)).append("#").append(std::to_string(tag));
-  return sg::Mailbox::by_name(name);
+  sg::Mailbox* box = sg::Mailbox::by_name(name);
+  // (Mailbox::get_receiver asserts when there is none, so we remember which we set.)
+  if (eager_mailboxes_.insert(box).second) box->set_receiver(rank_actors_[static_cast<std::size_t>(dst)]);
+  return box;
 }
 
 sg::Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int member) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <simgrid/s4u.hpp>
@@ -93,7 +94,10 @@ class SimWorld {
   // work it just launched on an idle stream (saving two context switches).
   void run_work(int rank, int stream, StreamWork& work);
 
+  // P2P mailboxes have the receiving rank's actor as permanent receiver, so transfers
+  // start eagerly (the seam's buffered-send rule).
   simgrid::s4u::Mailbox* p2p_mailbox(int src, int dst, int tag);
+  void set_rank_actor(int actor, simgrid::s4u::ActorPtr a) { rank_actors_[static_cast<std::size_t>(actor)] = std::move(a); }
   simgrid::s4u::Mailbox* collective_mailbox(const core::CommGroup& group, int member);
   simgrid::s4u::Mailbox* message_mailbox(int rank);
 
@@ -113,6 +117,8 @@ class SimWorld {
   int fold_;
   Platform platform_;
   std::vector<RankState> ranks_;
+  std::vector<simgrid::s4u::ActorPtr> rank_actors_;
+  std::unordered_set<simgrid::s4u::Mailbox*> eager_mailboxes_;
   std::vector<char> done_;
   MemoryTracker memory_;
   core::RunRecords records_;

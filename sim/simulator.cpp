@@ -87,7 +87,7 @@ core::RunRecords simulate(const SimulationInput& input) {
   for (int a = 0; a < world.actors(); ++a) {
     const int r = world.rank_of_actor(a);
     core::RankProgram program = input.program_for(r);
-    sg::Actor::create("rank" + std::to_string(r), world.gpu(a), [&world, &program_error, a, r, program] {
+    auto actor = sg::Actor::create("rank" + std::to_string(r), world.gpu(a), [&world, &program_error, a, r, program] {
       SimRuntime runtime(world, a);
       try {
         program(runtime);
@@ -102,6 +102,7 @@ core::RunRecords simulate(const SimulationInput& input) {
       }
       world.rank_state(a).finished = true;
     });
+    world.set_rank_actor(a, actor);
   }
   engine.run();
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <map>
 #include <string_view>
 #include <vector>
 
@@ -30,39 +31,49 @@ std::string cat(std::initializer_list<std::string_view> pieces) {
 }
 std::string mb_suffix(int j) { return cat({" mb", std::to_string(j)}); }
 
+// What a micro-batch of one shape costs this rank: sizes and the op parts of each
+// region, built once per distinct shape (fixed-length workloads have one shape).
+struct ShapeWork {
+  std::int64_t boundary = 0;
+  std::int64_t boundary_tokens = 0;
+  std::int64_t layer_bytes = 0;
+  std::int64_t workspace_bytes = 0;
+  std::vector<OpPart> layer_fwd, layer_bwd, layer_recompute;
+  std::vector<OpPart> embedding_fwd, embedding_bwd, head_fwd, head_bwd;
+};
+
 // One rank's run. Built per invocation so the RankProgram stays a copyable value.
 class MegatronRun {
  public:
   MegatronRun(const MegatronPlan& plan, Runtime& rt)
       : p_(plan), rt_(rt), coord_(core::coord_of(plan.parallel, plan.rank)) {
     const int pp = p_.parallel.pp;
+    v_ = p_.parallel.virtual_stages;
     stage_ = coord_.pp;
-    first_ = stage_ == 0;
-    last_ = stage_ == pp - 1;
-    layers_ = p_.model.layers / pp;
-    first_layer_ = stage_ * layers_;
-    if (!first_) prev_ = neighbour(stage_ - 1);
-    if (!last_) next_ = neighbour(stage_ + 1);
+    layers_per_chunk_ = p_.model.layers / (pp * v_);
     params_ = core::params_on_rank(p_.model, p_.parallel, stage_);
-    boundary_ = core::stage_boundary_bytes(p_.model, p_.parallel, p_.batch);
-    layer_bytes_ = core::layer_activation_bytes(p_.model, p_.parallel, p_.batch, p_.recompute, p_.activations);
-    extra_bytes_ = core::stage_extra_activation_bytes(p_.model, p_.parallel, p_.batch, stage_, p_.activations);
-    workspace_bytes_ = core::recompute_transient_bytes(p_.model, p_.parallel, p_.batch, p_.recompute, p_.activations);
-    build_op_parts();
+    // Sizes that depend on the virtual stage (embedding, head) use a pipeline of p*v.
+    virtual_parallel_ = p_.parallel;
+    virtual_parallel_.pp = pp * v_;
+    virtual_parallel_.virtual_stages = 1;
   }
 
   void run() {
-    const int m = p_.parallel.num_micro_batches;
-    const std::vector<PipelineStep> steps = make_pipeline_schedule(p_.schedule, p_.parallel.pp, stage_, m);
+    const int m = static_cast<int>(p_.micro_batches.size());
+    const std::vector<PipelineStep> steps =
+        make_pipeline_schedule(p_.schedule, p_.parallel.pp, stage_, m, p_.parallel.virtual_stages);
     rt_.log_decision("schedule", cat({"stage ", std::to_string(stage_), "/", std::to_string(p_.parallel.pp), " ",
                                       p_.schedule, ": ", to_string(steps)}));
+    if (p_.micro_batches.size() > 1 && p_.micro_batches.front().seq_lens != p_.micro_batches.back().seq_lens) {
+      rt_.log_decision("micro_batches", describe_micro_batches());
+    }
     allocate_model_states();
-    held_.assign(static_cast<std::size_t>(m), {});
+    held_.assign(static_cast<std::size_t>(m * v_), {});
     for (const PipelineStep& step : steps) {
       if (step.kind == PipelineStep::Kind::forward) {
-        forward(step.micro_batch);
+        forward(step.micro_batch, step.model_chunk);
       } else {
-        backward(step.micro_batch);
+        backward(step.micro_batch, step.model_chunk);
       }
     }
     flush_sends();
@@ -72,64 +83,179 @@ class MegatronRun {
   }
 
  private:
-  int neighbour(int pp_stage) const {
+  // Virtual stage of this rank's chunk c, and its neighbours' ranks.
+  int virtual_stage(int c) const { return c * p_.parallel.pp + stage_; }
+  int last_virtual_stage() const { return p_.parallel.pp * v_ - 1; }
+  int rank_of_virtual_stage(int vs) const {
     core::RankCoord c = coord_;
-    c.pp = pp_stage;
+    c.pp = vs % p_.parallel.pp;
     return core::rank_of(p_.parallel, c);
   }
+  int tag(int j, int boundary, bool grad) const { return p2p_tag(j, boundary, last_virtual_stage(), grad); }
 
-  Tensor allocate(const std::string& name, std::int64_t bytes, MemoryTag tag) {
+  std::string describe_micro_batches() const {
+    std::string text = cat({"dp ", std::to_string(coord_.dp), ": ", std::to_string(p_.micro_batches.size()),
+                            " micro-batches, tokens"});
+    for (const core::MicroBatchShape& b : p_.micro_batches) text.append(" ").append(std::to_string(b.tokens()));
+    return text;
+  }
+
+  const ShapeWork& work(int j) {
+    const core::MicroBatchShape& batch = p_.micro_batches[static_cast<std::size_t>(j)];
+    auto it = shapes_.find(batch.seq_lens);
+    if (it != shapes_.end()) return it->second;
+    const auto& model = p_.model;
+    const auto& par = p_.parallel;
+    ShapeWork w;
+    w.boundary = core::stage_boundary_bytes(model, par, batch);
+    w.boundary_tokens = core::local_dims(model, par, batch).seq_tokens;
+    w.layer_bytes = core::layer_activation_bytes(model, par, batch, p_.recompute, p_.activations);
+    w.workspace_bytes = core::recompute_transient_bytes(model, par, batch, p_.recompute, p_.activations);
+    // The recompute parts are launched as their own ops so timelines can total them.
+    w.layer_fwd = core::layer_forward_parts(model, par, batch, p_.span);
+    w.layer_bwd = core::layer_backward_parts(model, par, batch, core::Recompute::none, p_.span);
+    w.layer_recompute = core::layer_recompute_parts(model, par, batch, p_.recompute, p_.span);
+    w.embedding_fwd = core::embedding_forward_parts(model, par, batch, p_.span);
+    w.embedding_bwd = core::embedding_backward_parts(model, par, batch, p_.span);
+    w.head_fwd = core::head_forward_parts(model, par, batch, p_.span);
+    w.head_bwd = core::head_backward_parts(model, par, batch, p_.span);
+    return shapes_.emplace(batch.seq_lens, std::move(w)).first->second;
+  }
+
+  Tensor allocate(const std::string& name, std::int64_t bytes, MemoryTag tag_of) {
     if (bytes <= 0) return {};
-    return rt_.allocate(core::bytes_tensor(name, bytes, tag));
+    return rt_.allocate(core::bytes_tensor(name, bytes, tag_of));
   }
   void release(Tensor& t) {
     if (t.valid()) rt_.release(t);
     t = {};
   }
-  Tensor boundary_tensor(const std::string& name, MemoryTag tag) {
+  Tensor boundary_tensor(const std::string& name, const ShapeWork& w, MemoryTag tag_of) {
     core::TensorDesc d;
     d.name = name;
-    d.shape = {core::local_dims(p_.model, p_.parallel, p_.batch).seq_tokens, p_.model.hidden};
+    d.shape = {w.boundary_tokens, p_.model.hidden};
     d.dtype = p_.model.dtype;
-    d.tag = tag;
+    d.tag = tag_of;
     return rt_.allocate(d);
   }
 
-  // Regions are launched from prebuilt ops (only the name and micro-batch change), so
+  // Regions are launched from prebuilt parts (only the name and micro-batch change), so
   // their parts are not copied for every launch.
-  void launch(std::string name, const char* category, std::vector<OpPart>& parts, int j) {
+  void launch(std::string name, const char* category, const std::vector<OpPart>& parts, int j) {
     if (parts.empty()) return;
     scratch_.name = std::move(name);
     scratch_.category = category;
-    scratch_.parts.swap(parts);
+    scratch_.parts = parts;
     scratch_.micro_batch = j;
     last_compute_ = rt_.launch(scratch_, core::kComputeStream);
-    scratch_.parts.swap(parts);
+  }
+  void launch_region(std::string name, const char* category, std::initializer_list<const std::vector<OpPart>*> parts,
+                     int repeat_middle, int j) {
+    // One op for a whole chunk (stage granularity): first part, middle part repeated
+    // for every layer, last part.
+    std::vector<OpPart> all;
+    auto it = parts.begin();
+    append(all, **it++);
+    for (int l = 0; l < repeat_middle; ++l) append(all, **it);
+    ++it;
+    append(all, **it);
+    launch(std::move(name), category, all, j);
   }
 
-  // Every micro-batch has the same shape, so each region's parts are built once. The
-  // recompute parts are launched as their own ops so timelines can total them.
-  void build_op_parts() {
-    const auto& model = p_.model;
-    const auto& par = p_.parallel;
-    const auto& batch = p_.batch;
-    layer_fwd_ = core::layer_forward_parts(model, par, batch, p_.span);
-    layer_bwd_ = core::layer_backward_parts(model, par, batch, core::Recompute::none, p_.span);
-    layer_recompute_ = core::layer_recompute_parts(model, par, batch, p_.recompute, p_.span);
-    if (first_) embedding_fwd_ = core::embedding_forward_parts(model, par, batch, p_.span);
-    if (first_) embedding_bwd_ = core::embedding_backward_parts(model, par, batch, p_.span);
-    if (last_) head_fwd_ = core::head_forward_parts(model, par, batch, p_.span);
-    if (last_) head_bwd_ = core::head_backward_parts(model, par, batch, p_.span);
-    if (p_.per_layer_ops) return;
-    stage_fwd_ = embedding_fwd_;
-    stage_bwd_ = head_bwd_;
-    for (int l = 0; l < layers_; ++l) {
-      append(stage_fwd_, layer_fwd_);
-      append(stage_bwd_, layer_bwd_);
-      append(stage_recompute_, layer_recompute_);
+  std::string layer_range(int c) const {
+    const int first = virtual_stage(c) * layers_per_chunk_;
+    return cat({"L", std::to_string(first), "-", std::to_string(first + layers_per_chunk_ - 1)});
+  }
+
+  void forward(int j, int c) {
+    const ShapeWork& w = work(j);
+    const int vs = virtual_stage(c);
+    const bool first = vs == 0;
+    const bool last = vs == last_virtual_stage();
+    Completion received;
+    std::vector<Tensor>& held = held_[static_cast<std::size_t>(j * v_ + c)];
+    if (!first) {
+      held.push_back(boundary_tensor(cat({"act_in", mb_suffix(j)}), w, MemoryTag::activations));
+      received = rt_.recv(held.back(), rank_of_virtual_stage(vs - 1), core::kRecvStream, tag(j, vs - 1, false));
     }
-    append(stage_fwd_, head_fwd_);
-    append(stage_bwd_, embedding_bwd_);
+    flush_sends();
+    rt_.wait(received);
+
+    static const std::vector<OpPart> kNone;
+    // The stage input is already held on later stages; the first stage's embedding
+    // writes layer 0's input, which layer 0's bytes include.
+    const std::int64_t input_held = first ? 0 : w.boundary;
+    const std::int64_t extra =
+        core::stage_extra_activation_bytes(p_.model, virtual_parallel_, p_.micro_batches[static_cast<std::size_t>(j)],
+                                           vs, p_.activations);
+    if (p_.per_layer_ops) {
+      if (first) launch(cat({"fwd embed", mb_suffix(j)}), "forward", w.embedding_fwd, j);
+      for (int l = 0; l < layers_per_chunk_; ++l) {
+        const std::string name = cat({"L", std::to_string(vs * layers_per_chunk_ + l), mb_suffix(j)});
+        held.push_back(allocate(cat({"act ", name}), w.layer_bytes - (l == 0 ? input_held : 0), MemoryTag::activations));
+        launch(cat({"fwd ", name}), "forward", w.layer_fwd, j);
+      }
+      held.push_back(allocate(cat({"act extra", mb_suffix(j)}), extra, MemoryTag::activations));
+      if (last) launch(cat({"fwd head", mb_suffix(j)}), "forward", w.head_fwd, j);
+    } else {
+      held.push_back(allocate(cat({"act ", layer_range(c), mb_suffix(j)}),
+                              layers_per_chunk_ * w.layer_bytes + extra - input_held, MemoryTag::activations));
+      launch_region(cat({"fwd ", layer_range(c), mb_suffix(j)}), "forward",
+                    {first ? &w.embedding_fwd : &kNone, &w.layer_fwd, last ? &w.head_fwd : &kNone}, layers_per_chunk_,
+                    j);
+    }
+
+    if (!last) {
+      Tensor out = boundary_tensor(cat({"act_out", mb_suffix(j)}), w, MemoryTag::comm_buffer);
+      rt_.wait(last_compute_);  // the send stream does not order itself after compute
+      pending_sends_.push_back(
+          {rt_.send(out, rank_of_virtual_stage(vs + 1), core::kSendStream, tag(j, vs, false)), out});
+    }
+  }
+
+  void backward(int j, int c) {
+    const ShapeWork& w = work(j);
+    const int vs = virtual_stage(c);
+    const bool first = vs == 0;
+    const bool last = vs == last_virtual_stage();
+    Completion received;
+    Tensor grad_in;
+    if (!last) {
+      grad_in = boundary_tensor(cat({"grad_in", mb_suffix(j)}), w, MemoryTag::comm_buffer);
+      received = rt_.recv(grad_in, rank_of_virtual_stage(vs + 1), core::kRecvStream, tag(j, vs, true));
+    }
+    flush_sends();
+    rt_.wait(received);
+    Tensor workspace = allocate(cat({"recompute", mb_suffix(j)}), w.workspace_bytes, MemoryTag::activations);
+
+    static const std::vector<OpPart> kNone;
+    if (p_.per_layer_ops) {
+      if (last) launch(cat({"bwd head", mb_suffix(j)}), "backward", w.head_bwd, j);
+      for (int l = layers_per_chunk_ - 1; l >= 0; --l) {
+        const std::string name = cat({"L", std::to_string(vs * layers_per_chunk_ + l), mb_suffix(j)});
+        launch(cat({"recompute ", name}), "recompute", w.layer_recompute, j);
+        launch(cat({"bwd ", name}), "backward", w.layer_bwd, j);
+      }
+      if (first) launch(cat({"bwd embed", mb_suffix(j)}), "backward", w.embedding_bwd, j);
+    } else {
+      launch_region(cat({"recompute ", layer_range(c), mb_suffix(j)}), "recompute", {&kNone, &w.layer_recompute, &kNone},
+                    layers_per_chunk_, j);
+      launch_region(cat({"bwd ", layer_range(c), mb_suffix(j)}), "backward",
+                    {last ? &w.head_bwd : &kNone, &w.layer_bwd, first ? &w.embedding_bwd : &kNone}, layers_per_chunk_,
+                    j);
+    }
+
+    // Buffers the backward reads may go once it has run.
+    rt_.wait(last_compute_);
+    for (Tensor& t : held_[static_cast<std::size_t>(j * v_ + c)]) release(t);
+    held_[static_cast<std::size_t>(j * v_ + c)].clear();
+    release(workspace);
+    release(grad_in);
+    if (!first) {
+      Tensor grad_out = boundary_tensor(cat({"grad_out", mb_suffix(j)}), w, MemoryTag::comm_buffer);
+      pending_sends_.push_back(
+          {rt_.send(grad_out, rank_of_virtual_stage(vs - 1), core::kSendStream, tag(j, vs - 1, true)), grad_out});
+    }
   }
 
   // Sends run on their own stream; their buffers are freed once the next step has
@@ -155,81 +281,8 @@ class MegatronRun {
     const std::int64_t opt = core::optimizer_params(params_, p_.parallel);
     optimizer_ = rt_.allocate({"optimizer", {3 * opt}, core::DType::fp32, MemoryTag::optimizer});
   }
-  bool tied_copy() const { return p_.model.tied_embeddings && p_.parallel.pp > 1 && (first_ || last_); }
-
-  std::string layer_range() const {
-    return cat({"L", std::to_string(first_layer_), "-", std::to_string(first_layer_ + layers_ - 1)});
-  }
-
-  void forward(int j) {
-    Completion received;
-    std::vector<Tensor>& held = held_[static_cast<std::size_t>(j)];
-    if (!first_) {
-      held.push_back(boundary_tensor(cat({"act_in", mb_suffix(j)}), MemoryTag::activations));
-      received = rt_.recv(held.back(), prev_, core::kRecvStream, p2p_tag(j, false));
-    }
-    flush_sends();
-    rt_.wait(received);
-
-    // The stage input is already held on later stages; the first stage's embedding
-    // writes layer 0's input, which layer 0's bytes include.
-    const std::int64_t input_held = first_ ? 0 : boundary_;
-    if (p_.per_layer_ops) {
-      if (first_) launch(cat({"fwd embed", mb_suffix(j)}), "forward", embedding_fwd_, j);
-      for (int l = 0; l < layers_; ++l) {
-        const std::string name = cat({"L", std::to_string(first_layer_ + l), mb_suffix(j)});
-        held.push_back(allocate(cat({"act ", name}), layer_bytes_ - (l == 0 ? input_held : 0), MemoryTag::activations));
-        launch(cat({"fwd ", name}), "forward", layer_fwd_, j);
-      }
-      held.push_back(allocate(cat({"act extra", mb_suffix(j)}), extra_bytes_, MemoryTag::activations));
-      if (last_) launch(cat({"fwd head", mb_suffix(j)}), "forward", head_fwd_, j);
-    } else {
-      held.push_back(allocate(cat({"act ", layer_range(), mb_suffix(j)}),
-                              layers_ * layer_bytes_ + extra_bytes_ - input_held, MemoryTag::activations));
-      launch(cat({"fwd ", layer_range(), mb_suffix(j)}), "forward", stage_fwd_, j);
-    }
-
-    if (!last_) {
-      Tensor out = boundary_tensor(cat({"act_out", mb_suffix(j)}), MemoryTag::comm_buffer);
-      rt_.wait(last_compute_);  // the send stream does not order itself after compute
-      pending_sends_.push_back({rt_.send(out, next_, core::kSendStream, p2p_tag(j, false)), out});
-    }
-  }
-
-  void backward(int j) {
-    Completion received;
-    Tensor grad_in;
-    if (!last_) {
-      grad_in = boundary_tensor(cat({"grad_in", mb_suffix(j)}), MemoryTag::comm_buffer);
-      received = rt_.recv(grad_in, next_, core::kRecvStream, p2p_tag(j, true));
-    }
-    flush_sends();
-    rt_.wait(received);
-    Tensor workspace = allocate(cat({"recompute", mb_suffix(j)}), workspace_bytes_, MemoryTag::activations);
-
-    if (p_.per_layer_ops) {
-      if (last_) launch(cat({"bwd head", mb_suffix(j)}), "backward", head_bwd_, j);
-      for (int l = layers_ - 1; l >= 0; --l) {
-        const std::string name = cat({"L", std::to_string(first_layer_ + l), mb_suffix(j)});
-        launch(cat({"recompute ", name}), "recompute", layer_recompute_, j);
-        launch(cat({"bwd ", name}), "backward", layer_bwd_, j);
-      }
-      if (first_) launch(cat({"bwd embed", mb_suffix(j)}), "backward", embedding_bwd_, j);
-    } else {
-      launch(cat({"recompute ", layer_range(), mb_suffix(j)}), "recompute", stage_recompute_, j);
-      launch(cat({"bwd ", layer_range(), mb_suffix(j)}), "backward", stage_bwd_, j);
-    }
-
-    // Buffers the backward reads may go once it has run.
-    rt_.wait(last_compute_);
-    for (Tensor& t : held_[static_cast<std::size_t>(j)]) release(t);
-    held_[static_cast<std::size_t>(j)].clear();
-    release(workspace);
-    release(grad_in);
-    if (!first_) {
-      Tensor grad_out = boundary_tensor(cat({"grad_out", mb_suffix(j)}), MemoryTag::comm_buffer);
-      pending_sends_.push_back({rt_.send(grad_out, prev_, core::kSendStream, p2p_tag(j, true)), grad_out});
-    }
+  bool tied_copy() const {
+    return p_.model.tied_embeddings && p_.parallel.pp > 1 && (stage_ == 0 || stage_ == p_.parallel.pp - 1);
   }
 
   void reduce_gradients_and_step() {
@@ -260,28 +313,19 @@ class MegatronRun {
   const MegatronPlan& p_;
   Runtime& rt_;
   core::RankCoord coord_;
+  core::ParallelConfig virtual_parallel_;
+  int v_ = 1;
   int stage_ = 0;
-  bool first_ = true;
-  bool last_ = true;
-  int layers_ = 0;
-  int first_layer_ = 0;
-  int prev_ = -1;
-  int next_ = -1;
+  int layers_per_chunk_ = 0;
   std::int64_t params_ = 0;
-  std::int64_t boundary_ = 0;
-  std::int64_t layer_bytes_ = 0;
-  std::int64_t extra_bytes_ = 0;
-  std::int64_t workspace_bytes_ = 0;
   Tensor weights_;
   Tensor grads_;
   Tensor embedding_grads_;
   Tensor optimizer_;
   Completion last_compute_;
   KernelOp scratch_;
-  std::vector<OpPart> layer_fwd_, layer_bwd_, layer_recompute_;
-  std::vector<OpPart> embedding_fwd_, embedding_bwd_, head_fwd_, head_bwd_;
-  std::vector<OpPart> stage_fwd_, stage_bwd_, stage_recompute_;
-  std::vector<std::vector<Tensor>> held_;  // per micro-batch: activations kept for backward
+  std::map<std::vector<std::int64_t>, ShapeWork> shapes_;
+  std::vector<std::vector<Tensor>> held_;  // per (micro-batch, chunk): activations kept for backward
   std::vector<std::pair<Completion, Tensor>> pending_sends_;
 };
 
@@ -292,9 +336,6 @@ MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank) {
   if (scenario.workload.kind != "fixed_length") {
     throw core::InputError(where + ": workload.kind \"" + scenario.workload.kind +
                            "\" is not supported by the megatron baseline (known: fixed_length)");
-  }
-  if (scenario.parallel.virtual_stages != 1) {
-    throw core::InputError(where + ": parallel.virtual_stages > 1 (interleaved 1F1B) is not built yet");
   }
   if (scenario.sim.granularity != "layer" && scenario.sim.granularity != "stage") {
     throw core::InputError(where + ": sim.granularity must be \"layer\" or \"stage\" (got \"" +
@@ -308,13 +349,16 @@ MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank) {
   plan.model = scenario.model;
   plan.parallel = scenario.parallel;
   plan.batch.seq_lens.assign(static_cast<std::size_t>(scenario.parallel.micro_batch_size), scenario.workload.seq_len);
+  plan.micro_batches.assign(static_cast<std::size_t>(scenario.parallel.num_micro_batches), plan.batch);
   plan.schedule = scenario.strategy.schedule;
   plan.recompute = core::parse_recompute(scenario.strategy.recompute);
   plan.per_layer_ops = scenario.sim.granularity == "layer";
   plan.span = core::comm_span(scenario.cluster, scenario.parallel, rank);
   plan.rank = rank;
-  // Checks the schedule name now rather than inside the run.
-  (void)core::max_in_flight_micro_batches(plan.schedule, plan.parallel.pp, 0, plan.parallel.num_micro_batches);
+  // Checks the schedule (name, virtual stages, micro-batch count) now rather than
+  // inside the run.
+  (void)make_pipeline_schedule(plan.schedule, plan.parallel.pp, 0, static_cast<int>(plan.micro_batches.size()),
+                               plan.parallel.virtual_stages);
   return plan;
 }
 

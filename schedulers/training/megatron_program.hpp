@@ -1,6 +1,7 @@
 #pragma once
-// The Megatron-LM baseline as a rank program: every micro-batch holds micro_batch_size
-// sequences of the workload's seq_len, the pipeline follows a GPipe or 1F1B schedule,
+// The Megatron-LM baseline as a rank program: micro-batches of packed sequences (all of
+// micro_batch_size x seq_len for fixed-length work), the pipeline follows a GPipe,
+// 1F1B or interleaved 1F1B schedule (each rank holding virtual_stages model chunks),
 // gradients are reduced over the data-parallel (x context-parallel) group and Adam
 // steps. It talks to the device only through core::Runtime, so the same code runs in
 // the simulator and live.
@@ -22,7 +23,7 @@
 //               gradient (comm_buffer).
 // Receives are posted before earlier sends are waited for, as Megatron's batched
 // send/recv pairs do, so neighbouring stages cannot wait on each other in a cycle.
-// P2P tags: 2*micro_batch for activations, 2*micro_batch+1 for gradients.
+// P2P tags: see p2p_tag.
 #include <string>
 
 #include "core/layer_ops.hpp"
@@ -36,7 +37,8 @@ namespace lcperf::schedulers::training {
 struct MegatronPlan {
   core::ModelSpec model;
   core::ParallelConfig parallel;
-  core::MicroBatchShape batch;  // one micro-batch (before CP splitting)
+  core::MicroBatchShape batch;  // the first micro-batch (before CP splitting); all of them for fixed-length work
+  std::vector<core::MicroBatchShape> micro_batches;  // this data-parallel replica's, in order
   std::string schedule;         // "gpipe" | "1f1b"
   core::Recompute recompute = core::Recompute::none;
   bool per_layer_ops = true;  // SimOptions::granularity "layer" (else "stage")
@@ -46,15 +48,19 @@ struct MegatronPlan {
 };
 
 // Throws core::InputError for what the baseline does not model (workload kinds other
-// than fixed_length, interleaved schedules, unknown granularity or recompute).
+// than fixed_length, schedules that do not fit the parallel config, unknown granularity
+// or recompute).
 MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank);
 
 // Ranks that hold the same weights as `rank` (same TP and PP coordinates): the DP group,
 // widened by the CP group because CP ranks see different tokens of the same model.
 core::CommGroup gradient_group(const core::ParallelConfig& parallel, int rank);
 
-// P2P tag of a micro-batch's activation (is_grad = false) or gradient message.
-constexpr int p2p_tag(int micro_batch, bool is_grad) { return 2 * micro_batch + (is_grad ? 1 : 0); }
+// P2P tag of the activation (is_grad = false) or gradient crossing boundary `boundary`
+// (between virtual stages b and b+1) for a micro-batch; `boundaries` = virtual stages - 1.
+constexpr int p2p_tag(int micro_batch, int boundary, int boundaries, bool is_grad) {
+  return 2 * (micro_batch * (boundaries + 1) + boundary) + (is_grad ? 1 : 0);
+}
 
 core::RankProgram make_megatron_rank_program(const MegatronPlan& plan);
 core::RankProgram make_megatron_rank_program(const core::Scenario& scenario, int rank);

@@ -46,11 +46,47 @@ std::vector<PipelineStep> one_f_one_b_schedule(int pp, int stage, int micro_batc
   return steps;
 }
 
-std::vector<PipelineStep> make_pipeline_schedule(std::string_view name, int pp, int stage, int micro_batches) {
+std::vector<PipelineStep> interleaved_1f1b_schedule(int pp, int stage, int micro_batches, int virtual_stages) {
+  check(pp, stage, micro_batches);
+  const int v = virtual_stages;
+  if (v < 1 || micro_batches % pp != 0) {
+    throw core::InputError("interleaved 1F1B needs virtual_stages >= 1 and micro-batches (" +
+                           std::to_string(micro_batches) + ") a multiple of pp (" + std::to_string(pp) + ")");
+  }
+  const int total = micro_batches * v;
+  // Step k of a rank's forwards visits micro-batches in groups of p, cycling through
+  // its chunks: chunk (k mod pv) / p, micro-batch (k / pv) p + k mod p. Backwards
+  // visit the chunks in reverse.
+  auto at = [pp, v](int k, bool backward) {
+    const int chunk = (k % (pp * v)) / pp;
+    return PipelineStep{backward ? Kind::backward : Kind::forward, (k / (pp * v)) * pp + k % pp,
+                        backward ? v - 1 - chunk : chunk};
+  };
+  const int warmup = std::min(total, (pp - stage - 1) * 2 + (v - 1) * pp);
+  std::vector<PipelineStep> steps;
+  steps.reserve(2 * static_cast<std::size_t>(total));
+  int next_forward = 0;
+  int next_backward = 0;
+  for (; next_forward < warmup; ++next_forward) steps.push_back(at(next_forward, false));
+  while (next_forward < total) {
+    steps.push_back(at(next_forward++, false));
+    steps.push_back(at(next_backward++, true));
+  }
+  while (next_backward < total) steps.push_back(at(next_backward++, true));
+  return steps;
+}
+
+std::vector<PipelineStep> make_pipeline_schedule(std::string_view name, int pp, int stage, int micro_batches,
+                                                 int virtual_stages) {
+  if ((virtual_stages != 1) != (name == "interleaved_1f1b")) {
+    throw core::InputError("virtual_stages > 1 goes with the interleaved_1f1b schedule and only with it (got \"" +
+                           std::string(name) + "\" with virtual_stages " + std::to_string(virtual_stages) + ")");
+  }
   if (name == "gpipe") return gpipe_schedule(pp, stage, micro_batches);
   if (name == "1f1b") return one_f_one_b_schedule(pp, stage, micro_batches);
+  if (name == "interleaved_1f1b") return interleaved_1f1b_schedule(pp, stage, micro_batches, virtual_stages);
   throw core::InputError("pipeline schedule \"" + std::string(name) +
-                         "\" is not available (known: gpipe, 1f1b; interleaved_1f1b is not built yet)");
+                         "\" is not available (known: gpipe, 1f1b, interleaved_1f1b)");
 }
 
 int max_in_flight(const std::vector<PipelineStep>& steps) {
@@ -69,6 +105,10 @@ std::string to_string(const std::vector<PipelineStep>& steps) {
     if (!text.empty()) text += ' ';
     text += s.kind == Kind::forward ? 'F' : 'B';
     text += std::to_string(s.micro_batch);
+    if (s.model_chunk != 0) {
+      text += '.';
+      text += std::to_string(s.model_chunk);
+    }
   }
   return text;
 }

@@ -2,8 +2,9 @@
 // A small in-process stand-in for the runtime seam, for scheduler logic tests only (the
 // real simulator lives in sim/ and is not used here). Each rank runs on its own thread;
 // kernels complete at once and advance a per-rank clock by a constant; p2p follows the
-// seam's matching rule (source, destination, tag, posting order) with rendezvous
-// completion, so a schedule that would deadlock makes wait() time out. Collectives
+// seam's matching rule (source, destination, tag, posting order) and its buffered
+// semantics: a send completes at once, a recv when its send has been posted, so a
+// schedule that would deadlock makes wait() time out. Collectives
 // complete at once and are only recorded (members' sequences are compared afterwards).
 #include <algorithm>
 #include <array>
@@ -74,14 +75,25 @@ class FakeWorld {
     const std::uint64_t id = next_id_++;
     done_[id] = false;
     auto key = std::make_tuple(src, dst, tag);
-    auto& other = is_send ? recvs_[key] : sends_[key];
-    if (!other.empty()) {
-      done_[other.front()] = true;
+    if (is_send) {
+      // Buffered: the data is on its way whether or not the receiver has posted.
       done_[id] = true;
-      other.pop_front();
+      auto& waiting = recvs_[key];
+      if (!waiting.empty()) {
+        done_[waiting.front()] = true;
+        waiting.pop_front();
+      } else {
+        ++arrived_[key];
+      }
       cv_.notify_all();
+      return id;
+    }
+    auto& arrived = arrived_[key];
+    if (arrived > 0) {
+      --arrived;
+      done_[id] = true;
     } else {
-      (is_send ? sends_[key] : recvs_[key]).push_back(id);
+      recvs_[key].push_back(id);
     }
     return id;
   }
@@ -101,7 +113,7 @@ class FakeWorld {
   std::condition_variable cv_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, bool> done_;
-  std::map<std::tuple<int, int, int>, std::deque<std::uint64_t>> sends_;
+  std::map<std::tuple<int, int, int>, int> arrived_;  // sends whose recv is not posted yet
   std::map<std::tuple<int, int, int>, std::deque<std::uint64_t>> recvs_;
 };
 

@@ -241,6 +241,38 @@ TEST(MegatronProgram, GradientGroupSpansDataAndContextParallel) {
   EXPECT_EQ(gradient_group(par, 5).ranks, (std::vector<int>{5, 7}));
 }
 
+TEST(MegatronProgram, InterleavedPipelineRunsEveryChunkAndBalancesMemory) {
+  RunConfig s;
+  s.pp = 2;
+  s.m = 4;
+  s.schedule = "interleaved_1f1b";
+  for (const char* granularity : {"layer", "stage"}) {
+    s.granularity = granularity;
+    core::Scenario sc = make_scenario(s);
+    sc.parallel.virtual_stages = 2;
+    SCOPED_TRACE(describe(s));
+    const auto world = run_world(sc);
+    const int v = 2;
+    const int layers_per_chunk = sc.model.layers / (s.pp * v);
+    for (int r = 0; r < sc.parallel.world_size(); ++r) {
+      const test::RankLog& log = world->log(r);
+      EXPECT_EQ(log.live_tensors, 0);
+      for (int t = 0; t < core::kMemoryTagCount; ++t) {
+        EXPECT_EQ(log.allocated[static_cast<std::size_t>(t)], log.released[static_cast<std::size_t>(t)]);
+      }
+      std::map<std::string, int> by_category;
+      for (const auto& op : log.ops) ++by_category[op.category];
+      const int stage = core::coord_of(sc.parallel, r).pp;
+      // Embedding on virtual stage 0 (rank 0, chunk 0), head on the last (rank p-1, chunk v-1).
+      const int edge = (stage == 0 ? 1 : 0) + (stage == s.pp - 1 ? 1 : 0);
+      const int per_chunk = s.granularity == "layer" ? layers_per_chunk : 1;
+      const int expected = s.m * v * per_chunk + (s.granularity == "layer" ? s.m * edge : 0);
+      EXPECT_EQ(by_category["forward"], expected) << "rank " << r;
+      EXPECT_EQ(by_category["backward"], expected) << "rank " << r;
+    }
+  }
+}
+
 TEST(MegatronProgram, RejectsWhatItDoesNotModel) {
   RunConfig s;
   core::Scenario sc = make_scenario(s);

@@ -65,8 +65,10 @@ TEST(PipelineSchedule, OneFOneBWarmupSteadyCooldown) {
   EXPECT_EQ(to_string(gpipe_schedule(2, 1, 3)), "F0 F1 F2 B0 B1 B2");
 }
 
-TEST(PipelineSchedule, RejectsUnknownAndInterleaved) {
-  EXPECT_THROW(make_pipeline_schedule("interleaved_1f1b", 4, 0, 8), core::InputError);
+TEST(PipelineSchedule, RejectsUnknownAndMisfitInterleaving) {
+  EXPECT_THROW(make_pipeline_schedule("interleaved_1f1b", 4, 0, 6, 2), core::InputError);  // m not a multiple of p
+  EXPECT_THROW(make_pipeline_schedule("1f1b", 4, 0, 8, 2), core::InputError);  // chunks need interleaving
+  EXPECT_THROW(make_pipeline_schedule("interleaved_1f1b", 4, 0, 8, 1), core::InputError);  // and interleaving chunks
   EXPECT_THROW(make_pipeline_schedule("zigzag", 4, 0, 8), core::InputError);
   EXPECT_THROW(make_pipeline_schedule("1f1b", 4, 4, 8), core::InputError);
   EXPECT_THROW(make_pipeline_schedule("1f1b", 4, 0, 0), core::InputError);
@@ -127,6 +129,75 @@ TEST(PipelineSchedule, BubbleMatchesClosedForm) {
   }
   // ChunkFlow's Figure 2 check: p = 4, m = 4 gives 3/7.
   EXPECT_NEAR(1.0 - 4 * 2.0 / makespan("1f1b", 4, 4, 1, 1), 3.0 / 7.0, 1e-12);
+}
+
+// Interleaved 1F1B with v chunks per rank: virtual stage c*p + s. Forward (mb, vs)
+// waits for forward (mb, vs-1); backward (mb, vs) for backward (mb, vs+1) (the last
+// virtual stage for its own forward). Each chunk step takes 1/v of a stage's time.
+double interleaved_makespan(int p, int m, int v, double tf, double tb) {
+  std::vector<std::vector<PipelineStep>> steps;
+  for (int s = 0; s < p; ++s) steps.push_back(make_pipeline_schedule("interleaved_1f1b", p, s, m, v));
+  std::map<std::tuple<int, int, int>, double> end;  // (kind, virtual stage, mb) -> end time
+  std::vector<std::size_t> next(static_cast<std::size_t>(p), 0);
+  std::vector<double> free_at(static_cast<std::size_t>(p), 0.0);
+  const int last = p * v - 1;
+  double total = 0;
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (int s = 0; s < p; ++s) {
+      auto& i = next[static_cast<std::size_t>(s)];
+      if (i == steps[static_cast<std::size_t>(s)].size()) continue;
+      const PipelineStep st = steps[static_cast<std::size_t>(s)][i];
+      const bool fwd = st.kind == Kind::forward;
+      const int vs = st.model_chunk * p + s;
+      std::tuple<int, int, int> dep{fwd ? 0 : 1, fwd ? vs - 1 : vs + 1, st.micro_batch};
+      if (!fwd && vs == last) dep = {0, vs, st.micro_batch};
+      double ready = 0;
+      if (fwd ? vs > 0 : true) {
+        auto it = end.find(dep);
+        if (it == end.end()) continue;
+        ready = it->second;
+      }
+      const double start = std::max(ready, free_at[static_cast<std::size_t>(s)]);
+      const double finish = start + (fwd ? tf : tb) / v;
+      end[{fwd ? 0 : 1, vs, st.micro_batch}] = finish;
+      free_at[static_cast<std::size_t>(s)] = finish;
+      total = std::max(total, finish);
+      ++i;
+      progress = true;
+    }
+  }
+  for (int s = 0; s < p; ++s) {
+    EXPECT_EQ(next[static_cast<std::size_t>(s)], steps[static_cast<std::size_t>(s)].size()) << "schedule stalls";
+  }
+  return total;
+}
+
+TEST(PipelineSchedule, InterleavedBubbleMatchesClosedForm) {
+  for (int p : {2, 4, 8}) {
+    for (int v : {2, 3, 4}) {
+      for (int groups : {1, 2, 4}) {
+        const int m = groups * p;
+        const double tf = 1.0;
+        const double tb = 2.0;
+        const double total = interleaved_makespan(p, m, v, tf, tb);
+        const double bubble = 1.0 - m * (tf + tb) / total;
+        EXPECT_NEAR(bubble, static_cast<double>(p - 1) / (v * m + p - 1), 1e-12) << "p=" << p << " v=" << v
+                                                                                   << " m=" << m;
+      }
+    }
+  }
+}
+
+TEST(PipelineSchedule, InterleavedRunsEveryChunkOfEveryMicroBatchOnce) {
+  const int p = 4, m = 8, v = 2;
+  for (int s = 0; s < p; ++s) {
+    const auto steps = interleaved_1f1b_schedule(p, s, m, v);
+    std::map<std::tuple<int, int, int>, int> seen;
+    for (const PipelineStep& st : steps) ++seen[{st.kind == Kind::forward ? 0 : 1, st.micro_batch, st.model_chunk}];
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(2 * m * v));
+    for (const auto& [key, count] : seen) EXPECT_EQ(count, 1);
+  }
 }
 
 }  // namespace
