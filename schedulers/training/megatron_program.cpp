@@ -40,6 +40,9 @@ struct ShapeWork {
   std::int64_t workspace_bytes = 0;
   std::vector<OpPart> layer_fwd, layer_bwd, layer_recompute;
   std::vector<OpPart> embedding_fwd, embedding_bwd, head_fwd, head_bwd;
+  // Whole-chunk regions (stage granularity), by edge: bit 0 = holds the embedding,
+  // bit 1 = holds the head.
+  std::map<int, std::vector<OpPart>> chunk_fwd, chunk_bwd, chunk_recompute;
 };
 
 // One rank's run. Built per invocation so the RankProgram stays a copyable value.
@@ -100,7 +103,7 @@ class MegatronRun {
     return text;
   }
 
-  const ShapeWork& work(int j) {
+  ShapeWork& work(int j) {
     const core::MicroBatchShape& batch = p_.micro_batches[static_cast<std::size_t>(j)];
     auto it = shapes_.find(batch.seq_lens);
     if (it != shapes_.end()) return it->second;
@@ -139,27 +142,29 @@ class MegatronRun {
     return rt_.allocate(d);
   }
 
-  // Regions are launched from prebuilt parts (only the name and micro-batch change), so
-  // their parts are not copied for every launch.
-  void launch(std::string name, const char* category, const std::vector<OpPart>& parts, int j) {
+  // Regions are launched from prebuilt parts (only the name and micro-batch change);
+  // the parts are lent to the op and taken back, never copied per launch.
+  void launch(std::string name, const char* category, std::vector<OpPart>& parts, int j) {
     if (parts.empty()) return;
     scratch_.name = std::move(name);
     scratch_.category = category;
-    scratch_.parts = parts;
+    scratch_.parts.swap(parts);
     scratch_.micro_batch = j;
     last_compute_ = rt_.launch(scratch_, core::kComputeStream);
+    scratch_.parts.swap(parts);
   }
-  void launch_region(std::string name, const char* category, std::initializer_list<const std::vector<OpPart>*> parts,
-                     int repeat_middle, int j) {
-    // One op for a whole chunk (stage granularity): first part, middle part repeated
-    // for every layer, last part.
-    std::vector<OpPart> all;
-    auto it = parts.begin();
-    append(all, **it++);
-    for (int l = 0; l < repeat_middle; ++l) append(all, **it);
-    ++it;
-    append(all, **it);
-    launch(std::move(name), category, all, j);
+  // A whole chunk as one region (stage granularity): first, the middle repeated for
+  // every layer, last; built once per shape and edge.
+  std::vector<OpPart>& chunk_region(std::map<int, std::vector<OpPart>>& cache, int edge,
+                                    const std::vector<OpPart>& first, const std::vector<OpPart>& middle,
+                                    const std::vector<OpPart>& last) {
+    auto [it, fresh] = cache.try_emplace(edge);
+    if (fresh) {
+      append(it->second, first);
+      for (int l = 0; l < layers_per_chunk_; ++l) append(it->second, middle);
+      append(it->second, last);
+    }
+    return it->second;
   }
 
   std::string layer_range(int c) const {
@@ -168,10 +173,11 @@ class MegatronRun {
   }
 
   void forward(int j, int c) {
-    const ShapeWork& w = work(j);
+    ShapeWork& w = work(j);
     const int vs = virtual_stage(c);
     const bool first = vs == 0;
     const bool last = vs == last_virtual_stage();
+    const int edge = (first ? 1 : 0) | (last ? 2 : 0);
     Completion received;
     std::vector<Tensor>& held = held_[static_cast<std::size_t>(j * v_ + c)];
     if (!first) {
@@ -200,9 +206,8 @@ class MegatronRun {
     } else {
       held.push_back(allocate(cat({"act ", layer_range(c), mb_suffix(j)}),
                               layers_per_chunk_ * w.layer_bytes + extra - input_held, MemoryTag::activations));
-      launch_region(cat({"fwd ", layer_range(c), mb_suffix(j)}), "forward",
-                    {first ? &w.embedding_fwd : &kNone, &w.layer_fwd, last ? &w.head_fwd : &kNone}, layers_per_chunk_,
-                    j);
+      launch(cat({"fwd ", layer_range(c), mb_suffix(j)}), "forward",
+             chunk_region(w.chunk_fwd, edge, first ? w.embedding_fwd : kNone, w.layer_fwd, last ? w.head_fwd : kNone), j);
     }
 
     if (!last) {
@@ -214,10 +219,11 @@ class MegatronRun {
   }
 
   void backward(int j, int c) {
-    const ShapeWork& w = work(j);
+    ShapeWork& w = work(j);
     const int vs = virtual_stage(c);
     const bool first = vs == 0;
     const bool last = vs == last_virtual_stage();
+    const int edge = (first ? 1 : 0) | (last ? 2 : 0);
     Completion received;
     Tensor grad_in;
     if (!last) {
@@ -238,11 +244,10 @@ class MegatronRun {
       }
       if (first) launch(cat({"bwd embed", mb_suffix(j)}), "backward", w.embedding_bwd, j);
     } else {
-      launch_region(cat({"recompute ", layer_range(c), mb_suffix(j)}), "recompute", {&kNone, &w.layer_recompute, &kNone},
-                    layers_per_chunk_, j);
-      launch_region(cat({"bwd ", layer_range(c), mb_suffix(j)}), "backward",
-                    {last ? &w.head_bwd : &kNone, &w.layer_bwd, first ? &w.embedding_bwd : &kNone}, layers_per_chunk_,
-                    j);
+      launch(cat({"recompute ", layer_range(c), mb_suffix(j)}), "recompute",
+             chunk_region(w.chunk_recompute, 0, kNone, w.layer_recompute, kNone), j);
+      launch(cat({"bwd ", layer_range(c), mb_suffix(j)}), "backward",
+             chunk_region(w.chunk_bwd, edge, last ? w.head_bwd : kNone, w.layer_bwd, first ? w.embedding_bwd : kNone), j);
     }
 
     // Buffers the backward reads may go once it has run.
