@@ -308,7 +308,14 @@ LocalDims local_dims(const ModelSpec& model, const ParallelConfig& parallel, con
 AttentionShape layer_attention_shape(const ModelSpec& model, const ParallelConfig& parallel,
                                      const MicroBatchShape& batch) {
   AttentionShape a;
-  for (std::int64_t s : batch.seq_lens) cp_chunks(s, parallel.cp, a.seqs);
+  if (batch.kv_prefix > 0) {
+    if (parallel.cp > 1 || batch.seq_lens.size() != 1) {
+      throw InputError("a batch with a KV prefix holds one sequence and runs without context parallelism");
+    }
+    a.seqs.push_back({batch.seq_lens.front(), batch.kv_prefix + batch.seq_lens.front()});
+  } else {
+    for (std::int64_t s : batch.seq_lens) cp_chunks(s, parallel.cp, a.seqs);
+  }
   const LocalDims d = local_dims(model, parallel, batch);
   a.heads_q = d.heads_q;
   a.heads_kv = d.heads_kv;

@@ -40,6 +40,10 @@ struct ClusterSpec;
 // One micro-batch: the lengths of the sequences packed into it (before CP splitting).
 struct MicroBatchShape {
   std::vector<std::int64_t> seq_lens;
+  // Keys before the first sequence's tokens, held from earlier chunks of the same
+  // sequence (a ChunkFlow dependent chunk, a chunked prefill): its queries attend to
+  // kv_prefix + their own causal block. 0 for ordinary packed batches.
+  std::int64_t kv_prefix = 0;
 
   std::int64_t tokens() const;
 };

@@ -11,14 +11,23 @@
 
 namespace lcperf::core {
 
-// Training workload: what one iteration's micro-batches contain.
+// Training workload: what one iteration's sequences are.
 struct WorkloadSpec {
-  std::string kind = "fixed_length";  // every micro-batch holds micro_batch_size sequences of seq_len
+  // "fixed_length": every micro-batch holds micro_batch_size sequences of seq_len.
+  // "dataset": a global batch of global_batch sequences sampled (seed, iteration) from a
+  // length distribution (traces/data/<dataset>), capped at context_length.
+  std::string kind = "fixed_length";
   std::int64_t seq_len = 4096;
+  std::string dataset;
+  int global_batch = 0;
+  std::int64_t context_length = 0;
+  std::int64_t iteration = 0;
 };
 
 struct StrategySpec {
-  std::string name = "megatron";   // training strategy
+  std::string name = "megatron";   // "megatron" (baseline) or "chunkflow"
+  std::int64_t chunk_size = 8192;  // chunkflow: ChunkSize
+  int k = 1;                       // chunkflow: dependent chunks whose activations are kept
   std::string schedule = "1f1b";   // "1f1b", "gpipe", "interleaved_1f1b"
   std::string recompute = "none";  // "none", "selective", "full"
 };

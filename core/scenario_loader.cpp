@@ -246,15 +246,25 @@ ParallelConfig parse_parallel(ObjectReader r) {
 
 WorkloadSpec parse_workload(ObjectReader r) {
   WorkloadSpec w;
-  w.kind = r.choice("kind", {"fixed_length"});
-  w.seq_len = r.integer("seq_len", Range::positive().at_most(kMaxContext));
+  w.kind = r.choice("kind", {"fixed_length", "dataset"});
+  if (w.kind == "fixed_length") {
+    w.seq_len = r.integer("seq_len", Range::positive().at_most(kMaxContext));
+  } else {
+    w.dataset = r.string("dataset");
+    w.global_batch = r.int32("global_batch", Range::positive().at_most(1 << 24));
+    w.context_length = r.integer("context_length", Range::positive().at_most(kMaxContext));
+    w.iteration = r.integer_or("iteration", 0, Range::non_negative());
+    w.seq_len = w.context_length;  // the longest a micro-batch or sequence can be
+  }
   r.finish();
   return w;
 }
 
 StrategySpec parse_strategy(ObjectReader r) {
   StrategySpec s;
-  s.name = r.choice_or("name", s.name, {"megatron"});
+  s.name = r.choice_or("name", s.name, {"megatron", "chunkflow"});
+  s.chunk_size = r.integer_or("chunk_size", s.chunk_size, Range::positive().at_most(kMaxContext));
+  s.k = r.int32_or("k", s.k, Range::positive().at_most(1 << 20));
   s.schedule = r.choice_or("schedule", s.schedule, {"1f1b", "gpipe", "interleaved_1f1b"});
   s.recompute = r.choice_or("recompute", s.recompute, {"none", "selective", "full"});
   r.finish();
@@ -410,6 +420,14 @@ void validate_cross_fields(const Scenario& s, const std::string& origin) {
   }
   if (s.strategy.schedule == "interleaved_1f1b" && p.virtual_stages < 2) {
     throw_at(origin, "$.strategy.schedule", "'interleaved_1f1b' needs parallel.virtual_stages >= 2");
+  }
+  if (s.workload.kind == "dataset") {
+    if (s.workload.global_batch % p.dp != 0) {
+      throw_at(origin, "$.workload.global_batch",
+               std::to_string(s.workload.global_batch) + " sequences do not split evenly over dp = " +
+                   std::to_string(p.dp));
+    }
+    return;  // packed micro-batches are padded to what SP and CP need
   }
   // Context parallelism (Megatron) cuts each sequence into 2*cp chunks so that every
   // rank gets an equal share of the causal attention work.

@@ -79,6 +79,8 @@ std::vector<core::AttentionSeq> attention_seqs(const Chunk& chunk) {
   return seqs;
 }
 
-core::MicroBatchShape micro_batch_shape(const Chunk& chunk) { return core::MicroBatchShape{chunk.seq_lens}; }
+core::MicroBatchShape micro_batch_shape(const Chunk& chunk) {
+  return core::MicroBatchShape{chunk.seq_lens, chunk.kv_prefix()};
+}
 
 }  // namespace lcperf::schedulers::training

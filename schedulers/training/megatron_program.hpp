@@ -51,6 +51,10 @@ struct MegatronPlan {
 // than fixed_length, schedules that do not fit the parallel config, unknown granularity
 // or recompute).
 MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank);
+// For dataset workloads: `global_batch` holds the sampled sequence lengths of the
+// iteration; this rank's DP share is packed into micro-batches (a decision logged by the
+// program).
+MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank, const std::vector<std::int64_t>& global_batch);
 
 // Ranks that hold the same weights as `rank` (same TP and PP coordinates): the DP group,
 // widened by the CP group because CP ranks see different tokens of the same model.
@@ -64,5 +68,7 @@ constexpr int p2p_tag(int micro_batch, int boundary, int boundaries, bool is_gra
 
 core::RankProgram make_megatron_rank_program(const MegatronPlan& plan);
 core::RankProgram make_megatron_rank_program(const core::Scenario& scenario, int rank);
+core::RankProgram make_megatron_rank_program(const core::Scenario& scenario, int rank,
+                                             const std::vector<std::int64_t>& global_batch);
 
 }  // namespace lcperf::schedulers::training
