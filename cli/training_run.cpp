@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <variant>
 
@@ -11,7 +12,12 @@
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
 #include "cost_models/pricing_cache.hpp"
+#include "schedulers/training/chunkflow_program.hpp"
 #include "schedulers/training/megatron_program.hpp"
+#include "schedulers/training/training_batch.hpp"
+#include "traces/length_distribution.hpp"
+#include "traces/length_files.hpp"
+#include "traces/length_sampling.hpp"
 #include "sim/simulator.hpp"
 
 namespace lcperf::cli {
@@ -92,27 +98,49 @@ std::vector<reports::ComparisonRow> closed_form_comparison(const core::Scenario&
 
 }  // namespace
 
+std::vector<std::int64_t> training_sequences(const core::Scenario& s) {
+  if (s.workload.kind != "dataset") return schedulers::training::fixed_length_global_batch(s);
+  const traces::LengthDistribution dist = traces::load_length_distribution(s.workload.dataset);
+  return traces::sample_global_batch(dist, s.workload.global_batch, s.seed, s.workload.iteration,
+                                     s.workload.context_length);
+}
+
 std::int64_t training_tokens(const core::Scenario& s) {
-  return static_cast<std::int64_t>(s.parallel.dp) * s.parallel.num_micro_batches * s.parallel.micro_batch_size *
-         s.workload.seq_len;
+  std::int64_t tokens = 0;
+  for (std::int64_t len : training_sequences(s)) tokens += len;
+  return tokens;
 }
 
 double training_model_flops(const core::Scenario& s) {
-  // The whole model on one device, no recompute: forward plus backward of every layer,
-  // the embedding and the head, for one micro-batch, times the micro-batches.
+  // The whole model on one device, no recompute, each sequence on its own (no padding,
+  // no chunking, causal attention within the sequence): forward plus backward of every
+  // layer and of the head. Sequences of one length are priced once.
   core::ParallelConfig whole;
-  whole.micro_batch_size = s.parallel.micro_batch_size;
-  core::MicroBatchShape batch;
-  batch.seq_lens.assign(static_cast<std::size_t>(s.parallel.micro_batch_size), s.workload.seq_len);
+  std::map<std::int64_t, int> lengths;
+  for (std::int64_t len : training_sequences(s)) ++lengths[len];
   double flops = 0;
-  for (const auto& parts : {core::layer_forward_parts(s.model, whole, batch),
-                            core::layer_backward_parts(s.model, whole, batch, core::Recompute::none)}) {
-    for (const core::OpPart& part : parts) flops += s.model.layers * core::flops_of(part);
+  for (const auto& [len, count] : lengths) {
+    const core::MicroBatchShape batch{{len}};
+    double one = 0;
+    for (const auto& parts : {core::layer_forward_parts(s.model, whole, batch),
+                              core::layer_backward_parts(s.model, whole, batch, core::Recompute::none)}) {
+      for (const core::OpPart& part : parts) one += s.model.layers * core::flops_of(part);
+    }
+    for (const auto& parts :
+         {core::head_forward_parts(s.model, whole, batch), core::head_backward_parts(s.model, whole, batch)}) {
+      for (const core::OpPart& part : parts) one += core::flops_of(part);
+    }
+    flops += one * count;
   }
-  for (const auto& parts : {core::head_forward_parts(s.model, whole, batch), core::head_backward_parts(s.model, whole, batch)}) {
-    for (const core::OpPart& part : parts) flops += core::flops_of(part);
+  return flops;
+}
+
+core::RankProgram rank_program(const core::Scenario& s, int rank, const std::vector<std::int64_t>& sequences) {
+  if (s.strategy.name == "chunkflow") {
+    return schedulers::training::make_chunkflow_rank_program(
+        schedulers::training::make_chunkflow_plan(s, rank, sequences));
   }
-  return flops * s.parallel.num_micro_batches * s.parallel.dp;
+  return schedulers::training::make_megatron_rank_program(s, rank, sequences);
 }
 
 int tensor_parallel_fold(const core::Scenario& s) {
@@ -144,10 +172,12 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
     };
   }
 
-  // Every rank's plan is built (and validated) before the simulation starts, so a bad
-  // scenario is an input error here rather than a failure inside an actor.
+  // Every rank's program is built (and its plan validated) before the simulation
+  // starts, so a bad scenario is an input error here rather than a failure in an actor.
+  const std::vector<std::int64_t> sequences = training_sequences(scenario);
+  std::vector<core::RankProgram> programs(static_cast<std::size_t>(scenario.parallel.world_size()));
   for (int r = 0; r < scenario.parallel.world_size(); r += run.fold) {
-    (void)schedulers::training::make_megatron_plan(scenario, r);
+    programs[static_cast<std::size_t>(r)] = rank_program(scenario, r, sequences);
   }
 
   sim::SimulationInput in;
@@ -159,7 +189,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   in.ranks = scenario.parallel.world_size();
   in.fold = run.fold;
   in.free_communication = free_comm;
-  in.program_for = [&scenario](int rank) { return schedulers::training::make_megatron_rank_program(scenario, rank); };
+  in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
   auto cache = std::make_shared<cost::PricingCache>(price);
   in.kernel_price = [cache](const core::KernelOp& op) {
     const cost::PricingCache::Price& p = cache->price(op);
@@ -174,7 +204,11 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   run.simulation_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sim_started).count();
   run.result = core::compute_training_result(scenario, run.records, training_model_flops(scenario),
                                              training_tokens(scenario));
-  run.comparison = closed_form_comparison(scenario, run.result, price);
+  // The closed forms hold for the baseline on equal micro-batches.
+  if (scenario.strategy.name == "megatron" && scenario.workload.kind == "fixed_length" &&
+      scenario.strategy.schedule != "interleaved_1f1b") {
+    run.comparison = closed_form_comparison(scenario, run.result, price);
+  }
   run.result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return run;
 }

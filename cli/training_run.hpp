@@ -7,6 +7,7 @@
 
 #include "core/ops.hpp"
 #include "core/records.hpp"
+#include "core/runtime.hpp"
 #include "core/result.hpp"
 #include "core/scenario.hpp"
 #include "reports/summary_table.hpp"
@@ -30,6 +31,13 @@ struct TrainingRunOptions {
 // Throws core::InputError for scenarios the tool cannot run, sim::DeadlockError when
 // rank programs wait on each other forever, std::exception for internal failures.
 TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOptions& options = {});
+
+// The iteration's sequence lengths: sampled from the dataset (seed, iteration) or the
+// fixed-length batch.
+std::vector<std::int64_t> training_sequences(const core::Scenario& scenario);
+
+// The rank program the scenario's strategy runs on `rank`.
+core::RankProgram rank_program(const core::Scenario& scenario, int rank, const std::vector<std::int64_t>& sequences);
 
 // Model FLOPs of one iteration (forward + backward of every token, no recompute), the
 // numerator of MFU.
