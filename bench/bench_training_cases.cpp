@@ -23,12 +23,18 @@ std::vector<Case> training_cases() {
   const std::string dir = LCPERF_SOURCE_DIR "/scenarios/";
   const std::string smoke = dir + "smoke/llama3-8b-8xh200-1f1b.json";
   const std::string big = dir + "training/qwen2.5-72b-1024xh200.json";
-  return {
+  return std::vector<Case>{
       {"smoke llama3-8b 8 GPUs (layer ops)", false, [smoke] { return training_iteration(smoke, {}); }},
       // The issue's target: Qwen2.5-72B, TP8 PP8 DP16 (1024 GPUs), 64 micro-batches.
       {"qwen2.5-72b 1024 GPUs (stage ops, TP folded)", false, [big] { return training_iteration(big, {}); }},
       {"qwen2.5-72b 1024 GPUs (layer ops, TP folded)", false,
        [big] { return training_iteration(big, {{"sim.granularity", "\"layer\""}}); }},
+      // Issue 3's benchmark: one ChunkFlow iteration of Qwen2.5-72B at 256K, global batch 256.
+      {"chunkflow qwen2.5-72b 256K gb256 32 GPUs", false,
+       [dir] { return training_iteration(dir + "chunkflow/qwen2.5-72b-256k-chunkflow.json", {}); }},
+      {"chunkflow qwen2.5-72b 256K gb256 (layer ops)", false,
+       [dir] { return training_iteration(dir + "chunkflow/qwen2.5-72b-256k-chunkflow.json",
+                                         {{"sim.granularity", "\"layer\""}}); }},
       {"qwen2.5-72b 1024 GPUs (stage ops, unfolded)", true,
        [big] { return training_iteration(big, {{"sim.fold_tensor_parallel", "\"off\""}}); }},
   };

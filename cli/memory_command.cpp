@@ -133,6 +133,7 @@ struct LengthEval {
   std::array<Outcome, reports::kMemoryStrategyCount> strategies{};
   double compute_flops = 0;
   double flop_rate = 0;
+  int exact_candidates = 0;  // eviction windows of the exact-shape plan
 };
 
 Outcome planner_outcome(const mem::RematRun& run, std::int64_t limit) {
@@ -207,6 +208,7 @@ class Study {
     const mem::ScheduleResult exact_schedule = mem::schedule_for_memory(g, exact_box);
     const mem::RematPlan exact_plan = mem::plan_remat(g, exact_schedule.order, exact_box);
     e.strategies[reports::kPlannerExact] = planner_outcome(mem::run_remat(exact_plan, shape, limit_), limit_);
+    e.exact_candidates = static_cast<int>(exact_plan.candidates.size());
     e.strategies[reports::kPlannerSymbolic] = planner_outcome(mem::run_remat(plan_, shape, limit_), limit_);
     for (const mem::Op& op : g.ops()) e.compute_flops += static_cast<double>(op.flops.evaluate(shape));
     e.flop_rate = pricer_.rate(seq);
@@ -245,8 +247,11 @@ void add_micro_batch(std::int64_t seq, const LengthEval& e, const mem::Threshold
   const Outcome& symbolic = e.strategies[reports::kPlannerSymbolic];
   const Outcome& none = e.strategies[reports::kNoRemat];
   const double ratio = static_cast<double>(symbolic.peak) / static_cast<double>(exact.peak);
-  c.max_peak_ratio = c.micro_batches == 0 ? ratio : std::max(c.max_peak_ratio, ratio);
-  c.min_peak_ratio = c.micro_batches == 0 ? ratio : std::min(c.min_peak_ratio, ratio);
+  const bool first = c.micro_batches == 0;
+  c.max_peak_ratio = first ? ratio : std::max(c.max_peak_ratio, ratio);
+  c.min_peak_ratio = first ? ratio : std::min(c.min_peak_ratio, ratio);
+  c.exact_candidates_min = first ? e.exact_candidates : std::min(c.exact_candidates_min, e.exact_candidates);
+  c.exact_candidates_max = first ? e.exact_candidates : std::max(c.exact_candidates_max, e.exact_candidates);
   ++c.micro_batches;
   c.symbolic_higher += symbolic.peak > exact.peak ? 1 : 0;
   c.exact_higher += exact.peak > symbolic.peak ? 1 : 0;
@@ -254,6 +259,7 @@ void add_micro_batch(std::int64_t seq, const LengthEval& e, const mem::Threshold
     ++c.fitting_micro_batches;
     c.max_extension_overhead =
         std::max(c.max_extension_overhead, static_cast<double>(exact.peak) / static_cast<double>(none.peak) - 1.0);
+    c.planner_evicted_where_none_fits += exact.acted ? 1 : 0;
   }
   const bool guard = threshold.exceeds(seq);
   step.over_threshold += guard ? 1 : 0;
@@ -326,12 +332,12 @@ int run_memory_study(const MemoryOptions& options) {
   setup.limit_from_option = options.limit_given;
   setup.pricing = reports::printf_string(
       "FLOPs / the rate lcperf's cost model gives the MLP down-projection GEMM ([T x %lld] x [%lld x %lld], bf16) at "
-      "the micro-batch's T tokens (%.0f TFLOP/s at T = %lld, %.0f at T = 1,024). Recompute is tensor-core work "
+      "the micro-batch's T tokens (%.0f TFLOP/s at T = %s, %.0f at T = 1,024). Recompute is tensor-core work "
       "(projections, MLP, FlashAttention), so the same rate prices it and the step's forward and backward: "
       "the overhead is the FLOP ratio, the seconds indicative.",
       static_cast<long long>(model.ffn_hidden / options.tp), static_cast<long long>(model.ffn_hidden / options.tp),
       static_cast<long long>(model.hidden), pricer.rate(options.context) / 1e12,
-      static_cast<long long>(options.context), pricer.rate(1024) / 1e12);
+      reports::format_count(static_cast<std::uint64_t>(options.context)).c_str(), pricer.rate(1024) / 1e12);
   setup.planner = reports::printf_string(
       "BladeDISC's filters (recomputable producer, at least %lld bytes, at least %d ops between uses, positive "
       "net saving), one-op recompute, greedy run-time eviction by size x distance; the exact planner repeats the "

@@ -71,6 +71,13 @@ struct PlannerComparison {
   // planners' lifetime extensions (the regeneration blocks' inputs) cost there.
   int fitting_micro_batches = 0;
   double max_extension_overhead = 0;  // planner exact peak / Megatron-none peak - 1, worst case
+  // Micro-batches Megatron none fits on which the exact-shape planner still evicts: its
+  // extensions pushed the baseline over the limit.
+  int planner_evicted_where_none_fits = 0;
+  // Eviction windows the exact-shape plans kept (they vary with S: small tensors are
+  // filtered at small S); the symbolic plan's count is MemoryStudy::symbolic_candidates.
+  int exact_candidates_min = 0;
+  int exact_candidates_max = 0;
   int guard_fired = 0;       // micro-batches with S > S*
   int symbolic_evicted = 0;  // micro-batches where the symbolic run time evicted anything
   int guard_disagreements = 0;  // micro-batches where exactly one of the two holds
