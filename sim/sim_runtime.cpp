@@ -89,11 +89,11 @@ core::Completion SimRuntime::launch(const core::KernelOp& op, core::StreamId str
   return enqueue(stream, std::move(work));
 }
 
-core::Completion SimRuntime::send(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
+core::Completion SimRuntime::p2p(bool sending, const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
   StreamWork work;
-  work.peer = actor_of_peer(peer, "send");
-  work.kind = StreamWork::Kind::send;
-  work.name = "send " + tensor.desc.name + " to " + std::to_string(peer);
+  work.peer = actor_of_peer(peer, sending ? "send" : "recv");
+  work.kind = sending ? StreamWork::Kind::send : StreamWork::Kind::recv;
+  work.name = (sending ? "send " : "recv ") + tensor.desc.name + (sending ? " to " : " from ") + std::to_string(peer);
   work.category = "p2p";
   work.bytes = static_cast<double>(tensor.bytes());
   work.wire_bytes = work.bytes * world_.fold();
@@ -102,17 +102,12 @@ core::Completion SimRuntime::send(const core::Tensor& tensor, int peer, core::St
   return enqueue(stream, std::move(work));
 }
 
+core::Completion SimRuntime::send(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
+  return p2p(true, tensor, peer, stream, tag);
+}
+
 core::Completion SimRuntime::recv(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
-  StreamWork work;
-  work.peer = actor_of_peer(peer, "recv");
-  work.kind = StreamWork::Kind::recv;
-  work.name = "recv " + tensor.desc.name + " from " + std::to_string(peer);
-  work.category = "p2p";
-  work.bytes = static_cast<double>(tensor.bytes());
-  work.wire_bytes = work.bytes * world_.fold();
-  work.peer_rank = peer;
-  work.tag = tag;
-  return enqueue(stream, std::move(work));
+  return p2p(false, tensor, peer, stream, tag);
 }
 
 core::Completion SimRuntime::collective(core::CollectiveKind kind, const core::CommGroup& group,

@@ -36,6 +36,7 @@ class SimRuntime final : public core::Runtime {
 
  private:
   core::Completion enqueue(core::StreamId stream, StreamWork work);
+  core::Completion p2p(bool sending, const core::Tensor& tensor, int peer, core::StreamId stream, int tag);
   // Hands deferred work to its stream actor; called before anything that lets time pass
   // or queues more work, so deferral never changes when work starts.
   void flush_deferred();

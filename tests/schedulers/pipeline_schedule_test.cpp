@@ -74,69 +74,12 @@ TEST(PipelineSchedule, RejectsUnknownAndMisfitInterleaving) {
   EXPECT_THROW(make_pipeline_schedule("1f1b", 4, 0, 0), core::InputError);
 }
 
-// Makespan of a schedule with uniform step times and free communication: a stage runs
-// its steps in order; forward j on stage s waits for forward j on s-1, backward j on
-// s waits for backward j on s+1 (the last stage's backward only for its own forward,
-// which its order already ensures).
-double makespan(const char* name, int p, int m, double tf, double tb) {
-  std::vector<std::vector<PipelineStep>> steps;
-  for (int s = 0; s < p; ++s) steps.push_back(make_pipeline_schedule(name, p, s, m));
-  std::map<std::tuple<int, int, int>, double> end;  // (kind, stage, mb) -> end time
-  std::vector<std::size_t> next(static_cast<std::size_t>(p), 0);
-  std::vector<double> free_at(static_cast<std::size_t>(p), 0.0);
-  double total = 0;
-  for (bool progress = true; progress;) {
-    progress = false;
-    for (int s = 0; s < p; ++s) {
-      auto& i = next[static_cast<std::size_t>(s)];
-      if (i == steps[static_cast<std::size_t>(s)].size()) continue;
-      const PipelineStep st = steps[static_cast<std::size_t>(s)][i];
-      const bool fwd = st.kind == Kind::forward;
-      double ready = 0;
-      const bool has_dep = fwd ? s > 0 : s < p - 1;
-      if (has_dep) {
-        auto it = end.find({fwd ? 0 : 1, fwd ? s - 1 : s + 1, st.micro_batch});
-        if (it == end.end()) continue;
-        ready = it->second;
-      }
-      const double start = std::max(ready, free_at[static_cast<std::size_t>(s)]);
-      const double finish = start + (fwd ? tf : tb);
-      end[{fwd ? 0 : 1, s, st.micro_batch}] = finish;
-      free_at[static_cast<std::size_t>(s)] = finish;
-      total = std::max(total, finish);
-      ++i;
-      progress = true;
-    }
-  }
-  for (int s = 0; s < p; ++s) {
-    EXPECT_EQ(next[static_cast<std::size_t>(s)], steps[static_cast<std::size_t>(s)].size()) << "schedule stalls";
-  }
-  return total;
-}
-
-TEST(PipelineSchedule, BubbleMatchesClosedForm) {
-  for (const char* name : kSchedules) {
-    for (int p : {1, 2, 4, 8}) {
-      for (int m : {1, 2, 4, 8, 13, 32}) {
-        for (auto [tf, tb] : {std::pair{1.0, 1.0}, std::pair{1.0, 2.0}}) {
-          const double total = makespan(name, p, m, tf, tb);
-          EXPECT_DOUBLE_EQ(total, (m + p - 1) * (tf + tb)) << name << " p=" << p << " m=" << m;
-          const double bubble = 1.0 - m * (tf + tb) / total;
-          EXPECT_NEAR(bubble, static_cast<double>(p - 1) / (m + p - 1), 1e-12);
-        }
-      }
-    }
-  }
-  // ChunkFlow's Figure 2 check: p = 4, m = 4 gives 3/7.
-  EXPECT_NEAR(1.0 - 4 * 2.0 / makespan("1f1b", 4, 4, 1, 1), 3.0 / 7.0, 1e-12);
-}
-
-// Interleaved 1F1B with v chunks per rank: virtual stage c*p + s. Forward (mb, vs)
-// waits for forward (mb, vs-1); backward (mb, vs) for backward (mb, vs+1) (the last
-// virtual stage for its own forward). Each chunk step takes 1/v of a stage's time.
-double interleaved_makespan(int p, int m, int v, double tf, double tb) {
-  std::vector<std::vector<PipelineStep>> steps;
-  for (int s = 0; s < p; ++s) steps.push_back(make_pipeline_schedule("interleaved_1f1b", p, s, m, v));
+// Makespan of per-stage step lists with uniform step times and free communication. A
+// stage runs its steps in order; chunk c of stage s is virtual stage c*p + s (v = 1
+// for plain schedules). Forward (mb, vs) waits for forward (mb, vs-1); backward (mb, vs)
+// for backward (mb, vs+1), the last virtual stage's for its own forward. Each step takes
+// 1/v of a stage's time.
+double makespan_of(const std::vector<std::vector<PipelineStep>>& steps, int p, int v, double tf, double tb) {
   std::map<std::tuple<int, int, int>, double> end;  // (kind, virtual stage, mb) -> end time
   std::vector<std::size_t> next(static_cast<std::size_t>(p), 0);
   std::vector<double> free_at(static_cast<std::size_t>(p), 0.0);
@@ -153,7 +96,7 @@ double interleaved_makespan(int p, int m, int v, double tf, double tb) {
       std::tuple<int, int, int> dep{fwd ? 0 : 1, fwd ? vs - 1 : vs + 1, st.micro_batch};
       if (!fwd && vs == last) dep = {0, vs, st.micro_batch};
       double ready = 0;
-      if (fwd ? vs > 0 : true) {
+      if (!fwd || vs > 0) {
         auto it = end.find(dep);
         if (it == end.end()) continue;
         ready = it->second;
@@ -173,6 +116,29 @@ double interleaved_makespan(int p, int m, int v, double tf, double tb) {
   return total;
 }
 
+double makespan(const char* name, int p, int m, double tf, double tb, int v = 1) {
+  std::vector<std::vector<PipelineStep>> steps;
+  for (int s = 0; s < p; ++s) steps.push_back(make_pipeline_schedule(name, p, s, m, v));
+  return makespan_of(steps, p, v, tf, tb);
+}
+
+TEST(PipelineSchedule, BubbleMatchesClosedForm) {
+  for (const char* name : kSchedules) {
+    for (int p : {1, 2, 4, 8}) {
+      for (int m : {1, 2, 4, 8, 13, 32}) {
+        for (auto [tf, tb] : {std::pair{1.0, 1.0}, std::pair{1.0, 2.0}}) {
+          const double total = makespan(name, p, m, tf, tb);
+          EXPECT_DOUBLE_EQ(total, (m + p - 1) * (tf + tb)) << name << " p=" << p << " m=" << m;
+          const double bubble = 1.0 - m * (tf + tb) / total;
+          EXPECT_NEAR(bubble, static_cast<double>(p - 1) / (m + p - 1), 1e-12);
+        }
+      }
+    }
+  }
+  // ChunkFlow's Figure 2 check: p = 4, m = 4 gives 3/7.
+  EXPECT_NEAR(1.0 - 4 * 2.0 / makespan("1f1b", 4, 4, 1, 1), 3.0 / 7.0, 1e-12);
+}
+
 TEST(PipelineSchedule, InterleavedBubbleMatchesClosedForm) {
   for (int p : {2, 4, 8}) {
     for (int v : {2, 3, 4}) {
@@ -180,7 +146,7 @@ TEST(PipelineSchedule, InterleavedBubbleMatchesClosedForm) {
         const int m = groups * p;
         const double tf = 1.0;
         const double tb = 2.0;
-        const double total = interleaved_makespan(p, m, v, tf, tb);
+        const double total = makespan("interleaved_1f1b", p, m, tf, tb, v);
         const double bubble = 1.0 - m * (tf + tb) / total;
         EXPECT_NEAR(bubble, static_cast<double>(p - 1) / (v * m + p - 1), 1e-12) << "p=" << p << " v=" << v
                                                                                    << " m=" << m;
