@@ -110,7 +110,16 @@ std::string summary_section(const MemoryStudy& study, const std::vector<Totals>&
                       std::to_string(x.oom_micro_batches), format_flops(x.recompute_flops),
                       format_duration(x.recompute_s), compute > 0 ? percent(x.recompute_s / compute) : "n/a"});
   }
-  return "## Summary over all steps\n\n" + render_markdown(t) +
+  const Totals& none = totals[kNoRemat];
+  const int micro_batches = study.setup.steps * study.setup.micro_batches;
+  const std::string binds =
+      none.oom_micro_batches > 0
+          ? "The limit binds on the long tail: Megatron none exceeds it on " +
+                std::to_string(none.oom_micro_batches) + " of " + std::to_string(micro_batches) +
+                " micro-batches (it fits S up to " + length_text(study.thresholds.megatron_none) + ").\n\n"
+          : "The limit never binds Megatron none in this setting (it fits S up to " +
+                length_text(study.thresholds.megatron_none) + "), so the strategies differ only in cost.\n\n";
+  return "## Summary over all steps\n\n" + binds + render_markdown(t) +
          "\nOverhead is recompute time over the forward and backward time of all steps (" +
          format_duration(compute) + " without recompute).\n\n";
 }
@@ -255,9 +264,11 @@ std::string claim_section(const MemoryStudy& study, const std::vector<Totals>& t
   }
   // 2. Fitting: the two planners should fail on the same steps.
   if (exact.oom_steps == symbolic.oom_steps && exact.oom_micro_batches == symbolic.oom_micro_batches) {
-    agree.push_back("**Fitting.** Both planners exceed the limit on the same number of steps (" +
-                    std::to_string(symbolic.oom_steps) + ") and micro-batches (" +
-                    std::to_string(symbolic.oom_micro_batches) + ").");
+    agree.push_back(symbolic.oom_micro_batches == 0
+                        ? std::string("**Fitting.** Neither planner exceeds the limit on any micro-batch.")
+                        : "**Fitting.** Both planners exceed the limit on the same number of steps (" +
+                              std::to_string(symbolic.oom_steps) + ") and micro-batches (" +
+                              std::to_string(symbolic.oom_micro_batches) + ").");
   } else {
     disagree.push_back("**Fitting.** Exact-shape planning is OOM on " + std::to_string(exact.oom_micro_batches) +
                        " micro-batches (" + std::to_string(exact.oom_steps) + " steps), symbolic planning on " +
