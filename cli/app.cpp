@@ -74,7 +74,8 @@ int run_main(int argc, char** argv) {
   app.footer("Run 'lcperf SUBCOMMAND --help' for a subcommand's options and an example.");
 
   const std::vector<Command> commands = {add_simulate_command(app), add_cost_command(app),
-                                         add_memory_command(app), add_reproduce_command(app)};
+                                         add_memory_command(app), add_reproduce_command(app),
+                                         add_sweep_command(app)};
 
   try {
     app.parse(argc, argv);

@@ -29,7 +29,8 @@ struct StrategySpec {
   std::int64_t chunk_size = 8192;  // chunkflow: ChunkSize
   int k = 1;                       // chunkflow: dependent chunks whose activations are kept
   std::string schedule = "1f1b";   // "1f1b", "gpipe", "interleaved_1f1b"
-  std::string recompute = "none";  // "none", "selective", "full"
+  std::string recompute = "none";  // "none", "selective", "full", "planner" (schedulers/training/planned_memory.hpp)
+  double activation_budget_gib = 0;  // planner: bytes one micro-batch may hold; 0 = derived from HBM
 };
 
 struct SimOptions {

@@ -266,7 +266,8 @@ StrategySpec parse_strategy(ObjectReader r) {
   s.chunk_size = r.integer_or("chunk_size", s.chunk_size, Range::positive().at_most(kMaxContext));
   s.k = r.int32_or("k", s.k, Range::positive().at_most(1 << 20));
   s.schedule = r.choice_or("schedule", s.schedule, {"1f1b", "gpipe", "interleaved_1f1b"});
-  s.recompute = r.choice_or("recompute", s.recompute, {"none", "selective", "full"});
+  s.recompute = r.choice_or("recompute", s.recompute, {"none", "selective", "full", "planner"});
+  s.activation_budget_gib = r.number_or("activation_budget_gib", 0.0, Range::non_negative());
   r.finish();
   return s;
 }

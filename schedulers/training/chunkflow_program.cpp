@@ -229,6 +229,10 @@ ChunkFlowPlan make_chunkflow_plan(const core::Scenario& scenario, int rank,
   if (scenario.parallel.cp != 1) {
     throw core::InputError(where + ": chunkflow replaces context parallelism here (parallel.cp must be 1)");
   }
+  if (scenario.strategy.recompute == "planner") {
+    throw core::InputError(where + ": chunkflow does not use the memory planner (strategy.recompute must be none, "
+                                   "selective or full)");
+  }
   if (scenario.strategy.schedule != "1f1b") {
     throw core::InputError(where + ": chunkflow runs its own state-aware 1F1B (strategy.schedule must be 1f1b)");
   }

@@ -106,8 +106,11 @@ class MegatronRun : private StageRank {
     // writes layer 0's input, which layer 0's bytes include.
     const std::int64_t input_held = first ? 0 : w.boundary;
     const std::int64_t extra =
-        core::stage_extra_activation_bytes(p_.model, virtual_parallel_, p_.micro_batches[static_cast<std::size_t>(j)],
-                                           vs, p_.activations);
+        p_.planner ? 0
+                   : core::stage_extra_activation_bytes(p_.model, virtual_parallel_,
+                                                        p_.micro_batches[static_cast<std::size_t>(j)], vs, p_.activations);
+    if (p_.planner) held.push_back(allocate(cat({"act planned", mb_suffix(j)}), w.planned_bytes - input_held,
+                                            MemoryTag::activations));
     if (p_.per_layer_ops) {
       if (first) launch(cat({"fwd embed", mb_suffix(j)}), "forward", w.embedding_fwd, j);
       for (int l = 0; l < layers_per_chunk_; ++l) {
@@ -147,6 +150,7 @@ class MegatronRun : private StageRank {
     Tensor workspace = allocate(cat({"recompute", mb_suffix(j)}), w.workspace_bytes, MemoryTag::activations);
 
     static const std::vector<OpPart> kNone;
+    launch(cat({"recompute planned", mb_suffix(j)}), "recompute", w.planned_recompute, j);
     if (p_.per_layer_ops) {
       if (last) launch(cat({"bwd head", mb_suffix(j)}), "backward", w.head_bwd, j);
       for (int l = layers_per_chunk_ - 1; l >= 0; --l) {
@@ -182,6 +186,34 @@ class MegatronRun : private StageRank {
 
 }  // namespace
 
+namespace {
+
+// The activation budget of one micro-batch: HBM after the model states, shared by the
+// micro-batches the stage holds at once (strategy.activation_budget_gib overrides it).
+void attach_planner(MegatronPlan& plan, const core::Scenario& scenario) {
+  const std::string where = scenario.source_path.empty() ? scenario.name : scenario.source_path;
+  if (plan.parallel.cp != 1 || plan.parallel.virtual_stages != 1) {
+    throw core::InputError(where + ": strategy.recompute \"planner\" needs cp = 1 and no virtual stages");
+  }
+  const int stage = core::coord_of(plan.parallel, plan.rank).pp;
+  std::int64_t longest = 0;
+  for (const core::MicroBatchShape& b : plan.micro_batches) longest = std::max(longest, b.tokens());
+  plan.planner = stage_planner(plan.model, plan.parallel, stage, longest);
+  if (scenario.strategy.activation_budget_gib > 0) {
+    plan.activation_budget = static_cast<std::int64_t>(scenario.strategy.activation_budget_gib * 1024.0 * 1024 * 1024);
+    return;
+  }
+  const std::int64_t params = core::params_on_rank(plan.model, plan.parallel, stage);
+  const std::int64_t states =
+      core::weight_bytes(params) + core::gradient_bytes(params) + core::optimizer_bytes(params, plan.parallel);
+  const int in_flight = max_in_flight(make_pipeline_schedule(plan.schedule, plan.parallel.pp, stage,
+                                                             static_cast<int>(plan.micro_batches.size())));
+  plan.activation_budget =
+      (static_cast<std::int64_t>(scenario.cluster.gpu.hbm_bytes) - states) / std::max(1, in_flight);
+}
+
+}  // namespace
+
 MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank) {
   return make_megatron_plan(scenario, rank, {});
 }
@@ -207,7 +239,8 @@ MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank, const 
   plan.batch = plan.micro_batches.front();
   plan.parallel.num_micro_batches = static_cast<int>(plan.micro_batches.size());
   plan.schedule = scenario.strategy.schedule;
-  plan.recompute = core::parse_recompute(scenario.strategy.recompute);
+  const bool planner = scenario.strategy.recompute == "planner";
+  plan.recompute = planner ? core::Recompute::none : core::parse_recompute(scenario.strategy.recompute);
   plan.per_layer_ops = scenario.sim.granularity == "layer";
   plan.span = core::comm_span(scenario.cluster, scenario.parallel, rank);
   plan.rank = rank;
@@ -215,6 +248,7 @@ MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank, const 
   // inside the run.
   (void)make_pipeline_schedule(plan.schedule, plan.parallel.pp, 0, static_cast<int>(plan.micro_batches.size()),
                                plan.parallel.virtual_stages);
+  if (planner) attach_planner(plan, scenario);
   return plan;
 }
 

@@ -24,12 +24,14 @@
 // Receives are posted before earlier sends are waited for, as Megatron's batched
 // send/recv pairs do, so neighbouring stages cannot wait on each other in a cycle.
 // P2P tags: see p2p_tag.
+#include <memory>
 #include <string>
 
 #include "core/layer_ops.hpp"
 #include "core/runtime.hpp"
 #include "core/scenario.hpp"
 #include "core/training_memory.hpp"
+#include "schedulers/training/planned_memory.hpp"
 
 namespace lcperf::schedulers::training {
 
@@ -45,6 +47,10 @@ struct MegatronPlan {
   core::ActivationModel activations;
   core::CommSpan span;
   int rank = 0;
+  // strategy.recompute = "planner": the stage's memory plan and the activation budget
+  // of one micro-batch (planned_memory.hpp); null otherwise.
+  std::shared_ptr<const StagePlanner> planner;
+  std::int64_t activation_budget = 0;
 };
 
 // Throws core::InputError for what the baseline does not model (workload kinds other

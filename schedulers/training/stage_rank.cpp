@@ -42,6 +42,22 @@ ShapeWork& StageRank::work(const core::MicroBatchShape& batch) {
   w.embedding_bwd = core::embedding_backward_parts(model, par, batch, p_.span);
   w.head_fwd = core::head_forward_parts(model, par, batch, p_.span);
   w.head_bwd = core::head_backward_parts(model, par, batch, p_.span);
+  if (p_.planner) {
+    // The planner replaces the per-layer accounting and Megatron's recompute modes.
+    const PlannedMicroBatch planned = plan_micro_batch(*p_.planner, batch.tokens(), p_.activation_budget);
+    w.layer_bytes = 0;
+    w.workspace_bytes = 0;
+    w.layer_recompute.clear();
+    w.planned_bytes = planned.activation_bytes;
+    if (planned.recompute_flops > 0) {
+      w.planned_recompute.push_back(recompute_part(model, par, batch.tokens(), planned.recompute_flops));
+    }
+    rt_.log_decision("memory_plan", cat({"tokens ", std::to_string(batch.tokens()), ": peak ",
+                                         std::to_string(planned.activation_bytes), " B, ",
+                                         std::to_string(planned.evictions), " evictions, recompute ",
+                                         std::to_string(planned.recompute_flops), " FLOP",
+                                         planned.feasible ? "" : " (over budget)"}));
+  }
   return shapes_.emplace(key, std::move(w)).first->second;
 }
 

@@ -31,6 +31,8 @@ struct ShapeWork {
   std::int64_t boundary_tokens = 0;
   std::int64_t layer_bytes = 0;
   std::int64_t workspace_bytes = 0;
+  std::int64_t planned_bytes = 0;                  // with the memory planner: its peak
+  std::vector<core::OpPart> planned_recompute;     // ... and its recompute as one op
   std::vector<core::OpPart> layer_fwd, layer_bwd, layer_recompute;
   std::vector<core::OpPart> embedding_fwd, embedding_bwd, head_fwd, head_bwd;
   // Whole-chunk regions (stage granularity), by edge: bit 0 = holds the embedding,

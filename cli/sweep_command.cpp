@@ -1,0 +1,234 @@
+// `lcperf sweep SWEEP.json [--jobs N] [--out DIR] [--shard i/n]`: enumerate the
+// configurations of a sweep file (sweeps/README.md), prune the invalid and the ones that
+// cannot fit before simulating, simulate the rest each in its own forked process, and
+// keep DIR/results.jsonl, DIR/pruned.json and DIR/best.json. Rerunning resumes.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/reproduce_runner.hpp"
+#include "cli/sweep_configs.hpp"
+#include "cli/sweep_outputs.hpp"
+#include "cli/sweep_progress.hpp"
+#include "cli/sweep_prune.hpp"
+#include "cli/sweep_results.hpp"
+#include "cli/sweep_spec.hpp"
+#include "core/errors.hpp"
+#include "reports/format.hpp"
+
+namespace lcperf::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kMaxJobs = 256;
+
+struct SweepOptions {
+  std::string sweep_path;
+  std::string out_dir;  // empty: out/sweeps/<name>
+  int jobs = 2;
+  std::string shard = "0/1";
+};
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// CPU seconds (user + system) of this process or of its reaped children. On a shared
+// machine wall time measures the neighbours too; CPU time says what the sweep itself cost.
+double cpu_seconds(int who) {
+  rusage usage{};
+  ::getrusage(who, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+fs::path output_dir(const SweepOptions& options, const SweepSpec& spec) {
+  if (!options.out_dir.empty()) return options.out_dir;
+  std::string name = spec.name;
+  for (char& c : name) {
+    if (c == '/' || c == '\\') c = '_';  // a name must not steer the output elsewhere
+  }
+  if (name.empty() || name == "." || name == "..") name = "sweep";
+  return fs::path("out") / "sweeps" / name;
+}
+
+void prepare_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    throw core::InputError(dir.string() + ": the output folder is an existing file");
+  }
+  fs::create_directories(dir, ec);
+  if (ec) throw core::InputError(dir.string() + ": cannot create the output folder (" + ec.message() + ")");
+}
+
+std::string outcome_summary(const ForkedOutcome& outcome) {
+  if (!outcome.ok) return "FAILED: " + outcome.error.substr(0, outcome.error.find('\n'));
+  std::string text = reports::printf_string("%.4g s/iter, %.4g tokens/s, mfu %.3f", outcome.result.iteration_time_s,
+                                            outcome.result.tokens_per_s, outcome.result.mfu);
+  if (outcome.result.oom) text += ", OOM";
+  return text;
+}
+
+// A child killed by a signal (the machine's OOM killer, a user's kill) says nothing about
+// the configuration; leaving it out of results.jsonl makes the next run retry it.
+bool worth_recording(const ForkedOutcome& outcome) {
+  return outcome.ok || outcome.error.rfind("the child process was killed", 0) != 0;
+}
+
+int run_sweep(const SweepOptions& options) {
+  const Clock::time_point start = Clock::now();
+  if (options.jobs < 1 || options.jobs > kMaxJobs) {
+    throw core::InputError("--jobs must be in [1, " + std::to_string(kMaxJobs) + "]");
+  }
+  const Shard shard = parse_shard(options.shard);
+  const SweepSpec spec = load_sweep_spec(options.sweep_path);
+  const SweepBase base = load_sweep_base(spec);
+  const std::vector<SweepConfig> configs = enumerate_configs(spec, base);
+  const fs::path dir = output_dir(options, spec);
+  prepare_dir(dir);
+  const std::string results_path = (dir / "results.jsonl").string();
+
+  std::vector<SweepResult> results = read_results(results_path);
+  std::set<std::string> done;
+  for (const SweepResult& r : results) done.insert(r.key);
+
+  // Prune in the parent (no simulation here), skipping what earlier runs finished.
+  const Clock::time_point prune_start = Clock::now();
+  SweepPruner pruner(spec, base);
+  PruneSummary summary;
+  summary.configurations = configs.size();
+  summary.shard = options.shard;
+  std::vector<ForkedRun> runs;
+  std::map<std::string, const SweepConfig*> by_id;
+  std::map<std::string, std::int64_t> bound_of;  // id -> the memory lower bound, for the result line
+  std::size_t already_done = 0;
+  for (const SweepConfig& config : configs) {
+    if (config.index % static_cast<std::size_t>(shard.count) != static_cast<std::size_t>(shard.index)) continue;
+    ++summary.selected;
+    if (done.count(config.key) != 0) {
+      ++already_done;
+      ++summary.survivors;
+      continue;
+    }
+    PruneVerdict verdict = pruner.check(config);
+    if (!verdict.scenario) {
+      summary.pruned.push_back({config.index, config.key, verdict.reason, verdict.detail});
+      continue;
+    }
+    ++summary.survivors;
+    ForkedRun run;
+    run.id = std::to_string(config.index);
+    run.scenario = std::move(*verdict.scenario);
+    by_id[run.id] = &config;
+    bound_of[run.id] = verdict.memory_bound;
+    runs.push_back(std::move(run));
+  }
+  write_pruned_json((dir / "pruned.json").string(), spec, summary);
+  const double prune_s = seconds_since(prune_start);
+  std::cerr << "sweep: " << spec.name << ": " << configs.size() << " configurations";
+  if (shard.count > 1) std::cerr << ", shard " << options.shard << " holds " << summary.selected;
+  std::cerr << "; " << summary.pruned.size() << " pruned, " << already_done << " already in results.jsonl, "
+            << runs.size() << " to simulate, up to " << options.jobs << " at a time\n"
+            << std::flush;
+
+  // Simulate; each finished child's line is appended at once, so a kill loses nothing.
+  const Clock::time_point simulate_start = Clock::now();
+  ResultsLog log(results_path);
+  SweepProgress progress(runs.size(), stderr_is_terminal());
+  double child_wall_s = 0;
+  std::size_t failed = 0;
+  run_forked(runs, options.jobs, [&](const ForkedOutcome& outcome, std::size_t finished, std::size_t) {
+    const SweepConfig& config = *by_id.at(outcome.id);
+    child_wall_s += outcome.ok ? outcome.result.wall_time_s : 0;
+    if (!outcome.ok) ++failed;
+    if (worth_recording(outcome)) {
+      const std::string line = result_line(config, outcome, bound_of.at(outcome.id));
+      log.append(line);
+      SweepResult stored;
+      stored.key = config.key;
+      stored.config = config.key;
+      stored.ok = outcome.ok;
+      stored.oom = outcome.result.oom;
+      if (outcome.ok) {
+        stored.metrics = {{"tokens_per_s", outcome.result.tokens_per_s},
+                          {"iteration_time_s", outcome.result.iteration_time_s},
+                          {"mfu", outcome.result.mfu},
+                          {"peak_memory_bytes", static_cast<double>(outcome.result.peak_memory_bytes)},
+                          {"bubble_ratio", outcome.result.bubble_ratio},
+                          {"dp_imbalance", outcome.result.dp_imbalance}};
+      }
+      results.push_back(std::move(stored));
+    }
+    progress.finished(finished, config.key, outcome_summary(outcome));
+  });
+  progress.close();
+  const double simulate_s = seconds_since(simulate_start);
+
+  write_best_json((dir / "best.json").string(), spec, configs, results);
+
+  // The benchmark line: where the time went and how many configurations per second the
+  // whole pipeline evaluated (pruned ones included: deciding them is the pruning's work).
+  const double total_s = seconds_since(start);
+  const std::size_t evaluated = summary.selected - already_done;
+  std::cerr << reports::printf_string(
+      "sweep: evaluated %zu configurations in %.2f s (%.1f configs/s): prune %.2f s for %zu (%.0f/s), simulate "
+      "%.2f s for %zu with %d jobs (%.2f s per simulation inside the children)\n",
+      evaluated, total_s, total_s > 0 ? static_cast<double>(evaluated) / total_s : 0.0, prune_s, evaluated,
+      prune_s > 0 ? static_cast<double>(evaluated) / prune_s : 0.0, simulate_s, runs.size(), options.jobs,
+      runs.empty() ? 0.0 : child_wall_s / static_cast<double>(runs.size()));
+  const double self_cpu_s = cpu_seconds(RUSAGE_SELF);
+  const double children_cpu_s = cpu_seconds(RUSAGE_CHILDREN);
+  const double cpu_bound_s = std::max(self_cpu_s, (self_cpu_s + children_cpu_s) / options.jobs);
+  std::cerr << reports::printf_string(
+      "sweep: CPU time: %.2f s in this process, %.2f s in the simulation children; on %d free cores that is "
+      "%.1f configs/s\n",
+      self_cpu_s, children_cpu_s, options.jobs, cpu_bound_s > 0 ? static_cast<double>(evaluated) / cpu_bound_s : 0.0);
+  if (failed > 0) std::cerr << "sweep: " << failed << " simulations failed (see \"error\" in results.jsonl)\n";
+  std::cout << "wrote:\n  " << results_path << "\n  " << (dir / "pruned.json").string() << "\n  "
+            << (dir / "best.json").string() << "\n";
+  return kExitSuccess;
+}
+
+}  // namespace
+
+Command add_sweep_command(CLI::App& parent) {
+  auto options = std::make_shared<SweepOptions>();
+  CLI::App* sub = parent.add_subcommand("sweep", "Simulate every configuration of a sweep file and rank them");
+  sub->add_option("sweep", options->sweep_path, "Sweep JSON file (see sweeps/README.md)")
+      ->required()
+      ->type_name("SWEEP.json");
+  sub->add_option("--jobs,-j", options->jobs, "Simulations run at once, each in its own process (default 2)")
+      ->type_name("N");
+  sub->add_option("--out", options->out_dir, "Output folder (default: out/sweeps/<sweep name>)")->type_name("DIR");
+  sub->add_option("--shard", options->shard, "Run only configurations whose index % n == i (job arrays)")
+      ->type_name("i/n");
+  sub->footer(
+      "Enumerates the Cartesian product of the sweep's axes (dotted --set paths) over its base\n"
+      "scenario, prunes before simulating (validation failures by rule, the GPU-count\n"
+      "constraint, an analytical memory lower bound above HBM; counts in DIR/pruned.json),\n"
+      "simulates the rest each in its own process, appends one JSON line per result to\n"
+      "DIR/results.jsonl as it finishes, and writes the top configurations by the objective\n"
+      "to DIR/best.json. Rerunning with the same DIR skips configurations already in\n"
+      "results.jsonl. Progress and a throughput summary go to stderr.\n"
+      "Exit code 0 on success (failed simulations are recorded, not fatal), 2 on bad input.\n"
+      "\n"
+      "Example:\n"
+      "  lcperf sweep sweeps/qwen2.5-7b-32k-chunkflow-vs-megatron.json --jobs 2 --out out/sw");
+  return Command{sub, [options] { return run_sweep(*options); }};
+}
+
+}  // namespace lcperf::cli

@@ -1,0 +1,165 @@
+#include "core/serving_ops.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "core/errors.hpp"
+#include "core/layer_ops.hpp"
+
+namespace lcperf::core {
+
+namespace {
+
+// Per-element costs of the memory-bound parts (bf16 data). Plausible traffic is all
+// they need: next to the GEMMs and attention they are small.
+struct EwCost {
+  const char* kind;
+  double flops;
+  double bytes;
+};
+constexpr EwCost kAdd{"add", 1, 6};            // read two, write one
+constexpr EwCost kRope{"rope", 3, 4};
+constexpr EwCost kKvWrite{"kv_cache_write", 0, 4};  // read new K/V, write them into cache blocks
+constexpr EwCost kSwiglu{"swiglu", 4, 6};
+constexpr EwCost kGelu{"gelu", 8, 4};
+constexpr EwCost kEmbedding{"embedding", 0, 4};
+constexpr EwCost kSampling{"sampling", 5, 6};  // softmax over bf16 logits, pick a token
+
+OpPart elementwise(const EwCost& cost, std::int64_t elements, const std::string& kind = {}) {
+  ElementwiseShape e;
+  e.kind = kind.empty() ? std::string(cost.kind) : kind;
+  e.elements = elements;
+  e.flops_per_element = cost.flops;
+  e.bytes_per_element = cost.bytes;
+  return e;
+}
+
+OpPart norm(const ModelSpec& model, std::int64_t elements) {
+  ElementwiseShape e;
+  e.kind = model.layernorm_bias ? "layernorm" : "rmsnorm";
+  e.elements = elements;
+  e.flops_per_element = 4;
+  e.bytes_per_element = 4;
+  return e;
+}
+
+OpPart gemm(std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {
+  GemmShape g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.dtype = dtype;
+  return g;
+}
+
+// Serving has no sequence or context parallelism; local_dims then gives the TP split.
+ParallelConfig serving_parallel(const ParallelConfig& parallel) {
+  ParallelConfig p = parallel;
+  p.cp = 1;
+  p.sequence_parallel = false;
+  return p;
+}
+
+}  // namespace
+
+std::int64_t kv_bytes_per_token_per_layer(const ModelSpec& model, const ParallelConfig& parallel) {
+  const std::int64_t heads_kv = std::max(1, model.kv_heads / std::max(1, parallel.tp));
+  return 2 * heads_kv * model.head_dim * dtype_bytes(model.dtype);
+}
+
+std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelConfig& parallel,
+                                       const std::vector<ServingSeq>& seqs, int layers, bool with_head,
+                                       bool with_embedding) {
+  if (layers < 0) throw InputError("serving step: layers must be >= 0");
+  std::int64_t tokens = 0;
+  std::int64_t sampled = 0;
+  AttentionShape prefill;
+  AttentionShape decode;
+  for (const ServingSeq& s : seqs) {
+    if (s.q_tokens <= 0 || s.context_before < 0) {
+      throw InputError("serving step: a sequence needs q_tokens > 0 and context_before >= 0");
+    }
+    if (s.decode && s.q_tokens != 1) throw InputError("serving step: a decode has q_tokens = 1");
+    tokens += s.q_tokens;
+    if (s.samples_token()) ++sampled;
+    (s.decode ? decode : prefill).seqs.push_back({s.q_tokens, s.context_before + s.q_tokens});
+  }
+  if (tokens == 0) return {};
+
+  const ParallelConfig p = serving_parallel(parallel);
+  const LocalDims d = local_dims(model, p, MicroBatchShape{{tokens}, 0});
+  for (AttentionShape* a : {&prefill, &decode}) {
+    a->heads_q = d.heads_q;
+    a->heads_kv = d.heads_kv;
+    a->head_dim = model.head_dim;
+    a->mask = AttentionMask::causal;
+    a->dtype = model.dtype;
+  }
+  decode.paged_decode = true;
+
+  const std::int64_t h = model.hidden;
+  const std::int64_t hd = model.head_dim;
+  const std::int64_t qkv_width = static_cast<std::int64_t>(d.heads_q + 2 * d.heads_kv) * hd;
+  const std::int64_t q_width = static_cast<std::int64_t>(d.heads_q) * hd;
+  const std::int64_t up_width = (model.gated_mlp ? 2 : 1) * d.ffn;
+  const std::int64_t elem = dtype_bytes(model.dtype);
+
+  std::vector<OpPart> parts;
+  auto all_reduce = [&](std::int64_t bytes) {
+    if (p.tp == 1) return;
+    CollectiveShape c;
+    c.kind = CollectiveKind::all_reduce;
+    c.bytes = bytes;
+    c.ranks = p.tp;
+    parts.push_back(c);
+  };
+
+  if (with_embedding) {
+    // Vocab-parallel lookup, then the sum that assembles full rows on every rank.
+    parts.push_back(elementwise(kEmbedding, tokens * h));
+    all_reduce(tokens * h * elem);
+  }
+  for (int l = 0; l < layers; ++l) {
+    parts.push_back(norm(model, tokens * h));
+    parts.push_back(gemm(tokens, qkv_width, h, model.dtype));
+    parts.push_back(elementwise(kRope, tokens * static_cast<std::int64_t>(d.heads_q + d.heads_kv) * hd));
+    parts.push_back(elementwise(kKvWrite, tokens * 2 * static_cast<std::int64_t>(d.heads_kv) * hd));
+    if (!prefill.seqs.empty()) parts.push_back(prefill);
+    if (!decode.seqs.empty()) parts.push_back(decode);
+    parts.push_back(gemm(tokens, h, q_width, model.dtype));
+    all_reduce(tokens * h * elem);
+    parts.push_back(elementwise(kAdd, tokens * h));
+    parts.push_back(norm(model, tokens * h));
+    parts.push_back(gemm(tokens, up_width, h, model.dtype));
+    parts.push_back(elementwise(model.gated_mlp ? kSwiglu : kGelu, tokens * d.ffn));
+    parts.push_back(gemm(tokens, h, d.ffn, model.dtype));
+    all_reduce(tokens * h * elem);
+    parts.push_back(elementwise(kAdd, tokens * h));
+  }
+  if (with_head) parts.push_back(norm(model, tokens * h));  // the final norm runs on every row
+  if (with_head && sampled > 0) {
+    parts.push_back(gemm(sampled, d.vocab, h, model.dtype));
+    // Each rank holds a vocabulary slice of the logits; sampling needs all of them.
+    if (p.tp > 1) {
+      CollectiveShape c;
+      c.kind = CollectiveKind::all_gather;
+      c.bytes = sampled * d.vocab * p.tp * elem;
+      c.ranks = p.tp;
+      parts.push_back(c);
+    }
+    parts.push_back(elementwise(kSampling, sampled * model.vocab));
+  }
+  return parts;
+}
+
+OpPart kv_swap_part(std::int64_t bytes, double host_link_factor) {
+  if (bytes < 0 || !(host_link_factor > 0)) throw InputError("kv swap: bytes >= 0 and host_link_factor > 0");
+  ElementwiseShape e;
+  e.kind = "memcpy";
+  e.elements = bytes;
+  e.flops_per_element = 0;
+  e.bytes_per_element = host_link_factor;
+  return e;
+}
+
+}  // namespace lcperf::core

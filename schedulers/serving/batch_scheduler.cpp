@@ -1,0 +1,236 @@
+#include "schedulers/serving/batch_scheduler.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+namespace lcperf::schedulers::serving {
+
+namespace {
+
+// The block manager names requests by slot too.
+std::int64_t key(std::size_t slot) { return static_cast<std::int64_t>(slot); }
+
+}  // namespace
+
+BatchScheduler::BatchScheduler(const EngineConfig& config, BlockManager blocks, std::vector<ServingRequest> requests)
+    : config_(config), blocks_(std::move(blocks)) {
+  states_.reserve(requests.size());
+  for (const ServingRequest& r : requests) states_.emplace_back(r);
+}
+
+bool BatchScheduler::enqueue(std::size_t slot) {
+  RequestState& s = states_.at(slot);
+  if (s.phase != Phase::pending) throw std::logic_error("serving scheduler: request enqueued twice");
+  const bool too_long_unchunked = !config_.chunked_prefill && s.request.prompt_tokens > config_.max_num_batched_tokens;
+  if (too_long_unchunked || !blocks_.ever_fits(s.peak_tokens())) {
+    s.phase = Phase::rejected;
+    return false;
+  }
+  s.phase = Phase::waiting;
+  waiting_.push_back(slot);
+  return true;
+}
+
+StepPlan BatchScheduler::schedule() {
+  StepPlan plan;
+  if (!config_.chunked_prefill) {
+    // Prefill priority (vLLM v0 without chunking): a step with prompts runs only them.
+    // Swapped requests come back before new prompts are admitted; a prefill already
+    // running (a recompute split at the budget) always goes on, since it holds blocks.
+    schedule_running_prefills(plan);
+    if (swapped_.empty()) schedule_waiting(plan);
+    if (!plan.seqs.empty()) return plan;
+    schedule_decodes(plan);
+    if (plan.preemptions.empty()) schedule_swapped(plan);
+    return plan;
+  }
+  schedule_decodes(plan);
+  schedule_running_prefills(plan);
+  if (plan.preemptions.empty()) {
+    schedule_swapped(plan);
+    schedule_waiting(plan);
+  }
+  return plan;
+}
+
+void BatchScheduler::schedule_decodes(StepPlan& plan) {
+  // Victims come from the back of `running`, which the loop has not reached yet; the
+  // request at index i is preempted only when it is the newest left.
+  std::size_t i = 0;
+  while (i < running_.size()) {
+    const std::size_t slot = running_[i];
+    if (states_[slot].prefilling()) {
+      ++i;
+      continue;
+    }
+    if (budget_left(plan) < 1) return;
+    const std::int64_t need = states_[slot].computed + 1;
+    bool self_preempted = false;
+    while (!blocks_.can_append(key(slot), need)) {
+      const std::size_t victim = running_.back();
+      preempt(plan, victim);
+      if (victim == slot) {
+        self_preempted = true;
+        break;
+      }
+    }
+    if (self_preempted) return;
+    grow(plan, slot, need);
+    add_decode(plan, slot);
+    ++i;
+  }
+}
+
+void BatchScheduler::schedule_running_prefills(StepPlan& plan) {
+  for (std::size_t slot : running_) {
+    if (!states_[slot].prefilling()) continue;
+    const std::int64_t take = chunk_for(slot, budget_left(plan));
+    if (take == 0) return;
+    add_prefill(plan, slot, take);
+  }
+}
+
+void BatchScheduler::schedule_swapped(StepPlan& plan) {
+  while (!swapped_.empty()) {
+    const std::size_t slot = swapped_.front();
+    const std::int64_t need = states_[slot].computed + 1;
+    if (budget_left(plan) < 1 || !seats_left() || !blocks_.can_swap_in(key(slot), need)) return;
+    swapped_.pop_front();
+    const std::int64_t moved = blocks_.swap_in(key(slot));
+    plan.swap_in_blocks += moved;
+    plan.swapped_in.push_back(slot);
+    plan.kv_events.push_back({slot, KvEvent::Kind::grow, moved});
+    states_[slot].phase = Phase::running;
+    running_.push_back(slot);
+    grow(plan, slot, need);
+    add_decode(plan, slot);
+  }
+}
+
+void BatchScheduler::schedule_waiting(StepPlan& plan) {
+  while (!waiting_.empty()) {
+    const std::size_t slot = waiting_.front();
+    RequestState& s = states_[slot];
+    if (!seats_left()) return;
+    const std::int64_t take = chunk_for(slot, budget_left(plan));
+    if (take == 0 || !blocks_.can_allocate(s.prefill_target)) return;
+    waiting_.pop_front();
+    plan.kv_events.push_back({slot, KvEvent::Kind::grow, blocks_.allocate(key(slot), s.prefill_target)});
+    s.phase = Phase::running;
+    running_.push_back(slot);
+    add_prefill(plan, slot, take);
+  }
+}
+
+std::int64_t BatchScheduler::chunk_for(std::size_t slot, std::int64_t budget) const {
+  const std::int64_t remaining = states_[slot].remaining_prefill();
+  if (config_.chunked_prefill) return std::min({remaining, config_.prefill_chunk_tokens, budget});
+  // Whole prompts only; a recompute target beyond the budget is split at the budget.
+  const std::int64_t want = std::min(remaining, config_.max_num_batched_tokens);
+  return want <= budget ? want : 0;
+}
+
+void BatchScheduler::add_decode(StepPlan& plan, std::size_t slot) {
+  const RequestState& s = states_[slot];
+  core::ServingSeq seq;
+  seq.q_tokens = 1;
+  seq.context_before = s.computed;
+  seq.decode = true;
+  plan.seqs.push_back({slot, seq});
+  plan.tokens += 1;
+}
+
+void BatchScheduler::add_prefill(StepPlan& plan, std::size_t slot, std::int64_t take) {
+  const RequestState& s = states_[slot];
+  core::ServingSeq seq;
+  seq.q_tokens = take;
+  seq.context_before = s.computed;
+  seq.final_chunk = s.computed + take == s.prefill_target;
+  plan.seqs.push_back({slot, seq});
+  plan.tokens += take;
+}
+
+void BatchScheduler::grow(StepPlan& plan, std::size_t slot, std::int64_t tokens) {
+  const std::int64_t added = blocks_.append(key(slot), tokens);
+  if (added > 0) plan.kv_events.push_back({slot, KvEvent::Kind::grow, added});
+}
+
+void BatchScheduler::preempt(StepPlan& plan, std::size_t slot) {
+  RequestState& s = states_[slot];
+  running_.erase(std::find(running_.begin(), running_.end(), slot));
+  ++s.preemptions;
+  // A request still prefilling has nothing worth saving that a swap would keep cheaper
+  // than its own recompute, and a full host falls back to recompute as well.
+  const bool swap = config_.preemption == PreemptionMode::swap && !s.prefilling() && blocks_.can_swap_out(key(slot));
+  if (swap) {
+    const std::int64_t moved = blocks_.swap_out(key(slot));
+    plan.swap_out_blocks += moved;
+    plan.kv_events.push_back({slot, KvEvent::Kind::release, moved});
+    plan.preemptions.push_back({slot, PreemptionMode::swap, moved});
+    s.phase = Phase::swapped;
+    swapped_.push_back(slot);
+    return;
+  }
+  const std::int64_t freed = blocks_.free(key(slot));
+  plan.kv_events.push_back({slot, KvEvent::Kind::release, freed});
+  plan.preemptions.push_back({slot, PreemptionMode::recompute, freed});
+  s.restart_for_recompute();
+  s.phase = Phase::waiting;
+  waiting_.push_front(slot);
+}
+
+StepOutcome BatchScheduler::complete(const StepPlan& plan) {
+  StepOutcome out;
+  for (const ScheduledSeq& item : plan.seqs) {
+    RequestState& s = states_[item.slot];
+    s.computed += item.seq.q_tokens;
+    if (!item.seq.samples_token()) continue;
+    ++s.generated;
+    out.sampled.push_back(item.slot);
+    if (!s.done()) continue;
+    out.kv_events.push_back({item.slot, KvEvent::Kind::release, blocks_.free(key(item.slot))});
+    running_.erase(std::find(running_.begin(), running_.end(), item.slot));
+    s.phase = Phase::finished;
+    out.finished.push_back(item.slot);
+  }
+  return out;
+}
+
+std::string describe_step(const StepPlan& plan, const BatchScheduler& scheduler) {
+  auto name = [&](std::size_t slot) { return request_name(scheduler.state(slot).request.id); };
+  std::string decodes;
+  std::string prefills;
+  for (const ScheduledSeq& item : plan.seqs) {
+    if (item.seq.decode) {
+      decodes.append(" ").append(name(item.slot));
+      continue;
+    }
+    prefills.append(" ")
+        .append(name(item.slot))
+        .append("[")
+        .append(std::to_string(item.seq.context_before))
+        .append("+")
+        .append(std::to_string(item.seq.q_tokens))
+        .append("/")
+        .append(std::to_string(scheduler.state(item.slot).prefill_target))
+        .append("]");
+  }
+  std::string text("tokens ");
+  text.append(std::to_string(plan.tokens));
+  if (!decodes.empty()) text.append(" | decode").append(decodes);
+  if (!prefills.empty()) text.append(" | prefill").append(prefills);
+  if (!plan.swapped_in.empty()) {
+    text.append(" | swap_in");
+    for (std::size_t slot : plan.swapped_in) text.append(" ").append(name(slot));
+  }
+  if (plan.swap_out_blocks > 0) {
+    text.append(" | swap_out");
+    for (const Preemption& p : plan.preemptions) {
+      if (p.mode == PreemptionMode::swap) text.append(" ").append(name(p.slot));
+    }
+  }
+  return text;
+}
+
+}  // namespace lcperf::schedulers::serving

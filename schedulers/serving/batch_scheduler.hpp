@@ -1,0 +1,114 @@
+#pragma once
+// The policy half of the engine: queues, step composition and preemption, with no
+// runtime in sight (engine.hpp drives it through the seam). Iteration-level scheduling
+// as in vLLM v0 with chunked prefill:
+//
+// - Queues: `running` in admission order, `swapped` (FCFS), `waiting` (FCFS; a
+//   recompute-preempted request goes back to its front).
+// - A step takes, within max_num_batched_tokens: every running decode (oldest first),
+//   then chunks of running prefills, then swapped requests brought back, then new
+//   admissions from the waiting queue. Swap-ins and admissions are skipped in a step
+//   that preempted, so a request is never evicted and readmitted in one step.
+// - A decode that needs a block nobody has free preempts the newest running request,
+//   itself last.
+// - Admission allocates the blocks of the whole prefill (vLLM v0 does the same), so only
+//   decodes grow and only decodes preempt. Admission keeps the watermark free.
+// - Without chunked prefill a prompt is prefilled whole (only a recompute target longer
+//   than the token budget is split), and a step that prefills does nothing else.
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "core/serving_ops.hpp"
+#include "schedulers/serving/block_manager.hpp"
+#include "schedulers/serving/engine_config.hpp"
+#include "schedulers/serving/request_state.hpp"
+
+namespace lcperf::schedulers::serving {
+
+// Requests are named by their slot: the index of their state in the scheduler.
+struct ScheduledSeq {
+  std::size_t slot = 0;
+  core::ServingSeq seq;
+};
+
+// A change in the device blocks a request holds, for the engine to mirror through the
+// seam's memory accounting.
+struct KvEvent {
+  enum class Kind { grow, release };
+  std::size_t slot = 0;
+  Kind kind = Kind::grow;
+  std::int64_t blocks = 0;  // grow: blocks added; release: all blocks of the request
+};
+
+struct Preemption {
+  std::size_t slot = 0;
+  PreemptionMode mode = PreemptionMode::recompute;
+  std::int64_t blocks = 0;  // device blocks it gave up
+};
+
+struct StepPlan {
+  std::vector<ScheduledSeq> seqs;  // decodes first, then prefill chunks
+  std::vector<KvEvent> kv_events;  // in the order they happened
+  std::vector<Preemption> preemptions;
+  std::vector<std::size_t> swapped_in;
+  std::int64_t tokens = 0;
+  std::int64_t swap_out_blocks = 0;
+  std::int64_t swap_in_blocks = 0;
+
+  // Nothing to run on the device (a step may still have preempted by recompute).
+  bool idle() const { return seqs.empty() && swap_out_blocks == 0 && swap_in_blocks == 0; }
+};
+
+// What running a step changed.
+struct StepOutcome {
+  std::vector<std::size_t> sampled;   // slots that produced a token
+  std::vector<std::size_t> finished;  // slots done, their blocks released
+  std::vector<KvEvent> kv_events;
+};
+
+class BatchScheduler {
+ public:
+  BatchScheduler(const EngineConfig& config, BlockManager blocks, std::vector<ServingRequest> requests);
+
+  // An arrived request joins the waiting queue. Returns false, and marks it rejected,
+  // when it can never run: its KV would not fit even alone, or (without chunked
+  // prefill) its prompt exceeds the token budget.
+  bool enqueue(std::size_t slot);
+  bool has_work() const { return !running_.empty() || !waiting_.empty() || !swapped_.empty(); }
+
+  StepPlan schedule();
+  StepOutcome complete(const StepPlan& plan);
+
+  const RequestState& state(std::size_t slot) const { return states_[slot]; }
+  std::size_t size() const { return states_.size(); }
+  const BlockManager& blocks() const { return blocks_; }
+
+ private:
+  void schedule_decodes(StepPlan& plan);
+  void schedule_running_prefills(StepPlan& plan);
+  void schedule_swapped(StepPlan& plan);
+  void schedule_waiting(StepPlan& plan);
+  void add_decode(StepPlan& plan, std::size_t slot);
+  void add_prefill(StepPlan& plan, std::size_t slot, std::int64_t take);
+  void grow(StepPlan& plan, std::size_t slot, std::int64_t tokens);
+  void preempt(StepPlan& plan, std::size_t slot);
+  // Prefill tokens `slot` may take with `budget` tokens left in the step (0 = none).
+  std::int64_t chunk_for(std::size_t slot, std::int64_t budget) const;
+  std::int64_t budget_left(const StepPlan& plan) const { return config_.max_num_batched_tokens - plan.tokens; }
+  bool seats_left() const { return static_cast<int>(running_.size()) < config_.max_num_seqs; }
+
+  EngineConfig config_;
+  BlockManager blocks_;
+  std::vector<RequestState> states_;
+  std::vector<std::size_t> running_;
+  std::deque<std::size_t> waiting_;
+  std::deque<std::size_t> swapped_;
+};
+
+// The step's composition as deterministic text for the decision log, e.g.
+// "tokens 2051 | decode r0 r1 r2 | prefill r3[0+2048/10000] | swap_in r4".
+std::string describe_step(const StepPlan& plan, const BatchScheduler& scheduler);
+
+}  // namespace lcperf::schedulers::serving

@@ -1,0 +1,77 @@
+#pragma once
+// One serving instance's engine loop as a rank program on the seam (continuous
+// batching with chunked prefill, paged KV cache and preemption; the policy itself is
+// batch_scheduler.hpp).
+//
+// Each iteration: requests that have arrived by now join the waiting queue; the
+// scheduler composes the step; KV block changes are mirrored as kv_cache tensors
+// (allocate/release) so the runtime's memory tracker shows KV usage; the step runs as
+// ONE KernelOp ("step N", category "serving") on the compute stream, whose parts are
+// any swap copies followed by core::serving_step_parts; the caller waits for it, then
+// tokens advance and finished requests free their blocks. With nothing to do the
+// engine sleeps until the next arrival.
+//
+// Tensor parallelism: every TP rank of an instance runs the same deterministic loop
+// (same decisions, same ops with its TP shard of the work), so no control messages
+// are needed; with TP folding in the simulator only one rank runs. Pipeline
+// parallelism is not modelled for serving (pp must be 1).
+//
+// Results: the program writes into an EngineRecords object the caller owns (shared_ptr
+// captured by the program). Only one rank per instance should get a non-null records
+// pointer; the others mirror. This relies on the rank programs sharing the caller's
+// address space, which holds for the simulator (actors in one process) and for the
+// live backends (threads as devices).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model_spec.hpp"
+#include "core/parallel_config.hpp"
+#include "core/runtime.hpp"
+#include "schedulers/serving/engine_config.hpp"
+#include "schedulers/serving/metrics.hpp"
+#include "schedulers/serving/request_state.hpp"
+
+namespace lcperf::schedulers::serving {
+
+struct EnginePlan {
+  core::ModelSpec model;
+  core::ParallelConfig parallel;  // tp shards each step; pp must be 1; dp/cp are ignored
+  EngineConfig config;
+  std::vector<ServingRequest> requests;  // this instance's, in any order
+  int instance = 0;
+  std::string routing_decision;  // logged as a "route" decision when not empty
+};
+
+struct StepRecord {
+  std::int64_t index = 0;
+  double start_s = 0;
+  double end_s = 0;
+  std::int64_t tokens = 0;
+  int decodes = 0;
+  int prefill_chunks = 0;
+  int preemptions = 0;
+  std::int64_t kv_blocks_used = 0;  // after the step's allocations
+};
+
+struct EngineRecords {
+  std::vector<RequestMetrics> requests;          // in the order of EnginePlan::requests
+  std::vector<std::vector<double>> token_times_s;  // per request, when each token was sampled
+  std::vector<StepRecord> steps;
+  EngineCounters counters;
+};
+
+// Bytes of one KV block on one TP rank: block_size tokens of every layer.
+std::int64_t kv_block_bytes(const core::ModelSpec& model, const core::ParallelConfig& parallel,
+                            const EngineConfig& config);
+
+// Throws InputError for a bad config or request list, pp > 1, or a KV budget that holds
+// no block; `where` prefixes the message.
+void validate_engine_plan(const EnginePlan& plan, const std::string& where);
+
+// Validates the plan up front (throws InputError), then returns the program.
+// `records` may be null (a mirroring TP rank).
+core::RankProgram make_engine_program(EnginePlan plan, std::shared_ptr<EngineRecords> records);
+
+}  // namespace lcperf::schedulers::serving

@@ -1,0 +1,35 @@
+#include "schedulers/serving/engine_config.hpp"
+
+#include "core/errors.hpp"
+
+namespace lcperf::schedulers::serving {
+
+std::string_view to_string(PreemptionMode mode) {
+  switch (mode) {
+    case PreemptionMode::recompute:
+      return "recompute";
+    case PreemptionMode::swap:
+      return "swap";
+  }
+  return "?";
+}
+
+PreemptionMode parse_preemption_mode(std::string_view text) {
+  if (text == "recompute") return PreemptionMode::recompute;
+  if (text == "swap") return PreemptionMode::swap;
+  throw core::InputError("preemption must be one of recompute, swap (got \"" + std::string(text) + "\")");
+}
+
+void validate_engine_config(const EngineConfig& c, const std::string& where) {
+  auto fail = [&](const std::string& rule) { throw core::InputError(where + ": " + rule); };
+  if (c.block_size_tokens <= 0) fail("block_size_tokens must be > 0");
+  if (c.kv_budget_bytes <= 0) fail("kv_budget_bytes must be > 0");
+  if (c.host_kv_budget_bytes < 0) fail("host_kv_budget_bytes must be >= 0");
+  if (!(c.watermark >= 0 && c.watermark < 1)) fail("watermark must be in [0, 1)");
+  if (c.max_num_batched_tokens <= 0) fail("max_num_batched_tokens must be > 0");
+  if (c.max_num_seqs <= 0) fail("max_num_seqs must be > 0");
+  if (c.chunked_prefill && c.prefill_chunk_tokens <= 0) fail("prefill_chunk_tokens must be > 0");
+  if (!(c.host_link_factor > 0)) fail("host_link_factor must be > 0");
+}
+
+}  // namespace lcperf::schedulers::serving

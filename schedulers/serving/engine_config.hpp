@@ -1,0 +1,52 @@
+#pragma once
+// The knobs of one serving instance's engine loop (vLLM-style continuous batching).
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace lcperf::schedulers::serving {
+
+// What happens to a running request when the KV cache runs out of blocks.
+// - recompute: its blocks are freed and it is requeued at the front of the waiting
+//   queue; its generated tokens join its prompt and are prefilled again.
+// - swap: its blocks are copied to host memory and back when room returns (requests
+//   still in prefill are recomputed instead: they have sampled nothing yet, and
+//   vLLM-style engines keep a whole prompt's blocks from admission anyway).
+enum class PreemptionMode { recompute, swap };
+
+std::string_view to_string(PreemptionMode mode);
+PreemptionMode parse_preemption_mode(std::string_view text);  // throws InputError
+
+struct EngineConfig {
+  // KV cache paging. Budgets are per TP rank: each rank holds its own KV heads.
+  std::int64_t block_size_tokens = 16;
+  std::int64_t kv_budget_bytes = 0;       // device memory for KV blocks
+  std::int64_t host_kv_budget_bytes = 0;  // host swap space (swap mode)
+  // Fraction of the device blocks kept free when admitting new work, so running
+  // requests can grow a while before anything is preempted.
+  double watermark = 0.01;
+
+  // Per-step limits.
+  std::int64_t max_num_batched_tokens = 8192;  // tokens of one forward pass
+  int max_num_seqs = 256;                      // sequences running at once
+
+  // Chunked prefill: prompts are split into chunks of at most prefill_chunk_tokens and
+  // mixed with decodes, decodes first. Without it a prompt is prefilled whole, and steps
+  // that run prefills run nothing else (prefill priority).
+  bool chunked_prefill = true;
+  std::int64_t prefill_chunk_tokens = 2048;
+
+  PreemptionMode preemption = PreemptionMode::recompute;
+  // Priced bytes of a swap per byte moved (see core::kv_swap_part): set it to
+  // hbm_bandwidth / pcie_bandwidth so a swap costs host-link time.
+  double host_link_factor = 1.0;
+
+  // Per-token times of every request are kept when true (for time-between-tokens
+  // statistics); off for very long traces.
+  bool record_token_times = true;
+};
+
+// Throws InputError naming the field and rule; `where` prefixes the message.
+void validate_engine_config(const EngineConfig& config, const std::string& where);
+
+}  // namespace lcperf::schedulers::serving

@@ -1,0 +1,69 @@
+#pragma once
+// Serving metrics as pure functions over per-request records, so the simulator, live
+// backends and tests compute them the same way.
+#include <cstdint>
+#include <vector>
+
+namespace lcperf::schedulers::serving {
+
+// One request's life. Times are the runtime's clock; -1 where the request never got
+// there (a rejected request has only its arrival).
+struct RequestMetrics {
+  std::int64_t id = 0;
+  double arrival_s = 0;
+  double first_scheduled_s = -1;  // start of the step that ran its first prefill chunk
+  double first_token_s = -1;      // end of the step that sampled its first token
+  double finish_s = -1;           // end of the step that sampled its last token
+  std::int64_t prompt = 0;
+  std::int64_t output = 0;
+  int preemptions = 0;
+  bool rejected = false;  // could never fit the KV cache or the token budget
+};
+
+// What only the engine knows, per instance (per TP rank of it).
+struct EngineCounters {
+  std::int64_t steps = 0;
+  std::int64_t preemptions = 0;
+  std::int64_t swap_out_bytes = 0;
+  std::int64_t swap_in_bytes = 0;
+  std::int64_t max_context_tokens = 0;  // longest KV context any step attended to
+  std::int64_t peak_kv_bytes = 0;       // on one TP rank
+  std::int64_t blocks_allocated = 0;    // cumulative device blocks, swaps included
+  std::int64_t blocks_freed = 0;
+};
+
+struct Percentiles {
+  double p50 = 0;
+  double p90 = 0;
+  double p99 = 0;
+  double mean = 0;
+  bool operator==(const Percentiles&) const = default;
+};
+
+// Linear interpolation between closest ranks (rank p/100 * (n-1) of the sorted values,
+// numpy's default). All zero for an empty input.
+double percentile(std::vector<double> values, double p);
+Percentiles percentiles(const std::vector<double>& values);
+
+struct ServingSummary {
+  int requests = 0;
+  int completed = 0;
+  int rejected = 0;
+  double duration_s = 0;  // first arrival to last finish
+  // Prompt plus output tokens of completed requests per second of duration (the work
+  // served); output_tokens_per_s counts generated tokens only.
+  double throughput_tokens_per_s = 0;
+  double output_tokens_per_s = 0;
+  Percentiles ttft_s;      // first token - arrival
+  Percentiles tpot_s;      // (finish - first token) / (output - 1), requests with output > 1
+  Percentiles e2e_s;       // finish - arrival
+  Percentiles queueing_s;  // first scheduled - arrival
+  std::int64_t preemptions = 0;
+  std::int64_t max_context_tokens = 0;  // max over instances
+  std::int64_t peak_kv_bytes = 0;       // max over instances (a per-device peak, like memory peaks)
+};
+
+// Latencies cover completed requests only; `instances` holds one entry per instance.
+ServingSummary summarize(const std::vector<RequestMetrics>& requests, const std::vector<EngineCounters>& instances);
+
+}  // namespace lcperf::schedulers::serving
