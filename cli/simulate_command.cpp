@@ -12,7 +12,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/output_dir.hpp"
+#include "cli/serving_run.hpp"
 #include "cli/training_run.hpp"
+#include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
 #include "reports/markdown_report.hpp"
@@ -36,6 +39,8 @@ struct SimulateOptions {
 
 // The default output folder is named after the scenario; a name that is not a plain
 // folder name ("a/b", "..") must not steer the output elsewhere, so it is flattened.
+}  // namespace
+
 std::string folder_name(const core::Scenario& scenario) {
   std::string name = scenario.name.empty() ? fs::path(scenario.source_path).stem().string() : scenario.name;
   for (char& c : name) {
@@ -48,18 +53,33 @@ std::string folder_name(const core::Scenario& scenario) {
 // DIR is checked before simulating, so an unusable --out is reported at once rather than
 // after the simulation, but only created after the run succeeded: a failed run leaves
 // nothing behind.
-void check_out_dir(const fs::path& dir) {
+void check_out_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
     throw core::InputError(dir.string() + ": the output folder is an existing file");
   }
 }
 
-void create_out_dir(const fs::path& dir) {
+void create_out_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw core::InputError(dir.string() + ": cannot create the output folder (" + ec.message() + ")");
 }
+
+
+int write_serving_outputs(const ServingRun& run, const fs::path& dir, bool quiet) {
+  create_out_dir(dir);
+  const std::vector<fs::path> written = {dir / "result.json", dir / "timeline.json", dir / "memory.csv"};
+  core::write_file_atomically(written[0].string(), run.result_json);
+  traces::write_chrome_trace(written[1].string(), run.records, run.scenario.name);
+  traces::write_memory_csv(written[2].string(), run.records);
+  if (quiet) return kExitSuccess;
+  std::cout << run.summary << "\nwrote:\n";
+  for (const fs::path& path : written) std::cout << "  " << path.string() << "\n";
+  return kExitSuccess;
+}
+
+namespace {
 
 int run_simulate(const SimulateOptions& options) {
   std::vector<core::Override> overrides;
@@ -69,7 +89,7 @@ int run_simulate(const SimulateOptions& options) {
 
   const fs::path dir = options.out_dir.empty() ? fs::path("out") / folder_name(scenario) : fs::path(options.out_dir);
   check_out_dir(dir);
-
+  if (scenario.kind == "serving") return write_serving_outputs(run_serving(scenario), dir, options.quiet);
   const TrainingRun run = run_training(scenario);
   // Nothing is written until the run has succeeded; each writer is atomic.
   create_out_dir(dir);

@@ -142,12 +142,9 @@ struct Fnv {
   }
   void add_string(const std::string& s) { add(std::hash<std::string_view>{}(s)); }
 };
-}  // namespace
 
-std::size_t hash_parts(const std::vector<OpPart>& parts) {
-  Fnv f;
-  for (const OpPart& part : parts) {
-    f.add(part.index());
+void hash_into(Fnv& f, const OpPart& part) {
+  f.add(part.index());
     std::visit(Overloaded{
                    [&](const GemmShape& g) {
                      f.add(g.m);
@@ -190,9 +187,20 @@ std::size_t hash_parts(const std::vector<OpPart>& parts) {
                      f.add(c.ranks);
                      f.add(c.nodes);
                    },
-               },
-               part);
-  }
+             },
+             part);
+}
+}  // namespace
+
+std::size_t hash_part(const OpPart& part) {
+  Fnv f;
+  hash_into(f, part);
+  return f.h;
+}
+
+std::size_t hash_parts(const std::vector<OpPart>& parts) {
+  Fnv f;
+  for (const OpPart& part : parts) hash_into(f, part);
   return f.h;
 }
 

@@ -105,5 +105,6 @@ double attention_score_pairs(const AttentionShape& shape);
 
 // A hash of the parts' values (equal parts hash equally), for caches keyed by op shape.
 std::size_t hash_parts(const std::vector<OpPart>& parts);
+std::size_t hash_part(const OpPart& part);
 
 }  // namespace lcperf::core

@@ -24,6 +24,31 @@ struct WorkloadSpec {
   std::int64_t iteration = 0;
 };
 
+// Serving workload (kind "serving"): requests replayed from a trace file or id
+// (traces/data/serving/), optionally cut and rescaled.
+struct ServingWorkloadSpec {
+  std::string trace;          // id in traces/data/serving/ or a path
+  std::string format;         // "" (detect), "azure", "mooncake", "burstgpt"
+  std::int64_t max_requests = 0;  // 0 = all
+  double time_scale = 1.0;    // arrival times multiplied by this (0.5 = twice the rate)
+  bool skip_corrupt = false;  // count and skip corrupt rows instead of failing
+};
+
+// The serving engine of each instance (schedulers/serving/engine_config.hpp).
+struct ServingSpec {
+  int instances = 1;  // each of parallel.tp GPUs
+  std::string routing = "round_robin";  // or "least_outstanding_tokens"
+  std::int64_t block_size_tokens = 16;
+  std::int64_t max_num_batched_tokens = 8192;
+  int max_num_seqs = 256;
+  bool chunked_prefill = true;
+  std::int64_t prefill_chunk_tokens = 2048;
+  std::string preemption = "recompute";  // or "swap"
+  double watermark = 0.01;
+  double kv_memory_fraction = 0.9;  // of HBM left after the weights, per GPU
+  double host_kv_gib = 0;           // swap space per GPU
+};
+
 struct StrategySpec {
   std::string name = "megatron";   // "megatron" (baseline) or "chunkflow"
   std::int64_t chunk_size = 8192;  // chunkflow: ChunkSize
@@ -50,11 +75,13 @@ struct Scenario {
   std::string name;
   std::string source_path;  // file it was loaded from ("" for inline)
   std::uint64_t seed = 1;
-  std::string kind = "training";
+  std::string kind = "training";  // or "serving"
   ModelSpec model;
   ClusterSpec cluster;
   ParallelConfig parallel;
-  WorkloadSpec workload;
+  WorkloadSpec workload;          // training
+  ServingWorkloadSpec requests;   // serving
+  ServingSpec serving;            // serving
   StrategySpec strategy;
   SimOptions sim;
 };

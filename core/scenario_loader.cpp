@@ -272,6 +272,36 @@ StrategySpec parse_strategy(ObjectReader r) {
   return s;
 }
 
+ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
+  ServingWorkloadSpec w;
+  r.choice("kind", {"trace"});
+  w.trace = r.string("trace");
+  w.format = r.choice_or("format", "", {"", "azure", "mooncake", "burstgpt"});
+  w.max_requests = r.integer_or("max_requests", 0, Range::non_negative());
+  w.time_scale = r.number_or("time_scale", 1.0, Range::positive());
+  w.skip_corrupt = r.boolean_or("skip_corrupt", false);
+  r.finish();
+  return w;
+}
+
+ServingSpec parse_serving(ObjectReader r) {
+  ServingSpec s;
+  s.instances = r.int32_or("instances", s.instances, Range::positive().at_most(1 << 16));
+  s.routing = r.choice_or("routing", s.routing, {"round_robin", "least_outstanding_tokens"});
+  s.block_size_tokens = r.integer_or("block_size_tokens", s.block_size_tokens, Range::positive().at_most(1 << 20));
+  s.max_num_batched_tokens =
+      r.integer_or("max_num_batched_tokens", s.max_num_batched_tokens, Range::positive().at_most(kMaxContext));
+  s.max_num_seqs = r.int32_or("max_num_seqs", s.max_num_seqs, Range::positive().at_most(1 << 20));
+  s.chunked_prefill = r.boolean_or("chunked_prefill", s.chunked_prefill);
+  s.prefill_chunk_tokens = r.integer_or("prefill_chunk_tokens", s.prefill_chunk_tokens, Range::positive().at_most(kMaxContext));
+  s.preemption = r.choice_or("preemption", s.preemption, {"recompute", "swap"});
+  s.watermark = r.number_or("watermark", s.watermark, Range::between(0.0, 0.5));
+  s.kv_memory_fraction = r.number_or("kv_memory_fraction", s.kv_memory_fraction, Range::positive().at_most(1.0));
+  s.host_kv_gib = r.number_or("host_kv_gib", s.host_kv_gib, Range::non_negative());
+  r.finish();
+  return s;
+}
+
 SimOptions parse_sim(ObjectReader r) {
   SimOptions o;
   o.granularity = r.choice_or("granularity", o.granularity, {"layer", "stage"});
@@ -415,6 +445,19 @@ void add_optional_sections(json& root) {
 
 void validate_cross_fields(const Scenario& s, const std::string& origin) {
   const ParallelConfig& p = s.parallel;
+  if (s.kind == "serving") {
+    if (p.pp != 1 || p.cp != 1 || p.dp != 1) {
+      throw_at(origin, "$.parallel", "a serving instance runs with tensor parallelism only (pp, cp and dp must be 1; "
+                                     "use serving.instances for replicas)");
+    }
+    const std::int64_t gpus = std::int64_t{p.tp} * s.serving.instances;
+    if (gpus > s.cluster.world_size()) {
+      throw_at(origin, "$.serving.instances",
+               std::to_string(s.serving.instances) + " instances of tp=" + std::to_string(p.tp) + " need " +
+                   std::to_string(gpus) + " GPUs; the cluster has " + std::to_string(s.cluster.world_size()));
+    }
+    return;
+  }
   if (p.virtual_stages > 1 && s.strategy.schedule != "interleaved_1f1b") {
     throw_at(origin, "$.parallel.virtual_stages",
              "virtual_stages > 1 needs strategy.schedule 'interleaved_1f1b' (got '" + s.strategy.schedule + "')");
@@ -456,7 +499,7 @@ Scenario parse_scenario(const json& root, const std::string& origin) {
   s.name = r.string_or("name", default_name(origin));
   r.string_or("description", "");
   s.seed = static_cast<std::uint64_t>(r.integer_or("seed", 1, Range::non_negative()));
-  s.kind = r.choice_or("kind", "training", {"training"});
+  s.kind = r.choice_or("kind", "training", {"training", "serving"});
   const json& model = r.raw("model");
   if (!model.is_object()) r.fail("model", "expected a model id or an object, got " + describe_json(model));
   s.model = parse_model(ObjectReader(model, origin, r.path_of("model")));
@@ -464,7 +507,12 @@ Scenario parse_scenario(const json& root, const std::string& origin) {
   if (!cluster.is_object()) r.fail("cluster", "expected a cluster id or an object, got " + describe_json(cluster));
   s.cluster = parse_cluster(ObjectReader(cluster, origin, r.path_of("cluster")));
   s.parallel = parse_parallel(r.object("parallel"));
-  s.workload = parse_workload(r.object("workload"));
+  if (s.kind == "serving") {
+    s.requests = parse_serving_workload(r.object("workload"));
+    s.serving = r.has("serving") ? parse_serving(r.object("serving")) : ServingSpec{};
+  } else {
+    s.workload = parse_workload(r.object("workload"));
+  }
   s.strategy = parse_strategy(r.object("strategy"));
   s.sim = parse_sim(r.object("sim"));
   r.finish();

@@ -40,3 +40,35 @@ TEST(PricingCache, DifferentKindsOfElementwiseWorkAreDifferentKeys) {
 
 }  // namespace
 }  // namespace lcperf::cost
+
+#include "cost_models/part_pricing_cache.hpp"
+
+namespace lcperf::cost {
+namespace {
+
+TEST(PartPricingCache, RepeatedPartsArePricedOnceAndSummed) {
+  int calls = 0;
+  PartPricingCache cache([&calls](const core::OpPart& part) {
+    ++calls;
+    return core::flops_of(part) * 1e-12;
+  });
+  core::KernelOp op;
+  for (int layer = 0; layer < 10; ++layer) {
+    op.parts.push_back(core::GemmShape{64, 128, 256, 1, core::DType::bf16});
+    op.parts.push_back(core::ElementwiseShape{"add", 64 * 128, 1.0, 6.0});
+  }
+  const double expected = 10 * (2.0 * 64 * 128 * 256 + 64 * 128) * 1e-12;
+  EXPECT_NEAR(cache.time_s(op), expected, expected * 1e-12);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(PartPricingCache, StartsOverWhenFullAndStaysCorrect) {
+  PartPricingCache cache([](const core::OpPart& part) { return core::flops_of(part); }, 4);
+  for (std::int64_t m = 1; m <= 20; ++m) {
+    const core::OpPart part = core::GemmShape{m, 2, 3, 1, core::DType::bf16};
+    EXPECT_EQ(cache.time_s(part), 2.0 * m * 2 * 3);
+  }
+}
+
+}  // namespace
+}  // namespace lcperf::cost

@@ -1,0 +1,21 @@
+#pragma once
+// Output folders of the commands that write results (simulate, replay).
+#include <filesystem>
+#include <string>
+
+#include "cli/serving_run.hpp"
+#include "core/scenario.hpp"
+
+namespace lcperf::cli {
+
+// out/<scenario name>, with the name flattened to a plain folder name.
+std::string folder_name(const core::Scenario& scenario);
+// Checked before simulating (an existing file is an input error), created only after the
+// run succeeded, so a failed run leaves nothing behind.
+void check_out_dir(const std::filesystem::path& dir);
+void create_out_dir(const std::filesystem::path& dir);
+// result.json, timeline.json and memory.csv of a serving replay; prints the summary
+// unless quiet. Returns the exit code.
+int write_serving_outputs(const ServingRun& run, const std::filesystem::path& dir, bool quiet);
+
+}  // namespace lcperf::cli

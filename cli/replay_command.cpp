@@ -1,0 +1,72 @@
+// `lcperf replay SCENARIO.json [--trace FILE] [--format azure|mooncake|burstgpt]
+// [--set path=value]... [--out DIR] [--quiet]`: replays a serving trace through the
+// scenario's instances and writes result.json, timeline.json and memory.csv.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/output_dir.hpp"
+#include "cli/serving_run.hpp"
+#include "core/errors.hpp"
+#include "core/scenario.hpp"
+
+namespace lcperf::cli {
+
+namespace {
+
+struct ReplayOptions {
+  std::string scenario_path;
+  std::string trace;
+  std::string format;
+  std::vector<std::string> overrides;
+  std::string out_dir;
+  bool quiet = false;
+};
+
+int run_replay(const ReplayOptions& options) {
+  std::vector<core::Override> overrides;
+  for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
+  const core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
+  if (scenario.kind != "serving") {
+    throw core::InputError(options.scenario_path + ": $.kind: replay needs a serving scenario (got \"" +
+                           scenario.kind + "\")");
+  }
+  const std::filesystem::path dir =
+      options.out_dir.empty() ? std::filesystem::path("out") / folder_name(scenario) : std::filesystem::path(options.out_dir);
+  check_out_dir(dir);
+  return write_serving_outputs(run_serving(scenario, options.trace, options.format), dir, options.quiet);
+}
+
+}  // namespace
+
+Command add_replay_command(CLI::App& parent) {
+  auto options = std::make_shared<ReplayOptions>();
+  CLI::App* sub = parent.add_subcommand("replay", "Replay a serving trace through a serving scenario");
+  sub->add_option("scenario", options->scenario_path, "Serving scenario JSON file (kind \"serving\")")
+      ->required()
+      ->type_name("SCENARIO.json");
+  sub->add_option("--trace", options->trace, "Trace file or id in traces/data/serving/ (default: the scenario's)")
+      ->type_name("FILE");
+  sub->add_option("--format", options->format, "Trace format (default: detected)")
+      ->check(CLI::IsMember({"azure", "mooncake", "burstgpt"}));
+  sub->add_option("--set", options->overrides, "Override one scenario field by its dotted JSON path; repeatable")
+      ->type_name("PATH=VALUE")
+      ->allow_extra_args(false);
+  sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>)")->type_name("DIR");
+  sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");
+  sub->footer(
+      "Routes the trace's requests over serving.instances instances of parallel.tp GPUs,\n"
+      "runs the serving engine (continuous batching, chunked prefill, paged KV cache,\n"
+      "preemption) of each on the simulated cluster, and reports TTFT, TPOT, end-to-end\n"
+      "latency, throughput, preemptions and KV peaks. Corrupt trace rows are an error\n"
+      "naming file and line unless workload.skip_corrupt is set.\n\n"
+      "Example:\n"
+      "  lcperf replay scenarios/serving/qwen2.5-7b-h200-azure-conv.json --set workload.max_requests=200\n");
+  return {sub, [options] { return run_replay(*options); }};
+}
+
+}  // namespace lcperf::cli
