@@ -5,38 +5,9 @@
 #include <system_error>
 
 #include "core/errors.hpp"
+#include "traces/text_lines.hpp"
 
 namespace lcperf::traces {
-namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-std::vector<std::string_view> split_fields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  for (std::size_t start = 0;;) {
-    const std::size_t comma = line.find(',', start);
-    fields.push_back(trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
-    if (comma == std::string_view::npos) return fields;
-    start = comma + 1;
-  }
-}
-
-// Built by appending: GCC 12 warns falsely (bug 105329) on "literal" + std::string(view).
-std::string quoted(std::string_view text) {
-  constexpr std::size_t kMaxShown = 40;
-  std::string out(1, '\'');
-  out.append(text.substr(0, kMaxShown));
-  if (text.size() > kMaxShown) out.append("...");
-  out.push_back('\'');
-  return out;
-}
-
-}  // namespace
 
 CsvTable::CsvTable(std::string_view text, std::string origin) : origin_(std::move(origin)) {
   bool have_header = false;
@@ -44,7 +15,7 @@ CsvTable::CsvTable(std::string_view text, std::string origin) : origin_(std::mov
   for (std::size_t start = 0; start <= text.size();) {
     std::size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = trim(text.substr(start, end - start));
+    const std::string_view line = trim_field(text.substr(start, end - start));
     ++line_number;
     start = end + 1;
     if (line.empty() || line.front() == '#') continue;
@@ -56,7 +27,7 @@ CsvTable::CsvTable(std::string_view text, std::string origin) : origin_(std::mov
       for (std::string_view name : fields) {
         if (name.empty()) throw core::InputError(origin_ + ":" + std::to_string(line_number) + ": empty column name in the header");
         if (column(name)) {
-          throw core::InputError(origin_ + ":" + std::to_string(line_number) + ": duplicate column " + quoted(name) + " in the header");
+          throw core::InputError(origin_ + ":" + std::to_string(line_number) + ": duplicate column " + quote_field(name) + " in the header");
         }
         header_.emplace_back(name);
       }
@@ -89,8 +60,8 @@ std::int64_t CsvTable::integer(const CsvRow& row, std::size_t column, std::int64
   if (field.empty()) fail(row, where + "empty field");
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
-  if (error == std::errc::result_out_of_range) fail(row, where + quoted(field) + " is out of range");
-  if (error != std::errc() || end != field.data() + field.size()) fail(row, where + quoted(field) + " is not a whole number");
+  if (error == std::errc::result_out_of_range) fail(row, where + quote_field(field) + " is out of range");
+  if (error != std::errc() || end != field.data() + field.size()) fail(row, where + quote_field(field) + " is not a whole number");
   if (value < min) fail(row, where + "must be at least " + std::to_string(min) + " (got " + std::to_string(value) + ")");
   if (value > max) fail(row, where + "must be at most " + std::to_string(max) + " (got " + std::to_string(value) + ")");
   return value;
@@ -104,7 +75,7 @@ double CsvTable::number(const CsvRow& row, std::size_t column) const {
   // from_chars is locale-independent, unlike strtod.
   const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
   if (error != std::errc() || end != field.data() + field.size() || !std::isfinite(value)) {
-    fail(row, where + quoted(field) + " is not a finite number");
+    fail(row, where + quote_field(field) + " is not a finite number");
   }
   return value;
 }

@@ -13,6 +13,7 @@
 #include "core/scenario.hpp"
 #include "core/strict_json.hpp"
 #include "traces/csv_table.hpp"
+#include "traces/text_lines.hpp"
 
 namespace lcperf::traces {
 namespace {
@@ -34,22 +35,6 @@ bool has_length_extension(const std::string& text) {
   return extension == ".json" || extension == ".jsonl" || extension == ".ndjson" || extension == ".csv";
 }
 
-// Lines of `text` with their 1-based numbers; the view excludes the '\n' (and a '\r').
-template <typename Visit>
-void for_each_line(std::string_view text, Visit&& visit) {
-  std::size_t number = 0;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ++number;
-    start = end + 1;
-    if (!visit(number, line)) return;
-  }
-}
-
-bool is_blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
 
 // ---- histogram JSON --------------------------------------------------------------
 

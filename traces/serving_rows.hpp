@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "traces/serving_readers.hpp"
+#include "traces/text_lines.hpp"
 
 namespace lcperf::traces::serving_detail {
 
@@ -23,29 +24,12 @@ class RowProblem : public std::runtime_error {
   explicit RowProblem(const std::string& message) : std::runtime_error(message) {}
 };
 
-// Calls visit(number, line) for every line (1-based numbers; '\n' and a trailing '\r'
-// removed) until visit returns false.
-template <typename Visit>
-void for_each_line(std::string_view text, Visit&& visit) {
-  std::size_t number = 0;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ++number;
-    start = end + 1;
-    if (!visit(number, line)) return;
-  }
-}
-
-bool is_blank(std::string_view line);
+using traces::for_each_line;
+using traces::is_blank;
+using traces::quote_field;
+using traces::split_fields;
 // Blank, or a '#' comment (CSV files may carry their attribution in comments).
 bool is_skipped_csv_line(std::string_view line);
-// Comma-separated fields, each trimmed of spaces, tabs and '\r'. No quoting.
-std::vector<std::string_view> split_fields(std::string_view line);
-// 'text', cut after 40 characters, for messages.
-std::string quote_field(std::string_view text);
 
 // A token count in [min_tokens, 2^40]; `what` names the column or key in messages.
 std::int64_t parse_tokens(std::string_view field, std::string_view what, std::int64_t min_tokens);
