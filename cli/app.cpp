@@ -75,7 +75,8 @@ int run_main(int argc, char** argv) {
 
   const std::vector<Command> commands = {add_simulate_command(app), add_cost_command(app),
                                          add_memory_command(app), add_reproduce_command(app),
-                                         add_sweep_command(app), add_replay_command(app)};
+                                         add_sweep_command(app), add_replay_command(app),
+                                         add_report_command(app)};
 
   try {
     app.parse(argc, argv);

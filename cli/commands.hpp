@@ -22,5 +22,6 @@ Command add_memory_command(CLI::App& parent);
 Command add_reproduce_command(CLI::App& parent);
 Command add_sweep_command(CLI::App& parent);
 Command add_replay_command(CLI::App& parent);
+Command add_report_command(CLI::App& parent);
 
 }  // namespace lcperf::cli

@@ -1,6 +1,7 @@
 // `lcperf reproduce STUDY [--out FILE.md] [--jobs N] [--quick]`: re-runs a paper's
 // experiments on the simulator and writes a Markdown report next to its pictures.
-// Studies: `chunkflow` (reproduce_chunkflow.hpp). Every simulation runs in its own
+// Studies: `chunkflow` (reproduce_chunkflow.hpp), `flashllm` (reproduce_flashllm.hpp,
+// analytic: no forked runs). Every simulation runs in its own
 // forked child (reproduce_runner.hpp); this process only loads scenarios and writes files.
 #include <filesystem>
 #include <iostream>
@@ -15,6 +16,8 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/reproduce_chunkflow.hpp"
+#include "cli/reproduce_flashllm.hpp"
+#include "cli/reproduce_qwen1m.hpp"
 #include "cli/reproduce_runner.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
@@ -58,14 +61,29 @@ void progress_line(const ForkedOutcome& outcome, std::size_t done, std::size_t t
 }
 
 int run_reproduce(const ReproduceOptions& options) {
-  if (options.study != "chunkflow") {
-    throw core::InputError("unknown study '" + options.study + "' (known: chunkflow)");
+  if (options.study != "chunkflow" && options.study != "flashllm" && options.study != "qwen1m") {
+    throw core::InputError("unknown study '" + options.study + "' (known: chunkflow, flashllm, qwen1m)");
   }
   if (options.jobs < 1 || options.jobs > kMaxJobs) {
     throw core::InputError("--jobs must be in [1, " + std::to_string(kMaxJobs) + "]");
   }
-  const fs::path out = options.out.empty() ? fs::path("reports/reproductions") / (options.study + ".md") : fs::path(options.out);
+  const std::string default_name = options.study == "flashllm" ? "flash-llm"
+                                   : options.study == "qwen1m" ? "qwen2.5-1m"
+                                                               : options.study;
+  const fs::path out = options.out.empty() ? fs::path("reports/reproductions") / (default_name + ".md") : fs::path(options.out);
   check_out_file(out);
+  if (options.study == "qwen1m") {
+    // Single-request prefills priced in-process (reproduce_qwen1m.hpp): nothing to fork.
+    core::write_file_atomically(out.string(), qwen1m_report(core::data_dir(), options.quick));
+    std::cerr << "reproduce: wrote " << out.string() << "\n";
+    return kExitSuccess;
+  }
+  if (options.study == "flashllm") {
+    // Analytic (cost model only): nothing to fork, no pictures.
+    core::write_file_atomically(out.string(), flashllm_report(plan_flashllm_study(options.quick)));
+    std::cerr << "reproduce: wrote " << out.string() << "\n";
+    return kExitSuccess;
+  }
 
   const ChunkflowStudy study = plan_chunkflow_study(core::data_dir(), options.quick);
   const std::vector<ForkedRun> runs = chunkflow_runs(study);
@@ -106,7 +124,7 @@ int run_reproduce(const ReproduceOptions& options) {
 Command add_reproduce_command(CLI::App& parent) {
   auto options = std::make_shared<ReproduceOptions>();
   CLI::App* sub = parent.add_subcommand("reproduce", "Re-run a paper's experiments on the simulator and report");
-  sub->add_option("study", options->study, "Which study to reproduce: chunkflow")->required()->type_name("STUDY");
+  sub->add_option("study", options->study, "Which study to reproduce: chunkflow, flashllm, qwen1m")->required()->type_name("STUDY");
   sub->add_option("--out", options->out, "Markdown report to write (default: reports/reproductions/STUDY.md)")
       ->type_name("FILE.md");
   sub->add_option("--jobs,-j", options->jobs, "Simulations run at once, each in its own process (default 2)")
@@ -118,6 +136,13 @@ Command add_reproduce_command(CLI::App& parent) {
       "and the ablation points again at 32K context, then writes FILE.md with the comparison\n"
       "tables, the paper's claims checked against the numbers, and the pipeline timelines of\n"
       "one pair as SVG files in a folder named after FILE (FILE.md -> FILE/*.svg).\n"
+      "flashllm: prices OPT-30B/66B/175B decode steps with dense and Tiled-CSL sparse\n"
+      "weights (0/70/80/90 %) on A100-80GB and H200 from the cost model, and writes the\n"
+      "kernel table, GPU counts and tokens per GPU-second (default FILE:\n"
+      "reports/reproductions/flash-llm.md).\n"
+      "qwen1m: single-request prefill of scenarios/qwen1m/*-prefill.json at 128K-1M\n"
+      "tokens, dense vs sparse attention, 32K and 128K chunks, peak memory and DCPP vs\n"
+      "fixed chunks (default FILE: reports/reproductions/qwen2.5-1m.md).\n"
       "Progress goes to stderr; the report is the same for the same scenarios.\n"
       "Exit code 0 on success, 2 on bad input, 1 on internal failure.\n"
       "\n"

@@ -1,6 +1,7 @@
 #include "cli/serving_run.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/qwen1m_attention.hpp"
 #include "core/serving_ops.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
@@ -59,6 +61,7 @@ serving::EngineConfig engine_config(const core::Scenario& s) {
   c.host_kv_budget_bytes = static_cast<std::int64_t>(spec.host_kv_gib * 1024.0 * 1024 * 1024);
   c.host_link_factor = s.cluster.gpu.hbm_bandwidth_bytes_per_s / s.cluster.gpu.pcie_bandwidth_bytes_per_s;
   c.record_token_times = false;
+  c.long_context = core::long_context_options(spec);
   return c;
 }
 
@@ -80,7 +83,13 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   ServingRun run;
   run.scenario = scenario;
   const core::Scenario& s = scenario;
-  const std::string trace = trace_override.empty() ? s.requests.trace : trace_override;
+  std::string trace = trace_override.empty() ? s.requests.trace : trace_override;
+  // A relative trace path in a scenario file is relative to that file (as model and
+  // cluster paths are); ids and paths given on the command line are left as they are.
+  if (trace_override.empty() && !s.source_path.empty()) {
+    const std::filesystem::path beside = std::filesystem::path(s.source_path).parent_path() / trace;
+    if (std::filesystem::path(trace).is_relative() && std::filesystem::exists(beside)) trace = beside.string();
+  }
   const std::string format = format_override.empty() ? s.requests.format : format_override;
   if (trace.empty()) throw core::InputError(s.name + ": no trace given (workload.trace or --trace)");
   const std::vector<serving::ServingRequest> requests = load_requests(s, trace, format);

@@ -47,6 +47,15 @@ struct ServingSpec {
   double watermark = 0.01;
   double kv_memory_fraction = 0.9;  // of HBM left after the weights, per GPU
   double host_kv_gib = 0;           // swap space per GPU
+  // Long-context prefill (core/qwen1m_attention.hpp), all off by default: vertical-slash
+  // sparse attention for prompts of at least sparse_min_context tokens, with per-head
+  // vertical/slash budgets; dual chunk attention with chunks of dca_chunk_tokens.
+  bool sparse_attention = false;
+  std::int64_t sparse_min_context = 32768;
+  std::int64_t sparse_vertical_budget = 3920;
+  std::int64_t sparse_slash_budget = 7650;
+  bool dca = false;
+  std::int64_t dca_chunk_tokens = 253952;
 };
 
 struct StrategySpec {

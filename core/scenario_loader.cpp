@@ -298,6 +298,13 @@ ServingSpec parse_serving(ObjectReader r) {
   s.watermark = r.number_or("watermark", s.watermark, Range::between(0.0, 0.5));
   s.kv_memory_fraction = r.number_or("kv_memory_fraction", s.kv_memory_fraction, Range::positive().at_most(1.0));
   s.host_kv_gib = r.number_or("host_kv_gib", s.host_kv_gib, Range::non_negative());
+  s.sparse_attention = r.boolean_or("sparse_attention", s.sparse_attention);
+  s.sparse_min_context = r.integer_or("sparse_min_context", s.sparse_min_context, Range::non_negative().at_most(kMaxContext));
+  s.sparse_vertical_budget =
+      r.integer_or("sparse_vertical_budget", s.sparse_vertical_budget, Range::positive().at_most(kMaxContext));
+  s.sparse_slash_budget = r.integer_or("sparse_slash_budget", s.sparse_slash_budget, Range::positive().at_most(kMaxContext));
+  s.dca = r.boolean_or("dca", s.dca);
+  s.dca_chunk_tokens = r.integer_or("dca_chunk_tokens", s.dca_chunk_tokens, Range::positive().at_most(kMaxContext));
   r.finish();
   return s;
 }

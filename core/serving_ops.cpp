@@ -70,6 +70,12 @@ std::int64_t kv_bytes_per_token_per_layer(const ModelSpec& model, const Parallel
 std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelConfig& parallel,
                                        const std::vector<ServingSeq>& seqs, int layers, bool with_head,
                                        bool with_embedding) {
+  return serving_step_parts(model, parallel, seqs, layers, with_head, with_embedding, LongContextOptions{});
+}
+
+std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelConfig& parallel,
+                                       const std::vector<ServingSeq>& seqs, int layers, bool with_head,
+                                       bool with_embedding, const LongContextOptions& long_context) {
   if (layers < 0) throw InputError("serving step: layers must be >= 0");
   std::int64_t tokens = 0;
   std::int64_t sampled = 0;
@@ -96,6 +102,19 @@ std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelCon
     a->dtype = model.dtype;
   }
   decode.paged_decode = true;
+  // Long-context prefill: per-chunk attention parts, the same for every layer.
+  std::vector<OpPart> prefill_parts;
+  if (long_context.active() && !prefill.seqs.empty()) {
+    for (const ServingSeq& s : seqs) {
+      if (s.decode) continue;
+      const std::int64_t kv = s.context_before + s.q_tokens;
+      const std::vector<OpPart> more = long_context_prefill_parts(
+          prefill, s.q_tokens, kv, s.prompt_tokens > 0 ? s.prompt_tokens : kv, long_context);
+      prefill_parts.insert(prefill_parts.end(), more.begin(), more.end());
+    }
+  } else if (!prefill.seqs.empty()) {
+    prefill_parts.push_back(prefill);
+  }
 
   const std::int64_t h = model.hidden;
   const std::int64_t hd = model.head_dim;
@@ -124,7 +143,7 @@ std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelCon
     parts.push_back(gemm(tokens, qkv_width, h, model.dtype));
     parts.push_back(elementwise(kRope, tokens * static_cast<std::int64_t>(d.heads_q + d.heads_kv) * hd));
     parts.push_back(elementwise(kKvWrite, tokens * 2 * static_cast<std::int64_t>(d.heads_kv) * hd));
-    if (!prefill.seqs.empty()) parts.push_back(prefill);
+    parts.insert(parts.end(), prefill_parts.begin(), prefill_parts.end());
     if (!decode.seqs.empty()) parts.push_back(decode);
     parts.push_back(gemm(tokens, h, q_width, model.dtype));
     all_reduce(tokens * h * elem);

@@ -20,6 +20,7 @@
 #include "core/model_spec.hpp"
 #include "core/ops.hpp"
 #include "core/parallel_config.hpp"
+#include "core/qwen1m_attention.hpp"
 
 namespace lcperf::core {
 
@@ -31,6 +32,9 @@ struct ServingSeq {
   // A prefill chunk that completes its prompt samples the first output token. Decodes
   // always sample; this flag only matters for prefill chunks.
   bool final_chunk = false;
+  // The request's whole prompt, for techniques that switch on by request length (sparse
+  // prefill attention); 0 = unknown, then the chunk's kv length stands in.
+  std::int64_t prompt_tokens = 0;
 
   bool samples_token() const { return decode || final_chunk; }
   bool operator==(const ServingSeq&) const = default;
@@ -46,6 +50,12 @@ std::int64_t kv_bytes_per_token_per_layer(const ModelSpec& model, const Parallel
 std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelConfig& parallel,
                                        const std::vector<ServingSeq>& seqs, int layers, bool with_head,
                                        bool with_embedding = true);
+// The same with long-context options (core/qwen1m_attention.hpp). With options inactive
+// the parts equal the overload above; active, each prefill chunk gets its own attention
+// parts (density, DCA partials, index estimation, LSE merge) instead of the packed call.
+std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelConfig& parallel,
+                                       const std::vector<ServingSeq>& seqs, int layers, bool with_head,
+                                       bool with_embedding, const LongContextOptions& long_context);
 
 // Moving `bytes` of KV cache between device and host memory (swap preemption). The
 // part is a memcpy whose priced bytes are `bytes * host_link_factor`: the cost model

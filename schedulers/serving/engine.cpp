@@ -105,8 +105,13 @@ class EngineRun {
     }
     std::vector<core::ServingSeq> seqs;
     seqs.reserve(plan.seqs.size());
-    for (const ScheduledSeq& s : plan.seqs) seqs.push_back(s.seq);
-    std::vector<core::OpPart> step_parts = core::serving_step_parts(p_.model, p_.parallel, seqs, p_.model.layers, true);
+    for (const ScheduledSeq& s : plan.seqs) {
+      seqs.push_back(s.seq);
+      // Sparse prefill switches on by the request's prompt length, not the chunk's.
+      seqs.back().prompt_tokens = p_.requests[s.slot].prompt_tokens;
+    }
+    std::vector<core::OpPart> step_parts =
+        core::serving_step_parts(p_.model, p_.parallel, seqs, p_.model.layers, true, true, p_.config.long_context);
     op.parts.insert(op.parts.end(), std::make_move_iterator(step_parts.begin()),
                     std::make_move_iterator(step_parts.end()));
 

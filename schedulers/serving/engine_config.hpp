@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/qwen1m_attention.hpp"
+
 namespace lcperf::schedulers::serving {
 
 // What happens to a running request when the KV cache runs out of blocks.
@@ -44,6 +46,9 @@ struct EngineConfig {
   // Per-token times of every request are kept when true (for time-between-tokens
   // statistics); off for very long traces.
   bool record_token_times = true;
+
+  // Long-context prefill techniques (sparse attention, DCA); all off by default.
+  core::LongContextOptions long_context;
 };
 
 // Throws InputError naming the field and rule; `where` prefixes the message.

@@ -1,0 +1,123 @@
+// Long-context prefill pricing (core/qwen1m_attention.hpp through serving_step_parts):
+// vertical-slash density by hand, sparse off below its minimum context, DCA adds merge
+// work but no score FLOPs, chunked-prefill activations set by the chunk.
+#include <gtest/gtest.h>
+
+#include <variant>
+
+#include "core/qwen1m_attention.hpp"
+#include "core/scenario.hpp"
+#include "core/serving_ops.hpp"
+
+namespace lcperf::core {
+namespace {
+
+ModelSpec model_7b() { return load_model("qwen2.5-7b-instruct-1m"); }
+
+ParallelConfig tp(int n) {
+  ParallelConfig p;
+  p.tp = n;
+  return p;
+}
+
+std::vector<OpPart> one_layer(const std::vector<ServingSeq>& seqs, const LongContextOptions& o) {
+  return serving_step_parts(model_7b(), tp(4), seqs, 1, false, false, o);
+}
+
+ServingSeq chunk(std::int64_t q, std::int64_t before, std::int64_t prompt) {
+  ServingSeq s;
+  s.q_tokens = q;
+  s.context_before = before;
+  s.prompt_tokens = prompt;
+  return s;
+}
+
+const AttentionShape& attention(const std::vector<OpPart>& parts) {
+  for (const OpPart& p : parts) {
+    if (const auto* a = std::get_if<AttentionShape>(&p)) return *a;
+  }
+  throw std::logic_error("no attention part");
+}
+
+bool has_kind(const std::vector<OpPart>& parts, const std::string& kind) {
+  for (const OpPart& p : parts) {
+    if (const auto* e = std::get_if<ElementwiseShape>(&p); e != nullptr && e->kind == kind) return true;
+  }
+  return false;
+}
+
+TEST(LongCtxPricing, DensityOfTheFirstChunkByHand) {
+  // v = 100, s = 100 -> 2 slash tiles + the diagonal tile: 100 + 64 * 3 = 292 keys a row.
+  EXPECT_EQ(vertical_slash_keys_per_row(1024, 100, 100), 292);
+  // Rows see 1..1024 keys: sum_{n<=292} n + (1024 - 292) * 292 over 1024 * 1025 / 2.
+  const double expected = (292.0 * 293 / 2 + 732.0 * 292) / (1024.0 * 1025 / 2);
+  EXPECT_DOUBLE_EQ(vertical_slash_density(1024, 1024, 100, 100), expected);
+}
+
+TEST(LongCtxPricing, DensityFarIntoThePromptAndClamps) {
+  // Every row sees more than 292 keys: density = 292 / mean keys per row.
+  const double mean_keys = (998977.0 + 1000000.0) / 2;
+  EXPECT_DOUBLE_EQ(vertical_slash_density(1024, 1000000, 100, 100), 292.0 / mean_keys);
+  // Budgets below MInference's floors are raised to 30 verticals and 50 slashes.
+  EXPECT_EQ(vertical_slash_keys_per_row(4096, 1, 1), 30 + 64 * 2);
+  // A budget covering every row computes everything.
+  EXPECT_DOUBLE_EQ(vertical_slash_density(128, 128, 4000, 4000), 1.0);
+}
+
+TEST(LongCtxPricing, DefaultOptionsLeaveTheStepUnchanged) {
+  const std::vector<ServingSeq> seqs = {chunk(2048, 4096, 100000), chunk(512, 0, 512)};
+  EXPECT_EQ(serving_step_parts(model_7b(), tp(4), seqs, 2, true), serving_step_parts(model_7b(), tp(4), seqs, 2, true, true, {}));
+}
+
+TEST(LongCtxPricing, SparseInactiveBelowMinimumContext) {
+  LongContextOptions sparse;
+  sparse.sparse_attention = true;
+  const std::vector<ServingSeq> short_prompt = {chunk(8192, 8192, 16384)};
+  const std::vector<OpPart> parts = one_layer(short_prompt, sparse);
+  EXPECT_EQ(parts, one_layer(short_prompt, LongContextOptions{}));
+  EXPECT_DOUBLE_EQ(attention(parts).density, 1.0);
+
+  // The same chunk of a 64K prompt is sparse and carries its index estimation.
+  const std::vector<OpPart> long_parts = one_layer({chunk(8192, 8192, 65536)}, sparse);
+  EXPECT_LT(attention(long_parts).density, 1.0);
+  EXPECT_TRUE(has_kind(long_parts, "sparse_index_estimation"));
+  EXPECT_LT(flops_of(attention(long_parts)), flops_of(attention(parts)));
+}
+
+TEST(LongCtxPricing, DcaAddsMergeWorkButNoScoreFlops) {
+  LongContextOptions dca;
+  dca.dca = true;
+  dca.dca_chunk_tokens = 4096;
+  EXPECT_EQ(dca_partials(4096, 4096), 1);
+  EXPECT_EQ(dca_partials(8192, 4096), 2);
+  EXPECT_EQ(dca_partials(8193, 4096), 3);
+
+  const std::vector<ServingSeq> seqs = {chunk(2048, 10000, 20000)};
+  const std::vector<OpPart> plain = one_layer(seqs, LongContextOptions{});
+  const std::vector<OpPart> with_dca = one_layer(seqs, dca);
+  EXPECT_EQ(attention(with_dca).dca_partials, 3);
+  EXPECT_DOUBLE_EQ(flops_of(attention(with_dca)), flops_of(attention(plain)));
+  EXPECT_GT(bytes_of(attention(with_dca)), bytes_of(attention(plain)));  // three query reads
+  EXPECT_TRUE(has_kind(with_dca, "lse_merge"));
+  EXPECT_FALSE(has_kind(plain, "lse_merge"));
+  // Within one DCA chunk nothing changes.
+  EXPECT_EQ(one_layer({chunk(1024, 1024, 2048)}, dca), one_layer({chunk(1024, 1024, 2048)}, LongContextOptions{}));
+}
+
+TEST(LongCtxPricing, ChunkedPrefillActivationsSetByTheChunk) {
+  const ModelSpec m = model_7b();
+  const double chunk_small = prefill_activation_peak_bytes(m, tp(1), 32768, 131072, false);
+  EXPECT_DOUBLE_EQ(chunk_small, prefill_activation_peak_bytes(m, tp(1), 32768, 1000000, false));
+  const double whole = prefill_activation_peak_bytes(m, tp(1), 1000000, 1000000, false);
+  EXPECT_NEAR(chunk_small / whole, 32768.0 / 1000000.0, 1e-12);
+  // The gate+up output alone at 1M tokens is the report's ~71 GB (75.8 GB).
+  EXPECT_GT(whole, 2.0 * 18944 * 1e6 * 2);
+  // Sparse adds the fp32 estimation buffer: 64 queries x kv keys x local heads.
+  // One token: the attention phase (hidden + QKV + output of 7 Q / 1 KV local heads, bf16)
+  // plus the buffer, which then outweighs the MLP phase.
+  EXPECT_DOUBLE_EQ(prefill_activation_peak_bytes(m, tp(4), 1, 1000000, true),
+                   (3584.0 + 9 * 128 + 7 * 128) * 2 + 64.0 * 1e6 * 7 * 4);
+}
+
+}  // namespace
+}  // namespace lcperf::core
