@@ -14,6 +14,8 @@
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
 #include "cost_models/part_pricing_cache.hpp"
+#include "cost_models/spmm_breakeven.hpp"
+#include "core/sparse_weights.hpp"
 #include "schedulers/serving/engine.hpp"
 #include "schedulers/serving/metrics.hpp"
 #include "schedulers/serving/router.hpp"
@@ -40,7 +42,7 @@ std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, cons
   return out;
 }
 
-serving::EngineConfig engine_config(const core::Scenario& s) {
+serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostModel& model) {
   const core::ServingSpec& spec = s.serving;
   serving::EngineConfig c;
   c.block_size_tokens = spec.block_size_tokens;
@@ -50,8 +52,15 @@ serving::EngineConfig engine_config(const core::Scenario& s) {
   c.prefill_chunk_tokens = spec.prefill_chunk_tokens;
   c.preemption = serving::parse_preemption_mode(spec.preemption);
   c.watermark = spec.watermark;
-  // KV budget per GPU: a fraction of the HBM the weights leave.
-  const double weights = 2.0 * static_cast<double>(s.model.total_params()) / s.parallel.tp;
+  c.sparse_weights = core::SparseWeights{spec.sparsity_qkv, spec.sparsity_out, spec.sparsity_mlp_up,
+                                         spec.sparsity_mlp_down};
+  c.sparse_choice = cost::spmm_beats_dense(model);
+  // KV budget per GPU: a fraction of the HBM the weights leave (compressed where the
+  // weights run sparse at the decode batch).
+  const double weights = c.sparse_weights.any()
+                             ? core::weight_bytes_per_rank(s.model, s.parallel, c.sparse_weights, c.sparse_choice,
+                                                           spec.max_num_seqs)
+                             : 2.0 * static_cast<double>(s.model.total_params()) / s.parallel.tp;
   const double left = s.cluster.gpu.hbm_bytes - weights;
   if (left <= 0) {
     throw core::InputError(s.name + ": the weights of " + s.model.id + " (" + std::to_string(weights / 1e9) +
@@ -100,6 +109,8 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   routing_options.instances = s.serving.instances;
   const serving::Routing routing = serving::route_requests(requests, routing_options);
 
+  const std::string profile_id = s.sim.device_profile.empty() ? s.cluster.gpu.id : s.sim.device_profile;
+  const cost::CostModel model(s.cluster.gpu, cost::load_device_profile(profile_id));
   const int tp = s.parallel.tp;
   const int ranks = tp * s.serving.instances;
   std::vector<std::shared_ptr<serving::EngineRecords>> records;
@@ -108,7 +119,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
     serving::EnginePlan plan;
     plan.model = s.model;
     plan.parallel = s.parallel;
-    plan.config = engine_config(s);
+    plan.config = engine_config(s, model);
     plan.requests = routing.requests[static_cast<std::size_t>(i)];
     plan.instance = i;
     plan.routing_decision = routing.decisions[static_cast<std::size_t>(i)];
@@ -119,8 +130,6 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
     }
   }
 
-  const std::string profile_id = s.sim.device_profile.empty() ? s.cluster.gpu.id : s.sim.device_profile;
-  const cost::CostModel model(s.cluster.gpu, cost::load_device_profile(profile_id));
   sim::SimulationInput in;
   in.cluster = s.cluster;
   in.ranks = ranks;

@@ -47,6 +47,11 @@ struct ServingSpec {
   double watermark = 0.01;
   double kv_memory_fraction = 0.9;  // of HBM left after the weights, per GPU
   double host_kv_gib = 0;           // swap space per GPU
+  // Flash-LLM: unstructured weight sparsity per matrix class (0 = dense).
+  double sparsity_qkv = 0;
+  double sparsity_out = 0;
+  double sparsity_mlp_up = 0;
+  double sparsity_mlp_down = 0;
   // Long-context prefill (core/qwen1m_attention.hpp), all off by default: vertical-slash
   // sparse attention for prompts of at least sparse_min_context tokens, with per-head
   // vertical/slash budgets; dual chunk attention with chunks of dca_chunk_tokens.

@@ -298,6 +298,13 @@ ServingSpec parse_serving(ObjectReader r) {
   s.watermark = r.number_or("watermark", s.watermark, Range::between(0.0, 0.5));
   s.kv_memory_fraction = r.number_or("kv_memory_fraction", s.kv_memory_fraction, Range::positive().at_most(1.0));
   s.host_kv_gib = r.number_or("host_kv_gib", s.host_kv_gib, Range::non_negative());
+  if (auto sparsity = r.object_if_present("weight_sparsity")) {
+    s.sparsity_qkv = sparsity->number_or("qkv", 0.0, Range::between(0.0, 0.99));
+    s.sparsity_out = sparsity->number_or("out", 0.0, Range::between(0.0, 0.99));
+    s.sparsity_mlp_up = sparsity->number_or("mlp_up", 0.0, Range::between(0.0, 0.99));
+    s.sparsity_mlp_down = sparsity->number_or("mlp_down", 0.0, Range::between(0.0, 0.99));
+    sparsity->finish();
+  }
   s.sparse_attention = r.boolean_or("sparse_attention", s.sparse_attention);
   s.sparse_min_context = r.integer_or("sparse_min_context", s.sparse_min_context, Range::non_negative().at_most(kMaxContext));
   s.sparse_vertical_budget =

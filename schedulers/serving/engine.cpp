@@ -112,6 +112,10 @@ class EngineRun {
     }
     std::vector<core::OpPart> step_parts =
         core::serving_step_parts(p_.model, p_.parallel, seqs, p_.model.layers, true, true, p_.config.long_context);
+    if (p_.config.sparse_weights.any() && p_.config.sparse_choice) {
+      step_parts = core::rewrite_sparse_weight_parts(std::move(step_parts), p_.model, p_.parallel,
+                                                     p_.config.sparse_weights, p_.config.sparse_choice);
+    }
     op.parts.insert(op.parts.end(), std::make_move_iterator(step_parts.begin()),
                     std::make_move_iterator(step_parts.end()));
 

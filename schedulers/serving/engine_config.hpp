@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/qwen1m_attention.hpp"
+#include "core/sparse_weights.hpp"
 
 namespace lcperf::schedulers::serving {
 
@@ -49,6 +50,12 @@ struct EngineConfig {
 
   // Long-context prefill techniques (sparse attention, DCA); all off by default.
   core::LongContextOptions long_context;
+
+  // Flash-LLM: unstructured weight sparsity per matrix class; a linear layer runs as a
+  // Tiled-CSL SpMM when `sparse_choice` says so (lcperf decides with the cost model's
+  // break-even, cost::spmm_beats_dense), dense otherwise. All zero = dense model.
+  core::SparseWeights sparse_weights;
+  core::SparseChoice sparse_choice;
 };
 
 // Throws InputError naming the field and rule; `where` prefixes the message.
