@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "reports/format.hpp"
+#include "reports/svg_plot.hpp"
 
 namespace lcperf::reports {
 
@@ -56,20 +57,8 @@ struct Box {
   int ops = 1;
 };
 
-std::string escape_xml(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+// XML escaping is shared with the other charts (svg_plot.hpp).
+std::string escape_xml(const std::string& text) { return svg::escape(text); }
 
 std::string px(double value) { return printf_string("%.2f", value); }
 

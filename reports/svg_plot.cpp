@@ -16,6 +16,7 @@ std::string escape(const std::string& text) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
       default: out += c;
     }
   }
