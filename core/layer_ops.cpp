@@ -44,19 +44,10 @@ OpPart elementwise(const EwCost& cost, std::int64_t elements, std::string_view k
   return e;
 }
 
-OpPart gemm(std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {
-  GemmShape g;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.dtype = dtype;
-  return g;
-}
-
 // Y[m,n] = X[m,k] W[k,n] backward: dX = dY W^T and dW = X^T dY, same FLOPs each.
 void push_gemm_backward(std::vector<OpPart>& parts, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {
-  parts.push_back(gemm(m, k, n, dtype));  // dgrad
-  parts.push_back(gemm(k, n, m, dtype));  // wgrad
+  parts.push_back(gemm_part(m, k, n, dtype));  // dgrad
+  parts.push_back(gemm_part(k, n, m, dtype));  // wgrad
 }
 
 std::string norm_kind(const ModelSpec& model, bool backward) {
@@ -130,12 +121,12 @@ class Builder {
     const std::int64_t h = model_.hidden;
     parts.push_back(elementwise(kNormFwd, dims_.seq_tokens * h, norm_kind(model_, false)));
     tp_enter_fwd(parts);
-    parts.push_back(gemm(t, qkv_width(), h, dtype()));
+    parts.push_back(gemm_part(t, qkv_width(), h, dtype()));
     parts.push_back(
         elementwise(kRope, t * static_cast<std::int64_t>(dims_.heads_q + dims_.heads_kv) * model_.head_dim));
     cp_kv(parts, false);
     parts.push_back(layer_attention_shape(model_, parallel_, batch_));
-    parts.push_back(gemm(t, h, q_width(), dtype()));
+    parts.push_back(gemm_part(t, h, q_width(), dtype()));
     tp_exit_fwd(parts);
     parts.push_back(elementwise(kAdd, dims_.seq_tokens * h));
     return parts;
@@ -147,9 +138,9 @@ class Builder {
     const std::int64_t h = model_.hidden;
     parts.push_back(elementwise(kNormFwd, dims_.seq_tokens * h, norm_kind(model_, false)));
     tp_enter_fwd(parts);
-    parts.push_back(gemm(t, up_width(), h, dtype()));
+    parts.push_back(gemm_part(t, up_width(), h, dtype()));
     parts.push_back(elementwise(model_.gated_mlp ? kSwiglu : kGelu, t * dims_.ffn));
-    parts.push_back(gemm(t, h, dims_.ffn, dtype()));
+    parts.push_back(gemm_part(t, h, dims_.ffn, dtype()));
     tp_exit_fwd(parts);
     parts.push_back(elementwise(kAdd, dims_.seq_tokens * h));
     return parts;
@@ -212,7 +203,7 @@ class Builder {
     const std::int64_t h = model_.hidden;
     parts.push_back(elementwise(kNormFwd, dims_.seq_tokens * h, norm_kind(model_, false)));
     tp_enter_fwd(parts);
-    parts.push_back(gemm(t, dims_.vocab, h, dtype()));
+    parts.push_back(gemm_part(t, dims_.vocab, h, dtype()));
     parts.push_back(elementwise(kCrossEntropy, t * dims_.vocab));
     // Vocab-parallel cross-entropy reduces max, target logit and sum of exponentials
     // (fp32 per token) over the TP group.

@@ -91,6 +91,12 @@ struct KernelOp {
   int micro_batch = -1;  // for timelines and decision logs; -1 when not applicable
 };
 
+// A single (batch 1) GEMM part; the decompositions of training and serving layers build
+// their linear layers with it.
+inline OpPart gemm_part(std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {
+  return GemmShape{m, n, k, 1, dtype};
+}
+
 std::string_view to_string(CollectiveKind kind);
 std::string_view op_class_name(const OpPart& part);  // "gemm", "attention_fwd", ...
 

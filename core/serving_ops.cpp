@@ -43,15 +43,6 @@ OpPart norm(const ModelSpec& model, std::int64_t elements) {
   return e;
 }
 
-OpPart gemm(std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {
-  GemmShape g;
-  g.m = m;
-  g.n = n;
-  g.k = k;
-  g.dtype = dtype;
-  return g;
-}
-
 // Serving has no sequence or context parallelism; local_dims then gives the TP split.
 ParallelConfig serving_parallel(const ParallelConfig& parallel) {
   ParallelConfig p = parallel;
@@ -140,24 +131,24 @@ std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelCon
   }
   for (int l = 0; l < layers; ++l) {
     parts.push_back(norm(model, tokens * h));
-    parts.push_back(gemm(tokens, qkv_width, h, model.dtype));
+    parts.push_back(gemm_part(tokens, qkv_width, h, model.dtype));
     parts.push_back(elementwise(kRope, tokens * static_cast<std::int64_t>(d.heads_q + d.heads_kv) * hd));
     parts.push_back(elementwise(kKvWrite, tokens * 2 * static_cast<std::int64_t>(d.heads_kv) * hd));
     parts.insert(parts.end(), prefill_parts.begin(), prefill_parts.end());
     if (!decode.seqs.empty()) parts.push_back(decode);
-    parts.push_back(gemm(tokens, h, q_width, model.dtype));
+    parts.push_back(gemm_part(tokens, h, q_width, model.dtype));
     all_reduce(tokens * h * elem);
     parts.push_back(elementwise(kAdd, tokens * h));
     parts.push_back(norm(model, tokens * h));
-    parts.push_back(gemm(tokens, up_width, h, model.dtype));
+    parts.push_back(gemm_part(tokens, up_width, h, model.dtype));
     parts.push_back(elementwise(model.gated_mlp ? kSwiglu : kGelu, tokens * d.ffn));
-    parts.push_back(gemm(tokens, h, d.ffn, model.dtype));
+    parts.push_back(gemm_part(tokens, h, d.ffn, model.dtype));
     all_reduce(tokens * h * elem);
     parts.push_back(elementwise(kAdd, tokens * h));
   }
   if (with_head) parts.push_back(norm(model, tokens * h));  // the final norm runs on every row
   if (with_head && sampled > 0) {
-    parts.push_back(gemm(sampled, d.vocab, h, model.dtype));
+    parts.push_back(gemm_part(sampled, d.vocab, h, model.dtype));
     // Each rank holds a vocabulary slice of the logits; sampling needs all of them.
     if (p.tp > 1) {
       CollectiveShape c;

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/fp16.hpp"
+
 namespace lcperf::kernels {
 
 constexpr int kCslTileM = 128;
@@ -37,6 +39,24 @@ struct TiledCsl {
 };
 
 inline int csl_swizzled_column(int row, int col) { return col ^ ((row % 8) * 8); }
+
+// Calls visit(row, column, value) for every stored entry of `a` in storage order, with
+// the matrix's row and column (swizzle undone); padding entries come with value 0.
+template <typename Visit>
+void for_each_csl_entry(const TiledCsl& a, Visit&& visit) {
+  const std::int64_t k_tiles = a.k / kCslTileK;
+  for (std::int64_t t = 0; t < a.tiles(); ++t) {
+    const std::int64_t m0 = (t / k_tiles) * kCslTileM, k0 = (t % k_tiles) * kCslTileK;
+    for (std::int64_t e = 4 * std::int64_t{a.tile_offsets[static_cast<std::size_t>(t)]};
+         e < 4 * std::int64_t{a.tile_offsets[static_cast<std::size_t>(t + 1)]}; ++e) {
+      const std::uint32_t word = a.entries[static_cast<std::size_t>(e)];
+      const int pos = static_cast<int>(word >> 16);
+      const int row = pos / kCslTileK;
+      const int col = csl_swizzled_column(row, pos % kCslTileK);  // XOR is its own inverse
+      visit(m0 + row, k0 + col, to_float(Fp16{static_cast<std::uint16_t>(word & 0xffffu)}));
+    }
+  }
+}
 
 // Zeroes the round(sparsity * m * k) smallest-magnitude entries of w in place.
 void magnitude_prune_cpu(std::int64_t m, std::int64_t k, double sparsity, float* w);

@@ -10,12 +10,6 @@
 namespace lcperf::traces {
 namespace {
 
-std::string number_text(double value) {
-  std::string out;
-  append_shortest(out, value);
-  return out;
-}
-
 bool positive_finite(double value) { return value > 0.0 && std::isfinite(value); }
 
 void validate(const SyntheticTraceSpec& spec) {
@@ -40,10 +34,10 @@ double next_gap(const SyntheticTraceSpec& spec, Rng& rng) {
 }
 
 std::string describe(const SyntheticTraceSpec& spec) {
-  std::string text = spec.process == ArrivalProcess::poisson ? "poisson" : "gamma cv=" + number_text(spec.cv);
-  text += " rate=" + number_text(spec.rate_per_s) + "/s";
+  std::string text = spec.process == ArrivalProcess::poisson ? "poisson" : "gamma cv=" + shortest_text(spec.cv);
+  text += " rate=" + shortest_text(spec.rate_per_s) + "/s";
   if (spec.count > 0) text += " count=" + std::to_string(spec.count);
-  if (spec.duration_s > 0.0) text += " duration=" + number_text(spec.duration_s) + "s";
+  if (spec.duration_s > 0.0) text += " duration=" + shortest_text(spec.duration_s) + "s";
   text += " prompt=" + spec.prompt.describe() + " output=" + spec.output.describe() + " seed=" + std::to_string(spec.seed);
   return text;
 }

@@ -10,12 +10,6 @@
 namespace lcperf::traces {
 namespace {
 
-std::string number_text(double value) {
-  std::string out;
-  append_shortest(out, value);
-  return out;
-}
-
 // The transformed trace keeps its name and records what was done in `source`, so a
 // report shows that the replayed workload is not the file as published.
 ServingTrace derived(const ServingTrace& trace, const std::string& step) {
@@ -30,7 +24,7 @@ ServingTrace derived(const ServingTrace& trace, const std::string& step) {
 
 ServingTrace scale_time(const ServingTrace& trace, double factor) {
   if (!(factor > 0.0) || !std::isfinite(factor)) throw std::invalid_argument("scale_time: factor must be positive and finite");
-  ServingTrace out = derived(trace, "time x" + number_text(factor));
+  ServingTrace out = derived(trace, "time x" + shortest_text(factor));
   out.requests = trace.requests;
   for (ServingRequest& r : out.requests) r.arrival_s *= factor;
   return out;
@@ -43,7 +37,7 @@ ServingTrace scale_to_rate(const ServingTrace& trace, double target_rate_per_s) 
   const ServingStats stats = serving_stats(trace);
   if (stats.rate_per_s <= 0.0) throw std::invalid_argument("scale_to_rate: the trace needs two requests at different times to have a rate");
   ServingTrace out = scale_time(trace, stats.rate_per_s / target_rate_per_s);
-  out.source = trace.source + " | rate " + number_text(target_rate_per_s) + "/s";
+  out.source = trace.source + " | rate " + shortest_text(target_rate_per_s) + "/s";
   return out;
 }
 
@@ -59,7 +53,7 @@ ServingTrace truncate_to_window(const ServingTrace& trace, double begin_s, doubl
   if (!std::isfinite(begin_s) || !std::isfinite(end_s) || begin_s > end_s) {
     throw std::invalid_argument("truncate_to_window: need finite begin_s <= end_s");
   }
-  ServingTrace out = derived(trace, "window [" + number_text(begin_s) + ", " + number_text(end_s) + ") s");
+  ServingTrace out = derived(trace, "window [" + shortest_text(begin_s) + ", " + shortest_text(end_s) + ") s");
   for (const ServingRequest& r : trace.requests) {
     if (r.arrival_s < begin_s || r.arrival_s >= end_s) continue;
     out.requests.push_back(r);

@@ -60,4 +60,10 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+std::string shortest_text(double value) {
+  std::string out;
+  append_shortest(out, value);
+  return out;
+}
+
 }  // namespace lcperf::traces

@@ -59,18 +59,7 @@ TiledCsl tiled_csl_from_dense(std::int64_t m, std::int64_t k, const float* dense
 
 void tiled_csl_to_dense(const TiledCsl& a, float* dense) {
   std::fill(dense, dense + a.m * a.k, 0.0f);
-  const std::int64_t k_tiles = a.k / kCslTileK;
-  for (std::int64_t t = 0; t < a.tiles(); ++t) {
-    const std::int64_t m0 = (t / k_tiles) * kCslTileM, k0 = (t % k_tiles) * kCslTileK;
-    for (std::int64_t e = 4 * std::int64_t{a.tile_offsets[static_cast<std::size_t>(t)]};
-         e < 4 * std::int64_t{a.tile_offsets[static_cast<std::size_t>(t + 1)]}; ++e) {
-      const std::uint32_t word = a.entries[static_cast<std::size_t>(e)];
-      const int pos = static_cast<int>(word >> 16);
-      const int row = pos / kCslTileK;
-      const int col = csl_swizzled_column(row, pos % kCslTileK);  // XOR is its own inverse
-      dense[(m0 + row) * a.k + k0 + col] += to_float(Fp16{static_cast<std::uint16_t>(word & 0xffffu)});
-    }
-  }
+  for_each_csl_entry(a, [&](std::int64_t row, std::int64_t col, float value) { dense[row * a.k + col] += value; });
 }
 
 }  // namespace lcperf::kernels
