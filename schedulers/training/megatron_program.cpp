@@ -70,6 +70,21 @@ class MegatronRun : private StageRank {
     c.pp = vs % p_.parallel.pp;
     return core::rank_of(p_.parallel, c);
   }
+  // Where chunk c of this rank sits: its virtual stage, whether it holds the embedding
+  // (first) or the head (last), and the region edge bits of ShapeWork.
+  struct Position {
+    int vs;
+    bool first;
+    bool last;
+    int edge;
+  };
+  Position position(int c) const {
+    const int vs = virtual_stage(c);
+    const bool first = vs == 0;
+    const bool last = vs == last_virtual_stage();
+    return {vs, first, last, (first ? 1 : 0) | (last ? 2 : 0)};
+  }
+
   int tag(int j, int boundary, bool grad) const { return p2p_tag(j, boundary, last_virtual_stage(), grad); }
 
   std::string describe_micro_batches() const {
@@ -88,10 +103,7 @@ class MegatronRun : private StageRank {
 
   void forward(int j, int c) {
     ShapeWork& w = work(j);
-    const int vs = virtual_stage(c);
-    const bool first = vs == 0;
-    const bool last = vs == last_virtual_stage();
-    const int edge = (first ? 1 : 0) | (last ? 2 : 0);
+    const auto [vs, first, last, edge] = position(c);
     Completion received;
     std::vector<Tensor>& held = held_[static_cast<std::size_t>(j * v_ + c)];
     if (!first) {
@@ -135,10 +147,7 @@ class MegatronRun : private StageRank {
 
   void backward(int j, int c) {
     ShapeWork& w = work(j);
-    const int vs = virtual_stage(c);
-    const bool first = vs == 0;
-    const bool last = vs == last_virtual_stage();
-    const int edge = (first ? 1 : 0) | (last ? 2 : 0);
+    const auto [vs, first, last, edge] = position(c);
     Completion received;
     Tensor grad_in;
     if (!last) {
