@@ -23,5 +23,8 @@ Command add_reproduce_command(CLI::App& parent);
 Command add_sweep_command(CLI::App& parent);
 Command add_replay_command(CLI::App& parent);
 Command add_report_command(CLI::App& parent);
+Command add_profile_command(CLI::App& parent);
+Command add_calibrate_command(CLI::App& parent);
+Command add_validate_command(CLI::App& parent);
 
 }  // namespace lcperf::cli

@@ -1,10 +1,16 @@
 #include "cli/serving_run.hpp"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <unordered_map>
+#include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,7 +19,6 @@
 #include "core/serving_ops.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
-#include "cost_models/part_pricing_cache.hpp"
 #include "cost_models/spmm_breakeven.hpp"
 #include "core/sparse_weights.hpp"
 #include "schedulers/serving/engine.hpp"
@@ -42,6 +47,33 @@ std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, cons
   return out;
 }
 
+// Weight bytes on the most loaded GPU of an instance. One stage (pp = 1) holds the
+// whole model's TP shard; with pp stages each holds its layers, the first the embedding
+// and the last the final norm and LM head (a copy of the embedding when they are tied).
+// Weight bytes per GPU of each pipeline stage: the first holds the embedding, the last
+// the LM head (compressed where the weights run sparse at the decode batch).
+std::vector<double> stage_weight_bytes(const core::Scenario& s, const serving::EngineConfig& c) {
+  const core::ModelSpec& m = s.model;
+  const int pp = s.parallel.pp;
+  if (c.sparse_weights.any()) {
+    // Sparse storage is decided per weight class for the whole model; a stage holds
+    // its share of the layers' part of it.
+    const double all = core::weight_bytes_per_rank(m, s.parallel, c.sparse_weights, c.sparse_choice,
+                                                   s.serving.max_num_seqs);
+    if (pp == 1) return {all};
+    const double edges = 2.0 * static_cast<double>(m.embedding_params() + m.lm_head_params()) / s.parallel.tp;
+    return std::vector<double>(static_cast<std::size_t>(pp), (all - edges) / pp + edges);
+  }
+  if (pp == 1) return {2.0 * static_cast<double>(m.total_params()) / s.parallel.tp};
+  const double layers = static_cast<double>(m.params_per_layer()) * (m.layers / pp);
+  const double head = static_cast<double>(m.lm_head_params() > 0 ? m.lm_head_params() : m.embedding_params()) +
+                      static_cast<double>(m.hidden);
+  std::vector<double> bytes(static_cast<std::size_t>(pp), 2.0 * layers / s.parallel.tp);
+  bytes.front() = 2.0 * (layers + static_cast<double>(m.embedding_params())) / s.parallel.tp;
+  bytes.back() = 2.0 * (layers + head) / s.parallel.tp;
+  return bytes;
+}
+
 serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostModel& model) {
   const core::ServingSpec& spec = s.serving;
   serving::EngineConfig c;
@@ -56,23 +88,149 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
                                          spec.sparsity_mlp_down};
   c.sparse_choice = cost::spmm_beats_dense(model);
   // KV budget per GPU: a fraction of the HBM the weights leave (compressed where the
-  // weights run sparse at the decode batch).
-  const double weights = c.sparse_weights.any()
-                             ? core::weight_bytes_per_rank(s.model, s.parallel, c.sparse_weights, c.sparse_choice,
-                                                           spec.max_num_seqs)
-                             : 2.0 * static_cast<double>(s.model.total_params()) / s.parallel.tp;
+  // weights run sparse at the decode batch); with pipeline stages, the stage whose
+  // weights leave the least room sets the budget (one block table serves all stages).
+  const std::vector<double> per_stage = stage_weight_bytes(s, c);
+  for (double bytes : per_stage) c.stage_weight_bytes.push_back(static_cast<std::int64_t>(std::ceil(bytes)));
+  const double weights = *std::max_element(per_stage.begin(), per_stage.end());
   const double left = s.cluster.gpu.hbm_bytes - weights;
   if (left <= 0) {
     throw core::InputError(s.name + ": the weights of " + s.model.id + " (" + std::to_string(weights / 1e9) +
-                           " GB per GPU at tp=" + std::to_string(s.parallel.tp) + ") do not fit the GPU's HBM");
+                           " GB per GPU at tp=" + std::to_string(s.parallel.tp) + ", pp=" +
+                           std::to_string(s.parallel.pp) + ") do not fit the GPU's HBM");
   }
   c.kv_budget_bytes = static_cast<std::int64_t>(left * spec.kv_memory_fraction);
   c.host_kv_budget_bytes = static_cast<std::int64_t>(spec.host_kv_gib * 1024.0 * 1024 * 1024);
   c.host_link_factor = s.cluster.gpu.hbm_bandwidth_bytes_per_s / s.cluster.gpu.pcie_bandwidth_bytes_per_s;
   c.record_token_times = false;
+  c.record_steps = false;
+  c.log_batches = spec.log_batches;
   c.long_context = core::long_context_options(spec);
   return c;
 }
+
+// Prices engine step ops. Consecutive steps share most of their parts position by
+// position (the same GEMMs and norms while the token count holds; only the attention
+// parts change as contexts grow), and a step repeats its layer parts for every layer.
+// So a part is first compared with the part at its position in the previous op; one
+// that changed is compared with the part one layer earlier in this op (the layer's
+// length is learnt from the first repeat found), and only new shapes are looked up by
+// hash and priced. Prices (and FLOPs and bytes) are summed in part order, so the total
+// equals pricing part by part with no cache at all.
+// Part equality as OpPart's operator== decides it, written out per alternative: the
+// pricer compares every part of every step, and the generic variant comparison (a
+// visit through a table per call) cost more than the rest of the pricing.
+[[gnu::always_inline]] inline bool same_part(const core::OpPart& a, const core::OpPart& b) {
+  if (a.index() != b.index()) return false;
+  if (const auto* g = std::get_if<core::GemmShape>(&a)) {
+    const auto& h = *std::get_if<core::GemmShape>(&b);
+    return g->m == h.m && g->n == h.n && g->k == h.k && g->batch == h.batch && g->dtype == h.dtype;
+  }
+  if (const auto* e = std::get_if<core::ElementwiseShape>(&a)) {
+    const auto& f = *std::get_if<core::ElementwiseShape>(&b);
+    if (e->elements != f.elements || e->flops_per_element != f.flops_per_element ||
+        e->bytes_per_element != f.bytes_per_element || e->kind.size() != f.kind.size()) {
+      return false;
+    }
+    // Kinds are a few characters: a plain loop beats a call to memcmp.
+    for (std::size_t c = 0; c < e->kind.size(); ++c) {
+      if (e->kind[c] != f.kind[c]) return false;
+    }
+    return true;
+  }
+  if (const auto* c = std::get_if<core::CollectiveShape>(&a)) {
+    const auto& d = *std::get_if<core::CollectiveShape>(&b);
+    return c->kind == d.kind && c->bytes == d.bytes && c->ranks == d.ranks && c->nodes == d.nodes;
+  }
+  return a == b;  // attention and SpMM: rarer, compared as the vocabulary defines
+}
+
+class StepPricer {
+ public:
+  explicit StepPricer(const cost::CostModel& model) : model_(model) {}
+
+  sim::KernelPrice price(const core::KernelOp& op) {
+    const std::size_t n = op.parts.size();
+    if (previous_.size() > n) {
+      previous_.resize(n);
+      priced_.resize(n);
+    }
+    std::size_t period = 0;  // parts per layer, once a repeat has been seen
+    fresh_count_ = 0;
+    sim::KernelPrice total;
+    for (std::size_t i = 0; i < n; ++i) {
+      const core::OpPart& part = op.parts[i];
+      if (i < previous_.size() && same_part(previous_[i], part)) {
+        add(total, priced_[i]);
+        continue;
+      }
+      const Priced p = changed(op, i, period);
+      if (i < previous_.size()) {
+        previous_[i] = part;
+        priced_[i] = p;
+      } else {
+        previous_.push_back(part);
+        priced_.push_back(p);
+      }
+      add(total, p);
+    }
+    return total;
+  }
+
+ private:
+  struct Priced {
+    double time_s = 0;
+    double flops = 0;
+    double bytes = 0;
+  };
+  struct Entry {
+    core::OpPart part;
+    Priced priced;
+  };
+
+  static void add(sim::KernelPrice& total, const Priced& p) {
+    total.time_s += p.time_s;
+    total.flops += p.flops;
+    total.bytes += p.bytes;
+  }
+
+  // The price of op.parts[i], which differs from the previous op's part there. Positions
+  // before i already hold this op's parts and prices.
+  Priced changed(const core::KernelOp& op, std::size_t i, std::size_t& period) {
+    const core::OpPart& part = op.parts[i];
+    if (period > 0 && i >= period && same_part(previous_[i - period], part)) return priced_[i - period];
+    for (std::size_t k = 0; k < fresh_count_; ++k) {
+      const std::size_t j = fresh_[k];
+      if (same_part(previous_[j], part)) {
+        period = i - j;
+        return priced_[j];
+      }
+    }
+    if (fresh_count_ < fresh_.size()) fresh_[fresh_count_++] = i;
+    return lookup(part);
+  }
+
+  Priced lookup(const core::OpPart& part) {
+    const std::size_t key = core::hash_part(part);
+    const auto [first, last] = by_hash_.equal_range(key);
+    for (auto it = first; it != last; ++it) {
+      if (it->second.part == part) return it->second.priced;
+    }
+    // Bounded: a long replay meets new attention shapes every step.
+    if (by_hash_.size() >= kCapacity) by_hash_.clear();
+    const Priced fresh{model_.time_s(part), core::flops_of(part), core::bytes_of(part)};
+    by_hash_.emplace(key, Entry{part, fresh});
+    return fresh;
+  }
+
+  static constexpr std::size_t kCapacity = 1 << 14;
+  const cost::CostModel& model_;
+  std::vector<core::OpPart> previous_;  // the last op's parts (this op's, up to the current position)
+  std::vector<Priced> priced_;
+  std::array<std::size_t, 16> fresh_{};  // first positions of this op priced anew, to find the layer length
+  std::size_t fresh_count_ = 0;
+  std::unordered_multimap<std::size_t, Entry> by_hash_;
+};
 
 nlohmann::ordered_json percentiles_json(const serving::Percentiles& p) {
   return {{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"mean", p.mean}};
@@ -112,34 +270,40 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   const std::string profile_id = s.sim.device_profile.empty() ? s.cluster.gpu.id : s.sim.device_profile;
   const cost::CostModel model(s.cluster.gpu, cost::load_device_profile(profile_id));
   const int tp = s.parallel.tp;
-  const int ranks = tp * s.serving.instances;
+  const int per_instance = tp * s.parallel.pp;
+  const int ranks = per_instance * s.serving.instances;
+  const serving::EngineConfig config = engine_config(s, model);
   std::vector<std::shared_ptr<serving::EngineRecords>> records;
   std::vector<core::RankProgram> programs(static_cast<std::size_t>(ranks));
   for (int i = 0; i < s.serving.instances; ++i) {
     serving::EnginePlan plan;
     plan.model = s.model;
     plan.parallel = s.parallel;
-    plan.config = engine_config(s, model);
+    plan.config = config;
     plan.requests = routing.requests[static_cast<std::size_t>(i)];
     plan.instance = i;
+    plan.first_rank = i * per_instance;
     plan.routing_decision = routing.decisions[static_cast<std::size_t>(i)];
     records.push_back(std::make_shared<serving::EngineRecords>());
-    for (int t = 0; t < tp; ++t) {
-      // Only an instance's first rank records results; the others mirror its loop.
-      programs[static_cast<std::size_t>(i * tp + t)] = serving::make_engine_program(plan, t == 0 ? records.back() : nullptr);
+    for (int r = 0; r < per_instance; ++r) {
+      // Only an instance's first rank records results; the other TP ranks of the first
+      // stage mirror its loop, and later stages follow its messages.
+      programs[static_cast<std::size_t>(plan.first_rank + r)] =
+          serving::make_engine_program(plan, r == 0 ? records.back() : nullptr);
     }
   }
 
   sim::SimulationInput in;
   in.cluster = s.cluster;
   in.ranks = ranks;
-  // Every rank of an instance runs the same loop: one actor per instance.
+  // Every rank of a TP group runs the same loop: one actor per pipeline stage.
   in.fold = (tp > 1 && s.cluster.gpus_per_node % tp == 0) ? tp : 1;
+  in.free_communication = s.sim.communication == "free";
+  // Instances never interact and an engine waits on each step alone: run ahead.
+  in.run_ahead = true;
   in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
-  // Engine steps rarely repeat as a whole (contexts grow every step), but their parts do
-  // (every layer, and every step with the same token count): price part by part.
-  auto parts = std::make_shared<cost::PartPricingCache>([&model](const core::OpPart& p) { return model.time_s(p); });
-  in.kernel_price = sim::priced_by([parts](const core::KernelOp& op) { return parts->time_s(op); });
+  auto pricer = std::make_shared<StepPricer>(model);
+  in.kernel_price = [pricer](const core::KernelOp& op) { return pricer->price(op); };
   run.records = sim::simulate(in);
   run.simulated_s = run.records.end_time_s;
 
@@ -170,9 +334,22 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   j["preemptions"] = sum.preemptions;
   j["max_context_tokens"] = sum.max_context_tokens;
   j["peak_kv_bytes"] = sum.peak_kv_bytes;
+  // What the memory tracker saw per GPU: the stage's weights tensor plus its KV blocks.
+  std::int64_t peak_memory = 0;
+  std::int64_t peak_weights = 0;
+  for (std::size_t r = 0; r < run.records.peak_bytes_per_rank.size(); ++r) {
+    peak_memory = std::max(peak_memory, run.records.peak_bytes_per_rank[r]);
+    if (r < run.records.peak_bytes_per_rank_tag.size()) {
+      peak_weights = std::max(peak_weights, run.records.peak_bytes_per_rank_tag[r][static_cast<int>(core::MemoryTag::weights)]);
+    }
+  }
+  j["peak_memory_bytes"] = peak_memory;
+  j["peak_weight_bytes"] = peak_weights;
+  j["oom"] = run.records.oom.happened;
   j["trace"] = trace;
   j["instances"] = s.serving.instances;
   j["tp"] = tp;
+  j["pp"] = s.parallel.pp;
   j["simulated_time_s"] = run.simulated_s;
   j["wall_time_s"] = run.wall_s;
   j["events_simulated"] = run.records.events_simulated;

@@ -10,6 +10,8 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <set>
 #include <string>
 #include <system_error>
@@ -26,6 +28,7 @@
 #include "cli/sweep_prune.hpp"
 #include "cli/sweep_results.hpp"
 #include "cli/sweep_spec.hpp"
+#include "cli/sweep_team.hpp"
 #include "core/errors.hpp"
 #include "reports/format.hpp"
 
@@ -75,11 +78,15 @@ void prepare_dir(const fs::path& dir) {
   if (ec) throw core::InputError(dir.string() + ": cannot create the output folder (" + ec.message() + ")");
 }
 
-std::string outcome_summary(const ForkedOutcome& outcome) {
-  if (!outcome.ok) return "FAILED: " + outcome.error.substr(0, outcome.error.find('\n'));
-  std::string text = reports::printf_string("%.4g s/iter, %.4g tokens/s, mfu %.3f", outcome.result.iteration_time_s,
-                                            outcome.result.tokens_per_s, outcome.result.mfu);
-  if (outcome.result.oom) text += ", OOM";
+std::string result_summary(const SweepResult& result) {
+  if (!result.ok) return "FAILED: " + result.error.substr(0, result.error.find('\n'));
+  const auto metric = [&](const char* name) {
+    const auto it = result.metrics.find(name);
+    return it == result.metrics.end() ? 0.0 : it->second;
+  };
+  std::string text = reports::printf_string("%.4g s/iter, %.4g tokens/s, mfu %.3f", metric("iteration_time_s"),
+                                            metric("tokens_per_s"), metric("mfu"));
+  if (result.oom) text += ", OOM";
   return text;
 }
 
@@ -95,16 +102,27 @@ int run_sweep(const SweepOptions& options) {
     throw core::InputError("--jobs must be in [1, " + std::to_string(kMaxJobs) + "]");
   }
   const Shard shard = parse_shard(options.shard);
+  const std::unique_ptr<SweepTeam> team = join_sweep_team();
   const SweepSpec spec = load_sweep_spec(options.sweep_path);
   const SweepBase base = load_sweep_base(spec);
   const std::vector<SweepConfig> configs = enumerate_configs(spec, base);
   const fs::path dir = output_dir(options, spec);
-  prepare_dir(dir);
   const std::string results_path = (dir / "results.jsonl").string();
 
-  std::vector<SweepResult> results = read_results(results_path);
+  // Only rank 0 touches the output folder; the others learn what is done from it.
+  std::vector<SweepResult> results;
+  std::string done_keys;
+  if (team->is_root()) {
+    prepare_dir(dir);
+    results = read_results(results_path);
+    for (const SweepResult& r : results) done_keys += r.key + "\n";
+  }
+  done_keys = team->share_from_root(done_keys);
   std::set<std::string> done;
-  for (const SweepResult& r : results) done.insert(r.key);
+  for (std::size_t at = 0, next = 0; at < done_keys.size(); at = next + 1) {
+    next = done_keys.find('\n', at);
+    done.insert(done_keys.substr(at, next - at));
+  }
 
   // Prune in the parent (no simulation here), skipping what earlier runs finished.
   const Clock::time_point prune_start = Clock::now();
@@ -137,44 +155,62 @@ int run_sweep(const SweepOptions& options) {
     bound_of[run.id] = verdict.memory_bound;
     runs.push_back(std::move(run));
   }
-  write_pruned_json((dir / "pruned.json").string(), spec, summary);
   const double prune_s = seconds_since(prune_start);
-  std::cerr << "sweep: " << spec.name << ": " << configs.size() << " configurations";
-  if (shard.count > 1) std::cerr << ", shard " << options.shard << " holds " << summary.selected;
-  std::cerr << "; " << summary.pruned.size() << " pruned, " << already_done << " already in results.jsonl, "
-            << runs.size() << " to simulate, up to " << options.jobs << " at a time\n"
-            << std::flush;
+  const std::size_t to_simulate = runs.size();
+  // The survivors are dealt out by rank (every rank pruned the same list).
+  std::vector<ForkedRun> mine;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (dealt_to(i, team->rank(), team->size())) mine.push_back(std::move(runs[i]));
+  }
+  if (team->is_root()) {
+    write_pruned_json((dir / "pruned.json").string(), spec, summary);
+    std::cerr << "sweep: " << spec.name << ": " << configs.size() << " configurations";
+    if (shard.count > 1) std::cerr << ", shard " << options.shard << " holds " << summary.selected;
+    std::cerr << "; " << summary.pruned.size() << " pruned, " << already_done << " already in results.jsonl, "
+              << to_simulate << " to simulate, up to " << options.jobs << " at a time";
+    if (team->size() > 1) std::cerr << " on each of " << team->size() << " " << team->transport() << " ranks";
+    std::cerr << "\n" << std::flush;
+  }
 
-  // Simulate; each finished child's line is appended at once, so a kill loses nothing.
+  // Simulate. Rank 0 appends every line (its own and those the other ranks send) as it
+  // arrives, so a kill loses only what was still running; a rerun redoes exactly that.
   const Clock::time_point simulate_start = Clock::now();
-  ResultsLog log(results_path);
-  SweepProgress progress(runs.size(), stderr_is_terminal());
-  double child_wall_s = 0;
+  std::unique_ptr<ResultsLog> log;
+  if (team->is_root()) log = std::make_unique<ResultsLog>(results_path);
+  SweepProgress progress(to_simulate, stderr_is_terminal());
+  std::size_t recorded = 0;
   std::size_t failed = 0;
-  run_forked(runs, options.jobs, [&](const ForkedOutcome& outcome, std::size_t finished, std::size_t) {
+  const auto record = [&](const std::string& line) {
+    log->append(line);
+    SweepResult stored;
+    if (!parse_result_line(line, stored)) throw std::runtime_error("sweep: a rank sent a malformed result line");
+    if (!stored.ok) ++failed;
+    progress.finished(++recorded, stored.key, result_summary(stored));
+    results.push_back(std::move(stored));
+  };
+  double child_wall_s = 0;
+  run_forked(mine, options.jobs, [&](const ForkedOutcome& outcome, std::size_t, std::size_t) {
     const SweepConfig& config = *by_id.at(outcome.id);
     child_wall_s += outcome.ok ? outcome.result.wall_time_s : 0;
-    if (!outcome.ok) ++failed;
     if (worth_recording(outcome)) {
       const std::string line = result_line(config, outcome, bound_of.at(outcome.id));
-      log.append(line);
-      SweepResult stored;
-      stored.key = config.key;
-      stored.config = config.key;
-      stored.ok = outcome.ok;
-      stored.oom = outcome.result.oom;
-      if (outcome.ok) {
-        stored.metrics = {{"tokens_per_s", outcome.result.tokens_per_s},
-                          {"iteration_time_s", outcome.result.iteration_time_s},
-                          {"mfu", outcome.result.mfu},
-                          {"peak_memory_bytes", static_cast<double>(outcome.result.peak_memory_bytes)},
-                          {"bubble_ratio", outcome.result.bubble_ratio},
-                          {"dp_imbalance", outcome.result.dp_imbalance}};
+      if (team->is_root()) {
+        record(line);
+      } else {
+        team->send_line(line);
       }
-      results.push_back(std::move(stored));
     }
-    progress.finished(finished, config.key, outcome_summary(outcome));
+    if (team->is_root()) {
+      while (std::optional<std::string> line = team->poll_line()) record(*line);
+    }
   });
+  if (!team->is_root()) {
+    team->send_done();
+    std::cerr << reports::printf_string("sweep: rank %d simulated %zu configurations in %.2f s\n", team->rank(),
+                                        mine.size(), seconds_since(simulate_start));
+    return kExitSuccess;
+  }
+  while (std::optional<std::string> line = team->wait_line()) record(*line);
   progress.close();
   const double simulate_s = seconds_since(simulate_start);
 
@@ -188,8 +224,8 @@ int run_sweep(const SweepOptions& options) {
       "sweep: evaluated %zu configurations in %.2f s (%.1f configs/s): prune %.2f s for %zu (%.0f/s), simulate "
       "%.2f s for %zu with %d jobs (%.2f s per simulation inside the children)\n",
       evaluated, total_s, total_s > 0 ? static_cast<double>(evaluated) / total_s : 0.0, prune_s, evaluated,
-      prune_s > 0 ? static_cast<double>(evaluated) / prune_s : 0.0, simulate_s, runs.size(), options.jobs,
-      runs.empty() ? 0.0 : child_wall_s / static_cast<double>(runs.size()));
+      prune_s > 0 ? static_cast<double>(evaluated) / prune_s : 0.0, simulate_s, to_simulate, options.jobs,
+      mine.empty() ? 0.0 : child_wall_s / static_cast<double>(mine.size()));
   const double self_cpu_s = cpu_seconds(RUSAGE_SELF);
   const double children_cpu_s = cpu_seconds(RUSAGE_CHILDREN);
   const double cpu_bound_s = std::max(self_cpu_s, (self_cpu_s + children_cpu_s) / options.jobs);
@@ -198,6 +234,7 @@ int run_sweep(const SweepOptions& options) {
       "%.1f configs/s\n",
       self_cpu_s, children_cpu_s, options.jobs, cpu_bound_s > 0 ? static_cast<double>(evaluated) / cpu_bound_s : 0.0);
   if (failed > 0) std::cerr << "sweep: " << failed << " simulations failed (see \"error\" in results.jsonl)\n";
+  std::cout << comparison_text(spec, rank_results(spec, configs, results), 5);
   std::cout << "wrote:\n  " << results_path << "\n  " << (dir / "pruned.json").string() << "\n  "
             << (dir / "best.json").string() << "\n";
   return kExitSuccess;
@@ -224,6 +261,9 @@ Command add_sweep_command(CLI::App& parent) {
       "DIR/results.jsonl as it finishes, and writes the top configurations by the objective\n"
       "to DIR/best.json. Rerunning with the same DIR skips configurations already in\n"
       "results.jsonl. Progress and a throughput summary go to stderr.\n"
+      "Distributed: `mpirun -np N lcperf sweep ...` deals the surviving configurations out\n"
+      "to N ranks (each still forking up to --jobs simulations) and rank 0 gathers every\n"
+      "result line into DIR; combine with --shard for job arrays of MPI jobs.\n"
       "Exit code 0 on success (failed simulations are recorded, not fatal), 2 on bad input.\n"
       "\n"
       "Example:\n"

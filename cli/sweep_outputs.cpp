@@ -1,7 +1,10 @@
 #include "cli/sweep_outputs.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -26,41 +29,114 @@ const std::vector<std::string>& prune_reasons() {
   return reasons;
 }
 
-void write_best_json(const std::string& path, const SweepSpec& spec, const std::vector<SweepConfig>& configs,
+Ranking rank_results(const SweepSpec& spec, const std::vector<SweepConfig>& configs,
                      const std::vector<SweepResult>& results) {
   std::set<std::string> keys;
   for (const SweepConfig& c : configs) keys.insert(c.key);
-  std::vector<const SweepResult*> ranked;
-  std::size_t oom = 0;
-  std::size_t failed = 0;
+  Ranking ranking;
   for (const SweepResult& r : results) {
     if (keys.count(r.key) == 0) continue;  // another sweep's line sharing the folder
     if (!r.ok) {
-      ++failed;
+      ++ranking.failed;
     } else if (r.oom) {
-      ++oom;
+      ++ranking.oom;
     } else {
-      ranked.push_back(&r);
+      ranking.ranked.push_back(&r);
     }
   }
   const std::string& metric = spec.objective.metric;
   const bool maximize = spec.objective.maximize;
-  std::sort(ranked.begin(), ranked.end(), [&](const SweepResult* a, const SweepResult* b) {
+  std::sort(ranking.ranked.begin(), ranking.ranked.end(), [&](const SweepResult* a, const SweepResult* b) {
     const double x = a->metrics.at(metric);
     const double y = b->metrics.at(metric);
     if (x != y) return maximize ? x > y : x < y;
     return a->key < b->key;
   });
-  json top = json::array();
-  for (std::size_t i = 0; i < ranked.size() && i < static_cast<std::size_t>(spec.top); ++i) {
-    json entry{{"rank", i + 1}, {"config", json::parse(ranked[i]->config)}};
-    for (const auto& [name, value] : ranked[i]->metrics) entry[name] = value;
-    entry["peak_memory_bytes"] = static_cast<std::int64_t>(ranked[i]->metrics.at("peak_memory_bytes"));
-    top.push_back(std::move(entry));
+  return ranking;
+}
+
+namespace {
+
+json entry_json(const SweepResult& result, std::size_t rank) {
+  json entry{{"rank", rank}, {"config", json::parse(result.config)}};
+  for (const auto& [name, value] : result.metrics) entry[name] = value;
+  entry["peak_memory_bytes"] = static_cast<std::int64_t>(result.metrics.at("peak_memory_bytes"));
+  return entry;
+}
+
+// For each axis with string values: value (JSON text) -> rank (0-based) of its best result.
+std::map<std::string, std::map<std::string, std::size_t>> best_by_category(const SweepSpec& spec,
+                                                                           const Ranking& ranking) {
+  std::map<std::string, std::map<std::string, std::size_t>> best;
+  for (const SweepAxis& axis : spec.axes) {
+    if (axis.values.empty() || axis.values.front().front() != '"') continue;
+    auto& of_axis = best[axis.path];
+    for (std::size_t i = 0; i < ranking.ranked.size(); ++i) {
+      const json config = json::parse(ranking.ranked[i]->config);
+      if (!config.contains(axis.path)) continue;
+      of_axis.emplace(config.at(axis.path).dump(), i);  // the first seen is the best
+    }
   }
-  const json best{{"sweep", spec.name},       {"objective", objective_json(spec.objective)},
-                  {"ranked", ranked.size()},  {"oom", oom},
-                  {"failed", failed},         {"top", std::move(top)}};
+  return best;
+}
+
+std::string config_text(const std::string& config_json) {
+  std::string text;
+  const json config = json::parse(config_json);  // items() refers into it: keep it alive
+  for (const auto& [path, value] : config.items()) {
+    if (!text.empty()) text += " ";
+    text += path + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string comparison_text(const SweepSpec& spec, const Ranking& ranking, std::size_t top) {
+  const std::string& metric = spec.objective.metric;
+  std::ostringstream out;
+  out << "best configurations by " << (spec.objective.maximize ? "max " : "min ") << metric << " ("
+      << ranking.ranked.size() << " ranked, " << ranking.oom << " OOM, " << ranking.failed << " failed):\n";
+  if (ranking.ranked.empty()) return out.str();
+  const double best_value = ranking.ranked.front()->metrics.at(metric);
+  char line[96];
+  for (std::size_t i = 0; i < ranking.ranked.size() && i < top; ++i) {
+    const SweepResult& r = *ranking.ranked[i];
+    std::snprintf(line, sizeof line, "  %2zu. %12.5g  ", i + 1, r.metrics.at(metric));
+    out << line << config_text(r.config) << "\n";
+  }
+  for (const auto& [path, values] : best_by_category(spec, ranking)) {
+    out << "best per " << path << " (" << metric << ", relative to the best overall):\n";
+    for (const auto& [value, index] : values) {
+      const SweepResult& r = *ranking.ranked[index];
+      const double v = r.metrics.at(metric);
+      std::snprintf(line, sizeof line, "  %-12s %12.5g  %6.3fx  #%zu  ", json::parse(value).get<std::string>().c_str(),
+                    v, best_value != 0 ? v / best_value : 0.0, index + 1);
+      out << line << config_text(r.config) << "\n";
+    }
+  }
+  return out.str();
+}
+
+void write_best_json(const std::string& path, const SweepSpec& spec, const std::vector<SweepConfig>& configs,
+                     const std::vector<SweepResult>& results) {
+  const Ranking ranking = rank_results(spec, configs, results);
+  json top = json::array();
+  for (std::size_t i = 0; i < ranking.ranked.size() && i < static_cast<std::size_t>(spec.top); ++i) {
+    top.push_back(entry_json(*ranking.ranked[i], i + 1));
+  }
+  json best_by = json::object();
+  for (const auto& [axis, values] : best_by_category(spec, ranking)) {
+    json of_axis = json::object();
+    for (const auto& [value, index] : values) {
+      of_axis[json::parse(value).get<std::string>()] = entry_json(*ranking.ranked[index], index + 1);
+    }
+    best_by[axis] = std::move(of_axis);
+  }
+  const json best{{"sweep", spec.name},         {"objective", objective_json(spec.objective)},
+                  {"ranked", ranking.ranked.size()}, {"oom", ranking.oom},
+                  {"failed", ranking.failed},   {"top", std::move(top)},
+                  {"best_by", std::move(best_by)}};
   core::write_file_atomically(path, best.dump(2) + "\n");
 }
 

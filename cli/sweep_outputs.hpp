@@ -28,7 +28,23 @@ struct PruneSummary {
   std::vector<PrunedConfig> pruned;  // in index order
 };
 
+// The results that belong to the sweep, ranked best first by the objective (ties by key);
+// OOM and failed runs are counted, not ranked.
+struct Ranking {
+  std::vector<const SweepResult*> ranked;
+  std::size_t oom = 0;
+  std::size_t failed = 0;
+};
+Ranking rank_results(const SweepSpec& spec, const std::vector<SweepConfig>& configs,
+                     const std::vector<SweepResult>& results);
+
+// The comparison a person reads first: the top configurations, then, for every axis whose
+// values are strings (strategy, recompute, schedule ...), the best configuration of each
+// value and its objective relative to the best overall. Plain text, for stdout.
+std::string comparison_text(const SweepSpec& spec, const Ranking& ranking, std::size_t top);
+
 // `results`: every stored result; only those whose key belongs to the sweep count.
+// best.json also holds "best_by": {axis: {value: entry}} for the string-valued axes.
 void write_best_json(const std::string& path, const SweepSpec& spec, const std::vector<SweepConfig>& configs,
                      const std::vector<SweepResult>& results);
 void write_pruned_json(const std::string& path, const SweepSpec& spec, const PruneSummary& summary);

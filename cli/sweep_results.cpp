@@ -32,7 +32,9 @@ double metric(const core::TrainingResult& r, const std::string& name) {
   throw std::logic_error("unknown sweep metric " + name);
 }
 
-bool parse_line(const std::string& text, SweepResult& result) {
+}  // namespace
+
+bool parse_result_line(const std::string& text, SweepResult& result) {
   const json line = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!line.is_object() || !line.contains("config") || !line["config"].is_object() || !line.contains("ok") ||
       !line["ok"].is_boolean()) {
@@ -41,7 +43,10 @@ bool parse_line(const std::string& text, SweepResult& result) {
   result.config = line["config"].dump();
   result.key = result.config;  // parsed into a sorted object, so already canonical
   result.ok = line["ok"].get<bool>();
-  if (!result.ok) return true;
+  if (!result.ok) {
+    if (line.contains("error") && line["error"].is_string()) result.error = line["error"].get<std::string>();
+    return true;
+  }
   if (!line.contains("oom") || !line["oom"].is_boolean()) return false;
   result.oom = line["oom"].get<bool>();
   for (const std::string& name : sweep_metrics()) {
@@ -50,8 +55,6 @@ bool parse_line(const std::string& text, SweepResult& result) {
   }
   return true;
 }
-
-}  // namespace
 
 std::string result_line(const SweepConfig& config, const ForkedOutcome& outcome, std::int64_t memory_bound) {
   json line = json::object();
@@ -82,7 +85,7 @@ std::vector<SweepResult> read_results(const std::string& path) {
   while (std::getline(in, text)) {
     if (in.eof()) dropped = true;  // no newline at the end: rewrite so appends start clean
     SweepResult result;
-    if (text.empty() || !parse_line(text, result)) {
+    if (text.empty() || !parse_result_line(text, result)) {
       dropped = true;
       continue;
     }

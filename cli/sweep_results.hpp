@@ -26,10 +26,15 @@ struct SweepResult {
   bool ok = false;
   bool oom = false;
   std::map<std::string, double> metrics;  // sweep_metrics() when ok
+  std::string error;                      // the failure, when not ok
 };
 
 // Ends in '\n'. `memory_bound` < 0: not computed, left out.
 std::string result_line(const SweepConfig& config, const ForkedOutcome& outcome, std::int64_t memory_bound);
+
+// Parses one line of results.jsonl (with or without its '\n'); false when it is not a
+// whole, well-formed result line.
+bool parse_result_line(const std::string& text, SweepResult& result);
 
 // Reads the results of earlier runs. Lines that do not parse (a file edited by hand, or
 // truncated by something other than this tool) are dropped and the file is rewritten

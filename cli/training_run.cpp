@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <variant>
@@ -151,6 +152,20 @@ int tensor_parallel_fold(const core::Scenario& s) {
   return s.parallel.world_size() > kAutoFoldAboveGpus ? tp : 1;
 }
 
+cost::CostModel scenario_cost_model(const core::Scenario& scenario) {
+  const core::ClusterSpec& cluster = scenario.cluster;
+  std::string profile_id = scenario.sim.device_profile.empty() ? cluster.gpu.id : scenario.sim.device_profile;
+  if (!scenario.source_path.empty() && std::filesystem::path(profile_id).is_relative()) {
+    const std::filesystem::path near = std::filesystem::path(scenario.source_path).parent_path() / profile_id;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(near, ec)) profile_id = near.string();
+  }
+  const cost::DeviceProfile profile = cost::load_device_profile(profile_id);
+  const double inter_per_gpu =
+      cluster.gpu.nic_bandwidth_bytes_per_s * cluster.nics_per_node / std::max(1, cluster.gpus_per_node);
+  return cost::CostModel(cluster.gpu, profile, inter_per_gpu);
+}
+
 TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   TrainingRun run;
@@ -158,11 +173,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   run.fold = tensor_parallel_fold(scenario);
   const core::ClusterSpec& cluster = scenario.cluster;
 
-  const std::string profile_id = scenario.sim.device_profile.empty() ? cluster.gpu.id : scenario.sim.device_profile;
-  const cost::DeviceProfile profile = cost::load_device_profile(profile_id);
-  const double inter_per_gpu =
-      cluster.gpu.nic_bandwidth_bytes_per_s * cluster.nics_per_node / std::max(1, cluster.gpus_per_node);
-  const cost::CostModel model(cluster.gpu, profile, inter_per_gpu);
+  const cost::CostModel model = scenario_cost_model(scenario);
   const bool free_comm = scenario.sim.communication == "free";
 
   std::function<double(const core::KernelOp&)> price = options.kernel_time_s;

@@ -10,6 +10,7 @@
 #include "core/runtime.hpp"
 #include "core/result.hpp"
 #include "core/scenario.hpp"
+#include "cost_models/op_cost.hpp"
 #include "reports/summary_table.hpp"
 
 namespace lcperf::cli {
@@ -43,6 +44,11 @@ core::RankProgram rank_program(const core::Scenario& scenario, int rank, const s
 // numerator of MFU.
 double training_model_flops(const core::Scenario& scenario);
 std::int64_t training_tokens(const core::Scenario& scenario);
+
+// The cost model a scenario's simulation prices ops with: its cluster's hardware and
+// sim.device_profile (an id, or a path; a relative path is tried against the
+// scenario's folder first, like its model and cluster files).
+cost::CostModel scenario_cost_model(const core::Scenario& scenario);
 
 // Ranks per simulated actor for this scenario (sim.fold_tensor_parallel).
 int tensor_parallel_fold(const core::Scenario& scenario);

@@ -36,7 +36,7 @@ struct ServingWorkloadSpec {
 
 // The serving engine of each instance (schedulers/serving/engine_config.hpp).
 struct ServingSpec {
-  int instances = 1;  // each of parallel.tp GPUs
+  int instances = 1;  // each of parallel.tp x parallel.pp GPUs
   std::string routing = "round_robin";  // or "least_outstanding_tokens"
   std::int64_t block_size_tokens = 16;
   std::int64_t max_num_batched_tokens = 8192;
@@ -61,6 +61,7 @@ struct ServingSpec {
   std::int64_t sparse_slash_budget = 7650;
   bool dca = false;
   std::int64_t dca_chunk_tokens = 253952;
+  bool log_batches = false;  // a "batch" decision per engine step (costly on long traces)
 };
 
 struct StrategySpec {

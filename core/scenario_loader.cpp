@@ -312,6 +312,7 @@ ServingSpec parse_serving(ObjectReader r) {
   s.sparse_slash_budget = r.integer_or("sparse_slash_budget", s.sparse_slash_budget, Range::positive().at_most(kMaxContext));
   s.dca = r.boolean_or("dca", s.dca);
   s.dca_chunk_tokens = r.integer_or("dca_chunk_tokens", s.dca_chunk_tokens, Range::positive().at_most(kMaxContext));
+  s.log_batches = r.boolean_or("log_batches", s.log_batches);
   r.finish();
   return s;
 }
@@ -460,14 +461,15 @@ void add_optional_sections(json& root) {
 void validate_cross_fields(const Scenario& s, const std::string& origin) {
   const ParallelConfig& p = s.parallel;
   if (s.kind == "serving") {
-    if (p.pp != 1 || p.cp != 1 || p.dp != 1) {
-      throw_at(origin, "$.parallel", "a serving instance runs with tensor parallelism only (pp, cp and dp must be 1; "
-                                     "use serving.instances for replicas)");
+    if (p.cp != 1 || p.dp != 1) {
+      throw_at(origin, "$.parallel", "a serving instance runs with tensor and pipeline parallelism only (cp and dp "
+                                     "must be 1; use serving.instances for replicas)");
     }
-    const std::int64_t gpus = std::int64_t{p.tp} * s.serving.instances;
+    const std::int64_t gpus = std::int64_t{p.tp} * p.pp * s.serving.instances;
     if (gpus > s.cluster.world_size()) {
       throw_at(origin, "$.serving.instances",
-               std::to_string(s.serving.instances) + " instances of tp=" + std::to_string(p.tp) + " need " +
+               std::to_string(s.serving.instances) + " instances of tp=" + std::to_string(p.tp) + " x pp=" +
+                   std::to_string(p.pp) + " need " +
                    std::to_string(gpus) + " GPUs; the cluster has " + std::to_string(s.cluster.world_size()));
     }
     return;

@@ -68,6 +68,22 @@ std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelCon
                                        const std::vector<ServingSeq>& seqs, int layers, bool with_head,
                                        bool with_embedding, const LongContextOptions& long_context) {
   if (layers < 0) throw InputError("serving step: layers must be >= 0");
+  return serving_step_shape(model, parallel, seqs, with_head, with_embedding, long_context).expand(layers);
+}
+
+std::vector<OpPart> ServingStepShape::expand(int layers) const {
+  std::vector<OpPart> parts;
+  if (layer.empty()) return parts;  // an empty batch
+  parts.reserve(prologue.size() + static_cast<std::size_t>(std::max(0, layers)) * layer.size() + epilogue.size());
+  parts.insert(parts.end(), prologue.begin(), prologue.end());
+  for (int l = 0; l < layers; ++l) parts.insert(parts.end(), layer.begin(), layer.end());
+  parts.insert(parts.end(), epilogue.begin(), epilogue.end());
+  return parts;
+}
+
+ServingStepShape serving_step_shape(const ModelSpec& model, const ParallelConfig& parallel,
+                                    const std::vector<ServingSeq>& seqs, bool with_head, bool with_embedding,
+                                    const LongContextOptions& long_context) {
   std::int64_t tokens = 0;
   std::int64_t sampled = 0;
   AttentionShape prefill;
@@ -81,7 +97,8 @@ std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelCon
     if (s.samples_token()) ++sampled;
     (s.decode ? decode : prefill).seqs.push_back({s.q_tokens, s.context_before + s.q_tokens});
   }
-  if (tokens == 0) return {};
+  ServingStepShape shape;
+  if (tokens == 0) return shape;
 
   const ParallelConfig p = serving_parallel(parallel);
   const LocalDims d = local_dims(model, p, MicroBatchShape{{tokens}, 0});
@@ -93,19 +110,6 @@ std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelCon
     a->dtype = model.dtype;
   }
   decode.paged_decode = true;
-  // Long-context prefill: per-chunk attention parts, the same for every layer.
-  std::vector<OpPart> prefill_parts;
-  if (long_context.active() && !prefill.seqs.empty()) {
-    for (const ServingSeq& s : seqs) {
-      if (s.decode) continue;
-      const std::int64_t kv = s.context_before + s.q_tokens;
-      const std::vector<OpPart> more = long_context_prefill_parts(
-          prefill, s.q_tokens, kv, s.prompt_tokens > 0 ? s.prompt_tokens : kv, long_context);
-      prefill_parts.insert(prefill_parts.end(), more.begin(), more.end());
-    }
-  } else if (!prefill.seqs.empty()) {
-    prefill_parts.push_back(prefill);
-  }
 
   const std::int64_t h = model.hidden;
   const std::int64_t hd = model.head_dim;
@@ -114,8 +118,7 @@ std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelCon
   const std::int64_t up_width = (model.gated_mlp ? 2 : 1) * d.ffn;
   const std::int64_t elem = dtype_bytes(model.dtype);
 
-  std::vector<OpPart> parts;
-  auto all_reduce = [&](std::int64_t bytes) {
+  auto all_reduce = [&](std::vector<OpPart>& parts, std::int64_t bytes) {
     if (p.tp == 1) return;
     CollectiveShape c;
     c.kind = CollectiveKind::all_reduce;
@@ -126,40 +129,53 @@ std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelCon
 
   if (with_embedding) {
     // Vocab-parallel lookup, then the sum that assembles full rows on every rank.
-    parts.push_back(elementwise(kEmbedding, tokens * h));
-    all_reduce(tokens * h * elem);
+    shape.prologue.push_back(elementwise(kEmbedding, tokens * h));
+    all_reduce(shape.prologue, tokens * h * elem);
   }
-  for (int l = 0; l < layers; ++l) {
-    parts.push_back(norm(model, tokens * h));
-    parts.push_back(gemm_part(tokens, qkv_width, h, model.dtype));
-    parts.push_back(elementwise(kRope, tokens * static_cast<std::int64_t>(d.heads_q + d.heads_kv) * hd));
-    parts.push_back(elementwise(kKvWrite, tokens * 2 * static_cast<std::int64_t>(d.heads_kv) * hd));
-    parts.insert(parts.end(), prefill_parts.begin(), prefill_parts.end());
-    if (!decode.seqs.empty()) parts.push_back(decode);
-    parts.push_back(gemm_part(tokens, h, q_width, model.dtype));
-    all_reduce(tokens * h * elem);
-    parts.push_back(elementwise(kAdd, tokens * h));
-    parts.push_back(norm(model, tokens * h));
-    parts.push_back(gemm_part(tokens, up_width, h, model.dtype));
-    parts.push_back(elementwise(model.gated_mlp ? kSwiglu : kGelu, tokens * d.ffn));
-    parts.push_back(gemm_part(tokens, h, d.ffn, model.dtype));
-    all_reduce(tokens * h * elem);
-    parts.push_back(elementwise(kAdd, tokens * h));
+
+  std::vector<OpPart>& layer = shape.layer;
+  layer.push_back(norm(model, tokens * h));
+  layer.push_back(gemm_part(tokens, qkv_width, h, model.dtype));
+  layer.push_back(elementwise(kRope, tokens * static_cast<std::int64_t>(d.heads_q + d.heads_kv) * hd));
+  layer.push_back(elementwise(kKvWrite, tokens * 2 * static_cast<std::int64_t>(d.heads_kv) * hd));
+  if (long_context.active() && !prefill.seqs.empty()) {
+    // Long-context prefill: per-chunk attention parts, the same for every layer.
+    for (const ServingSeq& s : seqs) {
+      if (s.decode) continue;
+      const std::int64_t kv = s.context_before + s.q_tokens;
+      const std::vector<OpPart> more = long_context_prefill_parts(
+          prefill, s.q_tokens, kv, s.prompt_tokens > 0 ? s.prompt_tokens : kv, long_context);
+      layer.insert(layer.end(), more.begin(), more.end());
+    }
+  } else if (!prefill.seqs.empty()) {
+    layer.push_back(std::move(prefill));
   }
-  if (with_head) parts.push_back(norm(model, tokens * h));  // the final norm runs on every row
+  if (!decode.seqs.empty()) layer.push_back(std::move(decode));
+  layer.push_back(gemm_part(tokens, h, q_width, model.dtype));
+  all_reduce(layer, tokens * h * elem);
+  layer.push_back(elementwise(kAdd, tokens * h));
+  layer.push_back(norm(model, tokens * h));
+  layer.push_back(gemm_part(tokens, up_width, h, model.dtype));
+  layer.push_back(elementwise(model.gated_mlp ? kSwiglu : kGelu, tokens * d.ffn));
+  layer.push_back(gemm_part(tokens, h, d.ffn, model.dtype));
+  all_reduce(layer, tokens * h * elem);
+  layer.push_back(elementwise(kAdd, tokens * h));
+
+  std::vector<OpPart>& tail = shape.epilogue;
+  if (with_head) tail.push_back(norm(model, tokens * h));  // the final norm runs on every row
   if (with_head && sampled > 0) {
-    parts.push_back(gemm_part(sampled, d.vocab, h, model.dtype));
+    tail.push_back(gemm_part(sampled, d.vocab, h, model.dtype));
     // Each rank holds a vocabulary slice of the logits; sampling needs all of them.
     if (p.tp > 1) {
       CollectiveShape c;
       c.kind = CollectiveKind::all_gather;
       c.bytes = sampled * d.vocab * p.tp * elem;
       c.ranks = p.tp;
-      parts.push_back(c);
+      tail.push_back(c);
     }
-    parts.push_back(elementwise(kSampling, sampled * model.vocab));
+    tail.push_back(elementwise(kSampling, sampled * model.vocab));
   }
-  return parts;
+  return shape;
 }
 
 OpPart kv_swap_part(std::int64_t bytes, double host_link_factor) {

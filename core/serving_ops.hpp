@@ -57,6 +57,22 @@ std::vector<OpPart> serving_step_parts(const ModelSpec& model, const ParallelCon
                                        const std::vector<ServingSeq>& seqs, int layers, bool with_head,
                                        bool with_embedding, const LongContextOptions& long_context);
 
+// The same step in three pieces, for callers that handle identical layers once (the
+// engine builds and prices a step from one layer): what runs before the layers
+// (embedding), one transformer layer (every layer of a step has the same parts), and what
+// runs after them (final norm, LM head, sampling). An empty batch gives empty pieces.
+struct ServingStepShape {
+  std::vector<OpPart> prologue;
+  std::vector<OpPart> layer;
+  std::vector<OpPart> epilogue;
+
+  // prologue + `layers` copies of layer + epilogue: serving_step_parts' answer.
+  std::vector<OpPart> expand(int layers) const;
+};
+ServingStepShape serving_step_shape(const ModelSpec& model, const ParallelConfig& parallel,
+                                    const std::vector<ServingSeq>& seqs, bool with_head, bool with_embedding,
+                                    const LongContextOptions& long_context = {});
+
 // Moving `bytes` of KV cache between device and host memory (swap preemption). The
 // part is a memcpy whose priced bytes are `bytes * host_link_factor`: the cost model
 // prices memcpy at device-memory bandwidth, so a factor of hbm_bandwidth /

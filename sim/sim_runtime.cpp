@@ -32,12 +32,15 @@ core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
     deferred_stream_ = stream;
     deferred_.push_back(std::move(work));
   } else {
+    catch_up();
     world_.enqueue(actor_, stream, std::move(work));
   }
   return c;
 }
 
 void SimRuntime::flush_deferred() {
+  if (deferred_.empty()) return;
+  catch_up();
   while (!deferred_.empty()) {
     world_.enqueue(actor_, deferred_stream_, std::move(deferred_.front()));
     deferred_.pop_front();
@@ -53,6 +56,15 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
     StreamWork work = std::move(deferred_.front());
     deferred_.pop_front();
     const bool last = work.completion == completion;
+    if (may_run_ahead(work, deferred_stream_)) {
+      const double start = now_s();
+      ahead_s_ += work.duration_s;
+      world_.count_events(1);
+      world_.record_work(actor_, deferred_stream_, work, start, now_s());
+      if (last) return true;
+      continue;
+    }
+    catch_up();
     state.running_inline = true;
     state.inline_kind = work.kind;
     state.inline_peer_rank = work.peer_rank;
@@ -62,6 +74,18 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
     state.running_inline = false;
     if (last) return true;
   }
+}
+
+bool SimRuntime::may_run_ahead(const StreamWork& work, core::StreamId stream) {
+  return world_.input().run_ahead && work.kind == StreamWork::Kind::kernel && work.duration_s > 0 &&
+         world_.other_streams_idle(actor_, stream);
+}
+
+void SimRuntime::catch_up() {
+  if (ahead_s_ <= 0) return;
+  const double target = sg::Engine::get_clock() + ahead_s_;
+  ahead_s_ = 0;
+  sg::this_actor::sleep_until(target);
 }
 
 int SimRuntime::actor_of_peer(int peer, const char* what) const {
@@ -134,6 +158,7 @@ void SimRuntime::wait(core::Completion completion) {
   if (run_deferred_until(completion.id)) return;
   flush_deferred();
   if (world_.is_done(completion.id)) return;
+  catch_up();
   RankState& state = world_.rank_state(actor_);
   std::unique_lock lock(*state.mutex);
   state.waiting_completion = completion.id;
@@ -145,17 +170,20 @@ void SimRuntime::synchronize() {
   flush_deferred();
   for (std::uint64_t id : issued_) wait(core::Completion{id});
   issued_.clear();
+  catch_up();
 }
 
-double SimRuntime::now_s() const { return sg::Engine::get_clock(); }
+double SimRuntime::now_s() const { return sg::Engine::get_clock() + ahead_s_; }
 
 void SimRuntime::sleep_until(double time_s) {
   flush_deferred();
+  catch_up();
   sg::this_actor::sleep_until(time_s);
 }
 
 void SimRuntime::post_message(int to, const core::Message& message) {
   flush_deferred();
+  catch_up();
   auto* copy = new core::Message(message);
   copy->from = rank_;
   // Detached: the sender does not wait for delivery; the receiver owns the copy.
@@ -165,6 +193,7 @@ void SimRuntime::post_message(int to, const core::Message& message) {
 
 std::optional<core::Message> SimRuntime::receive_message(double timeout_s) {
   flush_deferred();
+  catch_up();
   sg::Mailbox* box = world_.message_mailbox(actor_);
   core::Message* received = nullptr;
   sg::CommPtr comm = box->get_async<core::Message>(&received);

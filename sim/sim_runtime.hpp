@@ -42,6 +42,10 @@ class SimRuntime final : public core::Runtime {
   void flush_deferred();
   // Runs deferred work up to `completion` in the calling actor; false if not deferred.
   bool run_deferred_until(std::uint64_t completion);
+  // Run-ahead (SimulationInput::run_ahead): whether `work` may run on this rank's own
+  // clock, and bringing the simulated clock up to that clock before anything else.
+  bool may_run_ahead(const StreamWork& work, core::StreamId stream);
+  void catch_up();
   // The actor simulating `peer`; throws when the peer is invalid or, with folding, not
   // the first rank of its group (the program is then not symmetric within the group).
   int actor_of_peer(int peer, const char* what) const;
@@ -56,6 +60,7 @@ class SimRuntime final : public core::Runtime {
   // would, at the same simulated times) and saves two context switches per op.
   core::StreamId deferred_stream_ = 0;
   std::deque<StreamWork> deferred_;
+  double ahead_s_ = 0;  // how far this rank's clock runs ahead of SimGrid's
 };
 
 }  // namespace lcperf::sim

@@ -92,16 +92,27 @@ void SimWorld::stream_loop(StreamState& stream) {
   }
 }
 
+bool SimWorld::other_streams_idle(int rank, int stream) {
+  for (const auto& [id, state] : rank_state(rank).streams) {
+    if (id != stream && (state->busy || !state->queue.empty())) return false;
+  }
+  return true;
+}
+
 void SimWorld::run_work(int rank, int stream, StreamWork& work) {
   const double start = sg::Engine::get_clock();
   execute(rank, work);
+  record_work(rank, stream, work, start, sg::Engine::get_clock());
+}
+
+void SimWorld::record_work(int rank, int stream, StreamWork& work, double start_s, double end_s) {
   core::TimelineRecord rec;
   rec.rank = rank_of_actor(rank);
   rec.stream = stream;
   rec.name = std::move(work.name);
   rec.category = std::move(work.category);
-  rec.start_s = start;
-  rec.end_s = sg::Engine::get_clock();
+  rec.start_s = start_s;
+  rec.end_s = end_s;
   rec.flops = work.flops;
   rec.bytes = work.bytes;
   rec.micro_batch = work.micro_batch;

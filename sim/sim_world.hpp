@@ -93,6 +93,11 @@ class SimWorld {
   // actors use it for queued work; a rank program uses it directly when it waits on
   // work it just launched on an idle stream (saving two context switches).
   void run_work(int rank, int stream, StreamWork& work);
+  // Records work that ran from start_s to end_s without SimGrid (a rank running ahead,
+  // see SimulationInput::run_ahead) and completes it.
+  void record_work(int rank, int stream, StreamWork& work, double start_s, double end_s);
+  // True when no stream of `rank` other than `stream` has work queued or running.
+  bool other_streams_idle(int rank, int stream);
 
   // P2P mailboxes have the receiving rank's actor as permanent receiver, so transfers
   // start eagerly (the seam's buffered-send rule).

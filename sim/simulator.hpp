@@ -43,6 +43,15 @@ struct SimulationInput {
   // the group's first rank, and per-rank peaks are copied to every member. The rank
   // program must communicate only with ranks that are first of their group.
   int fold = 1;
+  // Run-ahead: a rank program that waits on a kernel it launched on an idle stream, while
+  // no other stream of its rank has work, advances its own clock by the kernel's time
+  // instead of asking SimGrid to (nothing else can share or observe that GPU until the
+  // rank next communicates, sleeps or queues work, when it first catches the simulated
+  // clock up). Times are unchanged up to SimGrid's own rounding of activity times (its
+  // precision is 1e-9 s); what changes is the order in which different ranks' records
+  // are appended, so it is for callers that do not read the records' global order (a
+  // serving engine's long chains of steps).
+  bool run_ahead = false;
   std::vector<std::string> simgrid_args;   // extra --cfg=/--log= options
 };
 

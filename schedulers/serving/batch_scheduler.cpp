@@ -13,8 +13,9 @@ std::int64_t key(std::size_t slot) { return static_cast<std::int64_t>(slot); }
 
 }  // namespace
 
-BatchScheduler::BatchScheduler(const EngineConfig& config, BlockManager blocks, std::vector<ServingRequest> requests)
-    : config_(config), blocks_(std::move(blocks)) {
+BatchScheduler::BatchScheduler(const EngineConfig& config, BlockManager blocks, std::vector<ServingRequest> requests,
+                               int pipeline_depth)
+    : config_(config), depth_(std::max(1, pipeline_depth)), blocks_(std::move(blocks)) {
   states_.reserve(requests.size());
   for (const ServingRequest& r : requests) states_.emplace_back(r);
 }
@@ -57,18 +58,26 @@ StepPlan BatchScheduler::schedule() {
 void BatchScheduler::schedule_decodes(StepPlan& plan) {
   // Victims come from the back of `running`, which the loop has not reached yet; the
   // request at index i is preempted only when it is the newest left.
+  std::size_t limit = running_.size();
+  if (depth_ > 1) {
+    const auto decoding = static_cast<std::size_t>(std::count_if(
+        running_.begin(), running_.end(), [this](std::size_t slot) { return !states_[slot].prefilling(); }));
+    limit = (decoding + static_cast<std::size_t>(depth_) - 1) / static_cast<std::size_t>(depth_);
+  }
+  std::size_t taken = 0;
   std::size_t i = 0;
   while (i < running_.size()) {
     const std::size_t slot = running_[i];
-    if (states_[slot].prefilling()) {
+    if (states_[slot].prefilling() || states_[slot].in_flight) {
       ++i;
       continue;
     }
-    if (budget_left(plan) < 1) return;
+    if (budget_left(plan) < 1 || taken == limit) return;
+    ++taken;
     const std::int64_t need = states_[slot].computed + 1;
     bool self_preempted = false;
     while (!blocks_.can_append(key(slot), need)) {
-      const std::size_t victim = running_.back();
+      const std::size_t victim = newest_idle_running();
       preempt(plan, victim);
       if (victim == slot) {
         self_preempted = true;
@@ -84,7 +93,7 @@ void BatchScheduler::schedule_decodes(StepPlan& plan) {
 
 void BatchScheduler::schedule_running_prefills(StepPlan& plan) {
   for (std::size_t slot : running_) {
-    if (!states_[slot].prefilling()) continue;
+    if (!states_[slot].prefilling() || states_[slot].in_flight) continue;
     const std::int64_t take = chunk_for(slot, budget_left(plan));
     if (take == 0) return;
     add_prefill(plan, slot, take);
@@ -123,6 +132,15 @@ void BatchScheduler::schedule_waiting(StepPlan& plan) {
   }
 }
 
+std::size_t BatchScheduler::newest_idle_running() const {
+  // Requests of a batch in flight are not preempted under it; the request asking for a
+  // block is itself idle, so the search always ends.
+  for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
+    if (!states_[*it].in_flight) return *it;
+  }
+  throw std::logic_error("serving scheduler: no running request to preempt");
+}
+
 std::int64_t BatchScheduler::chunk_for(std::size_t slot, std::int64_t budget) const {
   const std::int64_t remaining = states_[slot].remaining_prefill();
   if (config_.chunked_prefill) return std::min({remaining, config_.prefill_chunk_tokens, budget});
@@ -138,6 +156,7 @@ void BatchScheduler::add_decode(StepPlan& plan, std::size_t slot) {
   seq.context_before = s.computed;
   seq.decode = true;
   plan.seqs.push_back({slot, seq});
+  states_[slot].in_flight = true;
   plan.tokens += 1;
 }
 
@@ -148,6 +167,7 @@ void BatchScheduler::add_prefill(StepPlan& plan, std::size_t slot, std::int64_t 
   seq.context_before = s.computed;
   seq.final_chunk = s.computed + take == s.prefill_target;
   plan.seqs.push_back({slot, seq});
+  states_[slot].in_flight = true;
   plan.tokens += take;
 }
 
@@ -184,6 +204,7 @@ StepOutcome BatchScheduler::complete(const StepPlan& plan) {
   StepOutcome out;
   for (const ScheduledSeq& item : plan.seqs) {
     RequestState& s = states_[item.slot];
+    s.in_flight = false;
     s.computed += item.seq.q_tokens;
     if (!item.seq.samples_token()) continue;
     ++s.generated;

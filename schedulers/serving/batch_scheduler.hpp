@@ -13,6 +13,9 @@
 //   itself last.
 // - Admission allocates the blocks of the whole prefill (vLLM v0 does the same), so only
 //   decodes grow and only decodes preempt. Admission keeps the watermark free.
+// - Pipeline parallelism keeps several batches in flight: a request in one of them is
+//   neither scheduled again nor preempted until its batch completes, and each batch
+//   takes at most 1/depth of the decoding requests.
 // - Without chunked prefill a prompt is prefilled whole (only a recompute target longer
 //   than the token budget is split), and a step that prefills does nothing else.
 #include <cstdint>
@@ -70,7 +73,11 @@ struct StepOutcome {
 
 class BatchScheduler {
  public:
-  BatchScheduler(const EngineConfig& config, BlockManager blocks, std::vector<ServingRequest> requests);
+  // `pipeline_depth` batches may be in flight at once (pipeline parallelism); each then
+  // takes at most 1/depth of the decoding requests, so the batches in flight share them
+  // evenly instead of the first taking all (vLLM balances its virtual engines alike).
+  BatchScheduler(const EngineConfig& config, BlockManager blocks, std::vector<ServingRequest> requests,
+                 int pipeline_depth = 1);
 
   // An arrived request joins the waiting queue. Returns false, and marks it rejected,
   // when it can never run: its KV would not fit even alone, or (without chunked
@@ -94,12 +101,15 @@ class BatchScheduler {
   void add_prefill(StepPlan& plan, std::size_t slot, std::int64_t take);
   void grow(StepPlan& plan, std::size_t slot, std::int64_t tokens);
   void preempt(StepPlan& plan, std::size_t slot);
+  // The newest running request not in a batch in flight: the next preemption victim.
+  std::size_t newest_idle_running() const;
   // Prefill tokens `slot` may take with `budget` tokens left in the step (0 = none).
   std::int64_t chunk_for(std::size_t slot, std::int64_t budget) const;
   std::int64_t budget_left(const StepPlan& plan) const { return config_.max_num_batched_tokens - plan.tokens; }
   bool seats_left() const { return static_cast<int>(running_.size()) < config_.max_num_seqs; }
 
   EngineConfig config_;
+  int depth_;
   BlockManager blocks_;
   std::vector<RequestState> states_;
   std::vector<std::size_t> running_;

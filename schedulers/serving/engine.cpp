@@ -1,6 +1,9 @@
 #include "schedulers/serving/engine.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -8,6 +11,8 @@
 #include "core/serving_ops.hpp"
 #include "schedulers/serving/batch_scheduler.hpp"
 #include "schedulers/serving/block_manager.hpp"
+#include "schedulers/serving/stage_message.hpp"
+#include "schedulers/serving/step_op.hpp"
 
 namespace lcperf::schedulers::serving {
 
@@ -15,6 +20,22 @@ namespace {
 
 using core::Runtime;
 using core::Tensor;
+
+// A stage's weights as one tensor held for the whole run, so the memory tracker (or a
+// live backend's arena) holds weights + KV: the figure that decides whether a model fits
+// its GPUs, dense or compressed.
+Tensor hold_weights(Runtime& rt, const EngineConfig& config, int stage) {
+  const auto at = static_cast<std::size_t>(stage);
+  if (at >= config.stage_weight_bytes.size() || config.stage_weight_bytes[at] <= 0) return {};
+  return rt.allocate(core::bytes_tensor("weights stage " + std::to_string(stage), config.stage_weight_bytes[at],
+                                        core::MemoryTag::weights));
+}
+
+// p2p tags between pipeline stages: activations flow forward, sampled tokens come back
+// from the last stage to the first. Matching is in posting order, so batches stay FIFO.
+constexpr int kActivationTag = 0;
+constexpr int kResultTag = 1;
+constexpr const char* kBatchMessage = "serving_batch";
 
 std::string rid(const ServingRequest& r) { return request_name(r.id); }
 
@@ -24,16 +45,103 @@ BlockManager make_blocks(const EnginePlan& p) {
                       p.config.host_kv_budget_bytes / block_bytes);
 }
 
-// One rank's run. Built per invocation so the RankProgram stays a copyable value.
+// Where a rank sits in its instance: pipeline stage and TP rank within the stage.
+struct InstancePosition {
+  int stage = 0;
+  int tp_rank = 0;
+};
+
+InstancePosition position_of(const EnginePlan& p, int rank) {
+  const int offset = rank - p.first_rank;
+  const int tp = std::max(1, p.parallel.tp);
+  if (offset < 0 || offset >= tp * p.parallel.pp) {
+    throw std::logic_error("serving engine: rank " + std::to_string(rank) + " is not a rank of instance " +
+                           std::to_string(p.instance));
+  }
+  return {offset / tp, offset % tp};
+}
+
+// Rank of `stage` for TP rank `tp_rank`: TP ranks talk to the same TP rank of the
+// neighbouring stages (only TP rank 0 runs when the simulator folds TP groups).
+int stage_rank(const EnginePlan& p, int stage, int tp_rank) { return p.first_rank + stage * p.parallel.tp + tp_rank; }
+
+// Bytes of a batch's hidden states between two stages.
+core::TensorDesc activations(const EnginePlan& p, const std::vector<core::ServingSeq>& seqs) {
+  std::int64_t tokens = 0;
+  for (const core::ServingSeq& s : seqs) tokens += s.q_tokens;
+  return core::bytes_tensor("activations", std::max<std::int64_t>(1, tokens) * p.model.hidden * core::dtype_bytes(p.model.dtype),
+                            core::MemoryTag::activations);
+}
+
+// The sampled token ids the last stage returns (4 bytes each; at least one word).
+core::TensorDesc sampled_tokens(const std::vector<core::ServingSeq>& seqs) {
+  std::int64_t sampled = 0;
+  for (const core::ServingSeq& s : seqs) sampled += s.samples_token() ? 1 : 0;
+  return core::bytes_tensor("sampled tokens", 4 * std::max<std::int64_t>(1, sampled), core::MemoryTag::activations);
+}
+
+// KV block changes as kv_cache tensors on this rank: one tensor per growth, all of a
+// request's tensors released when it gives its blocks up.
+class KvMirror {
+ public:
+  KvMirror(const EnginePlan& plan, Runtime& rt)
+      : p_(plan), rt_(rt), block_bytes_(kv_block_bytes(plan.model, plan.parallel, plan.config)), kv_(plan.requests.size()) {}
+
+  void apply(const std::vector<KvEvent>& events) {
+    for (const KvEvent& e : events) {
+      std::vector<Tensor>& held = kv_.at(e.slot);
+      if (e.kind == KvEvent::Kind::grow) {
+        if (e.blocks == 0) continue;
+        held.push_back(rt_.allocate(core::bytes_tensor("kv " + rid(p_.requests[e.slot]), e.blocks * block_bytes_,
+                                                       core::MemoryTag::kv_cache)));
+        continue;
+      }
+      std::int64_t bytes = 0;
+      for (Tensor& t : held) {
+        bytes += t.bytes();
+        rt_.release(t);
+      }
+      held.clear();
+      if (bytes != e.blocks * block_bytes_) throw std::logic_error("serving engine: KV tensors and blocks disagree");
+    }
+  }
+
+  bool empty() const {
+    return std::all_of(kv_.begin(), kv_.end(), [](const std::vector<Tensor>& held) { return held.empty(); });
+  }
+  std::int64_t block_bytes() const { return block_bytes_; }
+
+ private:
+  const EnginePlan& p_;
+  Runtime& rt_;
+  std::int64_t block_bytes_;
+  std::vector<std::vector<Tensor>> kv_;  // per request: its KV allocations
+};
+
+std::vector<core::ServingSeq> step_seqs(const EnginePlan& p, const StepPlan& plan) {
+  std::vector<core::ServingSeq> seqs;
+  seqs.reserve(plan.seqs.size());
+  for (const ScheduledSeq& s : plan.seqs) {
+    seqs.push_back(s.seq);
+    // Sparse prefill switches on by the request's prompt length, not the chunk's.
+    seqs.back().prompt_tokens = p.requests[s.slot].prompt_tokens;
+  }
+  return seqs;
+}
+
+// The first stage of an instance: arrivals, scheduling, its own layers, and the
+// pipeline's bookkeeping. With pp = 1 a step is launched and waited for at once; with
+// pp > 1 up to pp batches are in flight, each flowing through the stages.
 class EngineRun {
  public:
-  EngineRun(const EnginePlan& plan, Runtime& rt, EngineRecords* records)
+  EngineRun(const EnginePlan& plan, Runtime& rt, EngineRecords* records, int tp_rank)
       : p_(plan),
         rt_(rt),
         rec_(records),
-        sched_(plan.config, make_blocks(plan), plan.requests),
-        block_bytes_(kv_block_bytes(plan.model, plan.parallel, plan.config)),
-        kv_(plan.requests.size()),
+        tp_rank_(tp_rank),
+        sched_(plan.config, make_blocks(plan), plan.requests, plan.parallel.pp),
+        kv_(plan, rt),
+        ops_(plan.model, plan.parallel, plan.config, 0),
         order_(arrival_order(plan.requests)) {
     if (rec_ == nullptr) return;
     *rec_ = EngineRecords{};
@@ -51,21 +159,39 @@ class EngineRun {
 
   void run() {
     if (!p_.routing_decision.empty()) rt_.log_decision("route", p_.routing_decision);
+    Tensor weights = hold_weights(rt_, p_.config, 0);
+    const std::size_t depth = static_cast<std::size_t>(p_.parallel.pp);
     std::size_t next = 0;
     while (true) {
       next = admit_arrivals(next);
+      if (in_flight_.size() < depth && sched_.has_work() && start_step()) continue;
+      if (!in_flight_.empty()) {
+        finish_oldest();
+        continue;
+      }
       if (!sched_.has_work()) {
         if (next == order_.size()) break;
         rt_.sleep_until(p_.requests[order_[next]].arrival_s);
         continue;
       }
-      run_step();
+      throw std::logic_error("serving engine: work is queued but no step could be formed");
     }
+    stop_stages();
     rt_.synchronize();
+    if (weights.valid()) rt_.release(weights);
     finish();
   }
 
  private:
+  struct InFlight {
+    StepPlan plan;
+    std::int64_t step = 0;
+    double start_s = 0;
+    core::Completion result;
+  };
+
+  bool pipelined() const { return p_.parallel.pp > 1; }
+
   std::size_t admit_arrivals(std::size_t next) {
     const double now = rt_.now_s();
     for (; next < order_.size() && p_.requests[order_[next]].arrival_s <= now; ++next) {
@@ -80,80 +206,93 @@ class EngineRun {
     return next;
   }
 
-  void run_step() {
-    const StepPlan plan = sched_.schedule();
-    if (plan.idle() && plan.preemptions.empty()) {
-      throw std::logic_error("serving engine: work is queued but no step could be formed");
+  // Schedules one step and runs (pp = 1) or starts (pp > 1) it; false when nothing could
+  // be scheduled (everything runnable is in flight, or nothing fits yet).
+  bool start_step() {
+    StepPlan plan = sched_.schedule();
+    if (plan.idle() && plan.preemptions.empty()) return false;
+    log(plan);
+    apply_kv(plan.kv_events);
+    const std::int64_t step = step_++;
+    const double start = rt_.now_s();
+    if (plan.idle()) {  // only recompute preemptions: nothing runs
+      complete(plan, step, start, start);
+      return true;
     }
+    const std::vector<core::ServingSeq> seqs = step_seqs(p_, plan);
+    const core::KernelOp& op = ops_.build(step, seqs, plan.swap_out_blocks * kv_.block_bytes(),
+                                          plan.swap_in_blocks * kv_.block_bytes());
+    if (!pipelined()) {
+      if (!op.parts.empty()) rt_.wait(rt_.launch(op, core::kComputeStream));
+      complete(plan, step, start, rt_.now_s());
+      return true;
+    }
+    post_batch(step, seqs, plan, false);
+    rt_.wait(rt_.launch(op, core::kComputeStream));
+    const Tensor hidden{0, activations(p_, seqs)};
+    rt_.send(hidden, stage_rank(p_, 1, tp_rank_), core::kSendStream, kActivationTag);
+    const Tensor tokens{0, sampled_tokens(seqs)};
+    const core::Completion result =
+        rt_.recv(tokens, stage_rank(p_, p_.parallel.pp - 1, tp_rank_), core::kRecvStream, kResultTag);
+    in_flight_.push_back({std::move(plan), step, start, result});
+    return true;
+  }
+
+  void finish_oldest() {
+    InFlight batch = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    rt_.wait(batch.result);
+    complete(batch.plan, batch.step, batch.start_s, rt_.now_s());
+  }
+
+  void complete(const StepPlan& plan, std::int64_t step, double start, double end) {
+    const StepOutcome outcome = sched_.complete(plan);
+    apply_kv(outcome.kv_events);
+    record(plan, outcome, step, start, end);
+  }
+
+  void log(const StepPlan& plan) {
+    if (plan.preemptions.empty() && !p_.config.log_batches) return;
     const std::string step = "step " + std::to_string(step_);
     for (const Preemption& pre : plan.preemptions) {
-      rt_.log_decision("preempt", step + " " + rid(p_.requests[pre.slot]) + " " +
-                                      std::string(to_string(pre.mode)) + " (" + std::to_string(pre.blocks) +
-                                      " blocks)");
+      rt_.log_decision("preempt", step + " " + rid(p_.requests[pre.slot]) + " " + std::string(to_string(pre.mode)) +
+                                      " (" + std::to_string(pre.blocks) + " blocks)");
     }
-    rt_.log_decision("batch", step + " " + describe_step(plan, sched_));
-    apply(plan.kv_events);
-
-    core::KernelOp op;
-    op.name = step;
-    op.category = "serving";
-    if (plan.swap_out_blocks > 0) {
-      op.parts.push_back(core::kv_swap_part(plan.swap_out_blocks * block_bytes_, p_.config.host_link_factor));
-    }
-    if (plan.swap_in_blocks > 0) {
-      op.parts.push_back(core::kv_swap_part(plan.swap_in_blocks * block_bytes_, p_.config.host_link_factor));
-    }
-    std::vector<core::ServingSeq> seqs;
-    seqs.reserve(plan.seqs.size());
-    for (const ScheduledSeq& s : plan.seqs) {
-      seqs.push_back(s.seq);
-      // Sparse prefill switches on by the request's prompt length, not the chunk's.
-      seqs.back().prompt_tokens = p_.requests[s.slot].prompt_tokens;
-    }
-    std::vector<core::OpPart> step_parts =
-        core::serving_step_parts(p_.model, p_.parallel, seqs, p_.model.layers, true, true, p_.config.long_context);
-    if (p_.config.sparse_weights.any() && p_.config.sparse_choice) {
-      step_parts = core::rewrite_sparse_weight_parts(std::move(step_parts), p_.model, p_.parallel,
-                                                     p_.config.sparse_weights, p_.config.sparse_choice);
-    }
-    op.parts.insert(op.parts.end(), std::make_move_iterator(step_parts.begin()),
-                    std::make_move_iterator(step_parts.end()));
-
-    const double start = rt_.now_s();
-    if (!op.parts.empty()) rt_.wait(rt_.launch(op, core::kComputeStream));
-    const double end = rt_.now_s();
-    const StepOutcome outcome = sched_.complete(plan);
-    apply(outcome.kv_events);
-    record(plan, outcome, start, end);
-    ++step_;
+    if (p_.config.log_batches) rt_.log_decision("batch", step + " " + describe_step(plan, sched_));
   }
 
-  // Mirrors block changes as kv_cache tensors: one tensor per growth, all of a
-  // request's tensors released when it gives its blocks up.
-  void apply(const std::vector<KvEvent>& events) {
-    for (const KvEvent& e : events) {
-      std::vector<Tensor>& held = kv_[e.slot];
-      if (e.kind == KvEvent::Kind::grow) {
-        if (e.blocks == 0) continue;
-        held.push_back(rt_.allocate(
-            core::bytes_tensor("kv " + rid(p_.requests[e.slot]), e.blocks * block_bytes_, core::MemoryTag::kv_cache)));
-        continue;
-      }
-      std::int64_t bytes = 0;
-      for (Tensor& t : held) {
-        bytes += t.bytes();
-        rt_.release(t);
-      }
-      held.clear();
-      if (bytes != e.blocks * block_bytes_) throw std::logic_error("serving engine: KV tensors and blocks disagree");
-    }
+  // Mirrors block changes here and queues them for the other stages.
+  void apply_kv(const std::vector<KvEvent>& events) {
+    kv_.apply(events);
+    if (pipelined()) pending_kv_.insert(pending_kv_.end(), events.begin(), events.end());
   }
 
-  void record(const StepPlan& plan, const StepOutcome& outcome, double start, double end) {
+  void post_batch(std::int64_t step, const std::vector<core::ServingSeq>& seqs, const StepPlan& plan, bool stop) {
+    StageBatch b;
+    b.sequence = messages_++;
+    b.step = step;
+    b.stop = stop;
+    b.seqs = seqs;
+    b.kv_events = std::move(pending_kv_);
+    pending_kv_.clear();
+    b.swap_out_blocks = plan.swap_out_blocks;
+    b.swap_in_blocks = plan.swap_in_blocks;
+    core::Message m;
+    m.type = kBatchMessage;
+    m.payload = encode_stage_batch(b);
+    m.bytes = static_cast<std::int64_t>(m.payload.size());
+    for (int s = 1; s < p_.parallel.pp; ++s) rt_.post_message(stage_rank(p_, s, tp_rank_), m);
+  }
+
+  void stop_stages() {
+    if (pipelined()) post_batch(step_, {}, StepPlan{}, true);
+  }
+
+  void record(const StepPlan& plan, const StepOutcome& outcome, std::int64_t step, double start, double end) {
     if (rec_ == nullptr) return;
     EngineCounters& c = rec_->counters;
     StepRecord s;
-    s.index = step_;
+    s.index = step;
     s.start_s = start;
     s.end_s = end;
     s.tokens = plan.tokens;
@@ -174,19 +313,20 @@ class EngineRun {
     for (const Preemption& pre : plan.preemptions) rec_->requests[pre.slot].preemptions += 1;
     c.steps += 1;
     c.preemptions += static_cast<std::int64_t>(plan.preemptions.size());
-    c.swap_out_bytes += plan.swap_out_blocks * block_bytes_;
-    c.swap_in_bytes += plan.swap_in_blocks * block_bytes_;
-    rec_->steps.push_back(s);
+    c.swap_out_bytes += plan.swap_out_blocks * kv_.block_bytes();
+    c.swap_in_bytes += plan.swap_in_blocks * kv_.block_bytes();
+    if (p_.config.record_steps) rec_->steps.push_back(s);
   }
 
   void finish() {
     const BlockManager& b = sched_.blocks();
-    if (b.used_blocks() != 0 || b.host_used_blocks() != 0 || b.allocated_blocks() != b.freed_blocks()) {
+    if (b.used_blocks() != 0 || b.host_used_blocks() != 0 || b.allocated_blocks() != b.freed_blocks() ||
+        !kv_.empty()) {
       throw std::logic_error("serving engine: KV blocks still held after every request ended");
     }
     if (rec_ == nullptr) return;
     EngineCounters& c = rec_->counters;
-    c.peak_kv_bytes = b.peak_used_blocks() * block_bytes_;
+    c.peak_kv_bytes = b.peak_used_blocks() * kv_.block_bytes();
     c.blocks_allocated = b.allocated_blocks();
     c.blocks_freed = b.freed_blocks();
   }
@@ -194,26 +334,95 @@ class EngineRun {
   const EnginePlan& p_;
   Runtime& rt_;
   EngineRecords* rec_;
+  int tp_rank_;
   BatchScheduler sched_;
-  std::int64_t block_bytes_;
-  std::vector<std::vector<Tensor>> kv_;  // per request: its KV allocations
-  std::vector<std::size_t> order_;       // requests by arrival
+  KvMirror kv_;
+  StepOpBuilder ops_;
+  std::vector<std::size_t> order_;  // requests by arrival
   std::int64_t step_ = 0;
+  std::deque<InFlight> in_flight_;
+  std::vector<KvEvent> pending_kv_;  // block changes the other stages have not been told
+  std::int64_t messages_ = 0;
+};
+
+// A later pipeline stage: for each batch the first stage announces, receive the
+// previous stage's activations, run this stage's layers, pass them on (or, from the last
+// stage, return the sampled tokens to the first).
+class StageRun {
+ public:
+  StageRun(const EnginePlan& plan, Runtime& rt, InstancePosition where)
+      : p_(plan), rt_(rt), where_(where), kv_(plan, rt), ops_(plan.model, plan.parallel, plan.config, where.stage) {}
+
+  void run() {
+    Tensor weights = hold_weights(rt_, p_.config, where_.stage);
+    const bool last = where_.stage == p_.parallel.pp - 1;
+    const int previous = stage_rank(p_, where_.stage - 1, where_.tp_rank);
+    const int onward = last ? stage_rank(p_, 0, where_.tp_rank) : stage_rank(p_, where_.stage + 1, where_.tp_rank);
+    while (true) {
+      const StageBatch b = next_batch();
+      kv_.apply(b.kv_events);
+      if (b.stop) break;
+      rt_.wait(rt_.recv(Tensor{0, activations(p_, b.seqs)}, previous, core::kRecvStream, kActivationTag));
+      const core::KernelOp& op = ops_.build(b.step, b.seqs, b.swap_out_blocks * kv_.block_bytes(),
+                                            b.swap_in_blocks * kv_.block_bytes());
+      rt_.wait(rt_.launch(op, core::kComputeStream));
+      if (last) {
+        rt_.send(Tensor{0, sampled_tokens(b.seqs)}, onward, core::kSendStream, kResultTag);
+      } else {
+        rt_.send(Tensor{0, activations(p_, b.seqs)}, onward, core::kSendStream, kActivationTag);
+      }
+    }
+    rt_.synchronize();
+    if (weights.valid()) rt_.release(weights);
+    if (!kv_.empty()) throw std::logic_error("serving engine: a pipeline stage still holds KV after the run");
+  }
+
+ private:
+  // Messages may overtake each other on the network; batches run in posting order.
+  StageBatch next_batch() {
+    while (true) {
+      auto it = early_.find(expected_);
+      if (it != early_.end()) {
+        StageBatch b = std::move(it->second);
+        early_.erase(it);
+        ++expected_;
+        return b;
+      }
+      const std::optional<core::Message> m = rt_.receive_message(-1);
+      if (!m || m->type != kBatchMessage) throw std::logic_error("serving engine: a pipeline stage got an unknown message");
+      StageBatch b = decode_stage_batch(m->payload);
+      early_.emplace(b.sequence, std::move(b));
+    }
+  }
+
+  const EnginePlan& p_;
+  Runtime& rt_;
+  InstancePosition where_;
+  KvMirror kv_;
+  StepOpBuilder ops_;
+  std::map<std::int64_t, StageBatch> early_;
+  std::int64_t expected_ = 0;
 };
 
 }  // namespace
 
 std::int64_t kv_block_bytes(const core::ModelSpec& model, const core::ParallelConfig& parallel,
                             const EngineConfig& config) {
-  return config.block_size_tokens * core::kv_bytes_per_token_per_layer(model, parallel) * model.layers;
+  return config.block_size_tokens * core::kv_bytes_per_token_per_layer(model, parallel) *
+         stage_layers(model.layers, parallel.pp);
 }
 
 void validate_engine_plan(const EnginePlan& plan, const std::string& where) {
   validate_engine_config(plan.config, where);
   validate_requests(plan.requests, where);
-  if (plan.parallel.pp != 1) throw core::InputError(where + ": serving does not model pipeline parallelism (pp must be 1)");
   if (plan.parallel.tp < 1) throw core::InputError(where + ": tp must be >= 1");
+  if (plan.parallel.pp < 1) throw core::InputError(where + ": pp must be >= 1");
   if (plan.model.layers <= 0) throw core::InputError(where + ": the model has no layers");
+  if (plan.model.layers % plan.parallel.pp != 0) {
+    throw core::InputError(where + ": pp " + std::to_string(plan.parallel.pp) + " must divide the model's " +
+                           std::to_string(plan.model.layers) + " layers");
+  }
+  if (plan.first_rank < 0) throw core::InputError(where + ": first_rank must be >= 0");
   const std::int64_t block_bytes = kv_block_bytes(plan.model, plan.parallel, plan.config);
   if (plan.config.kv_budget_bytes < block_bytes) {
     throw core::InputError(where + ": kv_budget_bytes " + std::to_string(plan.config.kv_budget_bytes) +
@@ -224,7 +433,14 @@ void validate_engine_plan(const EnginePlan& plan, const std::string& where) {
 core::RankProgram make_engine_program(EnginePlan plan, std::shared_ptr<EngineRecords> records) {
   validate_engine_plan(plan, "serving instance " + std::to_string(plan.instance));
   auto shared = std::make_shared<const EnginePlan>(std::move(plan));
-  return [shared, records](Runtime& rt) { EngineRun(*shared, rt, records.get()).run(); };
+  return [shared, records](Runtime& rt) {
+    const InstancePosition where = position_of(*shared, rt.rank());
+    if (where.stage == 0) {
+      EngineRun(*shared, rt, records.get(), where.tp_rank).run();
+    } else {
+      StageRun(*shared, rt, where).run();
+    }
+  };
 }
 
 }  // namespace lcperf::schedulers::serving

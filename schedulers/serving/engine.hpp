@@ -13,8 +13,16 @@
 //
 // Tensor parallelism: every TP rank of an instance runs the same deterministic loop
 // (same decisions, same ops with its TP shard of the work), so no control messages
-// are needed; with TP folding in the simulator only one rank runs. Pipeline
-// parallelism is not modelled for serving (pp must be 1).
+// are needed; with TP folding in the simulator only one rank runs.
+//
+// Pipeline parallelism (pp > 1, vLLM-style): the layers are split evenly over pp
+// stages. The first stage runs the scheduler; each batch is announced to the other
+// stages by a controller message (its sequences and the KV block changes), runs through
+// the stages as activations sent p2p from stage to stage, and the last stage sends the
+// sampled tokens back to the first. Up to pp batches are in flight at once, each with
+// different requests (a request waits for its batch to return before it is scheduled
+// again), so the pipeline stays full. Every stage holds the KV of its own layers for
+// every running request, so one block table serves all stages.
 //
 // Results: the program writes into an EngineRecords object the caller owns (shared_ptr
 // captured by the program). Only one rank per instance should get a non-null records
@@ -37,10 +45,13 @@ namespace lcperf::schedulers::serving {
 
 struct EnginePlan {
   core::ModelSpec model;
-  core::ParallelConfig parallel;  // tp shards each step; pp must be 1; dp/cp are ignored
+  core::ParallelConfig parallel;  // tp shards each step; pp stages split the layers; dp/cp are ignored
   EngineConfig config;
   std::vector<ServingRequest> requests;  // this instance's, in any order
   int instance = 0;
+  // The instance's ranks are first_rank .. first_rank + tp*pp - 1: stage s holds ranks
+  // first_rank + s*tp .. + tp - 1 (TP fastest, as Megatron orders them).
+  int first_rank = 0;
   std::string routing_decision;  // logged as a "route" decision when not empty
 };
 
@@ -62,16 +73,19 @@ struct EngineRecords {
   EngineCounters counters;
 };
 
-// Bytes of one KV block on one TP rank: block_size tokens of every layer.
+// Bytes of one KV block on one rank: block_size tokens of every layer of its pipeline
+// stage (its TP shard of the KV heads).
 std::int64_t kv_block_bytes(const core::ModelSpec& model, const core::ParallelConfig& parallel,
                             const EngineConfig& config);
 
-// Throws InputError for a bad config or request list, pp > 1, or a KV budget that holds
-// no block; `where` prefixes the message.
+// Throws InputError for a bad config or request list, a pp that does not divide the
+// layers, or a KV budget that holds no block; `where` prefixes the message.
 void validate_engine_plan(const EnginePlan& plan, const std::string& where);
 
-// Validates the plan up front (throws InputError), then returns the program.
-// `records` may be null (a mirroring TP rank).
+// Validates the plan up front (throws InputError), then returns the program every rank
+// of the instance runs: the rank's position (from Runtime::rank() and first_rank) makes
+// it the scheduling first stage or a later stage. `records` may be null (a mirroring
+// TP rank, a later stage); only the first stage's records are written.
 core::RankProgram make_engine_program(EnginePlan plan, std::shared_ptr<EngineRecords> records);
 
 }  // namespace lcperf::schedulers::serving

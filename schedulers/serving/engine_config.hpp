@@ -1,6 +1,7 @@
 #pragma once
 // The knobs of one serving instance's engine loop (vLLM-style continuous batching).
 #include <cstdint>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -21,10 +22,14 @@ std::string_view to_string(PreemptionMode mode);
 PreemptionMode parse_preemption_mode(std::string_view text);  // throws InputError
 
 struct EngineConfig {
-  // KV cache paging. Budgets are per TP rank: each rank holds its own KV heads.
+  // KV cache paging. Budgets are per rank: each rank holds its own KV heads of its
+  // pipeline stage's layers (with pp > 1, the smallest budget over the stages).
   std::int64_t block_size_tokens = 16;
   std::int64_t kv_budget_bytes = 0;       // device memory for KV blocks
   std::int64_t host_kv_budget_bytes = 0;  // host swap space (swap mode)
+  // Weight bytes per GPU of each pipeline stage (compressed where sparse), allocated as
+  // a weights tensor for the run; empty = weights not accounted (unit tests).
+  std::vector<std::int64_t> stage_weight_bytes;
   // Fraction of the device blocks kept free when admitting new work, so running
   // requests can grow a while before anything is preempted.
   double watermark = 0.01;
@@ -47,6 +52,11 @@ struct EngineConfig {
   // Per-token times of every request are kept when true (for time-between-tokens
   // statistics); off for very long traces.
   bool record_token_times = true;
+  // Per-step records (EngineRecords::steps) and a "batch" decision per step naming its
+  // requests. Long replays turn them off: a million steps of formatted text cost more
+  // than the simulation itself.
+  bool record_steps = true;
+  bool log_batches = true;
 
   // Long-context prefill techniques (sparse attention, DCA); all off by default.
   core::LongContextOptions long_context;

@@ -38,6 +38,9 @@ struct RequestState {
   std::int64_t computed = 0;
   std::int64_t prefill_target = 0;
   int preemptions = 0;
+  // Part of a batch whose result has not come back yet (pipeline parallelism keeps up to
+  // pp batches in flight; a request is in at most one of them).
+  bool in_flight = false;
 
   explicit RequestState(const ServingRequest& r) : request(r), prefill_target(r.prompt_tokens) {}
 

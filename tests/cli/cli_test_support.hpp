@@ -73,12 +73,15 @@ struct Invocation {
   std::string err;
 };
 
-// Runs `lcperf ARGS...` (from `cwd` when given) and collects exit code, stdout, stderr.
-inline Invocation run_lcperf(const std::vector<std::string>& args, const fs::path& cwd = {}) {
+// Runs `LAUNCHER... lcperf ARGS...` (e.g. LAUNCHER = {"mpirun", "-np", "2"}; from `cwd`
+// when given) and collects exit code, stdout, stderr.
+inline Invocation run_lcperf_under(const std::vector<std::string>& launcher, const std::vector<std::string>& args,
+                                   const fs::path& cwd = {}) {
   const ScratchDir capture;
   // Built with a stream: GCC 12 warns (falsely) on `"literal" + std::string&&`.
   std::ostringstream command;
   if (!cwd.empty()) command << "cd " << shell_quote(cwd.string()) << " && ";
+  for (const std::string& word : launcher) command << shell_quote(word) << ' ';
   command << shell_quote(LCPERF_BINARY_DIR "/lcperf");
   for (const std::string& arg : args) command << ' ' << shell_quote(arg);
   command << " >" << shell_quote((capture / "out").string()) << " 2>" << shell_quote((capture / "err").string());
@@ -88,6 +91,11 @@ inline Invocation run_lcperf(const std::vector<std::string>& args, const fs::pat
   result.out = read_file(capture / "out");
   result.err = read_file(capture / "err");
   return result;
+}
+
+// Runs `lcperf ARGS...` (from `cwd` when given) and collects exit code, stdout, stderr.
+inline Invocation run_lcperf(const std::vector<std::string>& args, const fs::path& cwd = {}) {
+  return run_lcperf_under({}, args, cwd);
 }
 
 // A small valid training scenario; tests break one field at a time.

@@ -201,3 +201,31 @@ TEST(SweepCommand, MalformedSweepIsBadInputWithThePath) {
 
 }  // namespace
 }  // namespace lcperf::cli
+
+namespace lcperf::cli {
+namespace {
+
+// The README's main job: the shipped sweep runs end to end, prints the comparison and
+// names the best of each strategy; at 32K on the long-tail mix ChunkFlow's best beats
+// Megatron's best (the paper's claim, and what the model predicts).
+TEST(SweepCommand, MainJobSweepComparesTheStrategies) {
+  const ScratchDir dir;
+  const testing::Invocation run = run_lcperf(
+      {"sweep", LCPERF_SOURCE_DIR "/sweeps/main-qwen2.5-7b-32k-8gpu.json", "--jobs", "2", "--out", (dir / "m").string()});
+  ASSERT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_NE(run.out.find("best configurations by max tokens_per_s"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("best per strategy.name"), std::string::npos) << run.out;
+  const json best = json::parse(read_file(dir / "m" / "best.json"));
+  const json& by_strategy = best.at("best_by").at("strategy.name");
+  ASSERT_TRUE(by_strategy.contains("megatron")) << best.dump();
+  ASSERT_TRUE(by_strategy.contains("chunkflow")) << best.dump();
+  EXPECT_GT(by_strategy.at("chunkflow").at("tokens_per_s").get<double>(),
+            by_strategy.at("megatron").at("tokens_per_s").get<double>());
+  // The overall best is the best of its own strategy.
+  const json& top = best.at("top").at(0);
+  const std::string winner = top.at("config").at("strategy.name");
+  EXPECT_EQ(by_strategy.at(winner).at("config"), top.at("config"));
+}
+
+}  // namespace
+}  // namespace lcperf::cli

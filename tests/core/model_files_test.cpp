@@ -27,6 +27,8 @@ const std::map<std::string, double>& published_params() {
       {"qwen2.5-14b-instruct-1m", 14.7e9},
       {"llama3-8b", 8.03e9},
       {"llama3-70b", 70.6e9},
+      {"llama2-13b", 13.0e9},
+      {"llama2-70b", 69.0e9},
       {"opt-30b", 30e9},
       {"opt-66b", 66e9},
       {"opt-175b", 175e9},

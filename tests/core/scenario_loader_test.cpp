@@ -131,7 +131,7 @@ TEST(ScenarioLoader, MissingIdsListTheKnownOnes) {
   expect_input_error([] { load(replace_once(kBaseScenario, R"("llama3-8b")", R"("llama9")")); },
                      {"base.json: $.model: unknown model id 'llama9' (known: ", "llama3-8b", "qwen2.5-72b"});
   expect_input_error([] { load(replace_once(kBaseScenario, R"("h200")", R"("b300")")); },
-                     {"base.json: $.cluster.hardware: unknown hardware id 'b300' (known: a100-80gb, h100,"});
+                     {"base.json: $.cluster.hardware: unknown hardware id 'b300' (known: a100-80gb, cpu-reference, h100,"});
   expect_input_error(
       [] {
         load(R"({"model": "llama3-8b", "cluster": "h200-9node", "workload": {"kind": "fixed_length", "seq_len": 8}})");

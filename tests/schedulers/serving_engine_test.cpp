@@ -344,7 +344,7 @@ TEST(ServingEngine, BadPlansAreInputErrors) {
   EnginePlan plan = base_plan();
   plan.requests = {{0, 0.0, 10, 1}};
   EnginePlan pp = plan;
-  pp.parallel.pp = 2;
+  pp.parallel.pp = 3;  // does not divide the 4 layers
   EXPECT_THROW(make_engine_program(pp, nullptr), core::InputError);
   EnginePlan small = plan;
   small.config.kv_budget_bytes = kBlockBytes - 1;

@@ -1,0 +1,213 @@
+#include "backends/cuda/cuda_runtime.hpp"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "backends/cuda/cuda_status.hpp"
+#include "backends/cuda/cuda_world.hpp"
+
+namespace lcperf::backends::cuda {
+
+namespace {
+
+// One rank's view of the world; the rank program runs on its own thread, which stays
+// on the rank's GPU. Mirrors the CPU backend's CpuRuntime call for call.
+class CudaRuntime final : public core::Runtime {
+ public:
+  CudaRuntime(CudaWorld& world, int rank) : world_(world), rank_(rank) {}
+
+  int rank() const override { return rank_; }
+  int world_size() const override { return world_.ranks(); }
+
+  core::Tensor allocate(const core::TensorDesc& desc) override { return world_.allocate(rank_, desc); }
+  void release(core::Tensor& tensor) override { world_.release(rank_, tensor); }
+
+  core::Completion launch(const core::KernelOp& op, core::StreamId stream) override {
+    CudaWork work;
+    work.kind = CudaWork::Kind::kernel;
+    work.op = op;
+    work.name = op.name;
+    work.category = op.category;
+    work.micro_batch = op.micro_batch;
+    return track(world_.enqueue(rank_, stream, std::move(work)));
+  }
+
+  core::Completion send(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) override {
+    return p2p(true, tensor, peer, stream, tag);
+  }
+  core::Completion recv(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) override {
+    return p2p(false, tensor, peer, stream, tag);
+  }
+
+  core::Completion collective(core::CollectiveKind kind, const core::CommGroup& group, const core::Tensor& tensor,
+                              core::StreamId stream) override {
+    if (std::find(group.ranks.begin(), group.ranks.end(), rank_) == group.ranks.end()) {
+      throw std::logic_error("rank " + std::to_string(rank_) + " joins collective of group '" + group.name +
+                             "' it is not a member of");
+    }
+    for (int r : group.ranks) check_peer(r, "collective", true);
+    if (!tensor.valid()) throw std::logic_error("rank " + std::to_string(rank_) + ": collective on an invalid tensor");
+    CudaWork work;
+    work.kind = CudaWork::Kind::collective;
+    work.name = std::string(core::to_string(kind)) + " " + group.name + " " + tensor.desc.name;
+    work.category = "collective";
+    work.tensor = tensor.id;
+    work.bytes = tensor.bytes();
+    work.dtype = tensor.desc.dtype;
+    work.collective = kind;
+    work.group = std::make_shared<const core::CommGroup>(group);
+    return track(world_.enqueue(rank_, stream, std::move(work)));
+  }
+
+  void wait(core::Completion completion) override { world_.wait(rank_, completion.id); }
+  void synchronize() override {
+    for (std::uint64_t id : issued_) world_.wait(rank_, id);
+    issued_.clear();
+  }
+
+  double now_s() const override { return world_.now_s(); }
+  void sleep_until(double time_s) override {
+    std::this_thread::sleep_until(world_.start() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                        std::chrono::duration<double>(time_s)));
+  }
+
+  void post_message(int to, const core::Message& message) override { world_.post_message(rank_, to, message); }
+  std::optional<core::Message> receive_message(double timeout_s) override {
+    return world_.receive_message(rank_, timeout_s);
+  }
+
+  void log_decision(std::string_view kind, std::string_view detail) override { world_.log_decision(rank_, kind, detail); }
+
+  CudaWorld& world() { return world_; }
+
+ private:
+  core::Completion track(std::uint64_t id) {
+    issued_.push_back(id);
+    return core::Completion{id};
+  }
+
+  void check_peer(int peer, const char* what, bool self_allowed) const {
+    if (peer < 0 || peer >= world_.ranks() || (!self_allowed && peer == rank_)) {
+      throw std::logic_error("rank " + std::to_string(rank_) + ": " + what + " with invalid peer " + std::to_string(peer));
+    }
+  }
+
+  core::Completion p2p(bool sending, const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
+    check_peer(peer, sending ? "send" : "recv", false);
+    if (!tensor.valid()) {
+      throw std::logic_error("rank " + std::to_string(rank_) + ": " + (sending ? "send" : "recv") + " of an invalid tensor");
+    }
+    CudaWork work;
+    work.kind = sending ? CudaWork::Kind::send : CudaWork::Kind::recv;
+    work.name = (sending ? "send " : "recv ") + tensor.desc.name + (sending ? " to " : " from ") + std::to_string(peer);
+    work.category = "p2p";
+    work.tensor = tensor.id;
+    work.bytes = tensor.bytes();
+    work.dtype = tensor.desc.dtype;
+    work.peer = peer;
+    work.tag = tag;
+    return track(world_.enqueue(rank_, stream, std::move(work)));
+  }
+
+  CudaWorld& world_;
+  int rank_;
+  std::vector<std::uint64_t> issued_;
+};
+
+CudaRuntime& cuda_runtime_of(core::Runtime& runtime, const char* what) {
+  auto* cuda = dynamic_cast<CudaRuntime*>(&runtime);
+  if (cuda == nullptr) throw std::logic_error(std::string(what) + ": not a runtime of the live CUDA backend");
+  return *cuda;
+}
+
+std::vector<int> resolve_devices(const cpu::LiveInput& input, const CudaOptions& options) {
+  int count = 0;
+  check_cuda(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+  std::vector<int> devices = options.device_of_rank;
+  if (devices.empty()) {
+    for (int r = 0; r < input.ranks; ++r) devices.push_back(count >= input.ranks ? r : 0);
+  }
+  if (static_cast<int>(devices.size()) != input.ranks) {
+    throw std::invalid_argument("run_live_cuda: device_of_rank has " + std::to_string(devices.size()) + " entries for " +
+                                std::to_string(input.ranks) + " ranks");
+  }
+  for (std::size_t r = 0; r < devices.size(); ++r) {
+    if (devices[r] < 0 || devices[r] >= count) {
+      throw std::invalid_argument("run_live_cuda: rank " + std::to_string(r) + " on GPU " + std::to_string(devices[r]) +
+                                  ", but " + std::to_string(count) + " GPU(s) are visible");
+    }
+  }
+  return devices;
+}
+
+bool choose_nccl(const std::vector<int>& devices, CudaTransport transport) {
+  const bool shared = std::set<int>(devices.begin(), devices.end()).size() < devices.size();
+  switch (transport) {
+    case CudaTransport::device_copies: return false;
+    case CudaTransport::nccl:
+      if (!built_with_nccl()) throw std::invalid_argument("run_live_cuda: the NCCL transport is not in this build");
+      if (shared) throw std::invalid_argument("run_live_cuda: the NCCL transport needs one rank per GPU (ranks share a GPU)");
+      return true;
+    case CudaTransport::automatic: return built_with_nccl() && !shared && devices.size() > 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+cpu::LiveResult run_live_cuda(const cpu::LiveInput& input, const CudaOptions& options) {
+  std::string why;
+  if (!cuda_backend_available(&why)) throw std::runtime_error("run_live_cuda: " + why);
+  if (input.ranks <= 0) throw std::invalid_argument("run_live_cuda: ranks must be positive");
+  if (!input.program_for) throw std::invalid_argument("run_live_cuda: program_for is empty");
+  if (input.memory_capacity_bytes <= 0) throw std::invalid_argument("run_live_cuda: memory_capacity_bytes must be positive");
+  if (input.execute_op) {
+    throw std::invalid_argument(
+        "run_live_cuda: LiveInput::execute_op is a host-thread hook of the CPU backend; kernels here run on device "
+        "streams (CudaOptions::run_kernels = false skips them)");
+  }
+  WorldConfig config;
+  config.device_of_rank = resolve_devices(input, options);
+  config.use_nccl = choose_nccl(config.device_of_rank, options.transport);
+  config.run_kernels = options.run_kernels;
+
+  std::vector<core::RankProgram> programs;
+  for (int r = 0; r < input.ranks; ++r) programs.push_back(input.program_for(r));
+
+  CudaWorld world(input, std::move(config));
+  std::vector<std::thread> threads;
+  for (int r = 0; r < input.ranks; ++r) {
+    threads.emplace_back([&world, &programs, r] {
+      try {
+        world.enter_rank(r);
+        CudaRuntime runtime(world, r);
+        programs[static_cast<std::size_t>(r)](runtime);
+        runtime.synchronize();
+        world.rank_finished(r);
+      } catch (const cpu::LiveDeadlockError&) {
+        // The world holds the report; finish() throws it.
+      } catch (const std::exception& e) {
+        world.rank_failed(r, e.what());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return world.finish();
+}
+
+std::vector<std::byte> read_tensor(core::Runtime& runtime, const core::Tensor& tensor) {
+  return cuda_runtime_of(runtime, "read_tensor").world().read(tensor);
+}
+
+void write_tensor(core::Runtime& runtime, const core::Tensor& tensor, const std::vector<std::byte>& bytes) {
+  cuda_runtime_of(runtime, "write_tensor").world().write(tensor, bytes);
+}
+
+int device_of(core::Runtime& runtime) {
+  CudaRuntime& cuda = cuda_runtime_of(runtime, "device_of");
+  return cuda.world().device_of(cuda.rank());
+}
+
+}  // namespace lcperf::backends::cuda

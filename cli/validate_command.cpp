@@ -1,0 +1,163 @@
+// `lcperf validate SCENARIO.json --backend cpu [--device PROFILE.json] [--runs N]
+// [--out DIR] [--set PATH=VALUE]...`: runs the scenario's rank programs live on the CPU
+// backend and in the simulator, checks that both took the same decisions, and writes
+// how far the simulated times and memory are from the measured ones.
+#include <filesystem>
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "backends/cpu/cpu_runtime.hpp"
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/output_dir.hpp"
+#include "cli/training_run.hpp"
+#include "cli/validation.hpp"
+#include "core/atomic_file.hpp"
+#include "core/errors.hpp"
+#include "core/scenario.hpp"
+
+namespace lcperf::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ValidateOptions {
+  std::string scenario_path;
+  std::string backend = "cpu";
+  std::string device;
+  int runs = 3;
+  std::vector<std::string> overrides;
+  std::string out_dir;
+  bool quiet = false;
+};
+
+std::vector<backends::cpu::LiveResult> run_live_iterations(const core::Scenario& scenario, int runs) {
+  const std::vector<std::int64_t> sequences = training_sequences(scenario);
+  const int ranks = scenario.parallel.world_size();
+  std::vector<core::RankProgram> programs;
+  for (int r = 0; r < ranks; ++r) programs.push_back(rank_program(scenario, r, sequences));
+  backends::cpu::LiveInput in;
+  in.ranks = ranks;
+  in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
+  in.memory_capacity_bytes = static_cast<std::int64_t>(scenario.cluster.gpu.hbm_bytes);
+  for (int r = 0; r < ranks; ++r) in.node_of_rank.push_back(scenario.cluster.node_of(r));
+  std::vector<backends::cpu::LiveResult> results;
+  for (int i = 0; i < runs; ++i) {
+    try {
+      results.push_back(backends::cpu::run_live(in));
+    } catch (const backends::cpu::LiveDeadlockError& e) {
+      throw std::runtime_error(std::string("the live rank programs deadlocked\n") + e.what());
+    }
+  }
+  return results;
+}
+
+void print_summary(const Validation& v, const fs::path& dir) {
+  const auto pct = [](double x) { return std::to_string(static_cast<long long>(std::llround(x * 1000))) + "e-3"; };
+  std::cout << "validate " << v.scenario << " (cpu backend, " << v.measured_end_s.size() << " live runs, " << v.ranks
+            << " ranks on " << v.hardware_threads << " hardware threads, live CPU share " << v.live_cpu_share
+            << ")\n";
+  std::cout << "  decision logs: " << (v.decisions.identical ? "identical" : "DIFFERENT") << " ("
+            << v.decisions.simulated << " decisions)\n";
+  std::cout << "  iteration: simulated " << v.simulated_end_s << " s, measured median " << v.measured_median_end_s
+            << " s, relative error " << pct((v.simulated_end_s - v.measured_median_end_s) / v.measured_median_end_s)
+            << "\n";
+  for (const auto& [name, s] : v.op_classes) {
+    std::cout << "  " << name << ": " << s.count << " parts, median error " << pct(s.median_relative_error)
+              << ", p90 |error| " << pct(s.p90_abs_relative_error) << "\n";
+  }
+  std::cout << "wrote:\n  " << (dir / "validation.json").string() << "\n  " << (dir / "timeline.json").string() << "\n";
+}
+
+int run_validate(const ValidateOptions& options) {
+  if (options.backend == "cuda") {
+    throw core::InputError("--backend cuda: this lcperf was built without a CUDA backend (backends/cuda is not "
+                           "built); use --backend cpu");
+  }
+  if (options.runs < 1) throw core::InputError("--runs must be at least 1 (got " + std::to_string(options.runs) + ")");
+  std::vector<core::Override> overrides;
+  for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
+  core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
+  if (scenario.kind != "training") {
+    throw core::InputError(options.scenario_path + ": validate runs training scenarios (kind is \"" + scenario.kind +
+                           "\")");
+  }
+  if (!options.device.empty()) {
+    std::error_code ec;
+    scenario.sim.device_profile = fs::absolute(options.device, ec).string();
+  }
+  const fs::path dir =
+      options.out_dir.empty() ? fs::path("out") / (folder_name(scenario) + "-validate") : fs::path(options.out_dir);
+  check_out_dir(dir);
+
+  const cost::CostModel model = scenario_cost_model(scenario);
+  // Live first: the simulation (SimGrid) must be the last engine of the process.
+  const std::vector<backends::cpu::LiveResult> live = run_live_iterations(scenario, options.runs);
+  const TrainingRun simulated = run_training(scenario);
+
+  Validation v = compare_runs(simulated.records, live, model);
+  v.scenario = scenario.name;
+  v.device_profile = model.profile().origin;
+  v.ranks = scenario.parallel.world_size();
+  v.hardware_threads = std::thread::hardware_concurrency();
+  double kernel_wall_s = 0, kernel_cpu_s = 0;
+  for (const backends::cpu::LiveResult& run : live) {
+    kernel_wall_s += run.kernel_wall_s;
+    kernel_cpu_s += run.kernel_cpu_s;
+  }
+  v.live_cpu_share = kernel_wall_s > 0 ? kernel_cpu_s / kernel_wall_s : 0.0;
+
+  create_out_dir(dir);
+  core::write_file_atomically((dir / "validation.json").string(), validation_json(v));
+  core::write_file_atomically((dir / "timeline.json").string(),
+                              side_by_side_trace_json(simulated.records, live[v.median_run].records, scenario.name));
+  if (!options.quiet) print_summary(v, dir);
+  if (!v.decisions.identical) {
+    std::cerr << "lcperf: error: the simulated and live runs took different decisions:\n" << v.decisions.excerpt;
+    return kExitInternalFailure;
+  }
+  return kExitSuccess;
+}
+
+}  // namespace
+
+Command add_validate_command(CLI::App& parent) {
+  auto options = std::make_shared<ValidateOptions>();
+  CLI::App* sub = parent.add_subcommand("validate", "Run a scenario live and simulated, and compare them");
+  sub->add_option("scenario", options->scenario_path, "Training scenario JSON file")
+      ->required()
+      ->type_name("SCENARIO.json");
+  sub->add_option("--backend", options->backend, "Live backend: cpu (cuda when built with it)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->type_name("NAME");
+  sub->add_option("--device", options->device,
+                  "Device profile JSON the simulation prices ops with (default: the scenario's sim.device_profile)")
+      ->type_name("PROFILE.json");
+  sub->add_option("--runs", options->runs, "Live runs; the measured time is their median (default 3)")->type_name("N");
+  sub->add_option("--set", options->overrides, "Override one scenario field by its dotted JSON path; repeatable")
+      ->type_name("PATH=VALUE")
+      ->allow_extra_args(false);
+  sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>-validate)")->type_name("DIR");
+  sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");
+  sub->footer(
+      "Runs the scenario's rank programs --runs times live on the CPU backend (threads as\n"
+      "devices, real buffers, CPU reference kernels) and once in the simulator, pricing ops\n"
+      "with the device profile. Writes DIR/validation.json (iteration time simulated vs\n"
+      "measured, per-op-class and per-category errors, peak memory per rank; errors are\n"
+      "(simulated - measured) / measured) and DIR/timeline.json (Chrome trace, simulated and\n"
+      "measured side by side). Exit code 1 when the decision logs differ, with a diff\n"
+      "excerpt; 2 on bad input (also --backend cuda without a CUDA build).\n"
+      "\n"
+      "Example:\n"
+      "  lcperf validate scenarios/live/tiny-256-chunkflow-pp2-dp1.json --backend cpu --runs 3");
+  return Command{sub, [options] { return run_validate(*options); }};
+}
+
+}  // namespace lcperf::cli

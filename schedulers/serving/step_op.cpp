@@ -1,0 +1,84 @@
+#include "schedulers/serving/step_op.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/sparse_weights.hpp"
+
+namespace lcperf::schedulers::serving {
+
+namespace {
+
+// Copies `from` over `to` where they differ; true when something changed.
+bool overwrite(core::OpPart& to, const core::OpPart& from) {
+  if (to == from) return false;
+  to = from;
+  return true;
+}
+
+}  // namespace
+
+int stage_layers(int layers, int pp) { return layers / std::max(1, pp); }
+
+StepOpBuilder::StepOpBuilder(const core::ModelSpec& model, const core::ParallelConfig& parallel,
+                             const EngineConfig& config, int stage)
+    : model_(model),
+      parallel_(parallel),
+      config_(config),
+      layers_(stage_layers(model.layers, parallel.pp)),
+      first_(stage == 0),
+      last_(stage == parallel.pp - 1) {
+  op_.category = "serving";
+}
+
+void StepOpBuilder::rewrite_sparse(std::vector<core::OpPart>& parts) const {
+  parts = core::rewrite_sparse_weight_parts(std::move(parts), model_, parallel_, config_.sparse_weights,
+                                            config_.sparse_choice);
+}
+
+const core::KernelOp& StepOpBuilder::build(std::int64_t step, const std::vector<core::ServingSeq>& seqs,
+                                           std::int64_t swap_out_bytes, std::int64_t swap_in_bytes) {
+  op_.name.assign("step ").append(std::to_string(step));
+  std::vector<core::OpPart> swaps;
+  if (swap_out_bytes > 0) swaps.push_back(core::kv_swap_part(swap_out_bytes, config_.host_link_factor));
+  if (swap_in_bytes > 0) swaps.push_back(core::kv_swap_part(swap_in_bytes, config_.host_link_factor));
+  core::ServingStepShape next =
+      core::serving_step_shape(model_, parallel_, seqs, last_, first_, config_.long_context);
+  if (config_.sparse_weights.any() && config_.sparse_choice) {
+    rewrite_sparse(next.prologue);
+    rewrite_sparse(next.layer);
+    rewrite_sparse(next.epilogue);
+  }
+  if (next.layer.empty()) next = core::ServingStepShape{};  // an empty batch: swaps only
+
+  const std::size_t layer_parts = next.layer.size();
+  const std::size_t total = swaps.size() + next.prologue.size() + layer_parts * static_cast<std::size_t>(layers_) +
+                            next.epilogue.size();
+  const bool same_layout = op_.parts.size() == total && swaps.size() == swaps_.size() &&
+                           next.prologue.size() == shape_.prologue.size() && layer_parts == shape_.layer.size() &&
+                           next.epilogue.size() == shape_.epilogue.size();
+  if (!same_layout) {
+    op_.parts.clear();
+    op_.parts.reserve(total);
+    op_.parts.insert(op_.parts.end(), swaps.begin(), swaps.end());
+    std::vector<core::OpPart> body = next.expand(layers_);
+    op_.parts.insert(op_.parts.end(), std::make_move_iterator(body.begin()), std::make_move_iterator(body.end()));
+  } else {
+    // Same layout as the previous step: rewrite only what changed, each changed layer
+    // part in every layer.
+    std::size_t at = 0;
+    for (const core::OpPart& part : swaps) overwrite(op_.parts[at++], part);
+    for (const core::OpPart& part : next.prologue) overwrite(op_.parts[at++], part);
+    for (std::size_t k = 0; k < layer_parts; ++k) {
+      if (next.layer[k] == shape_.layer[k]) continue;
+      for (int l = 0; l < layers_; ++l) op_.parts[at + static_cast<std::size_t>(l) * layer_parts + k] = next.layer[k];
+    }
+    at += layer_parts * static_cast<std::size_t>(layers_);
+    for (const core::OpPart& part : next.epilogue) overwrite(op_.parts[at++], part);
+  }
+  swaps_ = std::move(swaps);
+  shape_ = std::move(next);
+  return op_;
+}
+
+}  // namespace lcperf::schedulers::serving

@@ -1,0 +1,54 @@
+#pragma once
+// The KernelOp one pipeline stage runs for one engine step, built in place.
+//
+// A step's op is a few swap copies, the stage's prologue (embedding on the first stage),
+// its layers (all identical: core::serving_step_shape gives one) and its epilogue (norm,
+// LM head and sampling on the last stage). Engine steps come by the hundred thousand
+// and an op holds hundreds of parts, so the builder keeps one op and rewrites only the
+// parts that differ from the previous step's: between two decode steps of the same
+// batch only the decode attention part of each layer changes (every context grew by
+// one). The op it returns is exactly prologue + layers x layer + epilogue, the same
+// parts core::serving_step_parts gives.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/model_spec.hpp"
+#include "core/ops.hpp"
+#include "core/parallel_config.hpp"
+#include "core/serving_ops.hpp"
+#include "schedulers/serving/engine_config.hpp"
+
+namespace lcperf::schedulers::serving {
+
+// Layers of pipeline stage `stage` of `pp` (an even split: pp divides the layers).
+int stage_layers(int layers, int pp);
+
+class StepOpBuilder {
+ public:
+  // `stage` of parallel.pp; the first stage embeds, the last one samples.
+  StepOpBuilder(const core::ModelSpec& model, const core::ParallelConfig& parallel, const EngineConfig& config,
+                int stage);
+
+  // The op of step `step` for `seqs` (decodes first, then prefill chunks), preceded by
+  // swap copies of the given bytes (0 = none). The reference stays valid until the next
+  // call. An op with no parts means there is nothing to run.
+  const core::KernelOp& build(std::int64_t step, const std::vector<core::ServingSeq>& seqs,
+                              std::int64_t swap_out_bytes, std::int64_t swap_in_bytes);
+
+ private:
+  void rewrite_sparse(std::vector<core::OpPart>& parts) const;
+
+  const core::ModelSpec& model_;
+  const core::ParallelConfig& parallel_;
+  const EngineConfig& config_;
+  int layers_;
+  bool first_;
+  bool last_;
+  core::KernelOp op_;
+  // The previous step's pieces, to find what changed.
+  std::vector<core::OpPart> swaps_;
+  core::ServingStepShape shape_;
+};
+
+}  // namespace lcperf::schedulers::serving
