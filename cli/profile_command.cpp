@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/profile_grid.hpp"
+#include "cli/profile_scenario_grid.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
@@ -47,6 +49,7 @@ struct ProfileOptions {
   std::string backend = "cpu";
   std::string ops;  // comma-separated op classes; empty = all the backend has kernels for
   bool quick = false;
+  std::vector<std::string> for_scenarios;  // grid = these scenarios' parts, timed by the CPU executor
   int repetitions = 0;  // 0 = the backend's default
   std::string out;
 };
@@ -196,7 +199,18 @@ int run_profile(const ProfileOptions& options) {
                           {"max_copies", timing.max_copies}};
   provenance["quick"] = options.quick;
 
-  const std::vector<GridCase> grid = profile_grid(backend, classes, options.quick);
+  std::vector<GridCase> grid;
+  if (options.for_scenarios.empty()) {
+    grid = profile_grid(backend, classes, options.quick);
+  } else {
+    if (backend != ProfileBackend::cpu) throw core::InputError("--for-scenario needs --backend cpu");
+    std::set<std::string> seen;
+    for (const std::string& path : options.for_scenarios) {
+      for (const GridCase& c : scenario_profile_grid(path, classes)) {
+        if (seen.insert(std::string(cost::to_string(c.op_class)) + cost::op_to_json_text(c.shape)).second) grid.push_back(c);
+      }
+    }
+  }
   double total_weight = 0;
   for (const GridCase& c : grid) total_weight += work_weight(c);
 
@@ -223,7 +237,9 @@ int run_profile(const ProfileOptions& options) {
     Json shapes = Json::array();
     for (const GridCase* c : cases) {
       const kernels::ProfileCase kernel_case =
-          backend == ProfileBackend::cpu ? make_cpu_case(*c) : make_cuda_case(*c);
+          backend == ProfileBackend::cuda      ? make_cuda_case(*c)
+          : options.for_scenarios.empty() ? make_cpu_case(*c)
+                                          : make_cpu_executor_case(*c);
       const kernels::ProfileResult r = kernels::profile_cases({kernel_case}, timing, *timer).front();
       Json shape = Json::parse(r.shape_json);
       shapes.push_back(shape);
@@ -266,6 +282,11 @@ Command add_profile_command(CLI::App& parent) {
                   "Comma-separated op classes (default: all): gemm, attention_fwd, attention_bwd, attention_decode, "
                   "elementwise, spmm, memcpy")
       ->type_name("LIST");
+  sub->add_option("--for-scenario", options->for_scenarios,
+                  "CPU only, repeatable: profile exactly the op parts these training scenarios run, through the "
+                  "live CPU executor (replaces the grid; --ops still filters classes)")
+      ->type_name("SCENARIO.json")
+      ->allow_extra_args(false);
   sub->add_flag("--quick", options->quick, "A small grid (seconds on the CPU), for CI and smoke tests");
   sub->add_option("--repetitions", options->repetitions, "Timed calls per shape (default: cpu 5, quick 3; cuda 11, quick 5)")
       ->check(CLI::Range(1, 1000));

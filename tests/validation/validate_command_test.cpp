@@ -1,0 +1,129 @@
+// `lcperf validate --backend cpu` end to end on the tiny live scenarios: the real binary
+// runs the rank programs live (real CPU kernels) and simulated, and must find identical
+// decision logs, write the documented keys, and land within a loose error bound of a
+// device profile calibrated on the scenario's own shapes (profile, calibrate, validate).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../cli/cli_test_support.hpp"
+
+namespace lcperf::cli {
+namespace {
+
+using testing::run_lcperf;
+using testing::ScratchDir;
+
+std::string live_scenario(const std::string& name) { return LCPERF_SOURCE_DIR "/scenarios/live/" + name; }
+
+// The calibration loop `lcperf validate --device` is meant to be used with: profile the
+// scenario's own op shapes through the live executor, calibrate with measured tables
+// (exact at those shapes), then validate against that device profile.
+//
+// Bound on the median over runs of |simulated - measured| / measured. Seen on the 2-core
+// CI machine (scenarios/live/README.md, "Calibrated validation"): ChunkFlow 0.00..0.16,
+// Megatron 0.07..0.21 (its live optimizer step takes several times its priced time, not
+// yet explained). 0.5 leaves room for a machine busy with other builds (time-slicing the
+// simulator does not model); the uncalibrated hand-made profile lands at +0.53..+0.64.
+constexpr double kEndToEndBound = 0.5;
+constexpr int kRuns = 3;
+
+std::string calibrated_device(const std::string& scenario, const ScratchDir& dir) {
+  const std::string profile = (dir / "profile.json").string();
+  const std::string device = (dir / "device.json").string();
+  const testing::Invocation prof = run_lcperf(
+      {"profile", "--backend", "cpu", "--for-scenario", live_scenario(scenario), "--out", profile});
+  EXPECT_EQ(prof.exit_code, 0) << prof.err;
+  // Every kernel part the scenario runs is a profile row: the four classes it uses.
+  const nlohmann::json p = nlohmann::json::parse(testing::read_file(dir / "profile.json"));
+  for (const char* cls : {"gemm", "attention_fwd", "attention_bwd", "elementwise"}) {
+    EXPECT_FALSE(p["grid"][cls].empty()) << cls;
+  }
+  const testing::Invocation cal =
+      run_lcperf({"calibrate", profile, "--base", LCPERF_SOURCE_DIR "/cost_models/devices/cpu-reference.json",
+                  "--with-tables", "--out", device});
+  EXPECT_EQ(cal.exit_code, 0) << cal.err;
+  return device;
+}
+
+double median_abs(const nlohmann::json& errors) {
+  std::vector<double> values;
+  for (const auto& e : errors) values.push_back(std::abs(e.get<double>()));
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n == 0 ? std::numeric_limits<double>::infinity() : n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+void validate(const std::string& scenario, const ScratchDir& dir) {
+  const std::string device = calibrated_device(scenario, dir);
+  const testing::Invocation run =
+      run_lcperf({"validate", live_scenario(scenario), "--backend", "cpu", "--device", device, "--runs",
+                  std::to_string(kRuns), "--out", (dir / "out").string()});
+  EXPECT_EQ(run.exit_code, 0) << run.err << run.out;
+  const nlohmann::json v = nlohmann::json::parse(testing::read_file(dir / "out" / "validation.json"));
+  for (const char* key : {"scenario", "decision_logs_identical", "end_to_end", "op_classes", "op_categories",
+                          "peak_memory", "ranks", "runs", "device_profile"}) {
+    EXPECT_TRUE(v.contains(key)) << key;
+  }
+  EXPECT_TRUE(v["decision_logs_identical"].get<bool>()) << v["decisions"].dump();
+  EXPECT_EQ(v["runs"].get<int>(), kRuns);
+  EXPECT_EQ(v["end_to_end"]["measured_s"].size(), static_cast<std::size_t>(kRuns));
+  EXPECT_NE(v["device_profile"].get<std::string>().find("device.json"), std::string::npos) << v["device_profile"];
+  for (const char* cls : {"gemm", "attention_fwd", "attention_bwd", "elementwise"}) {
+    ASSERT_TRUE(v["op_classes"].contains(cls)) << cls;
+    EXPECT_GT(v["op_classes"][cls]["count"].get<int>(), 0) << cls;
+    EXPECT_TRUE(v["op_classes"][cls].contains("p90_abs_relative_error")) << cls;
+  }
+  // Memory accounting is deterministic: the simulated and live peaks agree exactly.
+  for (const auto& rank : v["peak_memory"]) {
+    EXPECT_GT(rank["measured_bytes"].get<std::int64_t>(), 0);
+    EXPECT_EQ(rank["simulated_bytes"], rank["measured_bytes"]);
+  }
+  // The side-by-side trace holds both runs as separate processes.
+  const nlohmann::json trace = nlohmann::json::parse(testing::read_file(dir / "out" / "timeline.json"));
+  bool simulated = false, measured = false;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e.value("name", "") != "process_name") continue;
+    const std::string name = e["args"]["name"];
+    simulated |= name.rfind("simulated", 0) == 0;
+    measured |= name.rfind("measured", 0) == 0;
+  }
+  EXPECT_TRUE(simulated && measured);
+  // Always checked, also on a loaded machine; the live CPU share says how loaded it was.
+  const double error = median_abs(v["end_to_end"]["run_relative_errors"]);
+  EXPECT_LE(error, kEndToEndBound) << "live CPU share " << v["live_cpu_share"].get<double>() << ", "
+                                   << v["end_to_end"].dump() << "\n" << run.out;
+}
+
+TEST(ValidateCommand, TinyChunkFlowRunsLiveAndSimulatedWithTheSameDecisions) {
+  const ScratchDir dir;
+  validate("tiny-256-chunkflow-pp2-dp1.json", dir);
+}
+
+TEST(ValidateCommand, TinyMegatronBaselineRunsLiveAndSimulatedWithTheSameDecisions) {
+  const ScratchDir dir;
+  validate("tiny-256-megatron-pp2-dp1.json", dir);
+}
+
+TEST(ValidateCommand, CudaBackendIsABadInputWithoutACudaBuild) {
+  const ScratchDir dir;
+  const testing::Invocation run =
+      run_lcperf({"validate", live_scenario("tiny-256-megatron-pp2-dp1.json"), "--backend", "cuda", "--out",
+                  (dir / "out").string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("CUDA"), std::string::npos) << run.err;
+}
+
+TEST(ValidateCommand, ServingScenariosAreRefused) {
+  const ScratchDir dir;
+  const testing::Invocation run = run_lcperf(
+      {"validate", LCPERF_SOURCE_DIR "/scenarios/serving/qwen2.5-7b-h200-azure-conv.json", "--out", (dir / "o").string()});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+}
+
+}  // namespace
+}  // namespace lcperf::cli
