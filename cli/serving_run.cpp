@@ -244,12 +244,7 @@ std::string fmt(const char* format, double value) {
 
 }  // namespace
 
-ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_override,
-                       const std::string& format_override) {
-  const auto started = std::chrono::steady_clock::now();
-  ServingRun run;
-  run.scenario = scenario;
-  const core::Scenario& s = scenario;
+std::string serving_trace_path(const core::Scenario& s, const std::string& trace_override) {
   std::string trace = trace_override.empty() ? s.requests.trace : trace_override;
   // A relative trace path in a scenario file is relative to that file (as model and
   // cluster paths are); ids and paths given on the command line are left as they are.
@@ -257,24 +252,30 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
     const std::filesystem::path beside = std::filesystem::path(s.source_path).parent_path() / trace;
     if (std::filesystem::path(trace).is_relative() && std::filesystem::exists(beside)) trace = beside.string();
   }
-  const std::string format = format_override.empty() ? s.requests.format : format_override;
   if (trace.empty()) throw core::InputError(s.name + ": no trace given (workload.trace or --trace)");
-  const std::vector<serving::ServingRequest> requests = load_requests(s, trace, format);
-  run.requests = static_cast<std::int64_t>(requests.size());
+  return trace;
+}
 
+std::vector<serving::ServingRequest> load_serving_requests(const core::Scenario& s, const std::string& trace,
+                                                           const std::string& format) {
+  return load_requests(s, trace, format);
+}
+
+serving::EngineConfig serving_engine_config(const core::Scenario& s, const cost::CostModel& model) {
+  return engine_config(s, model);
+}
+
+ServingPrograms build_serving_programs(const core::Scenario& s, const std::vector<serving::ServingRequest>& requests,
+                                       const serving::EngineConfig& config) {
   serving::RoutingOptions routing_options;
   routing_options.policy = serving::parse_routing_policy(s.serving.routing);
   routing_options.instances = s.serving.instances;
   const serving::Routing routing = serving::route_requests(requests, routing_options);
 
-  const std::string profile_id = s.sim.device_profile.empty() ? s.cluster.gpu.id : s.sim.device_profile;
-  const cost::CostModel model(s.cluster.gpu, cost::load_device_profile(profile_id));
-  const int tp = s.parallel.tp;
-  const int per_instance = tp * s.parallel.pp;
+  const int per_instance = s.parallel.tp * s.parallel.pp;
   const int ranks = per_instance * s.serving.instances;
-  const serving::EngineConfig config = engine_config(s, model);
-  std::vector<std::shared_ptr<serving::EngineRecords>> records;
-  std::vector<core::RankProgram> programs(static_cast<std::size_t>(ranks));
+  ServingPrograms out;
+  out.programs.resize(static_cast<std::size_t>(ranks));
   for (int i = 0; i < s.serving.instances; ++i) {
     serving::EnginePlan plan;
     plan.model = s.model;
@@ -284,18 +285,23 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
     plan.instance = i;
     plan.first_rank = i * per_instance;
     plan.routing_decision = routing.decisions[static_cast<std::size_t>(i)];
-    records.push_back(std::make_shared<serving::EngineRecords>());
+    out.records.push_back(std::make_shared<serving::EngineRecords>());
     for (int r = 0; r < per_instance; ++r) {
       // Only an instance's first rank records results; the other TP ranks of the first
       // stage mirror its loop, and later stages follow its messages.
-      programs[static_cast<std::size_t>(plan.first_rank + r)] =
-          serving::make_engine_program(plan, r == 0 ? records.back() : nullptr);
+      out.programs[static_cast<std::size_t>(plan.first_rank + r)] =
+          serving::make_engine_program(plan, r == 0 ? out.records.back() : nullptr);
     }
   }
+  return out;
+}
 
+core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::CostModel& model,
+                                           const std::vector<core::RankProgram>& programs) {
+  const int tp = s.parallel.tp;
   sim::SimulationInput in;
   in.cluster = s.cluster;
-  in.ranks = ranks;
+  in.ranks = static_cast<int>(programs.size());
   // Every rank of a TP group runs the same loop: one actor per pipeline stage.
   in.fold = (tp > 1 && s.cluster.gpus_per_node % tp == 0) ? tp : 1;
   in.free_communication = s.sim.communication == "free";
@@ -304,7 +310,27 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
   auto pricer = std::make_shared<StepPricer>(model);
   in.kernel_price = [pricer](const core::KernelOp& op) { return pricer->price(op); };
-  run.records = sim::simulate(in);
+  return sim::simulate(in);
+}
+
+ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_override,
+                       const std::string& format_override) {
+  const auto started = std::chrono::steady_clock::now();
+  ServingRun run;
+  run.scenario = scenario;
+  const core::Scenario& s = scenario;
+  const std::string trace = serving_trace_path(s, trace_override);
+  const std::string format = format_override.empty() ? s.requests.format : format_override;
+  const std::vector<serving::ServingRequest> requests = load_requests(s, trace, format);
+  run.requests = static_cast<std::int64_t>(requests.size());
+
+  const std::string profile_id = s.sim.device_profile.empty() ? s.cluster.gpu.id : s.sim.device_profile;
+  const cost::CostModel model(s.cluster.gpu, cost::load_device_profile(profile_id));
+  const int tp = s.parallel.tp;
+  const serving::EngineConfig config = engine_config(s, model);
+  const ServingPrograms built = build_serving_programs(s, requests, config);
+  const std::vector<std::shared_ptr<serving::EngineRecords>>& records = built.records;
+  run.records = simulate_serving_programs(s, model, built.programs);
   run.simulated_s = run.records.end_time_s;
 
   std::vector<serving::RequestMetrics> all;

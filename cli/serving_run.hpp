@@ -2,12 +2,49 @@
 // One simulated serving replay: the scenario's trace, routed over its instances, each
 // instance running the serving engine (schedulers/serving/) on its GPUs through the
 // simulator, priced by the cost model.
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/records.hpp"
+#include "core/runtime.hpp"
 #include "core/scenario.hpp"
+#include "schedulers/serving/engine.hpp"
+
+namespace lcperf::cost {
+class CostModel;
+}
 
 namespace lcperf::cli {
+
+// The pieces run_serving is made of, shared with the live CPU comparison
+// (serving_live.hpp) so both runtimes run exactly the same engine programs.
+
+// The scenario's trace path (relative paths resolved beside the scenario file) or the
+// override; throws core::InputError when there is none.
+std::string serving_trace_path(const core::Scenario& scenario, const std::string& trace_override = "");
+
+// The trace's requests, trimmed to workload.max_requests and scaled by time_scale.
+std::vector<schedulers::serving::ServingRequest> load_serving_requests(const core::Scenario& scenario,
+                                                                       const std::string& trace,
+                                                                       const std::string& format);
+
+// The engine configuration the scenario asks for (KV budget from the HBM the weights leave).
+schedulers::serving::EngineConfig serving_engine_config(const core::Scenario& scenario, const cost::CostModel& model);
+
+// One program per rank: the requests routed over the instances, each instance's ranks
+// running the engine; records[i] is filled by instance i's first rank as it runs.
+struct ServingPrograms {
+  std::vector<core::RankProgram> programs;
+  std::vector<std::shared_ptr<schedulers::serving::EngineRecords>> records;
+};
+ServingPrograms build_serving_programs(const core::Scenario& scenario,
+                                       const std::vector<schedulers::serving::ServingRequest>& requests,
+                                       const schedulers::serving::EngineConfig& config);
+
+// Runs the programs in the simulator, steps priced by `model` (one simulation per process).
+core::RunRecords simulate_serving_programs(const core::Scenario& scenario, const cost::CostModel& model,
+                                           const std::vector<core::RankProgram>& programs);
 
 struct ServingRun {
   core::Scenario scenario;

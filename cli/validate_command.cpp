@@ -18,6 +18,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/output_dir.hpp"
+#include "cli/serving_validate.hpp"
 #include "cli/training_run.hpp"
 #include "cli/validation.hpp"
 #include "core/atomic_file.hpp"
@@ -90,10 +91,6 @@ int run_validate(const ValidateOptions& options) {
   std::vector<core::Override> overrides;
   for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
   core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
-  if (scenario.kind != "training") {
-    throw core::InputError(options.scenario_path + ": validate runs training scenarios (kind is \"" + scenario.kind +
-                           "\")");
-  }
   if (!options.device.empty()) {
     std::error_code ec;
     scenario.sim.device_profile = fs::absolute(options.device, ec).string();
@@ -101,6 +98,10 @@ int run_validate(const ValidateOptions& options) {
   const fs::path dir =
       options.out_dir.empty() ? fs::path("out") / (folder_name(scenario) + "-validate") : fs::path(options.out_dir);
   check_out_dir(dir);
+  if (scenario.kind == "serving") {
+    if (on_cuda) throw core::InputError(options.scenario_path + ": serving scenarios validate on --backend cpu only");
+    return validate_serving(scenario, dir, options.quiet);
+  }
 
   const cost::CostModel model = scenario_cost_model(scenario);
   // Live first: the simulation (SimGrid) must be the last engine of the process.
@@ -136,7 +137,7 @@ int run_validate(const ValidateOptions& options) {
 Command add_validate_command(CLI::App& parent) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* sub = parent.add_subcommand("validate", "Run a scenario live and simulated, and compare them");
-  sub->add_option("scenario", options->scenario_path, "Training scenario JSON file")
+  sub->add_option("scenario", options->scenario_path, "Training or serving scenario JSON file")
       ->required()
       ->type_name("SCENARIO.json");
   sub->add_option("--backend", options->backend, "Live backend: cpu, or cuda (built with nvcc and a GPU visible)")
@@ -161,6 +162,9 @@ Command add_validate_command(CLI::App& parent) {
       "measured side by side). Exit code 1 when the decision logs differ, with a diff\n"
       "excerpt; 2 on bad input (also --backend cuda without a CUDA build or GPU, with the\n"
       "reason).\n"
+      "A serving scenario (one instance) runs its engine live and simulated with every\n"
+      "arrival at t = 0 and writes DIR/validation.json (decisions, steps, end-to-end time,\n"
+      "tokens per request, KV blocks allocated and freed).\n"
       "\n"
       "Example (profile the scenario's own shapes, calibrate with tables, validate):\n"
       "  lcperf profile --backend cpu --for-scenario S.json --out p.json\n"

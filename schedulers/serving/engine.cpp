@@ -37,6 +37,7 @@ constexpr int kActivationTag = 0;
 constexpr int kResultTag = 1;
 constexpr const char* kBatchMessage = "serving_batch";
 
+
 std::string rid(const ServingRequest& r) { return request_name(r.id); }
 
 BlockManager make_blocks(const EnginePlan& p) {
@@ -66,6 +67,8 @@ InstancePosition position_of(const EnginePlan& p, int rank) {
 int stage_rank(const EnginePlan& p, int stage, int tp_rank) { return p.first_rank + stage * p.parallel.tp + tp_rank; }
 
 // Bytes of a batch's hidden states between two stages.
+// Inter-stage messages are allocated buffers of these sizes, so a live backend has bytes
+// to copy and the memory tracker sees them while they are in flight.
 core::TensorDesc activations(const EnginePlan& p, const std::vector<core::ServingSeq>& seqs) {
   std::int64_t tokens = 0;
   for (const core::ServingSeq& s : seqs) tokens += s.q_tokens;
@@ -188,6 +191,9 @@ class EngineRun {
     std::int64_t step = 0;
     double start_s = 0;
     core::Completion result;
+    Tensor hidden;  // sent to stage 1; freed once the send is done
+    core::Completion hidden_sent;
+    Tensor tokens;  // the last stage's sampled tokens land here
   };
 
   bool pipelined() const { return p_.parallel.pp > 1; }
@@ -229,12 +235,12 @@ class EngineRun {
     }
     post_batch(step, seqs, plan, false);
     rt_.wait(rt_.launch(op, core::kComputeStream));
-    const Tensor hidden{0, activations(p_, seqs)};
-    rt_.send(hidden, stage_rank(p_, 1, tp_rank_), core::kSendStream, kActivationTag);
-    const Tensor tokens{0, sampled_tokens(seqs)};
+    Tensor hidden = rt_.allocate(activations(p_, seqs));
+    const core::Completion sent = rt_.send(hidden, stage_rank(p_, 1, tp_rank_), core::kSendStream, kActivationTag);
+    Tensor tokens = rt_.allocate(sampled_tokens(seqs));
     const core::Completion result =
         rt_.recv(tokens, stage_rank(p_, p_.parallel.pp - 1, tp_rank_), core::kRecvStream, kResultTag);
-    in_flight_.push_back({std::move(plan), step, start, result});
+    in_flight_.push_back({std::move(plan), step, start, result, hidden, sent, tokens});
     return true;
   }
 
@@ -242,6 +248,9 @@ class EngineRun {
     InFlight batch = std::move(in_flight_.front());
     in_flight_.pop_front();
     rt_.wait(batch.result);
+    rt_.wait(batch.hidden_sent);
+    rt_.release(batch.hidden);
+    rt_.release(batch.tokens);
     complete(batch.plan, batch.step, batch.start_s, rt_.now_s());
   }
 
@@ -362,22 +371,33 @@ class StageRun {
       const StageBatch b = next_batch();
       kv_.apply(b.kv_events);
       if (b.stop) break;
-      rt_.wait(rt_.recv(Tensor{0, activations(p_, b.seqs)}, previous, core::kRecvStream, kActivationTag));
+      Tensor input = rt_.allocate(activations(p_, b.seqs));
+      rt_.wait(rt_.recv(input, previous, core::kRecvStream, kActivationTag));
       const core::KernelOp& op = ops_.build(b.step, b.seqs, b.swap_out_blocks * kv_.block_bytes(),
                                             b.swap_in_blocks * kv_.block_bytes());
       rt_.wait(rt_.launch(op, core::kComputeStream));
-      if (last) {
-        rt_.send(Tensor{0, sampled_tokens(b.seqs)}, onward, core::kSendStream, kResultTag);
-      } else {
-        rt_.send(Tensor{0, activations(p_, b.seqs)}, onward, core::kSendStream, kActivationTag);
-      }
+      rt_.release(input);
+      release_sent();
+      sending_ = last ? rt_.allocate(sampled_tokens(b.seqs))
+                      : rt_.allocate(activations(p_, b.seqs));
+      sent_ = rt_.send(sending_, onward, core::kSendStream, last ? kResultTag : kActivationTag);
     }
+    release_sent();
     rt_.synchronize();
     if (weights.valid()) rt_.release(weights);
     if (!kv_.empty()) throw std::logic_error("serving engine: a pipeline stage still holds KV after the run");
   }
 
  private:
+  // The previous batch's outgoing buffer lives until its send is done; waiting for it
+  // only after the next batch's compute keeps the send overlapped with that compute.
+  void release_sent() {
+    if (!sending_.valid()) return;
+    rt_.wait(sent_);
+    rt_.release(sending_);
+    sending_ = Tensor{};
+  }
+
   // Messages may overtake each other on the network; batches run in posting order.
   StageBatch next_batch() {
     while (true) {
@@ -402,6 +422,8 @@ class StageRun {
   StepOpBuilder ops_;
   std::map<std::int64_t, StageBatch> early_;
   std::int64_t expected_ = 0;
+  Tensor sending_;  // the last outgoing message, until its send is done
+  core::Completion sent_;
 };
 
 }  // namespace

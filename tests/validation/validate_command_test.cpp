@@ -9,6 +9,9 @@
 #include <limits>
 #include <string>
 #include <vector>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
 
 #include "../cli/cli_test_support.hpp"
 
@@ -118,11 +121,39 @@ TEST(ValidateCommand, CudaBackendIsABadInputWithoutACudaBuild) {
   EXPECT_NE(run.err.find("CUDA"), std::string::npos) << run.err;
 }
 
-TEST(ValidateCommand, ServingScenariosAreRefused) {
+TEST(ValidateCommand, ServingStepRunsLiveWithTwoStagesAndTheSameDecisions) {
   const ScratchDir dir;
+  const std::string out = (dir / "serving").string();
   const testing::Invocation run = run_lcperf(
+      {"validate", live_scenario("tiny-256-serving-step.json"), "--set", "parallel.pp=2", "--out", out});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json v = nlohmann::json::parse(testing::read_file(out + "/validation.json"));
+  EXPECT_TRUE(v.at("decisions_identical").get<bool>());
+  EXPECT_TRUE(v.at("output_tokens_match").get<bool>());
+  // The first six Azure conversation requests ask for these many tokens.
+  EXPECT_EQ(v.at("expected_output_tokens").get<std::vector<std::int64_t>>(),
+            (std::vector<std::int64_t>{44, 109, 55, 16, 16, 84}));
+  for (const char* side : {"live", "simulated"}) {
+    const nlohmann::json& r = v.at(side);
+    EXPECT_EQ(r.at("kv_blocks_allocated"), r.at("kv_blocks_freed")) << side;
+    EXPECT_GE(r.at("steps").get<std::int64_t>(), 109) << side;
+    EXPECT_GT(r.at("end_s").get<double>(), 0.0) << side;
+  }
+  EXPECT_EQ(v.at("live").at("steps"), v.at("simulated").at("steps"));
+}
+
+TEST(ValidateCommand, ServingScenariosOfManyInstancesOrLargeModelsAreRefused) {
+  const ScratchDir dir;
+  const testing::Invocation many = run_lcperf(
       {"validate", LCPERF_SOURCE_DIR "/scenarios/serving/qwen2.5-7b-h200-azure-conv.json", "--out", (dir / "o").string()});
-  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_EQ(many.exit_code, 2) << many.err;
+  EXPECT_NE(many.err.find("serving.instances = 1"), std::string::npos) << many.err;
+  const testing::Invocation large =
+      run_lcperf({"validate", LCPERF_SOURCE_DIR "/scenarios/serving/qwen2.5-7b-h200-azure-conv.json", "--set",
+                  "serving.instances=1", "--out", (dir / "o").string()});
+  EXPECT_EQ(large.exit_code, 2) << large.err;
+  EXPECT_NE(large.err.find("tiny models"), std::string::npos) << large.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "o"));
 }
 
 }  // namespace
