@@ -1,4 +1,6 @@
 #include "cli/serving_run.hpp"
+#include "cli/serving_distkv.hpp"
+#include "schedulers/serving/distkv/workload.hpp"
 
 #include <algorithm>
 #include <array>
@@ -43,6 +45,21 @@ std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, cons
   out.reserve(t.requests.size());
   for (const traces::ServingRequest& r : t.requests) {
     out.push_back({r.id, r.arrival_s, r.prompt_tokens, r.output_tokens});
+  }
+  const auto& l = s.requests.long_requests;
+  if (l.count > 0 && !out.empty()) {
+    serving::distkv::LongRequestMix mix;
+    mix.seed = static_cast<std::uint64_t>(l.seed);
+    mix.count = l.count;
+    mix.min_context_tokens = l.min_context_tokens;
+    mix.max_context_tokens = l.max_context_tokens;
+    mix.generation_share = l.generation_share;
+    mix.short_output_min_tokens = l.short_output_min_tokens;
+    mix.short_output_max_tokens = l.short_output_max_tokens;
+    mix.short_prompt_min_tokens = l.short_prompt_min_tokens;
+    mix.short_prompt_max_tokens = l.short_prompt_max_tokens;
+    mix.arrival_window_s = l.arrival_window_s;
+    return serving::distkv::make_long_context_workload(out, mix, s.name + ": workload.long_requests").requests;
   }
   return out;
 }
@@ -265,8 +282,14 @@ serving::EngineConfig serving_engine_config(const core::Scenario& s, const cost:
   return engine_config(s, model);
 }
 
+// Ranks of a TP group the simulator folds into one actor.
+int serving_fold(const core::Scenario& s) {
+  const int tp = s.parallel.tp;
+  return (tp > 1 && s.cluster.gpus_per_node % tp == 0) ? tp : 1;
+}
+
 ServingPrograms build_serving_programs(const core::Scenario& s, const std::vector<serving::ServingRequest>& requests,
-                                       const serving::EngineConfig& config) {
+                                       const serving::EngineConfig& engine) {
   serving::RoutingOptions routing_options;
   routing_options.policy = serving::parse_routing_policy(s.serving.routing);
   routing_options.instances = s.serving.instances;
@@ -275,6 +298,8 @@ ServingPrograms build_serving_programs(const core::Scenario& s, const std::vecto
   const int per_instance = s.parallel.tp * s.parallel.pp;
   const int ranks = per_instance * s.serving.instances;
   ServingPrograms out;
+  serving::EngineConfig config = engine;
+  if (s.serving.kv_policy == "distkv") out.distkv = make_distkv_parts(s, config, ranks, serving_fold(s));
   out.programs.resize(static_cast<std::size_t>(ranks));
   for (int i = 0; i < s.serving.instances; ++i) {
     serving::EnginePlan plan;
@@ -285,6 +310,7 @@ ServingPrograms build_serving_programs(const core::Scenario& s, const std::vecto
     plan.instance = i;
     plan.first_rank = i * per_instance;
     plan.routing_decision = routing.decisions[static_cast<std::size_t>(i)];
+    if (out.distkv) link_engine(s, *out.distkv, plan);
     out.records.push_back(std::make_shared<serving::EngineRecords>());
     for (int r = 0; r < per_instance; ++r) {
       // Only an instance's first rank records results; the other TP ranks of the first
@@ -293,20 +319,27 @@ ServingPrograms build_serving_programs(const core::Scenario& s, const std::vecto
           serving::make_engine_program(plan, r == 0 ? out.records.back() : nullptr);
     }
   }
+  if (out.distkv) {
+    finish_distkv_programs(s, *out.distkv, ranks, serving_fold(s));
+    out.programs.insert(out.programs.end(), out.distkv->programs.begin(), out.distkv->programs.end());
+    out.gpu_of_rank = out.distkv->gpu_of_rank;
+  }
   return out;
 }
 
 core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::CostModel& model,
-                                           const std::vector<core::RankProgram>& programs) {
-  const int tp = s.parallel.tp;
+                                           const std::vector<core::RankProgram>& programs,
+                                           const std::vector<int>& gpu_of_rank) {
   sim::SimulationInput in;
   in.cluster = s.cluster;
   in.ranks = static_cast<int>(programs.size());
   // Every rank of a TP group runs the same loop: one actor per pipeline stage.
-  in.fold = (tp > 1 && s.cluster.gpus_per_node % tp == 0) ? tp : 1;
+  in.fold = serving_fold(s);
   in.free_communication = s.sim.communication == "free";
-  // Instances never interact and an engine waits on each step alone: run ahead.
-  in.run_ahead = true;
+  in.gpu_of_rank = gpu_of_rank;
+  // Instances never interact and an engine waits on each step alone: run ahead. Not
+  // with ranks sharing a GPU (DistKV's agents run attention on the engines' GPUs).
+  in.run_ahead = gpu_of_rank.empty();
   in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
   auto pricer = std::make_shared<StepPricer>(model);
   in.kernel_price = [pricer](const core::KernelOp& op) { return pricer->price(op); };
@@ -330,7 +363,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   const serving::EngineConfig config = engine_config(s, model);
   const ServingPrograms built = build_serving_programs(s, requests, config);
   const std::vector<std::shared_ptr<serving::EngineRecords>>& records = built.records;
-  run.records = simulate_serving_programs(s, model, built.programs);
+  run.records = simulate_serving_programs(s, model, built.programs, built.gpu_of_rank);
   run.simulated_s = run.records.end_time_s;
 
   std::vector<serving::RequestMetrics> all;
@@ -379,6 +412,8 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   j["simulated_time_s"] = run.simulated_s;
   j["wall_time_s"] = run.wall_s;
   j["events_simulated"] = run.records.events_simulated;
+  j["kv_policy"] = s.serving.kv_policy;
+  if (built.distkv) j["distkv"] = distkv_summary_json(*built.distkv);
   run.result_json = j.dump(2) + "\n";
 
   std::ostringstream out;

@@ -34,17 +34,24 @@ schedulers::serving::EngineConfig serving_engine_config(const core::Scenario& sc
 
 // One program per rank: the requests routed over the instances, each instance's ranks
 // running the engine; records[i] is filled by instance i's first rank as it runs.
+struct DistKvParts;
 struct ServingPrograms {
   std::vector<core::RankProgram> programs;
   std::vector<std::shared_ptr<schedulers::serving::EngineRecords>> records;
+  // serving.kv_policy "distkv": the agents and gManager (their programs are in
+  // `programs` after the engines'), and every rank's GPU. Null / empty otherwise.
+  std::shared_ptr<DistKvParts> distkv;
+  std::vector<int> gpu_of_rank;
 };
 ServingPrograms build_serving_programs(const core::Scenario& scenario,
                                        const std::vector<schedulers::serving::ServingRequest>& requests,
                                        const schedulers::serving::EngineConfig& config);
 
 // Runs the programs in the simulator, steps priced by `model` (one simulation per process).
+// `gpu_of_rank` places ranks that share a GPU (DistKV's agents); empty = rank r on GPU r.
 core::RunRecords simulate_serving_programs(const core::Scenario& scenario, const cost::CostModel& model,
-                                           const std::vector<core::RankProgram>& programs);
+                                           const std::vector<core::RankProgram>& programs,
+                                           const std::vector<int>& gpu_of_rank = {});
 
 struct ServingRun {
   core::Scenario scenario;

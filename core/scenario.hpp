@@ -32,6 +32,33 @@ struct ServingWorkloadSpec {
   std::int64_t max_requests = 0;  // 0 = all
   double time_scale = 1.0;    // arrival times multiplied by this (0.5 = twice the rate)
   bool skip_corrupt = false;  // count and skip corrupt rows instead of failing
+  // DistKV-LLM's workload: a few long requests added to the trace's (schedulers/serving/
+  // distkv/workload.hpp); count 0 = none. Context is prompt + output, log-uniform.
+  struct LongRequests {
+    std::int64_t count = 0;
+    std::int64_t seed = 1;
+    std::int64_t min_context_tokens = 200000;
+    std::int64_t max_context_tokens = 2000000;
+    double generation_share = 0.25;
+    std::int64_t short_output_min_tokens = 128;
+    std::int64_t short_output_max_tokens = 1024;
+    std::int64_t short_prompt_min_tokens = 512;
+    std::int64_t short_prompt_max_tokens = 8192;
+    double arrival_window_s = 0;
+  } long_requests;
+};
+
+// DistKV-LLM's protocol knobs (schedulers/serving/distkv/config.hpp); block counts are
+// derived from the engine's KV budget, tokens per rBlock is serving.block_size_tokens.
+struct DistKvSpec {
+  double lend_cap_fraction = 0.5;  // of an instance's GPU rBlocks it may lend out
+  double heartbeat_period_s = 0.01;
+  double reply_timeout_s = 0.005;
+  double exchange_timeout_s = 0.02;
+  double dead_after_s = 0.05;
+  double reclaim_period_s = 0.01;
+  std::int64_t max_blocks_per_exchange = 64;
+  int max_candidates = 8;
 };
 
 // The serving engine of each instance (schedulers/serving/engine_config.hpp).
@@ -62,6 +89,10 @@ struct ServingSpec {
   bool dca = false;
   std::int64_t dca_chunk_tokens = 253952;
   bool log_batches = false;  // a "batch" decision per engine step (costly on long traces)
+  // "local": each instance holds its requests' KV itself; "distkv": DistKV-LLM, rBlocks
+  // borrowed from other instances and attention run where they live.
+  std::string kv_policy = "local";
+  DistKvSpec distkv;  // read only with kv_policy "distkv" (kept under "local" so --set can switch)
 };
 
 struct StrategySpec {

@@ -280,6 +280,20 @@ ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
   w.max_requests = r.integer_or("max_requests", 0, Range::non_negative());
   w.time_scale = r.number_or("time_scale", 1.0, Range::positive());
   w.skip_corrupt = r.boolean_or("skip_corrupt", false);
+  if (auto l = r.object_if_present("long_requests")) {
+    auto& m = w.long_requests;
+    m.count = l->integer_or("count", m.count, Range::non_negative().at_most(1 << 20));
+    m.seed = l->integer_or("seed", m.seed, Range::non_negative());
+    m.min_context_tokens = l->integer_or("min_context_tokens", m.min_context_tokens, Range::positive().at_most(kMaxContext));
+    m.max_context_tokens = l->integer_or("max_context_tokens", m.max_context_tokens, Range::positive().at_most(kMaxContext));
+    m.generation_share = l->number_or("generation_share", m.generation_share, Range::between(0.0, 1.0));
+    m.short_output_min_tokens = l->integer_or("short_output_min_tokens", m.short_output_min_tokens, Range::positive());
+    m.short_output_max_tokens = l->integer_or("short_output_max_tokens", m.short_output_max_tokens, Range::positive());
+    m.short_prompt_min_tokens = l->integer_or("short_prompt_min_tokens", m.short_prompt_min_tokens, Range::positive());
+    m.short_prompt_max_tokens = l->integer_or("short_prompt_max_tokens", m.short_prompt_max_tokens, Range::positive());
+    m.arrival_window_s = l->number_or("arrival_window_s", m.arrival_window_s, Range::non_negative());
+    l->finish();
+  }
   r.finish();
   return w;
 }
@@ -313,6 +327,20 @@ ServingSpec parse_serving(ObjectReader r) {
   s.dca = r.boolean_or("dca", s.dca);
   s.dca_chunk_tokens = r.integer_or("dca_chunk_tokens", s.dca_chunk_tokens, Range::positive().at_most(kMaxContext));
   s.log_batches = r.boolean_or("log_batches", s.log_batches);
+  s.kv_policy = r.choice_or("kv_policy", s.kv_policy, {"local", "distkv"});
+  if (auto d = r.object_if_present("distkv")) {
+    DistKvSpec& k = s.distkv;
+    k.lend_cap_fraction = d->number_or("lend_cap_fraction", k.lend_cap_fraction, Range::between(0.0, 1.0));
+    k.heartbeat_period_s = d->number_or("heartbeat_period_s", k.heartbeat_period_s, Range::positive());
+    k.reply_timeout_s = d->number_or("reply_timeout_s", k.reply_timeout_s, Range::positive());
+    k.exchange_timeout_s = d->number_or("exchange_timeout_s", k.exchange_timeout_s, Range::positive());
+    k.dead_after_s = d->number_or("dead_after_s", k.dead_after_s, Range::positive());
+    k.reclaim_period_s = d->number_or("reclaim_period_s", k.reclaim_period_s, Range::positive());
+    k.max_blocks_per_exchange =
+        d->integer_or("max_blocks_per_exchange", k.max_blocks_per_exchange, Range::positive().at_most(1 << 20));
+    k.max_candidates = d->int32_or("max_candidates", k.max_candidates, Range::positive().at_most(1 << 16));
+    d->finish();
+  }
   r.finish();
   return s;
 }

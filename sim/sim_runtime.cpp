@@ -194,21 +194,29 @@ void SimRuntime::post_message(int to, const core::Message& message) {
 std::optional<core::Message> SimRuntime::receive_message(double timeout_s) {
   flush_deferred();
   catch_up();
-  sg::Mailbox* box = world_.message_mailbox(actor_);
-  core::Message* received = nullptr;
-  sg::CommPtr comm = box->get_async<core::Message>(&received);
-  try {
-    if (timeout_s < 0) {
-      comm->wait();
-    } else {
-      comm->wait_for(timeout_s);
-    }
-  } catch (const simgrid::TimeoutException&) {
-    comm->cancel();
-    return std::nullopt;
+  if (!pending_message_) {
+    pending_payload_ = nullptr;
+    pending_message_ = world_.message_mailbox(actor_)->get_async<core::Message>(&pending_payload_);
   }
-  std::unique_ptr<core::Message> owned(received);
+  if (timeout_s < 0) {
+    pending_message_->wait();
+  } else if (sg::Comm::wait_any_for({pending_message_}, timeout_s) < 0) {
+    return std::nullopt;  // timed out: unlike Comm::wait_for, wait_any_for leaves the get posted
+  }
+  pending_message_ = nullptr;
+  std::unique_ptr<core::Message> owned(pending_payload_);
+  pending_payload_ = nullptr;
   return *owned;
+}
+
+SimRuntime::~SimRuntime() {
+  // The rank is done: nobody will read what arrives from now on.
+  if (pending_message_) {
+    try {
+      pending_message_->cancel();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the simulation is tearing this actor down
+    }
+  }
 }
 
 void SimRuntime::log_decision(std::string_view kind, std::string_view detail) {

@@ -3,6 +3,8 @@
 #include <deque>
 #include <optional>
 
+#include <simgrid/s4u/Comm.hpp>
+
 #include "core/runtime.hpp"
 #include "sim/sim_world.hpp"
 
@@ -11,6 +13,9 @@ namespace lcperf::sim {
 class SimRuntime final : public core::Runtime {
  public:
   SimRuntime(SimWorld& world, int actor) : world_(world), actor_(actor), rank_(world.rank_of_actor(actor)) {}
+  ~SimRuntime() override;
+  SimRuntime(const SimRuntime&) = delete;
+  SimRuntime& operator=(const SimRuntime&) = delete;
 
   int rank() const override { return rank_; }
   int world_size() const override { return world_.ranks(); }
@@ -54,6 +59,11 @@ class SimRuntime final : public core::Runtime {
   int actor_;
   int rank_;
   std::vector<std::uint64_t> issued_;  // completions not yet known to be done
+  // A receive_message that timed out keeps its pending get for the next call: cancelling
+  // it could drop a message whose transfer had already begun (a large one, or a small one
+  // caught in its latency), which a protocol would then wait for forever.
+  simgrid::s4u::CommPtr pending_message_;
+  core::Message* pending_payload_ = nullptr;
   // Work launched, in order, on one stream that was idle when the first of it was
   // launched, and not yet handed to the stream's actor: when the program waits on one
   // of it, the rank actor runs the chain up to that op itself (as the stream actor

@@ -37,7 +37,10 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
     r.progress = sg::ConditionVariable::create();
   }
   records_.node_of_rank.resize(static_cast<std::size_t>(input.ranks));
-  for (int r = 0; r < input.ranks; ++r) records_.node_of_rank[static_cast<std::size_t>(r)] = input.cluster.node_of(r);
+  for (int r = 0; r < input.ranks; ++r) {
+    const int g = input.gpu_of_rank.empty() ? r : input.gpu_of_rank[static_cast<std::size_t>(r)];
+    records_.node_of_rank[static_cast<std::size_t>(r)] = input.cluster.node_of(g);
+  }
 }
 
 std::uint64_t SimWorld::new_completion() {

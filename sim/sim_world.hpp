@@ -77,7 +77,11 @@ class SimWorld {
   int fold() const { return fold_; }
   int actors() const { return input_.ranks / fold_; }
   int rank_of_actor(int actor) const { return actor * fold_; }
-  simgrid::s4u::Host* gpu(int actor) const { return platform_.gpus[static_cast<std::size_t>(actor)]; }
+  simgrid::s4u::Host* gpu(int actor) const {
+    const int rank = rank_of_actor(actor);
+    const int g = input_.gpu_of_rank.empty() ? rank : input_.gpu_of_rank[static_cast<std::size_t>(rank)];
+    return platform_.gpus[static_cast<std::size_t>(g / fold_)];
+  }
   RankState& rank_state(int actor) { return ranks_[static_cast<std::size_t>(actor)]; }
 
   std::uint64_t new_completion();

@@ -82,7 +82,23 @@ core::RunRecords simulate(const SimulationInput& input) {
   int argc = static_cast<int>(argv.size());
   sg::Engine engine(&argc, argv.data());
 
-  SimWorld world(input, build_platform(input.cluster, input.ranks, input.free_communication, fold));
+  int gpus = input.ranks;
+  if (!input.gpu_of_rank.empty()) {
+    if (static_cast<int>(input.gpu_of_rank.size()) != input.ranks) {
+      throw std::invalid_argument("gpu_of_rank names " + std::to_string(input.gpu_of_rank.size()) + " ranks, not " +
+                                  std::to_string(input.ranks));
+    }
+    gpus = 0;
+    for (int r = 0; r < input.ranks; ++r) {
+      const int g = input.gpu_of_rank[static_cast<std::size_t>(r)];
+      if (g < 0 || g >= input.cluster.world_size() || (r % fold == 0 && g % fold != 0)) {
+        throw std::invalid_argument("rank " + std::to_string(r) + " placed on GPU " + std::to_string(g) +
+                                    ", which is not the first GPU of a fold group of the cluster");
+      }
+      gpus = std::max(gpus, g + fold);
+    }
+  }
+  SimWorld world(input, build_platform(input.cluster, gpus, input.free_communication, fold));
   std::string program_error;
   for (int a = 0; a < world.actors(); ++a) {
     const int r = world.rank_of_actor(a);

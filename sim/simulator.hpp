@@ -26,7 +26,11 @@ std::function<KernelPrice(const core::KernelOp&)> priced_by(std::function<double
 
 struct SimulationInput {
   core::ClusterSpec cluster;
-  int ranks = 0;  // rank r runs on GPU r of the cluster
+  int ranks = 0;  // rank r runs on GPU r of the cluster, unless gpu_of_rank says otherwise
+  // Optional placement: rank r runs on GPU gpu_of_rank[r] (several ranks may share a GPU:
+  // their ops share its time, their messages take the GPU's loopback). Empty = identity.
+  // With fold f, the f ranks of a group must share their group's first GPU's group.
+  std::vector<int> gpu_of_rank;
   std::function<core::RankProgram(int rank)> program_for;
   // Prices a kernel op in isolation; concurrent ops on one GPU share the GPU. FLOPs and
   // bytes go to the timeline. (A cache in front of this pays off: see PricingCache.)

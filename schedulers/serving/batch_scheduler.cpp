@@ -200,6 +200,28 @@ void BatchScheduler::preempt(StepPlan& plan, std::size_t slot) {
   waiting_.push_front(slot);
 }
 
+bool BatchScheduler::withdraw(StepPlan& plan, std::size_t slot, bool give_up) {
+  const auto seq = std::find_if(plan.seqs.begin(), plan.seqs.end(), [slot](const ScheduledSeq& s) { return s.slot == slot; });
+  if (seq == plan.seqs.end()) return false;
+  plan.tokens -= seq->seq.q_tokens;
+  plan.seqs.erase(seq);
+  RequestState& s = states_[slot];
+  s.in_flight = false;
+  running_.erase(std::find(running_.begin(), running_.end(), slot));
+  const std::int64_t freed = blocks_.free(key(slot));
+  plan.kv_events.push_back({slot, KvEvent::Kind::release, freed});
+  if (give_up) {
+    s.phase = Phase::rejected;
+    return true;
+  }
+  ++s.preemptions;
+  plan.preemptions.push_back({slot, PreemptionMode::recompute, freed});
+  s.restart_for_recompute();
+  s.phase = Phase::waiting;
+  waiting_.push_front(slot);
+  return true;
+}
+
 StepOutcome BatchScheduler::complete(const StepPlan& plan) {
   StepOutcome out;
   for (const ScheduledSeq& item : plan.seqs) {

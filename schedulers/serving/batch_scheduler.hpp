@@ -88,6 +88,12 @@ class BatchScheduler {
   StepPlan schedule();
   StepOutcome complete(const StepPlan& plan);
 
+  // Takes `slot` out of a planned step after its blocks could not be placed (a KV cache
+  // spread over instances found no room): its sequence leaves the plan, its blocks are
+  // freed (a release event) and it is preempted by recompute, or rejected for good when
+  // `give_up`. Returns whether it was in the plan.
+  bool withdraw(StepPlan& plan, std::size_t slot, bool give_up);
+
   const RequestState& state(std::size_t slot) const { return states_[slot]; }
   std::size_t size() const { return states_.size(); }
   const BlockManager& blocks() const { return blocks_; }

@@ -1,6 +1,7 @@
 #include "schedulers/serving/engine.hpp"
 
 #include <algorithm>
+#include <set>
 #include <deque>
 #include <map>
 #include <optional>
@@ -42,7 +43,8 @@ std::string rid(const ServingRequest& r) { return request_name(r.id); }
 
 BlockManager make_blocks(const EnginePlan& p) {
   const std::int64_t block_bytes = kv_block_bytes(p.model, p.parallel, p.config);
-  return BlockManager(p.config.kv_budget_bytes / block_bytes, p.config.block_size_tokens, p.config.watermark,
+  return BlockManager(p.config.kv_budget_bytes / block_bytes + p.config.borrowable_blocks, p.config.block_size_tokens,
+                      p.config.watermark,
                       p.config.host_kv_budget_bytes / block_bytes);
 }
 
@@ -180,6 +182,7 @@ class EngineRun {
       throw std::logic_error("serving engine: work is queued but no step could be formed");
     }
     stop_stages();
+    if (p_.remote_kv) p_.remote_kv->finish(rt_);
     rt_.synchronize();
     if (weights.valid()) rt_.release(weights);
     finish();
@@ -217,6 +220,7 @@ class EngineRun {
   bool start_step() {
     StepPlan plan = sched_.schedule();
     if (plan.idle() && plan.preemptions.empty()) return false;
+    if (p_.remote_kv) place_remote(plan);
     log(plan);
     apply_kv(plan.kv_events);
     const std::int64_t step = step_++;
@@ -226,6 +230,13 @@ class EngineRun {
       return true;
     }
     const std::vector<core::ServingSeq> seqs = step_seqs(p_, plan);
+    if (p_.remote_kv) {  // recompute preemption only: no swap copies
+      const std::vector<std::int64_t> ids = request_ids(plan);
+      const core::KernelOp& local = ops_.build(step, p_.remote_kv->local_view(seqs, ids), 0, 0);
+      p_.remote_kv->run_step(rt_, step, local, seqs, ids);
+      complete(plan, step, start, rt_.now_s());
+      return true;
+    }
     const core::KernelOp& op = ops_.build(step, seqs, plan.swap_out_blocks * kv_.block_bytes(),
                                           plan.swap_in_blocks * kv_.block_bytes());
     if (!pipelined()) {
@@ -242,6 +253,36 @@ class EngineRun {
         rt_.recv(tokens, stage_rank(p_, p_.parallel.pp - 1, tp_rank_), core::kRecvStream, kResultTag);
     in_flight_.push_back({std::move(plan), step, start, result, hidden, sent, tokens});
     return true;
+  }
+
+  std::vector<std::int64_t> request_ids(const StepPlan& plan) const {
+    std::vector<std::int64_t> ids;
+    ids.reserve(plan.seqs.size());
+    for (const ScheduledSeq& item : plan.seqs) ids.push_back(p_.requests[item.slot].id);
+    return ids;
+  }
+
+  // A KV cache spread over instances: each growth is placed through remote_kv before the
+  // step runs. A request the cluster has no room for leaves the step and is recomputed
+  // later; after kMaxPlacementFailures in a row it is rejected, so a request no cluster
+  // state can hold ends instead of retrying forever.
+  void place_remote(StepPlan& plan) {
+    static constexpr int kMaxPlacementFailures = 8;
+    const std::vector<KvEvent> events = plan.kv_events;
+    for (const KvEvent& e : events) {
+      if (e.kind != KvEvent::Kind::grow || e.blocks == 0) continue;
+      const ServingRequest& r = p_.requests[e.slot];
+      if (p_.remote_kv->grow(rt_, r.id, e.blocks)) {
+        placement_failures_[e.slot] = 0;
+        continue;
+      }
+      const bool give_up = ++placement_failures_[e.slot] >= kMaxPlacementFailures;
+      withdrawn_.insert(e.slot);
+      sched_.withdraw(plan, e.slot, give_up);
+      rt_.log_decision(give_up ? "reject" : "distkv_withdraw",
+                       rid(r) + ": no room for " + std::to_string(e.blocks) + " more blocks in the cluster");
+      if (give_up && rec_ != nullptr) rec_->requests[e.slot].rejected = true;
+    }
   }
 
   void finish_oldest() {
@@ -272,6 +313,16 @@ class EngineRun {
 
   // Mirrors block changes here and queues them for the other stages.
   void apply_kv(const std::vector<KvEvent>& events) {
+    if (p_.remote_kv) {
+      // The blocks live in the DistKV agents' pools (they mirror them into memory); the
+      // engine only says which requests let go of theirs.
+      for (const KvEvent& e : events) {
+        if (e.kind != KvEvent::Kind::release) continue;
+        if (withdrawn_.erase(e.slot) != 0) continue;  // its placement failed: nothing is held
+        p_.remote_kv->release(rt_, p_.requests[e.slot].id);
+      }
+      return;
+    }
     kv_.apply(events);
     if (pipelined()) pending_kv_.insert(pending_kv_.end(), events.begin(), events.end());
   }
@@ -350,6 +401,8 @@ class EngineRun {
   std::vector<std::size_t> order_;  // requests by arrival
   std::int64_t step_ = 0;
   std::deque<InFlight> in_flight_;
+  std::map<std::size_t, int> placement_failures_;  // slot -> failed placements in a row (remote_kv)
+  std::set<std::size_t> withdrawn_;                 // slots whose release event follows a failed placement
   std::vector<KvEvent> pending_kv_;  // block changes the other stages have not been told
   std::int64_t messages_ = 0;
 };
@@ -445,6 +498,10 @@ void validate_engine_plan(const EnginePlan& plan, const std::string& where) {
                            std::to_string(plan.model.layers) + " layers");
   }
   if (plan.first_rank < 0) throw core::InputError(where + ": first_rank must be >= 0");
+  if (plan.remote_kv && plan.parallel.pp != 1) {
+    throw core::InputError(where + ": a KV cache spread over instances (DistKV) runs with pp = 1 (got pp " +
+                           std::to_string(plan.parallel.pp) + ")");
+  }
   const std::int64_t block_bytes = kv_block_bytes(plan.model, plan.parallel, plan.config);
   if (plan.config.kv_budget_bytes < block_bytes) {
     throw core::InputError(where + ": kv_budget_bytes " + std::to_string(plan.config.kv_budget_bytes) +

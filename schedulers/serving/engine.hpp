@@ -39,6 +39,7 @@
 #include "core/runtime.hpp"
 #include "schedulers/serving/engine_config.hpp"
 #include "schedulers/serving/metrics.hpp"
+#include "schedulers/serving/remote_kv.hpp"
 #include "schedulers/serving/request_state.hpp"
 
 namespace lcperf::schedulers::serving {
@@ -53,6 +54,9 @@ struct EnginePlan {
   // first_rank + s*tp .. + tp - 1 (TP fastest, as Megatron orders them).
   int first_rank = 0;
   std::string routing_decision;  // logged as a "route" decision when not empty
+  // A KV cache spread over instances (pp = 1 only); null = the instance holds its KV.
+  // Shared with nothing else: the engine's rank calls it.
+  std::shared_ptr<RemoteKv> remote_kv;
 };
 
 struct StepRecord {

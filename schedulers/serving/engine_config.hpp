@@ -27,6 +27,9 @@ struct EngineConfig {
   std::int64_t block_size_tokens = 16;
   std::int64_t kv_budget_bytes = 0;       // device memory for KV blocks
   std::int64_t host_kv_budget_bytes = 0;  // host swap space (swap mode)
+  // Blocks the instance may hold on other instances (a KV cache spread over instances,
+  // EnginePlan::remote_kv): added to the block manager's capacity.
+  std::int64_t borrowable_blocks = 0;
   // Weight bytes per GPU of each pipeline stage (compressed where sparse), allocated as
   // a weights tensor for the run; empty = weights not accounted (unit tests).
   std::vector<std::int64_t> stage_weight_bytes;

@@ -1,6 +1,8 @@
 // Stream ordering, device sharing, collectives, memory, messages and deadlock reports
 // of the simulated runtime.
 #include <gtest/gtest.h>
+#include <optional>
+#include <vector>
 
 #include "sim_test_support.hpp"
 
@@ -122,6 +124,46 @@ TEST(SimRuntime, MessagesArriveAndTimeoutsExpire) {
   EXPECT_EQ(got->type, "hello");
   EXPECT_EQ(got->from, 0);
   EXPECT_EQ(got->payload, "payload");
+}
+
+TEST(SimRuntime, AMessageInFlightSurvivesReceiveTimeouts) {
+  // 1 GB over one 400 GB/s NVLink direction: 2.5 ms on the wire. The receiver's 1 ms
+  // waits expire twice while it is in transfer; it must still arrive, whole, once.
+  std::optional<core::Message> got;
+  int timeouts = 0;
+  double arrived_s = 0;
+  simulate(input_for(round_cluster(1, 2), 2, [&](core::Runtime& rt) {
+    if (rt.rank() == 0) {
+      rt.post_message(1, core::Message{-1, "bulk", 1'000'000'000, "p"});
+      return;
+    }
+    while (!(got = rt.receive_message(1e-3))) ++timeouts;
+    arrived_s = rt.now_s();
+  }));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->type, "bulk");
+  EXPECT_EQ(timeouts, 2);
+  EXPECT_GT(arrived_s, 2.5e-3);
+  EXPECT_LT(arrived_s, 2.6e-3);
+}
+
+TEST(SimRuntime, RanksPlacedOnOneGpuShareItsTime) {
+  // Ranks 0 and 2 on GPU 0, rank 1 alone on GPU 1; each runs a 1 ms kernel at t = 0.
+  std::vector<double> done(3, 0);
+  std::optional<core::Message> local;
+  auto in = input_for(round_cluster(1, 2), 3, [&](core::Runtime& rt) {
+    rt.run(gemm_op("k", 1e-3));
+    done[static_cast<std::size_t>(rt.rank())] = rt.now_s();
+    if (rt.rank() == 0) rt.post_message(2, core::Message{-1, "same gpu", 64, ""});
+    if (rt.rank() == 2) local = rt.receive_message(-1);
+  });
+  in.gpu_of_rank = {0, 1, 0};
+  simulate(in);
+  EXPECT_NEAR(done[0], 2e-3, 1e-9);  // two kernels share GPU 0: each takes twice as long
+  EXPECT_NEAR(done[2], 2e-3, 1e-9);
+  EXPECT_NEAR(done[1], 1e-3, 1e-9);
+  ASSERT_TRUE(local.has_value());  // ranks on one GPU talk through its loopback
+  EXPECT_EQ(local->type, "same gpu");
 }
 
 TEST(SimRuntime, DeadlockIsReportedWithRanksAndPendingOps) {

@@ -1,11 +1,15 @@
 #include "schedulers/serving/distkv/controller.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <deque>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "core/distattention_ops.hpp"
 #include "core/tensor.hpp"
+#include "schedulers/serving/distkv/engine_link.hpp"
 
 namespace lcperf::schedulers::serving::distkv {
 
@@ -59,9 +63,12 @@ class ActionRunner {
       } else if (const auto* o = std::get_if<AllocationOutcome>(&action)) {
         rt_.log_decision("distkv_allocation", describe(*o));
         if (records_ != nullptr) records_->outcomes.push_back({rt_.now_s(), *o});
+        if (on_outcome) on_outcome(*o);
       }
     }
   }
+
+  std::function<void(const AllocationOutcome&)> on_outcome;  // besides logging it
 
   // Waits for one message until `wake_s`; false on timeout.
   template <typename Handler>
@@ -127,6 +134,166 @@ core::RankProgram make_gmanager_program(std::shared_ptr<GManager> core, double s
       runner.receive_until(std::min(core->next_deadline_s(), stop_at_s), self,
                            [&](const Packet& p) { return core->on_packet(p, rt.now_s()); });
     }
+  };
+}
+
+
+namespace {
+
+bool is_control(const core::Message& m) { return m.type.rfind("dkv_", 0) == 0; }
+
+// Keeps kv_cache tensors on the agent's rank equal to the rBlocks its GPU pool holds
+// (its own requests' and the ones it lends), so the memory tracker sees them.
+class PoolMirror {
+ public:
+  PoolMirror(core::Runtime& rt, std::int64_t block_bytes) : rt_(rt), block_bytes_(block_bytes) {}
+  void follow(std::int64_t used_blocks) {
+    while (held_blocks_ > used_blocks && !held_.empty()) {
+      held_blocks_ -= held_.back().second;
+      rt_.release(held_.back().first);
+      held_.pop_back();
+    }
+    if (used_blocks > held_blocks_) {
+      const std::int64_t more = used_blocks - held_blocks_;
+      held_.emplace_back(rt_.allocate(core::bytes_tensor("rblocks", more * block_bytes_, core::MemoryTag::kv_cache)), more);
+      held_blocks_ += more;
+    }
+  }
+  void clear() { follow(0); }
+
+ private:
+  core::Runtime& rt_;
+  std::int64_t block_bytes_;
+  std::vector<std::pair<core::Tensor, std::int64_t>> held_;
+  std::int64_t held_blocks_ = 0;
+};
+
+// Runs a home's micro-attentions on this GPU and sends the partials back in stream
+// order, without waiting: the agent stays free to answer the protocol meanwhile.
+class AttentionService {
+ public:
+  AttentionService(core::Runtime& rt, const core::DistAttentionDims& dims) : rt_(rt), dims_(dims) {}
+
+  void serve(const core::Message& m, AgentRecords* records) {
+    const AttentionRequest r = decode_attention_request(m.payload);
+    core::KernelOp op;
+    op.name = "distattn for rank " + std::to_string(r.home_rank);
+    op.category = "distattention";
+    std::vector<core::OpPart> layer = core::micro_attention_parts(dims_, r.decode_work, true);
+    const std::vector<core::OpPart> prefill = core::micro_attention_parts(dims_, r.prefill_work, false);
+    layer.insert(layer.end(), prefill.begin(), prefill.end());
+    for (int l = 0; l < r.layers; ++l) op.parts.insert(op.parts.end(), layer.begin(), layer.end());
+    std::int64_t back = 0;
+    for (const auto* list : {&r.decode_work, &r.prefill_work}) {
+      for (const core::MicroAttentionWork& w : *list) back += core::partial_message_bytes(dims_, w.query_tokens);
+    }
+    if (!op.parts.empty()) rt_.launch(op, core::kComputeStream);
+    core::Tensor out = rt_.allocate(core::bytes_tensor("distattn partials", back * r.layers, core::MemoryTag::comm_buffer));
+    pending_.emplace_back(out, rt_.send(out, r.home_rank, core::kComputeStream, kPartialsTag));
+    if (records != nullptr) ++records->attention_requests_served;
+    // Buffers of answers long gone are given back; the wait returns at once for those.
+    while (pending_.size() > 8) retire_oldest();
+  }
+  void drain() {
+    while (!pending_.empty()) retire_oldest();
+  }
+
+ private:
+  void retire_oldest() {
+    rt_.wait(pending_.front().second);
+    rt_.release(pending_.front().first);
+    pending_.pop_front();
+  }
+  core::Runtime& rt_;
+  core::DistAttentionDims dims_;
+  std::deque<std::pair<core::Tensor, core::Completion>> pending_;
+};
+
+}  // namespace
+
+core::RankProgram make_agent_program(AgentSetup setup) {
+  return [setup = std::move(setup)](core::Runtime& rt) {
+    RManager& core = *setup.core;
+    ActionRunner runner(rt, setup.topology, setup.records ? &setup.records->controller : nullptr);
+    runner.on_outcome = [&rt, &setup](const AllocationOutcome& o) {
+      core::Message m;
+      m.type = kPlacedMessage;
+      m.payload = std::to_string(o.request) + (o.status == AllocationStatus::ok ? " 1" : " 0");
+      m.bytes = 48;
+      rt.post_message(setup.engine_rank, m);
+    };
+    PoolMirror mirror(rt, setup.core->config().block_bytes);
+    AttentionService attention(rt, setup.dims);
+    const int self = core.instance();
+    double stop_by = -1;  // set when told to stop: finish open exchanges first (bounded)
+    for (;;) {
+      const double now = rt.now_s();
+      mirror.follow(core.device().used_count());
+      if (stop_by >= 0 && (now >= stop_by || (!core.own_exchange() && core.participations().empty()))) break;
+      if (core.next_deadline_s() <= now) {
+        runner.run(core.on_tick(now));
+        continue;
+      }
+      double wake = core.next_deadline_s();
+      if (stop_by >= 0) wake = std::min(wake, stop_by);
+      const std::optional<core::Message> m = rt.receive_message(std::max(wake - now, 0.0));
+      if (!m) continue;
+      if (!is_control(*m)) {
+        runner.run(core.on_packet(decode(*m, setup.topology.node_of(m->from), self), rt.now_s()));
+        continue;
+      }
+      std::istringstream in(m->payload);
+      if (m->type == kAllocMessage) {
+        std::int64_t request = 0, blocks = 0;
+        in >> request >> blocks;
+        runner.run(core.allocate(request, blocks, rt.now_s()));
+      } else if (m->type == kReleaseMessage) {
+        std::int64_t request = 0;
+        in >> request;
+        runner.run(core.release(request, rt.now_s()));
+      } else if (m->type == kAttentionMessage) {
+        attention.serve(*m, setup.records.get());
+      } else if (m->type == kEngineDoneMessage) {
+        core::Message done;
+        done.type = kInstanceDoneMessage;
+        done.payload = std::to_string(self);
+        done.bytes = 40;
+        rt.post_message(setup.topology.gmanager_rank, done);
+      } else if (m->type == kStopMessage) {
+        stop_by = rt.now_s() + 2 * core.config().exchange_timeout_s;
+      } else {
+        throw std::logic_error("distkv agent " + std::to_string(self) + ": unexpected message " + m->type);
+      }
+    }
+    attention.drain();
+    mirror.clear();
+    if (setup.records) setup.records->final_counters = core.counters();
+  };
+}
+
+core::RankProgram make_gmanager_service_program(std::shared_ptr<GManager> core, DistKvTopology topology) {
+  return [core, topology = std::move(topology)](core::Runtime& rt) {
+    ActionRunner runner(rt, topology, nullptr);
+    const int self = static_cast<int>(topology.instance_ranks.size());
+    std::size_t done = 0;
+    while (done < topology.instance_ranks.size()) {
+      const double now = rt.now_s();
+      if (core->next_deadline_s() <= now) {
+        runner.run(core->on_tick(now));
+        continue;
+      }
+      const std::optional<core::Message> m = rt.receive_message(std::max(core->next_deadline_s() - now, 0.0));
+      if (!m) continue;
+      if (m->type == kInstanceDoneMessage) {
+        ++done;
+        continue;
+      }
+      runner.run(core->on_packet(decode(*m, topology.node_of(m->from), self), rt.now_s()));
+    }
+    core::Message stop;
+    stop.type = kStopMessage;
+    stop.bytes = 32;
+    for (int rank : topology.instance_ranks) rt.post_message(rank, stop);
   };
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/distattention_ops.hpp"
 #include "core/runtime.hpp"
 #include "schedulers/serving/distkv/gmanager.hpp"
 #include "schedulers/serving/distkv/rmanager.hpp"
@@ -56,5 +57,27 @@ core::RankProgram make_rmanager_program(std::shared_ptr<RManager> core, RManager
                                         std::shared_ptr<ControllerRecords> records);
 core::RankProgram make_gmanager_program(std::shared_ptr<GManager> core, double stop_at_s, DistKvTopology topology,
                                         std::shared_ptr<ControllerRecords> records);
+
+// The serving integration. Each instance runs an agent: its rManager core driven by the
+// engine's requests (engine_link.hpp messages) instead of a script, plus the service
+// that runs other instances' micro-attentions on this instance's GPU (the agent's rank
+// shares the engine's GPU). The gManager service runs until every instance's engine is
+// done, then tells the agents to stop.
+struct AgentRecords {
+  ControllerRecords controller;
+  std::int64_t attention_requests_served = 0;
+  RManagerCounters final_counters;
+};
+
+struct AgentSetup {
+  std::shared_ptr<RManager> core;
+  DistKvTopology topology;  // instance_ranks are the agents' ranks
+  int engine_rank = -1;     // this instance's engine (first rank)
+  core::DistAttentionDims dims;
+  std::shared_ptr<AgentRecords> records;
+};
+
+core::RankProgram make_agent_program(AgentSetup setup);
+core::RankProgram make_gmanager_service_program(std::shared_ptr<GManager> core, DistKvTopology topology);
 
 }  // namespace lcperf::schedulers::serving::distkv
