@@ -44,7 +44,8 @@ std::shared_ptr<DistKvParts> make_distkv_parts(const core::Scenario& s, serving:
   c.max_blocks_per_exchange = s.serving.distkv.max_blocks_per_exchange;
   c.max_candidates = s.serving.distkv.max_candidates;
   distkv::validate(c, where);
-  config.borrowable_blocks = static_cast<std::int64_t>(c.instances - 1) * c.lend_cap_blocks;
+  // One allocation asks at most max_candidates creditors (one candidate round).
+  config.borrowable_blocks = static_cast<std::int64_t>(std::min(c.instances - 1, c.max_candidates)) * c.lend_cap_blocks;
   for (int i = 0; i < c.instances; ++i) parts->topology.instance_ranks.push_back(agent_rank(engine_ranks, fold, i));
   parts->topology.gmanager_rank = agent_rank(engine_ranks, fold, c.instances);
   parts->gmanager = std::make_shared<distkv::GManager>(c);

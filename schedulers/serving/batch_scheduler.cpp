@@ -118,13 +118,17 @@ void BatchScheduler::schedule_swapped(StepPlan& plan) {
 }
 
 void BatchScheduler::schedule_waiting(StepPlan& plan) {
-  while (!waiting_.empty()) {
-    const std::size_t slot = waiting_.front();
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    const std::size_t slot = *it;
+    if (held_.count(slot) != 0) {
+      ++it;
+      continue;
+    }
     RequestState& s = states_[slot];
     if (!seats_left()) return;
     const std::int64_t take = chunk_for(slot, budget_left(plan));
     if (take == 0 || !blocks_.can_allocate(s.prefill_target)) return;
-    waiting_.pop_front();
+    it = waiting_.erase(it);
     plan.kv_events.push_back({slot, KvEvent::Kind::grow, blocks_.allocate(key(slot), s.prefill_target)});
     s.phase = Phase::running;
     running_.push_back(slot);
@@ -220,6 +224,14 @@ bool BatchScheduler::withdraw(StepPlan& plan, std::size_t slot, bool give_up) {
   s.phase = Phase::waiting;
   waiting_.push_front(slot);
   return true;
+}
+
+void BatchScheduler::hold(std::size_t slot, bool held) {
+  if (held) {
+    held_.insert(slot);
+  } else {
+    held_.erase(slot);
+  }
 }
 
 StepOutcome BatchScheduler::complete(const StepPlan& plan) {

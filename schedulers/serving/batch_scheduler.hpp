@@ -20,6 +20,7 @@
 //   than the token budget is split), and a step that prefills does nothing else.
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,10 @@ class BatchScheduler {
   // freed (a release event) and it is preempted by recompute, or rejected for good when
   // `give_up`. Returns whether it was in the plan.
   bool withdraw(StepPlan& plan, std::size_t slot, bool give_up);
+  // A held waiting request is passed over by admissions (the others behind it go
+  // first) until released; the engine holds a withdrawn request for a back-off.
+  void hold(std::size_t slot, bool held);
+  bool holds_any() const { return !held_.empty(); }
 
   const RequestState& state(std::size_t slot) const { return states_[slot]; }
   std::size_t size() const { return states_.size(); }
@@ -121,6 +126,7 @@ class BatchScheduler {
   std::vector<std::size_t> running_;
   std::deque<std::size_t> waiting_;
   std::deque<std::size_t> swapped_;
+  std::set<std::size_t> held_;
 };
 
 // The step's composition as deterministic text for the decision log, e.g.

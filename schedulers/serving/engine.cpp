@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -169,6 +170,7 @@ class EngineRun {
     std::size_t next = 0;
     while (true) {
       next = admit_arrivals(next);
+      const double hold_ends = held_until_.empty() ? std::numeric_limits<double>::infinity() : release_holds();
       if (in_flight_.size() < depth && sched_.has_work() && start_step()) continue;
       if (!in_flight_.empty()) {
         finish_oldest();
@@ -177,6 +179,11 @@ class EngineRun {
       if (!sched_.has_work()) {
         if (next == order_.size()) break;
         rt_.sleep_until(p_.requests[order_[next]].arrival_s);
+        continue;
+      }
+      if (sched_.holds_any()) {  // only held requests wait: until a hold or an arrival ends
+        const double arrival = next < order_.size() ? p_.requests[order_[next]].arrival_s : hold_ends;
+        rt_.sleep_until(std::min(hold_ends, arrival));
         continue;
       }
       throw std::logic_error("serving engine: work is queued but no step could be formed");
@@ -263,26 +270,51 @@ class EngineRun {
   }
 
   // A KV cache spread over instances: each growth is placed through remote_kv before the
-  // step runs. A request the cluster has no room for leaves the step and is recomputed
-  // later; after kMaxPlacementFailures in a row it is rejected, so a request no cluster
-  // state can hold ends instead of retrying forever.
+  // step runs. A request the cluster has no room for leaves the step, is recomputed later
+  // and is held back from admission for a back-off growing with its failures in a row
+  // (the others behind it go first); after kMaxPlacementFailures it is rejected, so a
+  // request no cluster state can hold ends instead of retrying forever.
   void place_remote(StepPlan& plan) {
-    static constexpr int kMaxPlacementFailures = 8;
+    static constexpr int kMaxPlacementFailures = 1000;
+    static constexpr double kBackoffStepS = 0.05;
+    static constexpr double kMaxBackoffS = 1.0;
     const std::vector<KvEvent> events = plan.kv_events;
     for (const KvEvent& e : events) {
       if (e.kind != KvEvent::Kind::grow || e.blocks == 0) continue;
       const ServingRequest& r = p_.requests[e.slot];
       if (p_.remote_kv->grow(rt_, r.id, e.blocks)) {
-        placement_failures_[e.slot] = 0;
+        placement_failures_.erase(e.slot);
         continue;
       }
-      const bool give_up = ++placement_failures_[e.slot] >= kMaxPlacementFailures;
+      const int failures = ++placement_failures_[e.slot];
+      const bool give_up = failures >= kMaxPlacementFailures;
       withdrawn_.insert(e.slot);
       sched_.withdraw(plan, e.slot, give_up);
       rt_.log_decision(give_up ? "reject" : "distkv_withdraw",
                        rid(r) + ": no room for " + std::to_string(e.blocks) + " more blocks in the cluster");
-      if (give_up && rec_ != nullptr) rec_->requests[e.slot].rejected = true;
+      if (give_up) {
+        if (rec_ != nullptr) rec_->requests[e.slot].rejected = true;
+        continue;
+      }
+      sched_.hold(e.slot, true);
+      held_until_[e.slot] = rt_.now_s() + std::min(kMaxBackoffS, kBackoffStepS * failures);
     }
+  }
+
+  // Releases the holds whose back-off has passed; returns when the next one ends (or
+  // infinity when none is held).
+  double release_holds() {
+    double next = std::numeric_limits<double>::infinity();
+    for (auto it = held_until_.begin(); it != held_until_.end();) {
+      if (it->second <= rt_.now_s()) {
+        sched_.hold(it->first, false);
+        it = held_until_.erase(it);
+      } else {
+        next = std::min(next, it->second);
+        ++it;
+      }
+    }
+    return next;
   }
 
   void finish_oldest() {
@@ -403,6 +435,7 @@ class EngineRun {
   std::deque<InFlight> in_flight_;
   std::map<std::size_t, int> placement_failures_;  // slot -> failed placements in a row (remote_kv)
   std::set<std::size_t> withdrawn_;                 // slots whose release event follows a failed placement
+  std::map<std::size_t, double> held_until_;        // withdrawn slots held back from admission, until
   std::vector<KvEvent> pending_kv_;  // block changes the other stages have not been told
   std::int64_t messages_ = 0;
 };
