@@ -188,8 +188,8 @@ class AttentionService {
       for (const core::MicroAttentionWork& w : *list) back += core::partial_message_bytes(dims_, w.query_tokens);
     }
     if (!op.parts.empty()) rt_.launch(op, core::kComputeStream);
-    core::Tensor out = rt_.allocate(core::bytes_tensor("distattn partials", back * r.layers, core::MemoryTag::comm_buffer));
-    pending_.emplace_back(out, rt_.send(out, r.home_rank, core::kComputeStream, kPartialsTag));
+    core::Tensor out = rt_.allocate(core::bytes_tensor("distattn partials", back, core::MemoryTag::comm_buffer));
+    pending_.emplace_back(out, rt_.send(all_layers(out, r.layers), r.home_rank, core::kComputeStream, kPartialsTag));
     if (records != nullptr) ++records->attention_requests_served;
     // Buffers of answers long gone are given back; the wait returns at once for those.
     while (pending_.size() > 8) retire_oldest();

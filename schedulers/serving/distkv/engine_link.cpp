@@ -57,6 +57,16 @@ std::int64_t parse_int(std::istream& i, const char* what) {
   return v;
 }
 
+}  // namespace
+
+core::Tensor all_layers(const core::Tensor& one_layer, std::int64_t layers) {
+  core::Tensor wire = one_layer;
+  wire.desc = core::bytes_tensor(one_layer.desc.name, one_layer.bytes() * layers, one_layer.desc.tag);
+  return wire;
+}
+
+namespace {
+
 class EngineLink final : public RemoteKv {
  public:
   EngineLink(EngineLinkConfig config, std::shared_ptr<const RManager> own, std::shared_ptr<DistAttentionRecords> records)
@@ -156,10 +166,12 @@ class EngineLink final : public RemoteKv {
       m.bytes = out_bytes * layers * tp;  // every layer, every TP rank's head slice
       rt.post_message(c_.agent_ranks.at(static_cast<std::size_t>(holder)), m);
       // The partials land in a buffer of this rank (one TP rank's share; the simulator
-      // moves it for every rank of a folded TP group).
+      // moves it for every rank of a folded TP group). It holds one layer: the layers'
+      // partials arrive and are merged one after the other, though the transfer here
+      // carries all of them at once.
       core::Tensor buffer = rt.allocate(core::bytes_tensor("distattn partials from " + std::to_string(holder),
-                                                           back_bytes * layers, core::MemoryTag::comm_buffer));
-      partials.emplace_back(buffer, rt.recv(buffer, c_.agent_ranks.at(static_cast<std::size_t>(holder)),
+                                                           back_bytes, core::MemoryTag::comm_buffer));
+      partials.emplace_back(buffer, rt.recv(all_layers(buffer, layers), c_.agent_ranks.at(static_cast<std::size_t>(holder)),
                                             core::kRecvStream, kPartialsTag));
       ++rec_->attention_messages;
       rec_->query_bytes += m.bytes;

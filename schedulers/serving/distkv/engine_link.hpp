@@ -80,6 +80,10 @@ struct AttentionRequest {
   bool operator==(const AttentionRequest&) const = default;
 };
 std::string encode_attention_request(const AttentionRequest& request);
+
+// The transfer of `layers` layers' worth of a one-layer buffer: memory holds one layer
+// (layers are produced and consumed in turn), the wire carries them all.
+core::Tensor all_layers(const core::Tensor& one_layer, std::int64_t layers);
 AttentionRequest decode_attention_request(const std::string& payload);
 
 }  // namespace lcperf::schedulers::serving::distkv
