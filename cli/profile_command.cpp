@@ -7,6 +7,9 @@
 // runs one rank per thread. Other load on the machine shows up in the timings; the
 // median of several repetitions keeps single interruptions out.
 #include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -51,8 +54,43 @@ struct ProfileOptions {
   bool quick = false;
   std::vector<std::string> for_scenarios;  // grid = these scenarios' parts, timed by the CPU executor
   int repetitions = 0;  // 0 = the backend's default
+  int concurrent = 0;   // --for-scenario: kernels running at once while one is timed; 0 = auto
   std::string out;
 };
+
+// Runs `c` in a loop on `n` threads until destroyed: the other "devices" of a live CPU
+// run are threads of the same machine, and on a small VM they slow each other down
+// (shared caches, memory bandwidth, a host that does not give every vCPU a core of its
+// own). Timing a kernel while the others run is what a live iteration sees when its
+// pipeline stages all compute at once.
+class BusyNeighbours {
+ public:
+  BusyNeighbours(const kernels::ProfileCase& c, int n) {
+    for (int i = 0; i < n; ++i) {
+      threads_.emplace_back([this, &c] {
+        while (!stop_.load(std::memory_order_relaxed)) c.run(0);
+      });
+    }
+  }
+  ~BusyNeighbours() {
+    stop_.store(true);
+    for (std::thread& t : threads_) t.join();
+  }
+  BusyNeighbours(const BusyNeighbours&) = delete;
+  BusyNeighbours& operator=(const BusyNeighbours&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
+// Ranks of the scenarios that compute at once, at most one per hardware thread.
+int scenario_concurrency(const std::vector<std::string>& scenarios) {
+  int ranks = 1;
+  for (const std::string& path : scenarios) ranks = std::max(ranks, core::load_scenario(path).parallel.world_size());
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min(ranks, threads);
+}
 
 std::vector<cost::OpClass> requested_classes(const std::string& list, ProfileBackend backend) {
   std::vector<cost::OpClass> classes;
@@ -199,6 +237,14 @@ int run_profile(const ProfileOptions& options) {
                           {"max_copies", timing.max_copies}};
   provenance["quick"] = options.quick;
 
+  int concurrent = 1;
+  if (!options.for_scenarios.empty()) {
+    concurrent = options.concurrent > 0 ? options.concurrent : scenario_concurrency(options.for_scenarios);
+  } else if (options.concurrent > 1) {
+    throw core::InputError("--concurrent needs --for-scenario (the grid's kernels share their input buffers)");
+  }
+  provenance["concurrent"] = concurrent;
+
   std::vector<GridCase> grid;
   if (options.for_scenarios.empty()) {
     grid = profile_grid(backend, classes, options.quick);
@@ -240,7 +286,10 @@ int run_profile(const ProfileOptions& options) {
           backend == ProfileBackend::cuda      ? make_cuda_case(*c)
           : options.for_scenarios.empty() ? make_cpu_case(*c)
                                           : make_cpu_executor_case(*c);
+      std::optional<BusyNeighbours> neighbours;
+      if (concurrent > 1) neighbours.emplace(kernel_case, concurrent - 1);
       const kernels::ProfileResult r = kernels::profile_cases({kernel_case}, timing, *timer).front();
+      neighbours.reset();
       Json shape = Json::parse(r.shape_json);
       shapes.push_back(shape);
       rows.push_back({{"class", name},
@@ -287,6 +336,11 @@ Command add_profile_command(CLI::App& parent) {
                   "live CPU executor (replaces the grid; --ops still filters classes)")
       ->type_name("SCENARIO.json")
       ->allow_extra_args(false);
+  sub->add_option("--concurrent", options->concurrent,
+                  "With --for-scenario: kernels running at once while one is timed (default: the scenario's "
+                  "ranks, at most the hardware threads), as in a live run whose stages all compute")
+      ->check(CLI::Range(1, 1024))
+      ->type_name("N");
   sub->add_flag("--quick", options->quick, "A small grid (seconds on the CPU), for CI and smoke tests");
   sub->add_option("--repetitions", options->repetitions, "Timed calls per shape (default: cpu 5, quick 3; cuda 11, quick 5)")
       ->check(CLI::Range(1, 1000));

@@ -36,6 +36,7 @@ void read_provenance(core::ObjectReader r, KernelProfile& profile) {
   }
   profile.timing = read_timing(r.object("timing"));
   profile.quick = r.boolean_or("quick", false);
+  profile.concurrent = r.int32_or("concurrent", 1, core::Range::at_least(1));
   profile.wall_s = r.number_or("wall_s", 0.0, core::Range::non_negative());
   r.finish();
 }

@@ -43,6 +43,7 @@ struct KernelProfile {
   std::map<std::string, std::string> versions;  // compiler, cuda_runtime, cuda_driver, cublas, ...
   ProfileTiming timing;
   bool quick = false;
+  int concurrent = 1;          // kernels running at once while one was timed (CPU --for-scenario)
   double wall_s = 0;           // how long the profile took
   std::vector<ProfileRow> rows;
 };
