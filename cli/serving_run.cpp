@@ -168,28 +168,44 @@ class StepPricer {
 
   sim::KernelPrice price(const core::KernelOp& op) {
     const std::size_t n = op.parts.size();
-    if (previous_.size() > n) {
-      previous_.resize(n);
-      priced_.resize(n);
+    // With KernelOp's repeat promise (a step's identical layers) only the first copy of
+    // the repeated parts is compared and priced; positions below are in that folded op.
+    const bool folded = op.repeat_count > 1 && op.repeat_period > 0 &&
+                        op.repeat_begin + op.repeat_period * op.repeat_count <= n;
+    const std::size_t first_end = folded ? op.repeat_begin + op.repeat_period : n;
+    const std::size_t skipped = folded ? op.repeat_period * (op.repeat_count - 1) : 0;
+    const std::size_t m = n - skipped;
+    if (previous_.size() > m) {
+      previous_.resize(m);
+      priced_.resize(m);
     }
-    std::size_t period = 0;  // parts per layer, once a repeat has been seen
+    std::size_t period = 0;  // parts per layer, once a repeat has been seen (unfolded ops)
     fresh_count_ = 0;
     sim::KernelPrice total;
-    for (std::size_t i = 0; i < n; ++i) {
-      const core::OpPart& part = op.parts[i];
-      if (i < previous_.size() && same_part(previous_[i], part)) {
-        add(total, priced_[i]);
+    for (std::size_t c = 0; c < m; ++c) {
+      const core::OpPart& part = op.parts[c < first_end ? c : c + skipped];
+      if (!(c < previous_.size() && same_part(previous_[c], part))) {
+        const Priced p = changed(part, c, period);
+        if (c < previous_.size()) {
+          previous_[c] = part;
+          priced_[c] = p;
+        } else {
+          previous_.push_back(part);
+          priced_.push_back(p);
+        }
+      }
+    }
+    // Totals in part order, every copy of the repeated parts included: the same sum, in
+    // the same order, as pricing the unfolded op part by part.
+    for (std::size_t c = 0; c < m; ++c) {
+      if (folded && c >= op.repeat_begin && c < first_end) {
+        if (c != op.repeat_begin) continue;
+        for (std::size_t copy = 0; copy < op.repeat_count; ++copy) {
+          for (std::size_t k = 0; k < op.repeat_period; ++k) add(total, priced_[op.repeat_begin + k]);
+        }
         continue;
       }
-      const Priced p = changed(op, i, period);
-      if (i < previous_.size()) {
-        previous_[i] = part;
-        priced_[i] = p;
-      } else {
-        previous_.push_back(part);
-        priced_.push_back(p);
-      }
-      add(total, p);
+      add(total, priced_[c]);
     }
     return total;
   }
@@ -211,10 +227,9 @@ class StepPricer {
     total.bytes += p.bytes;
   }
 
-  // The price of op.parts[i], which differs from the previous op's part there. Positions
-  // before i already hold this op's parts and prices.
-  Priced changed(const core::KernelOp& op, std::size_t i, std::size_t& period) {
-    const core::OpPart& part = op.parts[i];
+  // The price of `part` at (folded) position i, which differs from the previous op's part
+  // there. Positions before i already hold this op's parts and prices.
+  Priced changed(const core::OpPart& part, std::size_t i, std::size_t& period) {
     if (period > 0 && i >= period && same_part(previous_[i - period], part)) return priced_[i - period];
     for (std::size_t k = 0; k < fresh_count_; ++k) {
       const std::size_t j = fresh_[k];

@@ -89,6 +89,13 @@ struct KernelOp {
   std::string category;  // timeline grouping: "forward", "backward", "recompute", "optimizer", ...
   std::vector<OpPart> parts;
   int micro_batch = -1;  // for timelines and decision logs; -1 when not applicable
+  // A promise about `parts`, for pricers only (parts stay fully expanded for everyone
+  // else): parts [repeat_begin, repeat_begin + repeat_period * repeat_count) are
+  // repeat_count copies of their first repeat_period parts (a step's identical layers).
+  // repeat_count 0 = no promise.
+  std::size_t repeat_begin = 0;
+  std::size_t repeat_period = 0;
+  std::size_t repeat_count = 0;
 };
 
 // A single (batch 1) GEMM part; the decompositions of training and serving layers build

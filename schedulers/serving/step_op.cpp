@@ -76,6 +76,9 @@ const core::KernelOp& StepOpBuilder::build(std::int64_t step, const std::vector<
     at += layer_parts * static_cast<std::size_t>(layers_);
     for (const core::OpPart& part : next.epilogue) overwrite(op_.parts[at++], part);
   }
+  op_.repeat_begin = swaps.size() + next.prologue.size();
+  op_.repeat_period = layer_parts;
+  op_.repeat_count = layer_parts > 0 ? static_cast<std::size_t>(layers_) : 0;
   swaps_ = std::move(swaps);
   shape_ = std::move(next);
   return op_;

@@ -54,6 +54,21 @@ std::vector<Step> steps() {
   };
 }
 
+// KernelOp's repeat promise (pricers fold on it): the promised range lies in the op and
+// every copy equals the first, one copy per layer of the stage.
+void expect_repeat_promise_holds(const core::KernelOp& op, int stage_layers) {
+  if (op.repeat_count == 0) return;
+  EXPECT_EQ(op.repeat_count, static_cast<std::size_t>(stage_layers));
+  ASSERT_GT(op.repeat_period, 0u);
+  ASSERT_LE(op.repeat_begin + op.repeat_period * op.repeat_count, op.parts.size());
+  for (std::size_t copy = 1; copy < op.repeat_count; ++copy) {
+    for (std::size_t k = 0; k < op.repeat_period; ++k) {
+      EXPECT_EQ(op.parts[op.repeat_begin + copy * op.repeat_period + k], op.parts[op.repeat_begin + k])
+          << "copy " << copy << " part " << k;
+    }
+  }
+}
+
 void expect_builder_matches(const core::ParallelConfig& parallel) {
   const core::ModelSpec model = test::tiny_model(false);
   EngineConfig config;
@@ -67,6 +82,7 @@ void expect_builder_matches(const core::ParallelConfig& parallel) {
       EXPECT_EQ(op.name, "step " + std::to_string(index));
       EXPECT_EQ(op.category, "serving");
       EXPECT_EQ(op.parts, reference(model, parallel, config, stage, s.seqs, s.swap_out, s.swap_in));
+      expect_repeat_promise_holds(op, model.layers / parallel.pp);
       ++index;
     }
   }
