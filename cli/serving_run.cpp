@@ -129,11 +129,13 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
 // Prices engine step ops. Consecutive steps share most of their parts position by
 // position (the same GEMMs and norms while the token count holds; only the attention
 // parts change as contexts grow), and a step repeats its layer parts for every layer.
-// So a part is first compared with the part at its position in the previous op; one
-// that changed is compared with the part one layer earlier in this op (the layer's
+// An op that promises its repeat (KernelOp::repeat_*, every engine step op) is folded:
+// one copy of the layer is compared and priced and its sum added once per layer. In
+// other ops a part is first compared with the part at its position in the previous op;
+// one that changed is compared with the part one layer earlier in this op (the layer's
 // length is learnt from the first repeat found), and only new shapes are looked up by
-// hash and priced. Prices (and FLOPs and bytes) are summed in part order, so the total
-// equals pricing part by part with no cache at all.
+// hash and priced. The total equals pricing part by part with no cache at all, up to
+// the rounding of the sums.
 // Part equality as OpPart's operator== decides it, written out per alternative: the
 // pricer compares every part of every step, and the generic variant comparison (a
 // visit through a table per call) cost more than the rest of the pricing.
@@ -195,13 +197,17 @@ class StepPricer {
         }
       }
     }
-    // Totals in part order, every copy of the repeated parts included: the same sum, in
-    // the same order, as pricing the unfolded op part by part.
+    // Totals in part order; the repeated parts' prices are summed once and added per copy
+    // (equal to pricing the unfolded op part by part, up to the rounding of the sums).
     for (std::size_t c = 0; c < m; ++c) {
       if (folded && c >= op.repeat_begin && c < first_end) {
         if (c != op.repeat_begin) continue;
-        for (std::size_t copy = 0; copy < op.repeat_count; ++copy) {
-          for (std::size_t k = 0; k < op.repeat_period; ++k) add(total, priced_[op.repeat_begin + k]);
+        sim::KernelPrice copy;
+        for (std::size_t k = 0; k < op.repeat_period; ++k) add(copy, priced_[op.repeat_begin + k]);
+        for (std::size_t n_copy = 0; n_copy < op.repeat_count; ++n_copy) {
+          total.time_s += copy.time_s;
+          total.flops += copy.flops;
+          total.bytes += copy.bytes;
         }
         continue;
       }
@@ -243,6 +249,11 @@ class StepPricer {
   }
 
   Priced lookup(const core::OpPart& part) {
+    // Attention shapes carry every sequence's lengths and almost never recur (contexts
+    // grow each step): hashing and storing them cost more than pricing them again.
+    if (std::holds_alternative<core::AttentionShape>(part)) {
+      return Priced{model_.time_s(part), core::flops_of(part), core::bytes_of(part)};
+    }
     const std::size_t key = core::hash_part(part);
     const auto [first, last] = by_hash_.equal_range(key);
     for (auto it = first; it != last; ++it) {
