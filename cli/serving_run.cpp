@@ -129,9 +129,9 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
 // Prices engine step ops. Consecutive steps share most of their parts position by
 // position (the same GEMMs and norms while the token count holds; only the attention
 // parts change as contexts grow), and a step repeats its layer parts for every layer.
-// An op that promises its repeat (KernelOp::repeat_*, every engine step op) is folded:
-// one copy of the layer is compared and priced and its sum added once per layer. In
-// other ops a part is first compared with the part at its position in the previous op;
+// An op with a compact repeat (KernelOp::repeat_*, every engine step op) holds the layer
+// once: it is compared and priced once and its sum added once per layer. In other ops a
+// part is first compared with the part at its position in the previous op;
 // one that changed is compared with the part one layer earlier in this op (the layer's
 // length is learnt from the first repeat found), and only new shapes are looked up by
 // hash and priced. The total equals pricing part by part with no cache at all, up to
@@ -170,48 +170,40 @@ class StepPricer {
 
   sim::KernelPrice price(const core::KernelOp& op) {
     const std::size_t n = op.parts.size();
-    // With KernelOp's repeat promise (a step's identical layers) only the first copy of
-    // the repeated parts is compared and priced; positions below are in that folded op.
-    const bool folded = op.repeat_count > 1 && op.repeat_period > 0 &&
-                        op.repeat_begin + op.repeat_period * op.repeat_count <= n;
-    const std::size_t first_end = folded ? op.repeat_begin + op.repeat_period : n;
-    const std::size_t skipped = folded ? op.repeat_period * (op.repeat_count - 1) : 0;
-    const std::size_t m = n - skipped;
-    if (previous_.size() > m) {
-      previous_.resize(m);
-      priced_.resize(m);
+    if (previous_.size() > n) {
+      previous_.resize(n);
+      priced_.resize(n);
     }
-    std::size_t period = 0;  // parts per layer, once a repeat has been seen (unfolded ops)
+    std::size_t period = 0;  // parts per layer, once a repeat has been seen (ops without a compact repeat)
     fresh_count_ = 0;
-    sim::KernelPrice total;
-    for (std::size_t c = 0; c < m; ++c) {
-      const core::OpPart& part = op.parts[c < first_end ? c : c + skipped];
-      if (!(c < previous_.size() && same_part(previous_[c], part))) {
-        const Priced p = changed(part, c, period);
-        if (c < previous_.size()) {
-          previous_[c] = part;
-          priced_[c] = p;
-        } else {
-          previous_.push_back(part);
-          priced_.push_back(p);
-        }
+    for (std::size_t i = 0; i < n; ++i) {
+      const core::OpPart& part = op.parts[i];
+      if (i < previous_.size() && same_part(previous_[i], part)) continue;
+      const Priced p = changed(part, i, period);
+      if (i < previous_.size()) {
+        previous_[i] = part;
+        priced_[i] = p;
+      } else {
+        previous_.push_back(part);
+        priced_.push_back(p);
       }
     }
-    // Totals in part order; the repeated parts' prices are summed once and added per copy
-    // (equal to pricing the unfolded op part by part, up to the rounding of the sums).
-    for (std::size_t c = 0; c < m; ++c) {
-      if (folded && c >= op.repeat_begin && c < first_end) {
-        if (c != op.repeat_begin) continue;
-        sim::KernelPrice copy;
-        for (std::size_t k = 0; k < op.repeat_period; ++k) add(copy, priced_[op.repeat_begin + k]);
-        for (std::size_t n_copy = 0; n_copy < op.repeat_count; ++n_copy) {
-          total.time_s += copy.time_s;
-          total.flops += copy.flops;
-          total.bytes += copy.bytes;
+    // Totals in part order; a compact repeat's run is summed once and added per copy.
+    sim::KernelPrice total;
+    const std::size_t run_end = op.repeats() ? op.repeat_begin + op.repeat_period : 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (op.repeats() && i >= op.repeat_begin && i < run_end) {
+        if (i != op.repeat_begin) continue;
+        sim::KernelPrice run;
+        for (std::size_t k = op.repeat_begin; k < run_end; ++k) add(run, priced_[k]);
+        for (std::size_t copy = 0; copy < op.repeat_count; ++copy) {
+          total.time_s += run.time_s;
+          total.flops += run.flops;
+          total.bytes += run.bytes;
         }
         continue;
       }
-      add(total, priced_[c]);
+      add(total, priced_[i]);
     }
     return total;
   }
@@ -233,7 +225,7 @@ class StepPricer {
     total.bytes += p.bytes;
   }
 
-  // The price of `part` at (folded) position i, which differs from the previous op's part
+  // The price of `part` at position i, which differs from the previous op's part
   // there. Positions before i already hold this op's parts and prices.
   Priced changed(const core::OpPart& part, std::size_t i, std::size_t& period) {
     if (period > 0 && i >= period && same_part(previous_[i - period], part)) return priced_[i - period];

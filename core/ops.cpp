@@ -204,16 +204,40 @@ std::size_t hash_parts(const std::vector<OpPart>& parts) {
   return f.h;
 }
 
-double flops_of(const KernelOp& op) {
+KernelOp expanded(const KernelOp& op) {
+  if (!op.repeats()) return op;
+  KernelOp out = op;
+  out.repeat_begin = out.repeat_period = out.repeat_count = 0;
+  const auto run_begin = op.parts.begin() + static_cast<std::ptrdiff_t>(op.repeat_begin);
+  const auto run_end = run_begin + static_cast<std::ptrdiff_t>(op.repeat_period);
+  out.parts.assign(op.parts.begin(), run_end);
+  for (std::size_t copy = 1; copy < op.repeat_count; ++copy) out.parts.insert(out.parts.end(), run_begin, run_end);
+  out.parts.insert(out.parts.end(), run_end, op.parts.end());
+  return out;
+}
+
+namespace {
+
+// Sum of `of(part)` over the op as it runs (a compact repeat counted repeat_count times).
+template <typename Of>
+double sum_over_op(const KernelOp& op, Of of) {
   double total = 0;
-  for (const OpPart& p : op.parts) total += flops_of(p);
-  return total;
+  double run = 0;
+  for (std::size_t i = 0; i < op.parts.size(); ++i) {
+    const bool in_run = op.repeats() && i >= op.repeat_begin && i < op.repeat_begin + op.repeat_period;
+    (in_run ? run : total) += of(op.parts[i]);
+  }
+  return total + run * static_cast<double>(op.repeats() ? op.repeat_count : 1);
+}
+
+}  // namespace
+
+double flops_of(const KernelOp& op) {
+  return sum_over_op(op, [](const OpPart& p) { return flops_of(p); });
 }
 
 double bytes_of(const KernelOp& op) {
-  double total = 0;
-  for (const OpPart& p : op.parts) total += bytes_of(p);
-  return total;
+  return sum_over_op(op, [](const OpPart& p) { return bytes_of(p); });
 }
 
 }  // namespace lcperf::core

@@ -89,14 +89,18 @@ struct KernelOp {
   std::string category;  // timeline grouping: "forward", "backward", "recompute", "optimizer", ...
   std::vector<OpPart> parts;
   int micro_batch = -1;  // for timelines and decision logs; -1 when not applicable
-  // A promise about `parts`, for pricers only (parts stay fully expanded for everyone
-  // else): parts [repeat_begin, repeat_begin + repeat_period * repeat_count) are
-  // repeat_count copies of their first repeat_period parts (a step's identical layers).
-  // repeat_count 0 = no promise.
+  // Compact repeat (a serving step's identical layers): with repeat_count > 1, `parts`
+  // holds the run parts[repeat_begin, repeat_begin + repeat_period) once and the op
+  // runs it repeat_count times in a row, i.e. it is expanded(*this).parts. Pricers may
+  // price the run once; live backends expand it. repeat_count 0 or 1 = parts as they are.
   std::size_t repeat_begin = 0;
   std::size_t repeat_period = 0;
   std::size_t repeat_count = 0;
+  bool repeats() const { return repeat_count > 1 && repeat_period > 0; }
 };
+
+// The op with its compact repeat written out (itself when it has none).
+KernelOp expanded(const KernelOp& op);
 
 // A single (batch 1) GEMM part; the decompositions of training and serving layers build
 // their linear layers with it.

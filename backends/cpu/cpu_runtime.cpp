@@ -24,7 +24,7 @@ class CpuRuntime final : public core::Runtime {
   core::Completion launch(const core::KernelOp& op, core::StreamId stream) override {
     Work work;
     work.kind = Work::Kind::kernel;
-    work.op = op;
+    work.op = core::expanded(op);  // a compact repeat runs every copy
     work.name = op.name;
     work.category = op.category;
     work.micro_batch = op.micro_batch;

@@ -27,7 +27,7 @@ class CudaRuntime final : public core::Runtime {
   core::Completion launch(const core::KernelOp& op, core::StreamId stream) override {
     CudaWork work;
     work.kind = CudaWork::Kind::kernel;
-    work.op = op;
+    work.op = core::expanded(op);  // a compact repeat runs every copy
     work.name = op.name;
     work.category = op.category;
     work.micro_batch = op.micro_batch;

@@ -51,9 +51,9 @@ const core::KernelOp& StepOpBuilder::build(std::int64_t step, const std::vector<
   }
   if (next.layer.empty()) next = core::ServingStepShape{};  // an empty batch: swaps only
 
+  // The op is compact (KernelOp's repeat): the layer's parts once, run layers_ times.
   const std::size_t layer_parts = next.layer.size();
-  const std::size_t total = swaps.size() + next.prologue.size() + layer_parts * static_cast<std::size_t>(layers_) +
-                            next.epilogue.size();
+  const std::size_t total = swaps.size() + next.prologue.size() + layer_parts + next.epilogue.size();
   const bool same_layout = op_.parts.size() == total && swaps.size() == swaps_.size() &&
                            next.prologue.size() == shape_.prologue.size() && layer_parts == shape_.layer.size() &&
                            next.epilogue.size() == shape_.epilogue.size();
@@ -61,19 +61,15 @@ const core::KernelOp& StepOpBuilder::build(std::int64_t step, const std::vector<
     op_.parts.clear();
     op_.parts.reserve(total);
     op_.parts.insert(op_.parts.end(), swaps.begin(), swaps.end());
-    std::vector<core::OpPart> body = next.expand(layers_);
-    op_.parts.insert(op_.parts.end(), std::make_move_iterator(body.begin()), std::make_move_iterator(body.end()));
+    op_.parts.insert(op_.parts.end(), next.prologue.begin(), next.prologue.end());
+    op_.parts.insert(op_.parts.end(), next.layer.begin(), next.layer.end());
+    op_.parts.insert(op_.parts.end(), next.epilogue.begin(), next.epilogue.end());
   } else {
-    // Same layout as the previous step: rewrite only what changed, each changed layer
-    // part in every layer.
+    // Same layout as the previous step: rewrite only what changed.
     std::size_t at = 0;
     for (const core::OpPart& part : swaps) overwrite(op_.parts[at++], part);
     for (const core::OpPart& part : next.prologue) overwrite(op_.parts[at++], part);
-    for (std::size_t k = 0; k < layer_parts; ++k) {
-      if (next.layer[k] == shape_.layer[k]) continue;
-      for (int l = 0; l < layers_; ++l) op_.parts[at + static_cast<std::size_t>(l) * layer_parts + k] = next.layer[k];
-    }
-    at += layer_parts * static_cast<std::size_t>(layers_);
+    for (const core::OpPart& part : next.layer) overwrite(op_.parts[at++], part);
     for (const core::OpPart& part : next.epilogue) overwrite(op_.parts[at++], part);
   }
   op_.repeat_begin = swaps.size() + next.prologue.size();

@@ -3,12 +3,13 @@
 //
 // A step's op is a few swap copies, the stage's prologue (embedding on the first stage),
 // its layers (all identical: core::serving_step_shape gives one) and its epilogue (norm,
-// LM head and sampling on the last stage). Engine steps come by the hundred thousand
-// and an op holds hundreds of parts, so the builder keeps one op and rewrites only the
-// parts that differ from the previous step's: between two decode steps of the same
-// batch only the decode attention part of each layer changes (every context grew by
-// one). The op it returns is exactly prologue + layers x layer + epilogue, the same
-// parts core::serving_step_parts gives.
+// LM head and sampling on the last stage). Engine steps come by the hundred thousand,
+// so the op is compact (KernelOp's repeat: the layer's parts held once, run once per
+// layer) and the builder keeps one op and rewrites only the parts that differ from the
+// previous step's: between two decode steps of the same batch only the decode
+// attention part changes (every context grew by one). core::expanded() of the op it
+// returns is exactly prologue + layers x layer + epilogue, the same parts
+// core::serving_step_parts gives.
 #include <cstdint>
 #include <string>
 #include <vector>
