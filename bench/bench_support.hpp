@@ -1,5 +1,6 @@
 #pragma once
 // Helpers for benchmarks that must run each simulation in a fresh process.
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,26 +21,83 @@ struct Measurement {
   double simulation_wall_s = 0;  // inside the simulator only (0 = same as wall_s)
 };
 
-// Runs `body` in a forked child and brings its measurement back through a pipe.
-inline Measurement in_child(const std::function<Measurement()>& body) {
+// What the kernel accounted to a process: peak resident memory and CPU time.
+struct ProcessUsage {
+  double peak_rss_bytes = 0;
+  double cpu_s = 0;
+};
+
+inline ProcessUsage usage_of(const rusage& u) {
+  return {static_cast<double>(u.ru_maxrss) * 1024.0,
+          static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+              1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec)};
+}
+
+// This process's usage so far (for --inline runs).
+inline ProcessUsage own_usage() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return usage_of(u);
+}
+
+// Runs `body` in a forked child (SimGrid allows one simulation per process) and brings
+// its figures back through a pipe; `usage`, when given, gets the child's. A child that
+// fails or writes short figures gives `failed`. T must be trivially copyable.
+template <typename T>
+T in_child(const std::function<T()>& body, const T& failed, ProcessUsage* usage = nullptr) {
   int fds[2];
-  if (pipe(fds) != 0) return {0, 0, 0, false, 0};
+  if (pipe(fds) != 0) return failed;
   std::fflush(stdout);
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    Measurement m = body();
-    const ssize_t written = write(fds[1], &m, sizeof m);
-    _exit(written == static_cast<ssize_t>(sizeof m) ? 0 : 1);
+    const T figures = body();
+    const ssize_t written = write(fds[1], &figures, sizeof figures);
+    _exit(written == static_cast<ssize_t>(sizeof figures) ? 0 : 1);
   }
   close(fds[1]);
-  Measurement m{0, 0, 0, false, 0};
-  const ssize_t got = read(fds[0], &m, sizeof m);
+  T figures = failed;
+  const ssize_t got = read(fds[0], &figures, sizeof figures);
   close(fds[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
-  if (got != static_cast<ssize_t>(sizeof m) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) m.ok = false;
-  return m;
+  rusage u{};
+  wait4(pid, &status, 0, &u);
+  if (usage != nullptr) *usage = usage_of(u);
+  if (got != static_cast<ssize_t>(sizeof figures) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return failed;
+  return figures;
+}
+
+inline Measurement in_child(const std::function<Measurement()>& body) {
+  return in_child<Measurement>(body, Measurement{0, 0, 0, false, 0});
+}
+
+// The options every speed benchmark takes: --quick (skip heavy cases), --case SUBSTRING
+// (only matching cases), --inline (run the first selected case in this process, for
+// profilers). Returns false, after printing the usage, on anything else.
+struct BenchArgs {
+  bool quick = false;
+  bool in_process = false;
+  std::string only;
+  bool selects(const std::string& name, bool heavy) const {
+    return !(quick && heavy) && (only.empty() || name.find(only) != std::string::npos);
+  }
+};
+
+inline bool parse_bench_args(int argc, char** argv, const char* program, BenchArgs& args) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--quick") {
+      args.quick = true;
+    } else if (arg == "--inline") {
+      args.in_process = true;
+    } else if (arg == "--case" && i + 1 < argc) {
+      args.only = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: %s [--quick] [--case SUBSTRING] [--inline]\n", program);
+      return false;
+    }
+  }
+  return true;
 }
 
 inline void report(const std::string& name, const Measurement& m) {

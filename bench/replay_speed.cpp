@@ -6,15 +6,13 @@
 // SimGrid engine per process); figures are printed, nothing is asserted.
 //
 //   build/bench/replay_speed [--quick] [--inline --case SUBSTRING]
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
+#include <exception>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.hpp"
 #include "cli/serving_run.hpp"
 #include "core/scenario.hpp"
 
@@ -53,33 +51,20 @@ ReplayFigures replay(const ReplayCase& c) {
   return f;
 }
 
-// Runs the replay in a child; its peak RSS comes from the kernel's accounting of it.
-ReplayFigures in_child(const ReplayCase& c) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  std::fflush(stdout);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    ReplayFigures f;
+// Runs the replay in a child; its peak RSS and CPU time come from the kernel's accounting of it.
+ReplayFigures replay_in_child(const ReplayCase& c) {
+  bench::ProcessUsage usage;
+  const std::function<ReplayFigures()> body = [&c] {
     try {
-      f = replay(c);
+      return replay(c);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: %s\n", c.name.c_str(), e.what());
+      return ReplayFigures{};
     }
-    _exit(write(fds[1], &f, sizeof f) == static_cast<ssize_t>(sizeof f) ? 0 : 1);
-  }
-  close(fds[1]);
-  ReplayFigures f;
-  if (read(fds[0], &f, sizeof f) != static_cast<ssize_t>(sizeof f)) f = {};
-  close(fds[0]);
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  f.peak_rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;
-  f.cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-            1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) f.ok = false;
+  };
+  ReplayFigures f = bench::in_child<ReplayFigures>(body, ReplayFigures{}, &usage);
+  f.peak_rss_bytes = usage.peak_rss_bytes;
+  f.cpu_s = usage.cpu_s;
   return f;
 }
 
@@ -96,22 +81,8 @@ void print(const ReplayCase& c, const ReplayFigures& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  bool in_process = false;
-  std::string only;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--quick") {
-      quick = true;
-    } else if (arg == "--inline") {
-      in_process = true;  // for profilers; select a single case with --case
-    } else if (arg == "--case" && i + 1 < argc) {
-      only = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: replay_speed [--quick] [--case SUBSTRING] [--inline]\n");
-      return 2;
-    }
-  }
+  bench::BenchArgs args;
+  if (!bench::parse_bench_args(argc, argv, "replay_speed", args)) return 2;
   const std::vector<ReplayCase> cases = {
       {"baseline: qwen2.5-7b tp4, first 3000 requests", false,
        {"workload.max_requests=3000", "serving.instances=1"}},
@@ -122,19 +93,16 @@ int main(int argc, char** argv) {
   std::printf("%-44s %8s %9s %10s %10s %10s %12s %9s %8s\n", "case", "requests", "wall_s", "sim_s", "speed", "events",
               "events/s", "rss_MiB", "cpu_s");
   for (const ReplayCase& c : cases) {
-    if (quick && c.heavy) continue;
-    if (!only.empty() && c.name.find(only) == std::string::npos) continue;
-    if (in_process) {
+    if (!args.selects(c.name, c.heavy)) continue;
+    if (args.in_process) {
       ReplayFigures f = replay(c);
-      rusage usage{};
-      getrusage(RUSAGE_SELF, &usage);
-      f.peak_rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;
-      f.cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+      const bench::ProcessUsage usage = bench::own_usage();
+      f.peak_rss_bytes = usage.peak_rss_bytes;
+      f.cpu_s = usage.cpu_s;
       print(c, f);
       break;  // SimGrid runs one simulation per process
     }
-    print(c, in_child(c));
+    print(c, replay_in_child(c));
   }
   return 0;
 }

@@ -88,22 +88,8 @@ bench::Measurement synthetic(int tp, int pp, int dp, int m) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
-  bool in_process = false;
-  std::string only;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--quick") {
-      quick = true;
-    } else if (arg == "--inline") {
-      in_process = true;  // for profilers; select a single case with --case
-    } else if (arg == "--case" && i + 1 < argc) {
-      only = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: sim_speed [--quick] [--case SUBSTRING] [--inline]\n");
-      return 2;
-    }
-  }
+  bench::BenchArgs args;
+  if (!bench::parse_bench_args(argc, argv, "sim_speed", args)) return 2;
   std::vector<bench::Case> cases = {
       {"synthetic 64 GPUs tp8 pp4 dp2 m=16", false, [] { return synthetic(8, 4, 2, 16); }},
       {"synthetic 1024 GPUs tp8 pp8 dp16 m=64", true, [] { return synthetic(8, 8, 16, 64); }},
@@ -114,10 +100,9 @@ int main(int argc, char** argv) {
   std::printf("%-48s %10s %10s %12s %14s %12s\n", "case", "wall_s", "in_sim_s", "activities", "activities/s",
               "sim_time_s");
   for (const bench::Case& c : cases) {
-    if (quick && c.heavy) continue;
-    if (!only.empty() && c.name.find(only) == std::string::npos) continue;
-    bench::report(c.name, in_process ? c.run() : bench::in_child(c.run));
-    if (in_process) break;  // SimGrid runs one simulation per process
+    if (!args.selects(c.name, c.heavy)) continue;
+    bench::report(c.name, args.in_process ? c.run() : bench::in_child(c.run));
+    if (args.in_process) break;  // SimGrid runs one simulation per process
   }
   return 0;
 }
