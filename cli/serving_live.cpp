@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -136,6 +137,13 @@ std::vector<std::string> decision_lines(const std::vector<core::DecisionRecord>&
     lines.push_back(std::to_string(d.rank) + " " + d.kind + " " + d.detail);
   }
   return lines;
+}
+
+std::vector<std::string> per_rank_decision_lines(const std::vector<core::DecisionRecord>& decisions) {
+  std::vector<core::DecisionRecord> sorted = decisions;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const core::DecisionRecord& a, const core::DecisionRecord& b) { return a.rank < b.rank; });
+  return decision_lines(sorted);
 }
 
 ServingLiveComparison run_serving_live_and_simulated(const core::Scenario& scenario) {

@@ -45,4 +45,8 @@ ServingLiveComparison run_serving_live_and_simulated(const core::Scenario& scena
 // runtimes decide the same things at different times.
 std::vector<std::string> decision_lines(const std::vector<core::DecisionRecord>& decisions);
 
+// The same, grouped by rank with each rank's lines in the order it logged them: ranks log
+// concurrently, so only the per-rank order is what the two runtimes must share.
+std::vector<std::string> per_rank_decision_lines(const std::vector<core::DecisionRecord>& decisions);
+
 }  // namespace lcperf::cli

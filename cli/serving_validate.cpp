@@ -24,12 +24,7 @@ json runtime_json(const ServingRuntimeOutcome& o) {
 }
 
 bool same_decisions(const ServingLiveComparison& c) {
-  // Ranks log concurrently; each rank's own order is the contract.
-  auto by_rank = [](std::vector<core::DecisionRecord> d) {
-    std::stable_sort(d.begin(), d.end(), [](const auto& a, const auto& b) { return a.rank < b.rank; });
-    return decision_lines(d);
-  };
-  return by_rank(c.live.decisions) == by_rank(c.simulated.decisions);
+  return per_rank_decision_lines(c.live.decisions) == per_rank_decision_lines(c.simulated.decisions);
 }
 
 }  // namespace

@@ -196,6 +196,11 @@ void BatchScheduler::preempt(StepPlan& plan, std::size_t slot) {
     swapped_.push_back(slot);
     return;
   }
+  requeue_for_recompute(plan, slot);
+}
+
+void BatchScheduler::requeue_for_recompute(StepPlan& plan, std::size_t slot) {
+  RequestState& s = states_[slot];
   const std::int64_t freed = blocks_.free(key(slot));
   plan.kv_events.push_back({slot, KvEvent::Kind::release, freed});
   plan.preemptions.push_back({slot, PreemptionMode::recompute, freed});
@@ -212,17 +217,13 @@ bool BatchScheduler::withdraw(StepPlan& plan, std::size_t slot, bool give_up) {
   RequestState& s = states_[slot];
   s.in_flight = false;
   running_.erase(std::find(running_.begin(), running_.end(), slot));
-  const std::int64_t freed = blocks_.free(key(slot));
-  plan.kv_events.push_back({slot, KvEvent::Kind::release, freed});
   if (give_up) {
+    plan.kv_events.push_back({slot, KvEvent::Kind::release, blocks_.free(key(slot))});
     s.phase = Phase::rejected;
     return true;
   }
   ++s.preemptions;
-  plan.preemptions.push_back({slot, PreemptionMode::recompute, freed});
-  s.restart_for_recompute();
-  s.phase = Phase::waiting;
-  waiting_.push_front(slot);
+  requeue_for_recompute(plan, slot);
   return true;
 }
 

@@ -112,6 +112,9 @@ class BatchScheduler {
   void add_prefill(StepPlan& plan, std::size_t slot, std::int64_t take);
   void grow(StepPlan& plan, std::size_t slot, std::int64_t tokens);
   void preempt(StepPlan& plan, std::size_t slot);
+  // Frees the blocks of `slot` and puts it at the front of the waiting queue to be
+  // prefilled again (a recompute preemption, recorded in the plan).
+  void requeue_for_recompute(StepPlan& plan, std::size_t slot);
   // The newest running request not in a batch in flight: the next preemption victim.
   std::size_t newest_idle_running() const;
   // Prefill tokens `slot` may take with `budget` tokens left in the step (0 = none).

@@ -238,9 +238,10 @@ class EngineRun {
     }
     const std::vector<core::ServingSeq> seqs = step_seqs(p_, plan);
     if (p_.remote_kv) {  // recompute preemption only: no swap copies
-      const std::vector<std::int64_t> ids = request_ids(plan);
-      const core::KernelOp& local = ops_.build(step, p_.remote_kv->local_view(seqs, ids), 0, 0);
-      p_.remote_kv->run_step(rt_, step, local, seqs, ids);
+      p_.remote_kv->run_step(rt_, step, seqs, request_ids(plan),
+                             [&](const std::vector<core::ServingSeq>& local) -> const core::KernelOp& {
+                               return ops_.build(step, local, 0, 0);
+                             });
       complete(plan, step, start, rt_.now_s());
       return true;
     }

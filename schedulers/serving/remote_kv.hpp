@@ -4,6 +4,7 @@
 // block manager, whose capacity then also counts the blocks it may borrow; this places
 // each growth, and runs a step's attention where the request's blocks live.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/ops.hpp"
@@ -22,15 +23,14 @@ class RemoteKv {
   // The request is done or preempted: every block of it is freed, wherever it lives.
   virtual void release(core::Runtime& rt, std::int64_t request) = 0;
 
-  // The step's sequences as this GPU computes them: keys held on other instances left
-  // out of each context (`requests[i]` is the id of `seqs[i]`).
-  virtual std::vector<core::ServingSeq> local_view(const std::vector<core::ServingSeq>& seqs,
-                                                   const std::vector<std::int64_t>& requests) const = 0;
-
-  // Runs one step: the other holders' micro-attentions requested, `local_op` (built
-  // from local_view) on this GPU, their partial results received and merged.
-  virtual void run_step(core::Runtime& rt, std::int64_t step, const core::KernelOp& local_op,
-                        const std::vector<core::ServingSeq>& seqs, const std::vector<std::int64_t>& requests) = 0;
+  // Runs one step: plans where each request's attention runs, asks the other holders
+  // for their micro-attentions, runs on this GPU the op `local_op` builds from the
+  // step's sequences as this GPU computes them (keys held elsewhere left out of each
+  // context; `requests[i]` is the id of `seqs[i]`), then receives and merges the
+  // partial results.
+  using LocalOpBuilder = std::function<const core::KernelOp&(const std::vector<core::ServingSeq>& local_seqs)>;
+  virtual void run_step(core::Runtime& rt, std::int64_t step, const std::vector<core::ServingSeq>& seqs,
+                        const std::vector<std::int64_t>& requests, const LocalOpBuilder& local_op) = 0;
 
   // The engine has finished every request.
   virtual void finish(core::Runtime& rt) = 0;

@@ -23,19 +23,10 @@ const std::string kScenario = LCPERF_SOURCE_DIR "/scenarios/live/tiny-256-servin
 // The first six rows of traces/data/serving/azure-conv-2023.csv (GeneratedTokens).
 const std::vector<std::int64_t> kTraceOutputs = {44, 109, 55, 16, 16, 84};
 
-// Decision lines of each rank in the order that rank logged them: ranks log
-// concurrently, so only the per-rank order is part of the contract.
-std::vector<std::string> per_rank_lines(const std::vector<core::DecisionRecord>& decisions) {
-  std::vector<core::DecisionRecord> sorted = decisions;
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const core::DecisionRecord& a, const core::DecisionRecord& b) { return a.rank < b.rank; });
-  return decision_lines(sorted);
-}
-
 void expect_live_matches_simulated(const ServingLiveComparison& c) {
   // Same scheduler code, same burst of arrivals: the same decisions, step by step.
-  const std::vector<std::string> live = per_rank_lines(c.live.decisions);
-  const std::vector<std::string> simulated = per_rank_lines(c.simulated.decisions);
+  const std::vector<std::string> live = per_rank_decision_lines(c.live.decisions);
+  const std::vector<std::string> simulated = per_rank_decision_lines(c.simulated.decisions);
   ASSERT_FALSE(live.empty());
   EXPECT_EQ(live, simulated);
   const auto batches = std::count_if(c.live.decisions.begin(), c.live.decisions.end(),

@@ -106,25 +106,10 @@ class EngineLink final : public RemoteKv {
     rt.post_message(c_.own_agent_rank, m);
   }
 
-  std::vector<core::ServingSeq> local_view(const std::vector<core::ServingSeq>& seqs,
-                                           const std::vector<std::int64_t>& requests) const override {
-    std::vector<core::ServingSeq> out = seqs;
-    for (std::size_t i = 0; i < seqs.size(); ++i) {
-      const std::optional<DistAttentionPlan> plan = plan_of(requests[i], seqs[i]);
-      if (!plan) continue;
-      std::int64_t local_kv = 0;
-      for (const HolderWork& h : plan->holders) {
-        if (!h.remote) local_kv += h.work.kv_tokens;
-      }
-      // The local attention sees only the local keys (at least the step's own queries).
-      out[i].context_before = std::max<std::int64_t>(0, local_kv - seqs[i].q_tokens);
-    }
-    return out;
-  }
-
-  void run_step(core::Runtime& rt, std::int64_t step, const core::KernelOp& local_op,
-                const std::vector<core::ServingSeq>& seqs, const std::vector<std::int64_t>& requests) override {
+  void run_step(core::Runtime& rt, std::int64_t step, const std::vector<core::ServingSeq>& seqs,
+                const std::vector<std::int64_t>& requests, const LocalOpBuilder& local_op_for) override {
     std::map<int, AttentionRequest> by_holder;
+    std::vector<core::ServingSeq> local_seqs = seqs;  // what this GPU attends over
     std::int64_t merged_queries = 0;
     std::int64_t partial_rows = 0;
     std::int64_t max_context = 0;
@@ -133,13 +118,19 @@ class EngineLink final : public RemoteKv {
       const std::optional<DistAttentionPlan> plan = plan_of(requests[i], seqs[i]);
       if (!plan) continue;
       bool remote = false;
+      std::int64_t local_kv = 0;
       for (const HolderWork& h : plan->holders) {
-        if (!h.remote) continue;
+        if (!h.remote) {
+          local_kv += h.work.kv_tokens;
+          continue;
+        }
         remote = true;
         AttentionRequest& r = by_holder[h.holder.instance];
         (seqs[i].decode ? r.decode_work : r.prefill_work).push_back(h.work);
         pull_bytes += core::kv_pull_bytes(dims_, h.work.kv_tokens);
       }
+      // The local attention sees only the local keys (at least the step's own queries).
+      local_seqs[i].context_before = std::max<std::int64_t>(0, local_kv - seqs[i].q_tokens);
       if (!remote) continue;
       merged_queries += seqs[i].q_tokens;
       partial_rows += plan->partial_rows();
@@ -178,6 +169,7 @@ class EngineLink final : public RemoteKv {
       rec_->partial_bytes += back_bytes * layers * tp;
       step_bytes += m.bytes + back_bytes * layers * tp;
     }
+    const core::KernelOp& local_op = local_op_for(local_seqs);
     if (!local_op.parts.empty()) rt.wait(rt.launch(local_op, core::kComputeStream));
     if (partials.empty()) return;
     for (auto& [buffer, done] : partials) {
