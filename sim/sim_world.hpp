@@ -13,7 +13,7 @@
 
 #include "core/records.hpp"
 #include "core/runtime.hpp"
-#include "sim/memory_tracker.hpp"
+#include "core/memory_tracker.hpp"
 #include "sim/platform_builder.hpp"
 #include "sim/simulator.hpp"
 
@@ -110,7 +110,7 @@ class SimWorld {
   simgrid::s4u::Mailbox* collective_mailbox(const core::CommGroup& group, int member);
   simgrid::s4u::Mailbox* message_mailbox(int rank);
 
-  MemoryTracker& memory() { return memory_; }
+  core::MemoryTracker& memory() { return memory_; }
   // Moves records out, with memory peaks expanded to every rank of a folded group.
   core::RunRecords take_records();
   core::RunRecords& records() { return records_; }
@@ -129,7 +129,7 @@ class SimWorld {
   std::vector<simgrid::s4u::ActorPtr> rank_actors_;
   std::unordered_set<simgrid::s4u::Mailbox*> eager_mailboxes_;
   std::vector<char> done_;
-  MemoryTracker memory_;
+  core::MemoryTracker memory_;
   core::RunRecords records_;
   std::uint64_t tensor_ids_ = 0;
 };

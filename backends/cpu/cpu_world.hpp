@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_runtime.hpp"
-#include "backends/cpu/live_memory.hpp"
+#include "core/memory_tracker.hpp"
 
 namespace lcperf::backends::cpu {
 
@@ -144,7 +144,7 @@ class CpuWorld {
   std::unordered_map<std::uint64_t, std::unique_ptr<std::byte[]>> buffers_;
   std::map<ChannelKey, std::deque<std::unique_ptr<std::byte[]>>> arrived_;
   std::map<std::string, Rendezvous> rendezvous_;
-  LiveMemory memory_;
+  core::MemoryTracker memory_;
   core::RunRecords records_;
   std::vector<PartTiming> parts_;
   double kernel_wall_s_ = 0;

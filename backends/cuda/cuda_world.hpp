@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_runtime.hpp"
-#include "backends/cpu/live_memory.hpp"
+#include "core/memory_tracker.hpp"
 #include "backends/cuda/cuda_runtime.hpp"
 
 struct CUstream_st;
@@ -222,7 +222,7 @@ class CudaWorld {
   std::unordered_map<std::uint64_t, DeviceTensor> tensors_;
   std::map<ChannelKey, std::deque<Staged>> arrived_;
   std::map<std::string, Rendezvous> rendezvous_;
-  cpu::LiveMemory memory_;
+  core::MemoryTracker memory_;
   core::OutOfMemory device_oom_;  // the device itself ran out (before the accounting did)
   std::vector<core::DecisionRecord> decisions_;
   std::vector<PendingRecord> pending_;

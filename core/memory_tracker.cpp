@@ -1,10 +1,10 @@
-#include "sim/memory_tracker.hpp"
+#include "core/memory_tracker.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 
-namespace lcperf::sim {
+namespace lcperf::core {
 
 MemoryTracker::MemoryTracker(int ranks, std::int64_t capacity_bytes_per_rank)
     : capacity_(capacity_bytes_per_rank),
@@ -57,4 +57,4 @@ void MemoryTracker::export_to(core::RunRecords& records) {
   records.oom = oom_;
 }
 
-}  // namespace lcperf::sim
+}  // namespace lcperf::core

@@ -1,8 +1,7 @@
 #pragma once
-// Per-rank memory accounting of a live run, by tag, with peaks and the first
-// out-of-memory event: the same bookkeeping the simulator does (sim/memory_tracker),
-// kept here because backends must not link the simulator (and SimGrid). The caller
-// serialises access.
+// Per-rank device memory accounting by tag, with peaks and the first out-of-memory
+// event. Runtime-neutral: the simulator feeds it with virtual time, the live backends
+// with their steady clock (they serialise access themselves).
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -10,20 +9,24 @@
 #include "core/memory_tag.hpp"
 #include "core/records.hpp"
 
-namespace lcperf::backends::cpu {
+namespace lcperf::core {
 
-class LiveMemory {
+class MemoryTracker {
  public:
-  LiveMemory(int ranks, std::int64_t capacity_bytes_per_rank);
+  MemoryTracker(int ranks, std::int64_t capacity_bytes_per_rank);
 
-  // Accounted even when it does not fit, so peaks stay meaningful.
+  // Accounts the allocation even when it does not fit, so peaks stay meaningful; the
+  // first allocation that exceeds the capacity is remembered as the OOM event.
   void allocate(int rank, core::MemoryTag tag, std::int64_t bytes, double time_s);
   // Throws std::logic_error when a rank releases more of a tag than it holds.
   void release(int rank, core::MemoryTag tag, std::int64_t bytes, double time_s);
 
   std::int64_t in_use(int rank) const { return total_[static_cast<std::size_t>(rank)]; }
+  std::int64_t in_use(int rank, core::MemoryTag tag) const;
+  std::int64_t peak(int rank) const { return peak_[static_cast<std::size_t>(rank)]; }
+  std::int64_t capacity() const { return capacity_; }
 
-  // Moves events, peaks and the OOM record into `records`.
+  // Moves the events, peaks and OOM record into `records`.
   void export_to(core::RunRecords& records);
 
  private:
@@ -37,4 +40,4 @@ class LiveMemory {
   core::OutOfMemory oom_;
 };
 
-}  // namespace lcperf::backends::cpu
+}  // namespace lcperf::core
