@@ -10,6 +10,7 @@
 #include <tuple>
 #include <variant>
 
+#include "backends/paged_layout.hpp"
 #include "kernels/attention.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/paged_decode.hpp"
@@ -144,27 +145,13 @@ std::pair<int, int> heads_run(const core::AttentionShape& a) {
 }
 
 void run_paged_decode(const core::AttentionShape& a, int heads_q, int heads_kv, Stopwatch& watch) {
-  constexpr int kBlock = 16;
   const int batch = static_cast<int>(a.seqs.size());
-  std::vector<std::int32_t> seq_lens;
-  int max_blocks = 1;
-  std::int64_t total_blocks = 0;
-  for (const core::AttentionSeq& seq : a.seqs) {
-    seq_lens.push_back(static_cast<std::int32_t>(seq.kv_len));
-    const int blocks = static_cast<int>((seq.kv_len + kBlock - 1) / kBlock);
-    max_blocks = std::max(max_blocks, blocks);
-    total_blocks += blocks;
-  }
-  std::vector<std::int32_t> table(static_cast<std::size_t>(batch) * static_cast<std::size_t>(max_blocks), 0);
-  std::int32_t next = 0;
-  for (int b = 0; b < batch; ++b) {
-    const int blocks = static_cast<int>((a.seqs[static_cast<std::size_t>(b)].kv_len + kBlock - 1) / kBlock);
-    for (int i = 0; i < blocks; ++i) table[static_cast<std::size_t>(b * max_blocks + i)] = next++;
-  }
+  const PagedLayout l = paged_layout(a.seqs, 16);
   Scratch& s = scratch();
-  const std::int64_t cache = total_blocks * kBlock * heads_kv * a.head_dim;
+  const std::int64_t cache = l.total_blocks * l.block_tokens * heads_kv * a.head_dim;
   kernels::AttentionDims dims{heads_q, heads_kv, a.head_dim, 0.0f, false};
-  kernels::PagedKv kv{s.floats(1, cache), s.floats(2, cache), kBlock, table.data(), max_blocks, seq_lens.data()};
+  kernels::PagedKv kv{s.floats(1, cache), s.floats(2, cache), l.block_tokens, l.block_table.data(), l.max_blocks,
+                      l.seq_lens.data()};
   const std::int64_t q = static_cast<std::int64_t>(batch) * heads_q * a.head_dim;
   float* query = s.floats(0, q);
   float* out = s.floats(3, q);

@@ -6,6 +6,7 @@
 
 #include "backends/cuda/cuda_status.hpp"
 #include "backends/cuda/device_ops.hpp"
+#include "backends/paged_layout.hpp"
 #include "kernels/cuda/attention_cuda.hpp"
 #include "kernels/cuda/gemm_cuda.hpp"
 #include "kernels/cuda/spmm_cuda.hpp"
@@ -158,32 +159,17 @@ void KernelRunner::run_attention(const core::AttentionShape& a) {
 
 void KernelRunner::run_paged_decode(const core::AttentionShape& a, kernels::Storage s, int heads_q, int heads_kv,
                                     int head_dim) {
-  constexpr int kBlock = 16;
   const int batch = static_cast<int>(a.seqs.size());
-  std::vector<std::int32_t> seq_lens;
-  int max_blocks = 1;
-  std::int64_t total_blocks = 0;
-  for (const core::AttentionSeq& seq : a.seqs) {
-    seq_lens.push_back(static_cast<std::int32_t>(seq.kv_len));
-    const int blocks = static_cast<int>((seq.kv_len + kBlock - 1) / kBlock);
-    max_blocks = std::max(max_blocks, blocks);
-    total_blocks += blocks;
-  }
-  std::vector<std::int32_t> table(static_cast<std::size_t>(batch) * static_cast<std::size_t>(max_blocks), 0);
-  std::int32_t next = 0;
-  for (int b = 0; b < batch; ++b) {
-    const int blocks = static_cast<int>((a.seqs[static_cast<std::size_t>(b)].kv_len + kBlock - 1) / kBlock);
-    for (int i = 0; i < blocks; ++i) table[static_cast<std::size_t>(b * max_blocks + i)] = next++;
-  }
-  const std::int64_t cache = std::max<std::int64_t>(total_blocks, 1) * kBlock * heads_kv * head_dim;
+  const PagedLayout l = paged_layout(a.seqs, 16);
+  const std::int64_t cache = std::max<std::int64_t>(l.total_blocks, 1) * l.block_tokens * heads_kv * head_dim;
   const std::int64_t q = static_cast<std::int64_t>(batch) * heads_q * head_dim;
   kernels::cuda::DevicePagedKv kv;
   kv.k_cache = values(kB, s, cache);
   kv.v_cache = values(kC, s, cache);
-  kv.block_size = kBlock;
-  kv.block_table = static_cast<const std::int32_t*>(indices(kTable, table));
-  kv.max_blocks_per_seq = max_blocks;
-  kv.seq_lens = static_cast<const std::int32_t*>(indices(kSeqLens, seq_lens));
+  kv.block_size = l.block_tokens;
+  kv.block_table = static_cast<const std::int32_t*>(indices(kTable, l.block_table));
+  kv.max_blocks_per_seq = l.max_blocks;
+  kv.seq_lens = static_cast<const std::int32_t*>(indices(kSeqLens, l.seq_lens));
   const kernels::AttentionDims dims{heads_q, heads_kv, head_dim, 0.0f, false};
   kernels::cuda::paged_decode_attention_cuda(s, dims, batch, values(kA, s, q), kv, values(kD, s, q),
                                              static_cast<float*>(values(kE, kernels::Storage::fp32, std::int64_t{batch} * heads_q)),
