@@ -16,6 +16,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "cli_test_support.hpp"
+#include "sweep_test_support.hpp"
 
 namespace lcperf::cli {
 namespace {
@@ -27,24 +28,8 @@ using testing::run_lcperf;
 using testing::ScratchDir;
 using testing::write_file;
 
-// tp=3 does not divide llama3-8b's 32 heads (4 configurations); tp=1 at 128K without
-// recompute needs more than an H200 holds (pruned by the memory bound); the rest simulate.
-const char* kSweep = R"({
-  "name": "tiny",
-  "base": "base.json",
-  "set": {"model.layers": 8, "model.max_context": 131072, "sim.granularity": "stage"},
-  "axes": {"parallel.tp": [1, 2, 3], "workload.seq_len": [4096, 131072], "strategy.recompute": ["none", "full"]},
-  "constraints": {"gpus": {"max": 8}, "memory": "fit"},
-  "objective": {"minimize": "iteration_time_s"},
-  "top": 3
-})";
-
-// Writes the base scenario and the sweep into `dir`; returns the sweep's path.
-std::string write_sweep(const ScratchDir& dir, const std::string& sweep = kSweep) {
-  write_file(dir / "base.json", testing::valid_scenario().dump());
-  write_file(dir / "sweep.json", sweep);
-  return (dir / "sweep.json").string();
-}
+using testing::write_sweep;
+const char* const kSweep = testing::kSmallSweep;
 
 std::vector<json> read_lines(const fs::path& path) {
   std::vector<json> lines;

@@ -17,6 +17,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/sweep_team.hpp"
 #include "cli_test_support.hpp"
+#include "sweep_test_support.hpp"
 
 namespace lcperf::cli {
 namespace {
@@ -28,17 +29,6 @@ using testing::run_lcperf;
 using testing::run_lcperf_under;
 using testing::ScratchDir;
 using testing::write_file;
-
-// 12 configurations: 4 invalid (tp=3), 1 over the memory bound, 7 simulated.
-const char* kSweep = R"({
-  "name": "mpi",
-  "base": "base.json",
-  "set": {"model.layers": 8, "model.max_context": 131072, "sim.granularity": "stage"},
-  "axes": {"parallel.tp": [1, 2, 3], "workload.seq_len": [4096, 131072], "strategy.recompute": ["none", "full"]},
-  "constraints": {"gpus": {"max": 8}, "memory": "fit"},
-  "objective": {"minimize": "iteration_time_s"},
-  "top": 3
-})";
 
 bool have_mpirun() { return std::system("command -v mpirun >/dev/null 2>&1") == 0; }
 
@@ -66,9 +56,7 @@ std::multiset<std::string> result_set(const fs::path& path) {
 TEST(SweepMpi, TwoRanksWriteTheSameResultSetAsOneProcess) {
   if (!have_mpirun()) GTEST_SKIP() << "mpirun is not installed (tools/setup.sh installs openmpi-bin)";
   const ScratchDir dir;
-  write_file(dir / "base.json", testing::valid_scenario().dump());
-  write_file(dir / "sweep.json", kSweep);
-  const std::string sweep = (dir / "sweep.json").string();
+  const std::string sweep = testing::write_sweep(dir);
 
   const testing::Invocation mpi =
       run_lcperf_under(mpirun(2), {"sweep", sweep, "--jobs", "1", "--out", (dir / "mpi").string()});
