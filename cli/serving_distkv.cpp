@@ -152,18 +152,11 @@ nlohmann::ordered_json distkv_summary_json(const DistKvParts& parts) {
   j["partial_bytes"] = pbytes;
   j["kv_pull_bytes_avoided"] = avoided;
   // Decode-only steps with remote attention, over all engines.
-  std::int64_t dsteps = 0, dmin = 0, dmax = 0, cmin = 0, cmax = 0;
-  for (const auto& r : parts.attention) {
-    if (r->decode_steps == 0) continue;
-    const bool first = dsteps == 0;
-    dsteps += r->decode_steps;
-    dmin = first ? r->decode_step_min_bytes : std::min(dmin, r->decode_step_min_bytes);
-    dmax = first ? r->decode_step_max_bytes : std::max(dmax, r->decode_step_max_bytes);
-    cmin = first ? r->decode_step_min_context : std::min(cmin, r->decode_step_min_context);
-    cmax = first ? r->decode_step_max_context : std::max(cmax, r->decode_step_max_context);
-  }
-  j["decode_steps"] = {{"count", dsteps}, {"min_bytes", dmin}, {"max_bytes", dmax}, {"min_context_tokens", cmin},
-                       {"max_context_tokens", cmax}};
+  distkv::DistAttentionRecords::DecodeTraffic d;
+  for (const auto& r : parts.attention) d.merge(r->decode);
+  j["decode_steps"] = {{"count", d.steps},           {"min_bytes", d.min_bytes},
+                       {"max_bytes", d.max_bytes},   {"min_context_tokens", d.min_context},
+                       {"max_context_tokens", d.max_context}};
   j["per_instance"] = per;
   return j;
 }

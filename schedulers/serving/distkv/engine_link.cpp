@@ -186,14 +186,7 @@ class EngineLink final : public RemoteKv {
     rec_->kv_pull_bytes_avoided += pull_bytes * layers * tp;
     const bool decode_only = std::all_of(by_holder.begin(), by_holder.end(),
                                          [](const auto& h) { return h.second.prefill_work.empty(); });
-    if (decode_only) {
-      DistAttentionRecords& r = *rec_;
-      const bool first = r.decode_steps++ == 0;
-      r.decode_step_min_bytes = first ? step_bytes : std::min(r.decode_step_min_bytes, step_bytes);
-      r.decode_step_max_bytes = first ? step_bytes : std::max(r.decode_step_max_bytes, step_bytes);
-      r.decode_step_min_context = first ? max_context : std::min(r.decode_step_min_context, max_context);
-      r.decode_step_max_context = first ? max_context : std::max(r.decode_step_max_context, max_context);
-    }
+    if (decode_only) rec_->decode.add(step_bytes, max_context);
   }
 
   void finish(core::Runtime& rt) override {

@@ -17,6 +17,7 @@
 // The engine reads its agent's rBlock tables directly (shared RManager core): the engine
 // and its rManager are one process in DistKV-LLM. This holds in the simulator, whose
 // actors share one thread; DistKV is not run on the live backends.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -52,11 +53,24 @@ struct DistAttentionRecords {
   // Steps whose remote work is decodes only: the range of their network bytes and of
   // the context of their longest remote request (DistAttention's bytes per decode step
   // do not depend on the context; pulling the KV would).
-  std::int64_t decode_steps = 0;
-  std::int64_t decode_step_min_bytes = 0;
-  std::int64_t decode_step_max_bytes = 0;
-  std::int64_t decode_step_min_context = 0;
-  std::int64_t decode_step_max_context = 0;
+  // Merged over engines into result.json's "decode_steps".
+  struct DecodeTraffic {
+    std::int64_t steps = 0;
+    std::int64_t min_bytes = 0;
+    std::int64_t max_bytes = 0;
+    std::int64_t min_context = 0;
+    std::int64_t max_context = 0;
+    void add(std::int64_t bytes, std::int64_t context) { merge({1, bytes, bytes, context, context}); }
+    void merge(const DecodeTraffic& o) {
+      if (o.steps == 0) return;
+      const bool first = steps == 0;
+      steps += o.steps;
+      min_bytes = first ? o.min_bytes : std::min(min_bytes, o.min_bytes);
+      max_bytes = first ? o.max_bytes : std::max(max_bytes, o.max_bytes);
+      min_context = first ? o.min_context : std::min(min_context, o.min_context);
+      max_context = first ? o.max_context : std::max(max_context, o.max_context);
+    }
+  } decode;
 };
 
 struct EngineLinkConfig {
