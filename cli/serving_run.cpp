@@ -358,6 +358,7 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   // Instances never interact and an engine waits on each step alone: run ahead. Not
   // with ranks sharing a GPU (DistKV's agents run attention on the engines' GPUs).
   in.run_ahead = gpu_of_rank.empty();
+  in.timeline_limit = core::timeline_limit_of(s);
   in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
   auto pricer = std::make_shared<StepPricer>(model);
   in.kernel_price = [pricer](const core::KernelOp& op) { return pricer->price(op); };
@@ -430,6 +431,9 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   j["simulated_time_s"] = run.simulated_s;
   j["wall_time_s"] = run.wall_s;
   j["events_simulated"] = run.records.events_simulated;
+  j["timeline_records"] = run.records.timeline.size();
+  j["timeline_records_dropped"] = run.records.timeline_dropped;
+  j["memory_events_dropped"] = run.records.memory_dropped;
   j["kv_policy"] = s.serving.kv_policy;
   if (built.distkv) j["distkv"] = distkv_summary_json(*built.distkv);
   run.result_json = j.dump(2) + "\n";
@@ -449,6 +453,11 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
       << "\n"
       << "replay speed        " << fmt("%.0fx real time", run.simulated_s / std::max(1e-9, run.wall_s)) << " ("
       << fmt("%.2f s wall", run.wall_s) << ", " << run.records.events_simulated << " events)\n";
+  if (run.records.timeline_dropped > 0) {
+    out << "timeline            first " << run.records.timeline.size() << " of "
+        << run.records.timeline.size() + run.records.timeline_dropped
+        << " records kept, memory events up to then (raise sim.timeline_limit, 0 = all)\n";
+  }
   run.summary = out.str();
   return run;
 }

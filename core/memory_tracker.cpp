@@ -33,7 +33,7 @@ void MemoryTracker::allocate(int rank, core::MemoryTag tag, std::int64_t bytes, 
   by_tag_[r][t] += bytes;
   peak_[r] = std::max(peak_[r], total_[r]);
   peak_by_tag_[r][t] = std::max(peak_by_tag_[r][t], by_tag_[r][t]);
-  events_.push_back({time_s, rank, tag, bytes, total_[r]});
+  record({time_s, rank, tag, bytes, total_[r]});
 }
 
 void MemoryTracker::release(int rank, core::MemoryTag tag, std::int64_t bytes, double time_s) {
@@ -46,11 +46,20 @@ void MemoryTracker::release(int rank, core::MemoryTag tag, std::int64_t bytes, d
   }
   total_[r] -= bytes;
   by_tag_[r][t] -= bytes;
-  events_.push_back({time_s, rank, tag, -bytes, total_[r]});
+  record({time_s, rank, tag, -bytes, total_[r]});
+}
+
+void MemoryTracker::record(const core::MemoryEvent& event) {
+  if (recording_) {
+    events_.push_back(event);
+  } else {
+    ++unrecorded_;
+  }
 }
 
 void MemoryTracker::export_to(core::RunRecords& records) {
   records.memory = std::move(events_);
+  records.memory_dropped = unrecorded_;
   records.peak_bytes_per_rank = peak_;
   records.peak_bytes_per_rank_tag.clear();
   for (const PerTag& per_tag : peak_by_tag_) records.peak_bytes_per_rank_tag.emplace_back(per_tag.begin(), per_tag.end());

@@ -26,17 +26,24 @@ class MemoryTracker {
   std::int64_t peak(int rank) const { return peak_[static_cast<std::size_t>(rank)]; }
   std::int64_t capacity() const { return capacity_; }
 
-  // Moves the events, peaks and OOM record into `records`.
+  // From now on events are only counted (peaks and the OOM record stay exact): a run
+  // whose timeline hit its limit stops its memory events with it.
+  void stop_recording_events() { recording_ = false; }
+
+  // Moves the events (and the count of unrecorded ones), peaks and OOM record into `records`.
   void export_to(core::RunRecords& records);
 
  private:
   using PerTag = std::array<std::int64_t, core::kMemoryTagCount>;
+  void record(const core::MemoryEvent& event);
   std::int64_t capacity_;
   std::vector<std::int64_t> total_;
   std::vector<std::int64_t> peak_;
   std::vector<PerTag> by_tag_;
   std::vector<PerTag> peak_by_tag_;
   std::vector<core::MemoryEvent> events_;
+  bool recording_ = true;
+  std::uint64_t unrecorded_ = 0;
   core::OutOfMemory oom_;
 };
 

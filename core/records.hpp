@@ -50,8 +50,10 @@ struct OutOfMemory {
 // Everything one run (simulated or live) produced.
 struct RunRecords {
   std::vector<TimelineRecord> timeline;
+  std::uint64_t timeline_dropped = 0;  // records past the run's timeline limit, counted only
   std::vector<DecisionRecord> decisions;
   std::vector<MemoryEvent> memory;
+  std::uint64_t memory_dropped = 0;  // memory events after the timeline limit was hit, counted only
   std::vector<std::int64_t> peak_bytes_per_rank;
   std::vector<std::vector<std::int64_t>> peak_bytes_per_rank_tag;  // [rank][tag]
   std::vector<int> node_of_rank;

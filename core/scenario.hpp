@@ -2,6 +2,7 @@
 // A scenario: model, cluster, parallel config, workload and strategy, plus simulator
 // options. Loaded from JSON with strict validation (unknown keys are errors).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,7 +116,13 @@ struct SimOptions {
   // Simulate each tensor-parallel group with one actor (sim/README.md, "folding"):
   // "auto" folds above 64 GPUs, where it is needed for speed; "on"/"off" force it.
   std::string fold_tensor_parallel = "auto";
+  // Most timeline records kept (0 = all); later ones are counted, not kept. Absent: all
+  // for training (its metrics are read off the timeline), kServingTimelineLimit for
+  // serving (metrics come from the engine; an hour's replay makes millions of records).
+  std::optional<std::int64_t> timeline_limit;
 };
+
+inline constexpr std::int64_t kServingTimelineLimit = 100000;
 
 struct Scenario {
   std::string name;
@@ -131,6 +138,9 @@ struct Scenario {
   StrategySpec strategy;
   SimOptions sim;
 };
+
+// The timeline limit a run of `s` uses (SimOptions::timeline_limit resolved by kind).
+std::int64_t timeline_limit_of(const Scenario& s);
 
 // A `--set path=value` override: dotted JSON path, value parsed as JSON when it parses
 // (numbers, booleans, quoted strings, objects) and as a plain string otherwise.

@@ -351,6 +351,7 @@ SimOptions parse_sim(ObjectReader r) {
   o.communication = r.choice_or("communication", o.communication, {"network", "free"});
   o.device_profile = r.string_or("device_profile", "");
   o.fold_tensor_parallel = r.choice_or("fold_tensor_parallel", o.fold_tensor_parallel, {"auto", "on", "off"});
+  if (r.has("timeline_limit")) o.timeline_limit = r.integer("timeline_limit", Range::non_negative());
   r.finish();
   return o;
 }
@@ -488,6 +489,11 @@ void add_optional_sections(json& root) {
 
 void validate_cross_fields(const Scenario& s, const std::string& origin) {
   const ParallelConfig& p = s.parallel;
+  if (s.kind != "serving" && s.sim.timeline_limit.value_or(0) != 0) {
+    throw_at(origin, "$.sim.timeline_limit",
+             "a training run keeps its whole timeline (its metrics are read from it); the limit is for serving "
+             "scenarios");
+  }
   if (s.kind == "serving") {
     if (p.cp != 1 || p.dp != 1) {
       throw_at(origin, "$.parallel", "a serving instance runs with tensor and pipeline parallelism only (cp and dp "
@@ -629,6 +635,11 @@ Scenario load_scenario(const std::string& path, const std::vector<Override>& ove
   Scenario s = load_scenario_text(read_text_file(path), path, overrides);
   s.source_path = path;
   return s;
+}
+
+std::int64_t timeline_limit_of(const Scenario& s) {
+  if (s.sim.timeline_limit) return *s.sim.timeline_limit;
+  return s.kind == "serving" ? kServingTimelineLimit : 0;
 }
 
 std::string lcperf_version() { return LCPERF_VERSION; }

@@ -109,6 +109,11 @@ void SimWorld::run_work(int rank, int stream, StreamWork& work) {
 }
 
 void SimWorld::record_work(int rank, int stream, StreamWork& work, double start_s, double end_s) {
+  if (input_.timeline_limit > 0 && records_.timeline.size() >= static_cast<std::size_t>(input_.timeline_limit)) {
+    if (records_.timeline_dropped++ == 0) memory_.stop_recording_events();
+    complete(rank, work.completion);
+    return;
+  }
   core::TimelineRecord rec;
   rec.rank = rank_of_actor(rank);
   rec.stream = stream;

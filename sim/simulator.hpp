@@ -56,6 +56,8 @@ struct SimulationInput {
   // are appended, so it is for callers that do not read the records' global order (a
   // serving engine's long chains of steps).
   bool run_ahead = false;
+  // Most timeline records kept (0 = all); the rest are only counted (timeline_dropped).
+  std::int64_t timeline_limit = 0;
   std::vector<std::string> simgrid_args;   // extra --cfg=/--log= options
 };
 

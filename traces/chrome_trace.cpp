@@ -269,6 +269,10 @@ std::string chrome_trace_json(const RunRecords& records, const std::string& scen
   out.reserve(256 + records.timeline.size() * 200 + records.memory.size() * 220);
   out += "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"generator\":\"lcperf\",\"scenario\":";
   append_json_string(out, scenario_name);
+  // A serving replay keeps only its first records; say so where the viewer shows metadata.
+  if (records.timeline_dropped > 0) {
+    out += ",\"timeline_records_dropped\":" + std::to_string(records.timeline_dropped);
+  }
   out += "},\"traceEvents\":[";
   bool first = true;
   append_process_and_thread_names(out, first, records, tids);

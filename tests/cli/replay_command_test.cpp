@@ -1,6 +1,10 @@
 // `lcperf replay`: a serving trace through the serving engine on the simulator.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "cli_test_support.hpp"
@@ -72,6 +76,58 @@ TEST(ReplayCommand, SameScenarioGivesTheSameResult) {
   };
   EXPECT_EQ(strip(read_file(dir / "a" / "result.json")), strip(read_file(dir / "b" / "result.json")));
   EXPECT_EQ(read_file(dir / "a" / "timeline.json"), read_file(dir / "b" / "timeline.json"));
+}
+
+// The timeline limit changes what the timeline keeps, never the run: every metric is
+// the same with all records kept and with only the first 50, and kept + dropped is the
+// whole count.
+TEST(ReplayCommand, TimelineLimitKeepsTheFirstRecordsAndChangesNoMetric) {
+  const ScratchDir dir;
+  for (const char* limit : {"0", "50"}) {
+    const auto run = run_lcperf({"replay", kScenario, "--set", "workload.max_requests=30", "--set",
+                                 std::string("sim.timeline_limit=") + limit, "--out", (dir / limit).string()});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out.find("(raise sim.timeline_limit, 0 = all)") != std::string::npos, std::string(limit) == "50")
+        << run.out;
+  }
+  nlohmann::json all = nlohmann::json::parse(read_file(dir / "0" / "result.json"));
+  nlohmann::json first = nlohmann::json::parse(read_file(dir / "50" / "result.json"));
+  EXPECT_EQ(all["timeline_records_dropped"], 0);
+  EXPECT_EQ(first["timeline_records"], 50);
+  const std::uint64_t dropped = first["timeline_records_dropped"].get<std::uint64_t>();
+  EXPECT_GT(dropped, 0u);
+  const std::uint64_t memory_dropped = first["memory_events_dropped"].get<std::uint64_t>();
+  EXPECT_EQ(first["timeline_records"].get<std::uint64_t>() + dropped, all["timeline_records"].get<std::uint64_t>());
+  for (nlohmann::json* j : {&all, &first}) {
+    for (const char* key : {"wall_time_s", "timeline_records", "timeline_records_dropped", "memory_events_dropped"}) {
+      j->erase(key);
+    }
+  }
+  EXPECT_EQ(all.dump(), first.dump());
+  const auto trace = nlohmann::json::parse(read_file(dir / "50" / "timeline.json"));
+  EXPECT_EQ(trace["otherData"]["timeline_records_dropped"].get<std::uint64_t>(), dropped);
+  // Memory events stop with the timeline: every recorded one is in memory.csv, and
+  // recorded + dropped is the whole count.
+  const auto csv_rows = [&](const char* limit) {
+    const std::string text = read_file(dir / limit / "memory.csv");
+    return static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n')) - 1;  // header
+  };
+  EXPECT_GT(memory_dropped, 0u);
+  EXPECT_EQ(csv_rows("50") + memory_dropped, csv_rows("0"));
+}
+
+TEST(ReplayCommand, TimelineLimitIsRefusedForTrainingAndWhenNegative) {
+  const ScratchDir dir;
+  const auto negative = run_lcperf({"replay", kScenario, "--set", "sim.timeline_limit=-1", "--out",
+                                    (dir / "a").string()});
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_NE(negative.err.find("$.sim.timeline_limit"), std::string::npos) << negative.err;
+  const auto training = run_lcperf({"simulate", LCPERF_SOURCE_DIR "/scenarios/live/tiny-256-megatron-pp2-dp1.json",
+                                    "--set", "sim.timeline_limit=10", "--out", (dir / "b").string()});
+  EXPECT_EQ(training.exit_code, 2);
+  EXPECT_NE(training.err.find("the limit is for serving scenarios"), std::string::npos) << training.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "a"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "b"));
 }
 
 }  // namespace

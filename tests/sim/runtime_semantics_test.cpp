@@ -2,6 +2,7 @@
 // of the simulated runtime.
 #include <gtest/gtest.h>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "sim_test_support.hpp"
@@ -26,6 +27,25 @@ TEST(SimRuntime, OpsOnOneStreamRunInOrder) {
   EXPECT_NEAR(records.timeline[1].start_s, 1e-3, 1e-12);
   EXPECT_NEAR(records.timeline[1].end_s, 3e-3, 1e-12);
   EXPECT_EQ(records.events_simulated, 2u);
+}
+
+std::string kernel_name(int i) { return std::string(1, 'k') + std::to_string(i); }
+
+TEST(SimRuntime, ATimelineLimitKeepsTheFirstRecordsAndCountsTheRest) {
+  SimulationInput in = input_for(round_cluster(1, 1), 1, [](core::Runtime& rt) {
+    for (int i = 0; i < 10; ++i) rt.wait(rt.launch(gemm_op(kernel_name(i), 1e-3), core::kComputeStream));
+  });
+  in.timeline_limit = 4;
+  const core::RunRecords records = simulate(in);
+  // The dropped kernels still ran: ten 1 ms kernels in a row end at 10 ms.
+  ASSERT_EQ(records.timeline.size(), 4u);
+  EXPECT_EQ(records.timeline_dropped, 6u);
+  EXPECT_EQ(records.events_simulated, 10u);
+  EXPECT_NEAR(records.end_time_s, 10e-3, 1e-12);
+  for (std::size_t i = 0; i < records.timeline.size(); ++i) {
+    EXPECT_EQ(records.timeline[i].name, kernel_name(static_cast<int>(i)));
+    EXPECT_NEAR(records.timeline[i].end_s, 1e-3 * static_cast<double>(i + 1), 1e-12);
+  }
 }
 
 TEST(SimRuntime, ConcurrentKernelsShareTheDevice) {
