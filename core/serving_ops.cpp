@@ -88,6 +88,8 @@ ServingStepShape serving_step_shape(const ModelSpec& model, const ParallelConfig
   std::int64_t sampled = 0;
   AttentionShape prefill;
   AttentionShape decode;
+  // Steps come by the million: size each vector once.
+  decode.seqs.reserve(seqs.size());
   for (const ServingSeq& s : seqs) {
     if (s.q_tokens <= 0 || s.context_before < 0) {
       throw InputError("serving step: a sequence needs q_tokens > 0 and context_before >= 0");
@@ -134,6 +136,7 @@ ServingStepShape serving_step_shape(const ModelSpec& model, const ParallelConfig
   }
 
   std::vector<OpPart>& layer = shape.layer;
+  layer.reserve(16);
   layer.push_back(norm(model, tokens * h));
   layer.push_back(gemm_part(tokens, qkv_width, h, model.dtype));
   layer.push_back(elementwise(kRope, tokens * static_cast<std::int64_t>(d.heads_q + d.heads_kv) * hd));

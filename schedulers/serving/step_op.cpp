@@ -1,6 +1,7 @@
 #include "schedulers/serving/step_op.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "core/sparse_weights.hpp"
@@ -9,11 +10,9 @@ namespace lcperf::schedulers::serving {
 
 namespace {
 
-// Copies `from` over `to` where they differ; true when something changed.
-bool overwrite(core::OpPart& to, const core::OpPart& from) {
-  if (to == from) return false;
-  to = from;
-  return true;
+// Moves `from` over `to` where they differ (equal parts keep their storage).
+void overwrite(core::OpPart& to, core::OpPart&& from) {
+  if (!(to == from)) to = std::move(from);
 }
 
 }  // namespace
@@ -54,29 +53,26 @@ const core::KernelOp& StepOpBuilder::build(std::int64_t step, const std::vector<
   // The op is compact (KernelOp's repeat): the layer's parts once, run layers_ times.
   const std::size_t layer_parts = next.layer.size();
   const std::size_t total = swaps.size() + next.prologue.size() + layer_parts + next.epilogue.size();
-  const bool same_layout = op_.parts.size() == total && swaps.size() == swaps_.size() &&
-                           next.prologue.size() == shape_.prologue.size() && layer_parts == shape_.layer.size() &&
-                           next.epilogue.size() == shape_.epilogue.size();
+  const Layout layout{swaps.size(), next.prologue.size(), layer_parts, next.epilogue.size()};
+  const bool same_layout = op_.parts.size() == total && layout == layout_;
   if (!same_layout) {
     op_.parts.clear();
     op_.parts.reserve(total);
-    op_.parts.insert(op_.parts.end(), swaps.begin(), swaps.end());
-    op_.parts.insert(op_.parts.end(), next.prologue.begin(), next.prologue.end());
-    op_.parts.insert(op_.parts.end(), next.layer.begin(), next.layer.end());
-    op_.parts.insert(op_.parts.end(), next.epilogue.begin(), next.epilogue.end());
+    for (std::vector<core::OpPart>* piece : {&swaps, &next.prologue, &next.layer, &next.epilogue}) {
+      op_.parts.insert(op_.parts.end(), std::make_move_iterator(piece->begin()), std::make_move_iterator(piece->end()));
+    }
   } else {
     // Same layout as the previous step: rewrite only what changed.
     std::size_t at = 0;
-    for (const core::OpPart& part : swaps) overwrite(op_.parts[at++], part);
-    for (const core::OpPart& part : next.prologue) overwrite(op_.parts[at++], part);
-    for (const core::OpPart& part : next.layer) overwrite(op_.parts[at++], part);
-    for (const core::OpPart& part : next.epilogue) overwrite(op_.parts[at++], part);
+    for (core::OpPart& part : swaps) overwrite(op_.parts[at++], std::move(part));
+    for (core::OpPart& part : next.prologue) overwrite(op_.parts[at++], std::move(part));
+    for (core::OpPart& part : next.layer) overwrite(op_.parts[at++], std::move(part));
+    for (core::OpPart& part : next.epilogue) overwrite(op_.parts[at++], std::move(part));
   }
   op_.repeat_begin = swaps.size() + next.prologue.size();
   op_.repeat_period = layer_parts;
   op_.repeat_count = layer_parts > 0 ? static_cast<std::size_t>(layers_) : 0;
-  swaps_ = std::move(swaps);
-  shape_ = std::move(next);
+  layout_ = {swaps.size(), next.prologue.size(), layer_parts, next.epilogue.size()};
   return op_;
 }
 

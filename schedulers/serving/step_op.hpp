@@ -47,9 +47,13 @@ class StepOpBuilder {
   bool first_;
   bool last_;
   core::KernelOp op_;
-  // The previous step's pieces, to find what changed.
-  std::vector<core::OpPart> swaps_;
-  core::ServingStepShape shape_;
+  // The previous step's piece sizes (swaps, prologue, layer, epilogue): parts at the same
+  // positions are compared and only those that differ are replaced.
+  struct Layout {
+    std::size_t swaps = 0, prologue = 0, layer = 0, epilogue = 0;
+    bool operator==(const Layout&) const = default;
+  };
+  Layout layout_;
 };
 
 }  // namespace lcperf::schedulers::serving
