@@ -37,6 +37,7 @@
 #include "cost_models/op_json.hpp"
 #include "kernels/device_info.hpp"
 #include "kernels/profiling.hpp"
+#include "kernels/speed_probe.hpp"
 
 #ifdef LCPERF_HAVE_CUDA
 #include "kernels/cuda/event_timer.hpp"
@@ -160,6 +161,22 @@ std::size_t private_cache_bytes() {
   return l2 > 0 ? static_cast<std::size_t>(l2) : std::size_t{1} << 20;
 }
 
+// Scales every row's times by (median probe / the probe taken just before the row), so
+// the whole profile describes the host at one speed, its median; returns that probe
+// time. Rows keep their factor as "speed_factor".
+double scale_rows_to_median_speed(Json& rows) {
+  std::vector<double> probes;
+  for (const Json& row : rows) probes.push_back(row["probe_s"].get<double>());
+  if (probes.empty()) return 0;
+  const double reference = kernels::median_of(probes);
+  for (Json& row : rows) {
+    const double factor = reference / row["probe_s"].get<double>();
+    for (const char* key : {"median_s", "min_s", "max_s"}) row[key] = std::max(row[key].get<double>() * factor, 1e-9);
+    row["speed_factor"] = factor;
+  }
+  return reference;
+}
+
 // 13000 -> "13.0"
 std::string cuda_version_text(int version) {
   if (version <= 0) return "";
@@ -234,7 +251,9 @@ int run_profile(const ProfileOptions& options) {
   provenance["timing"] = {{"warmup", timing.warmup},
                           {"repetitions", timing.repetitions},
                           {"cache_bytes", static_cast<double>(timing.cache_bytes)},
-                          {"max_copies", timing.max_copies}};
+                          {"max_copies", timing.max_copies},
+                          {"min_cpu_share", timing.min_cpu_share},
+                          {"max_attempts", timing.max_attempts}};
   provenance["quick"] = options.quick;
 
   int concurrent = 1;
@@ -266,6 +285,8 @@ int run_profile(const ProfileOptions& options) {
   auto elapsed_s = [&start] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   double done_weight = 0;
   std::size_t done_cases = 0;
+  std::int64_t preempted_samples = 0;  // set aside: the timing thread lost its core meanwhile
+  std::int64_t all_preempted_rows = 0;
   std::cerr << "profile: " << grid.size() << " cases on " << provenance["device"].get<std::string>()
             << (backend == ProfileBackend::cpu ? " (one core, single-threaded fp32 kernels)" : "") << ", "
             << timing.warmup << " warm-up + " << timing.repetitions << " timed calls each (median)\n";
@@ -286,6 +307,9 @@ int run_profile(const ProfileOptions& options) {
           backend == ProfileBackend::cuda      ? make_cuda_case(*c)
           : options.for_scenarios.empty() ? make_cpu_case(*c)
                                           : make_cpu_executor_case(*c);
+      // The host's speed just before this row (CPU): rows are scaled to the profile's
+      // median speed below, so a slow minute of a shared machine does not skew them.
+      const double probe_s = backend == ProfileBackend::cpu ? kernels::host_speed_probe_s(concurrent) : 0.0;
       std::optional<BusyNeighbours> neighbours;
       if (concurrent > 1) neighbours.emplace(kernel_case, concurrent - 1);
       const kernels::ProfileResult r = kernels::profile_cases({kernel_case}, timing, *timer).front();
@@ -298,13 +322,27 @@ int run_profile(const ProfileOptions& options) {
                       {"min_s", std::max(r.min_s, 1e-9)},
                       {"max_s", std::max(r.max_s, 1e-9)},
                       {"repetitions", r.repetitions},
-                      {"copies", r.copies}});
+                      {"copies", r.copies},
+                      {"preempted", r.preempted},
+                      {"all_preempted", r.all_preempted},
+                      {"probe_s", probe_s}});
+      preempted_samples += r.preempted;
+      if (r.all_preempted) ++all_preempted_rows;
       done_weight += work_weight(*c);
       ++done_cases;
     }
     grid_json[name] = shapes;
   }
   provenance["wall_s"] = elapsed_s();
+  if (backend == ProfileBackend::cpu) provenance["speed_probe_s"] = scale_rows_to_median_speed(rows);
+  provenance["preempted_samples"] = preempted_samples;
+  if (preempted_samples > 0) {
+    std::cerr << "profile: " << preempted_samples << " samples were taken again: another process held the core\n";
+  }
+  if (all_preempted_rows > 0) {
+    std::cerr << "profile: warning: " << all_preempted_rows
+              << " rows had no unpreempted sample; their times include the host's load (profile a quieter machine)\n";
+  }
 
   Json profile;
   profile["format"] = std::string(cost::kKernelProfileFormat);

@@ -24,6 +24,7 @@
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
+#include "kernels/speed_probe.hpp"
 
 namespace lcperf::cli {
 
@@ -41,7 +42,22 @@ struct ValidateOptions {
   bool quiet = false;
 };
 
-std::vector<backends::cpu::LiveResult> run_live_iterations(const core::Scenario& scenario, int runs, bool on_cuda) {
+// A CPU live run whose kernel threads got less than this share of their cores (another
+// process ran on them) is set aside and taken again, at most `runs` times: it times the
+// host's load, which the simulator does not model.
+constexpr double kMinLiveCpuShare = 0.9;
+
+double cpu_share(const backends::cpu::LiveResult& run) {
+  return run.kernel_wall_s > 0 ? run.kernel_cpu_s / run.kernel_wall_s : 1.0;
+}
+
+struct LiveRuns {
+  std::vector<backends::cpu::LiveResult> kept;
+  std::vector<double> probe_s;  // per kept run (CPU): mean host speed probe before and after it
+  std::vector<SetAsideRun> set_aside;
+};
+
+LiveRuns run_live_iterations(const core::Scenario& scenario, int runs, bool on_cuda) {
   const std::vector<std::int64_t> sequences = training_sequences(scenario);
   const int ranks = scenario.parallel.world_size();
   std::vector<core::RankProgram> programs;
@@ -51,18 +67,33 @@ std::vector<backends::cpu::LiveResult> run_live_iterations(const core::Scenario&
   in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
   in.memory_capacity_bytes = static_cast<std::int64_t>(scenario.cluster.gpu.hbm_bytes);
   for (int r = 0; r < ranks; ++r) in.node_of_rank.push_back(scenario.cluster.node_of(r));
-  std::vector<backends::cpu::LiveResult> results;
+  LiveRuns out;
   // Run 0 is an untimed warm-up: it grows and faults in the kernels' scratch buffers
   // (kept for later runs, op_executor.cpp), which a simulated iteration has no notion of.
-  for (int i = 0; i <= runs; ++i) {
+  // Preempted runs are retaken while attempts remain to still make `runs` runs.
+  const int attempts = 2 * runs;
+  // The host's speed around each CPU run, probed on as many threads as ranks share cores.
+  const int probe_threads =
+      static_cast<int>(std::min<unsigned>(static_cast<unsigned>(ranks), std::max(1u, std::thread::hardware_concurrency())));
+  auto probe = [&] { return on_cuda ? 0.0 : kernels::host_speed_probe_s(probe_threads); };
+  for (int i = 0; i <= attempts && static_cast<int>(out.kept.size()) < runs; ++i) {
     try {
+      const double before = i > 0 ? probe() : 0.0;
       backends::cpu::LiveResult result = on_cuda ? backends::cuda::run_live_cuda(in) : backends::cpu::run_live(in);
-      if (i > 0) results.push_back(std::move(result));
+      if (i == 0) continue;
+      const double around = 0.5 * (before + probe());
+      const int still_needed = runs - static_cast<int>(out.kept.size());
+      if (!on_cuda && cpu_share(result) < kMinLiveCpuShare && attempts - i >= still_needed) {
+        out.set_aside.push_back({result.records.end_time_s, cpu_share(result)});
+      } else {
+        out.kept.push_back(std::move(result));
+        out.probe_s.push_back(around);
+      }
     } catch (const backends::cpu::LiveDeadlockError& e) {
       throw std::runtime_error(std::string("the live rank programs deadlocked\n") + e.what());
     }
   }
-  return results;
+  return out;
 }
 
 void print_summary(const Validation& v, const std::string& backend, const fs::path& dir) {
@@ -70,6 +101,15 @@ void print_summary(const Validation& v, const std::string& backend, const fs::pa
   std::cout << "validate " << v.scenario << " (" << backend << " backend, " << v.measured_end_s.size() << " live runs, " << v.ranks
             << " ranks on " << v.hardware_threads << " hardware threads, live CPU share " << v.live_cpu_share
             << ")\n";
+  for (const SetAsideRun& run : v.set_aside_runs) {
+    std::cout << "  set aside a preempted live run: " << run.measured_s << " s at CPU share " << run.cpu_share << "\n";
+  }
+  if (const SpeedNormalized n = speed_normalized(v); n.available) {
+    std::cout << "  at the profile's host speed (probe " << v.profile_probe_s << " s; runs' probes";
+    for (double p : v.run_probe_s) std::cout << " " << p;
+    std::cout << "): measured median " << n.measured_median_s << " s, relative error "
+              << pct(relative_error(v.simulated_end_s, n.measured_median_s)) << "\n";
+  }
   std::cout << "  decision logs: " << (v.decisions.identical ? "identical" : "DIFFERENT") << " ("
             << v.decisions.simulated << " decisions)\n";
   std::cout << "  iteration: simulated " << v.simulated_end_s << " s, measured median " << v.measured_median_end_s
@@ -105,7 +145,8 @@ int run_validate(const ValidateOptions& options) {
 
   const cost::CostModel model = scenario_cost_model(scenario);
   // Live first: the simulation (SimGrid) must be the last engine of the process.
-  const std::vector<backends::cpu::LiveResult> live = run_live_iterations(scenario, options.runs, on_cuda);
+  const LiveRuns runs = run_live_iterations(scenario, options.runs, on_cuda);
+  const std::vector<backends::cpu::LiveResult>& live = runs.kept;
   const TrainingRun simulated = run_training(scenario);
 
   Validation v = compare_runs(simulated.records, live, model);
@@ -119,6 +160,9 @@ int run_validate(const ValidateOptions& options) {
     kernel_cpu_s += run.kernel_cpu_s;
   }
   v.live_cpu_share = kernel_wall_s > 0 ? kernel_cpu_s / kernel_wall_s : 0.0;
+  v.set_aside_runs = runs.set_aside;
+  v.profile_probe_s = model.profile().provenance.host_speed_probe_s;
+  if (!on_cuda) v.run_probe_s = runs.probe_s;
 
   create_out_dir(dir);
   core::write_file_atomically((dir / "validation.json").string(), validation_json(v));

@@ -42,10 +42,6 @@ double quantile(std::vector<double> values, double q) {
   return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
 }
 
-double relative_error(double simulated, double measured) {
-  return measured > 0 ? (simulated - measured) / measured : 0.0;
-}
-
 // Collects matched (simulated, measured) pairs per group, then summarises them.
 class ErrorCollector {
  public:
@@ -120,6 +116,23 @@ json stats_json(const std::map<std::string, ErrorStats>& groups) {
 }
 
 }  // namespace
+
+double relative_error(double simulated, double measured) {
+  return measured > 0 ? (simulated - measured) / measured : 0.0;
+}
+
+SpeedNormalized speed_normalized(const Validation& v) {
+  SpeedNormalized n;
+  if (v.profile_probe_s <= 0 || v.run_probe_s.size() != v.measured_end_s.size() || v.run_probe_s.empty()) return n;
+  n.available = true;
+  for (std::size_t i = 0; i < v.measured_end_s.size(); ++i) {
+    const double factor = v.run_probe_s[i] > 0 ? v.profile_probe_s / v.run_probe_s[i] : 1.0;
+    n.measured_s.push_back(v.measured_end_s[i] * factor);
+    n.run_relative_errors.push_back(relative_error(v.simulated_end_s, n.measured_s.back()));
+  }
+  n.measured_median_s = quantile(n.measured_s, 0.5);
+  return n;
+}
 
 DecisionComparison compare_decisions(const core::RunRecords& simulated, const core::RunRecords& measured) {
   DecisionComparison c;
@@ -207,6 +220,16 @@ std::string validation_json(const Validation& v) {
   json run_errors = json::array();
   for (double m : v.measured_end_s) run_errors.push_back(relative_error(v.simulated_end_s, m));
   end["run_relative_errors"] = run_errors;
+  if (const SpeedNormalized n = speed_normalized(v); n.available) {
+    end["at_profile_host_speed"] = {
+        {"profile_probe_s", v.profile_probe_s},
+        {"run_probe_s", v.run_probe_s},
+        {"measured_s", n.measured_s},
+        {"measured_median_s", n.measured_median_s},
+        {"relative_error", relative_error(v.simulated_end_s, n.measured_median_s)},
+        {"run_relative_errors", n.run_relative_errors},
+    };
+  }
 
   json peaks = json::array();
   for (std::size_t r = 0; r < std::max(v.simulated_peak_bytes.size(), v.measured_peak_bytes.size()); ++r) {
@@ -217,6 +240,10 @@ std::string validation_json(const Validation& v) {
                      {"measured_bytes", m},
                      {"relative_error", relative_error(static_cast<double>(s), static_cast<double>(m))}});
   }
+  json set_aside = json::array();
+  for (const SetAsideRun& run : v.set_aside_runs) {
+    set_aside.push_back({{"measured_s", run.measured_s}, {"cpu_share", run.cpu_share}});
+  }
   json out = {
       {"scenario", v.scenario},
       {"backend", "cpu"},
@@ -225,6 +252,7 @@ std::string validation_json(const Validation& v) {
       {"ranks", v.ranks},
       {"hardware_threads", v.hardware_threads},
       {"live_cpu_share", v.live_cpu_share},
+      {"set_aside_runs", set_aside},
       {"ranks_exceed_hardware_threads", v.hardware_threads > 0 && static_cast<unsigned>(v.ranks) > v.hardware_threads},
       {"runs", v.measured_end_s.size()},
       {"decision_logs_identical", v.decisions.identical},

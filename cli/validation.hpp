@@ -32,6 +32,12 @@ struct ErrorStats {
   double p90_abs_relative_error = 0;
 };
 
+// A live run taken again because other processes held its cores.
+struct SetAsideRun {
+  double measured_s = 0;
+  double cpu_share = 0;
+};
+
 struct Validation {
   std::string scenario;
   std::string device_profile;
@@ -40,6 +46,11 @@ struct Validation {
   // CPU time kernel threads got over the wall time they spent in kernels, over all live
   // runs: near 1 when every rank had a core to itself, well below when others competed.
   double live_cpu_share = 0;
+  std::vector<SetAsideRun> set_aside_runs;  // not in the figures below
+  // Host speed probes (kernels/speed_probe.hpp): the one the device profile's times were
+  // scaled to, and one per live run (mean of before and after it). Empty/0 = not probed.
+  double profile_probe_s = 0;
+  std::vector<double> run_probe_s;
   DecisionComparison decisions;
   double simulated_end_s = 0;
   std::vector<double> measured_end_s;  // one per live run
@@ -61,6 +72,20 @@ Validation compare_runs(const core::RunRecords& simulated, const std::vector<bac
                         const cost::CostModel& model);
 
 std::string validation_json(const Validation& v);
+
+// (simulated - measured) / measured; 0 when nothing was measured.
+double relative_error(double simulated, double measured);
+
+// End-to-end figures with each live run scaled to the device profile's host speed
+// (measured x profile probe / the run's probe): what the run would have taken on the
+// host as fast as it was while profiling. Not available without both probes.
+struct SpeedNormalized {
+  bool available = false;
+  std::vector<double> measured_s;
+  double measured_median_s = 0;
+  std::vector<double> run_relative_errors;
+};
+SpeedNormalized speed_normalized(const Validation& v);
 
 // One Chrome trace with the simulated run as process "simulated" and the measured run
 // as process "measured", side by side on one time axis.

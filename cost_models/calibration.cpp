@@ -280,6 +280,7 @@ Provenance provenance_of(const KernelProfile& measured) {
   Provenance p;
   p.source = "measured";
   p.date = measured.date;
+  p.host_speed_probe_s = measured.speed_probe_s;
   for (const auto& [name, version] : measured.versions) {
     if (name == "cuda_driver") {
       p.driver = version;

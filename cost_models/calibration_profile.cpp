@@ -19,6 +19,8 @@ ProfileTiming read_timing(core::ObjectReader r) {
   t.repetitions = r.int32("repetitions", core::Range::at_least(1));
   t.cache_bytes = r.number("cache_bytes", core::Range::non_negative());
   t.max_copies = r.int32("max_copies", core::Range::at_least(1));
+  t.min_cpu_share = r.number_or("min_cpu_share", 0.0, core::Range::between(0.0, 1.0));
+  t.max_attempts = r.int32_or("max_attempts", 1, core::Range::at_least(1));
   r.finish();
   return t;
 }
@@ -38,6 +40,8 @@ void read_provenance(core::ObjectReader r, KernelProfile& profile) {
   profile.quick = r.boolean_or("quick", false);
   profile.concurrent = r.int32_or("concurrent", 1, core::Range::at_least(1));
   profile.wall_s = r.number_or("wall_s", 0.0, core::Range::non_negative());
+  profile.preempted_samples = r.integer_or("preempted_samples", 0, core::Range::non_negative());
+  profile.speed_probe_s = r.number_or("speed_probe_s", 0.0, core::Range::non_negative());
   r.finish();
 }
 
@@ -60,6 +64,10 @@ ProfileRow read_row(core::ObjectReader& r) {
   }
   row.repetitions = r.int32("repetitions", core::Range::at_least(1));
   row.copies = r.int32_or("copies", 1, core::Range::at_least(1));
+  row.preempted = r.int32_or("preempted", 0, core::Range::non_negative());
+  row.all_preempted = r.boolean_or("all_preempted", false);
+  row.probe_s = r.number_or("probe_s", 0.0, core::Range::non_negative());
+  row.speed_factor = r.number_or("speed_factor", 1.0, core::Range::positive());
   r.finish();
   return row;
 }

@@ -3,6 +3,7 @@
 // fits a device profile to. Each row is one op shape that ran on the device, with the
 // median, min and max of its timed repetitions; the provenance says where and how it
 // was measured. The JSON format is documented in cost_models/README.md ("Calibration").
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,6 +25,10 @@ struct ProfileRow {
   double max_s = 0;
   int repetitions = 0;
   int copies = 0;  // input copies rotated through to defeat the cache
+  int preempted = 0;           // samples set aside: the timing thread lost its core meanwhile
+  bool all_preempted = false;  // no unpreempted sample: the times include the host's load
+  double probe_s = 0;          // host speed probe just before the row (kernels/speed_probe.hpp); 0 = none
+  double speed_factor = 1;     // the times above were scaled by this to the profile's median speed
 };
 
 struct ProfileTiming {
@@ -31,6 +36,8 @@ struct ProfileTiming {
   int repetitions = 0;
   double cache_bytes = 0;  // the cache the input rotation defeats
   int max_copies = 0;
+  double min_cpu_share = 0;  // samples below this share of CPU were taken again (0: all kept)
+  int max_attempts = 1;      // calls per wanted repetition at most
 };
 
 struct KernelProfile {
@@ -45,6 +52,8 @@ struct KernelProfile {
   bool quick = false;
   int concurrent = 1;          // kernels running at once while one was timed (CPU --for-scenario)
   double wall_s = 0;           // how long the profile took
+  std::int64_t preempted_samples = 0;  // samples taken again because another process held the core
+  double speed_probe_s = 0;  // the host speed the rows describe (median probe); 0 = not probed
   std::vector<ProfileRow> rows;
 };
 

@@ -26,6 +26,9 @@ struct Provenance {
   std::string driver;  // empty when not measured
   std::string cuda;
   std::map<std::string, std::string> libraries;  // e.g. {"cublas": "13.0.0", "cudnn": "9.19.1"}
+  // CPU profiles: the host speed probe (kernels/speed_probe.hpp) the measured times were
+  // scaled to; `lcperf validate` scales live runs to it. 0 = not probed.
+  double host_speed_probe_s = 0;
 };
 
 // One measured kernel: the op that ran and its median time.

@@ -166,6 +166,7 @@ Provenance read_provenance(core::ObjectReader r) {
     for (const auto& item : libraries->items()) p.libraries[item.key()] = libs.string(item.key());
     libs.finish();
   }
+  p.host_speed_probe_s = r.number_or("host_speed_probe_s", 0.0, core::Range::non_negative());
   r.finish();
   return p;
 }

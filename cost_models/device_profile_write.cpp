@@ -68,6 +68,7 @@ std::string device_profile_to_json(const DeviceProfile& profile) {
   provenance["driver"] = profile.provenance.driver;
   provenance["cuda"] = profile.provenance.cuda;
   provenance["libraries"] = profile.provenance.libraries;
+  if (profile.provenance.host_speed_probe_s > 0) provenance["host_speed_probe_s"] = profile.provenance.host_speed_probe_s;
   j["provenance"] = provenance;
   for (OpClass c : kAllOpClasses) j[std::string(to_string(c))] = class_json(profile.of(c), c);
   const CollectiveProfile& col = profile.collective;

@@ -20,6 +20,10 @@ class IntervalTimer {
   virtual ~IntervalTimer() = default;
   virtual void start() = 0;
   virtual double stop_seconds() = 0;
+  // Of the last interval, the fraction the calling thread was on a CPU (its thread CPU
+  // time over the wall time). Below 1 the OS ran something else on that core meanwhile:
+  // the sample timed the host's load, not the kernel. Timers that cannot tell say 1.
+  virtual double last_cpu_share() const { return 1.0; }
 };
 
 std::unique_ptr<IntervalTimer> make_steady_timer();
@@ -38,6 +42,11 @@ struct ProfileOptions {
   int repetitions = 11;
   std::size_t cache_bytes = std::size_t{64} << 20;  // largest cache to defeat (H200 L2 is 50 MiB)
   int max_copies = 32;
+  // A repetition during which the timing thread was on a CPU less than this share of the
+  // time was preempted by another process; it is set aside and taken again, up to
+  // `max_attempts` x repetitions calls in all. 0 keeps every sample.
+  double min_cpu_share = 0.9;
+  int max_attempts = 4;
 };
 
 struct ProfileResult {
@@ -48,6 +57,10 @@ struct ProfileResult {
   double max_s = 0;
   int repetitions = 0;
   int copies = 0;
+  int preempted = 0;  // samples set aside because the timing thread was preempted
+  // True when no repetition ran unpreempted within the attempts: the figures then come
+  // from the preempted samples and time the host's load as well as the kernel.
+  bool all_preempted = false;
 };
 
 // Input copies so that the copies together exceed twice the cache (at least 1).

@@ -5,21 +5,39 @@
 #include <map>
 #include <stdexcept>
 
+#include <time.h>
+
 #include "kernels/profiling.hpp"
 
 namespace lcperf::kernels {
 
 namespace {
 
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 class SteadyTimer final : public IntervalTimer {
  public:
-  void start() override { begin_ = std::chrono::steady_clock::now(); }
-  double stop_seconds() override {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count();
+  void start() override {
+    cpu_begin_ = thread_cpu_seconds();
+    begin_ = std::chrono::steady_clock::now();
   }
+  double stop_seconds() override {
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count();
+    const double cpu = thread_cpu_seconds() - cpu_begin_;
+    // The two clocks tick differently; an interval too short to resolve counts as whole.
+    share_ = wall > 1e-6 ? std::min(1.0, cpu / wall) : 1.0;
+    return wall;
+  }
+  double last_cpu_share() const override { return share_; }
 
  private:
   std::chrono::steady_clock::time_point begin_{};
+  double cpu_begin_ = 0;
+  double share_ = 1.0;
 };
 
 std::string json_number(double value) {
@@ -53,15 +71,25 @@ std::vector<ProfileResult> profile_cases(const std::vector<ProfileCase>& cases, 
     if (c.prepare) c.prepare(copies);
     int next = 0;
     for (int i = 0; i < options.warmup; ++i) c.run(next++ % copies);
-    std::vector<double> samples;
-    for (int i = 0; i < std::max(1, options.repetitions); ++i) {
+    // Samples taken while another process held the core are set aside and taken again:
+    // they time the host's load, which a device profile must not bake in.
+    const int wanted = std::max(1, options.repetitions);
+    const int attempts = wanted * std::max(1, options.max_attempts);
+    std::vector<double> samples, preempted;
+    for (int i = 0; i < attempts && static_cast<int>(samples.size()) < wanted; ++i) {
       const int copy = next++ % copies;
       timer.start();
       c.run(copy);
-      samples.push_back(timer.stop_seconds());
+      const double seconds = timer.stop_seconds();
+      (timer.last_cpu_share() >= options.min_cpu_share ? samples : preempted).push_back(seconds);
     }
     if (c.release) c.release();
     ProfileResult r;
+    r.preempted = static_cast<int>(preempted.size());
+    if (samples.empty()) {
+      r.all_preempted = true;
+      samples = std::move(preempted);
+    }
     r.op_class = c.op_class;
     r.shape_json = c.shape_json;
     r.median_s = median_of(samples);

@@ -27,11 +27,10 @@ std::string live_scenario(const std::string& name) { return LCPERF_SOURCE_DIR "/
 // scenario's own op shapes through the live executor, calibrate with measured tables
 // (exact at those shapes), then validate against that device profile.
 //
-// Bound on the median over runs of |simulated - measured| / measured. Seen on the 2-core
-// CI machine (scenarios/live/README.md, "Calibrated validation"): ChunkFlow 0.00..0.16,
-// Megatron 0.07..0.21 (its live optimizer step takes several times its priced time, not
-// yet explained). 0.5 leaves room for a machine busy with other builds (time-slicing the
-// simulator does not model); the uncalibrated hand-made profile lands at +0.53..+0.64.
+// Bound on the median over runs of |simulated - measured| / measured, with the runs
+// scaled to the profile's host speed. Seen on the 2-core machine (scenarios/live/README.md,
+// "Calibrated validation"): within 0.15 in most loops; 0.5 leaves room for what speed
+// probes do not catch. The uncalibrated hand-made profile lands at +0.53..+0.64.
 constexpr double kEndToEndBound = 0.5;
 constexpr int kRuns = 3;
 
@@ -96,10 +95,23 @@ void validate(const std::string& scenario, const ScratchDir& dir) {
     measured |= name.rfind("measured", 0) == 0;
   }
   EXPECT_TRUE(simulated && measured);
-  // Always checked, also on a loaded machine; the live CPU share says how loaded it was.
-  const double error = median_abs(v["end_to_end"]["run_relative_errors"]);
-  EXPECT_LE(error, kEndToEndBound) << "live CPU share " << v["live_cpu_share"].get<double>() << ", "
-                                   << v["end_to_end"].dump() << "\n" << run.out;
+  // The calibrated profile was probed for the host's speed, and so was every live run;
+  // the bound applies at the profile's speed (the shared CI machine changes speed by up
+  // to 2x from one minute to the next, scenarios/live/README.md). Checked on every run.
+  const nlohmann::json& end = v["end_to_end"];
+  ASSERT_TRUE(end.contains("at_profile_host_speed")) << end.dump();
+  const nlohmann::json& at_speed = end["at_profile_host_speed"];
+  EXPECT_GT(at_speed["profile_probe_s"].get<double>(), 0.0);
+  ASSERT_EQ(at_speed["run_probe_s"].size(), static_cast<std::size_t>(kRuns));
+  for (std::size_t i = 0; i < static_cast<std::size_t>(kRuns); ++i) {
+    // Each run scaled by profile probe / its probe, independently of the code under test.
+    const double expected = end["measured_s"][i].get<double>() * at_speed["profile_probe_s"].get<double>() /
+                            at_speed["run_probe_s"][i].get<double>();
+    EXPECT_NEAR(at_speed["measured_s"][i].get<double>(), expected, 1e-9 * expected);
+  }
+  const double error = median_abs(at_speed["run_relative_errors"]);
+  EXPECT_LE(error, kEndToEndBound) << "live CPU share " << v["live_cpu_share"].get<double>() << ", " << end.dump()
+                                   << "\n" << run.out;
 }
 
 TEST(ValidateCommand, TinyChunkFlowRunsLiveAndSimulatedWithTheSameDecisions) {
