@@ -109,6 +109,10 @@ void print_summary(const Validation& v, const std::string& backend, const fs::pa
     for (double p : v.run_probe_s) std::cout << " " << p;
     std::cout << "): measured median " << n.measured_median_s << " s, relative error "
               << pct(relative_error(v.simulated_end_s, n.measured_median_s)) << "\n";
+    if (n.probe_spread > kSteadyProbeSpread) {
+      std::cout << "  warning: the host changed speed during this loop (probes differ " << n.probe_spread
+                << "x); errors include it: profile and validate again on a steadier machine\n";
+    }
   }
   std::cout << "  decision logs: " << (v.decisions.identical ? "identical" : "DIFFERENT") << " ("
             << v.decisions.simulated << " decisions)\n";

@@ -131,6 +131,8 @@ SpeedNormalized speed_normalized(const Validation& v) {
     n.run_relative_errors.push_back(relative_error(v.simulated_end_s, n.measured_s.back()));
   }
   n.measured_median_s = quantile(n.measured_s, 0.5);
+  const auto [low, high] = std::minmax_element(v.run_probe_s.begin(), v.run_probe_s.end());
+  n.probe_spread = std::max(*high, v.profile_probe_s) / std::min(*low, v.profile_probe_s);
   return n;
 }
 
@@ -228,6 +230,8 @@ std::string validation_json(const Validation& v) {
         {"measured_median_s", n.measured_median_s},
         {"relative_error", relative_error(v.simulated_end_s, n.measured_median_s)},
         {"run_relative_errors", n.run_relative_errors},
+        {"probe_spread", n.probe_spread},
+        {"host_speed_steady", n.probe_spread <= kSteadyProbeSpread},
     };
   }
 

@@ -84,7 +84,12 @@ struct SpeedNormalized {
   std::vector<double> measured_s;
   double measured_median_s = 0;
   std::vector<double> run_relative_errors;
+  // Slowest over fastest probe (profile and runs): above kSteadyProbeSpread the host
+  // changed speed during the loop, faster than probes before and after a run can follow.
+  double probe_spread = 1;
 };
+
+inline constexpr double kSteadyProbeSpread = 1.15;
 SpeedNormalized speed_normalized(const Validation& v);
 
 // One Chrome trace with the simulated run as process "simulated" and the measured run

@@ -153,6 +153,7 @@ void CpuWorld::wait(int rank, std::uint64_t completion) {
 }
 
 void CpuWorld::worker_loop(Stream& stream) {
+  set_scratch_owner(stream.rank, stream.id);
   std::unique_lock lock(mu_);
   for (;;) {
     changed_.wait(lock, [&] { return !stream.queue.empty() || stopping_ || aborted_; });

@@ -47,12 +47,22 @@ class Scratch {
 
 // Scratch outlives the stream worker that used it: live runs start fresh threads, and a
 // process-wide pool hands each new worker a grown, filled, faulted-in scratch from an
-// earlier run (the largest first), so only the first live run of a process pays for
-// growing it. `lcperf validate` makes that first run an untimed warm-up.
+// earlier run, so only the first live run of a process pays for growing it (`lcperf
+// validate` makes that run an untimed warm-up). A worker with an owner (a rank's stream,
+// set_scratch_owner) gets back the very scratch that owner grew, since ranks need
+// different slot sizes (the last stage's logits, the first's embedding): handed another
+// rank's scratch it would grow it again inside a timed run. Others get the largest.
 class ScratchPool {
  public:
-  std::unique_ptr<Scratch> acquire() {
+  std::unique_ptr<Scratch> acquire(long owner) {
     const std::lock_guard<std::mutex> lock(mutex_);
+    if (owner >= 0) {
+      auto it = owned_.find(owner);
+      if (it == owned_.end()) return std::make_unique<Scratch>();
+      std::unique_ptr<Scratch> s = std::move(it->second);
+      owned_.erase(it);
+      return s;
+    }
     if (free_.empty()) return std::make_unique<Scratch>();
     auto largest = std::max_element(free_.begin(), free_.end(),
                                     [](const auto& x, const auto& y) { return x->bytes() < y->bytes(); });
@@ -60,15 +70,22 @@ class ScratchPool {
     free_.erase(largest);
     return s;
   }
-  void release(std::unique_ptr<Scratch> s) {
+  void release(long owner, std::unique_ptr<Scratch> s) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    free_.push_back(std::move(s));
+    if (owner >= 0) {
+      owned_[owner] = std::move(s);
+    } else {
+      free_.push_back(std::move(s));
+    }
   }
 
  private:
   std::mutex mutex_;
   std::vector<std::unique_ptr<Scratch>> free_;
+  std::map<long, std::unique_ptr<Scratch>> owned_;
 };
+
+thread_local long t_scratch_owner = -1;
 
 ScratchPool& scratch_pool() {
   static ScratchPool* pool = new ScratchPool;  // never destroyed: workers may exit after main
@@ -77,8 +94,9 @@ ScratchPool& scratch_pool() {
 
 // A worker's scratch, given back to the pool when the worker exits.
 struct ScratchLease {
-  std::unique_ptr<Scratch> scratch = scratch_pool().acquire();
-  ~ScratchLease() { scratch_pool().release(std::move(scratch)); }
+  long owner = t_scratch_owner;
+  std::unique_ptr<Scratch> scratch = scratch_pool().acquire(owner);
+  ~ScratchLease() { scratch_pool().release(owner, std::move(scratch)); }
 };
 
 Scratch& scratch() {
@@ -261,6 +279,10 @@ void run_inline_collective(const core::CollectiveShape& c, Stopwatch& watch) {
 }
 
 }  // namespace
+
+void set_scratch_owner(int rank, int stream) {
+  t_scratch_owner = (static_cast<long>(rank) << 20) | (static_cast<long>(stream) & 0xfffff);
+}
 
 double execute_part(const core::OpPart& part) {
   Stopwatch watch;  // a part with nothing to run measures (almost) nothing

@@ -28,6 +28,11 @@
 
 namespace lcperf::backends::cpu {
 
+// Names the calling thread's scratch owner (a rank's stream) before its first part:
+// each live run's worker for (rank, stream) then reuses the scratch the same worker of
+// an earlier run grew, instead of growing another rank's inside a timed run.
+void set_scratch_owner(int rank, int stream);
+
 // Measured seconds of one part.
 double execute_part(const core::OpPart& part);
 

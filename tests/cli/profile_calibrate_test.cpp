@@ -39,9 +39,18 @@ TEST(CliProfileCalibrate, QuickCpuProfileCalibratesIntoADeviceThatPricesItsGemmR
   const nlohmann::json& rows = measured.at("rows");
   EXPECT_EQ(rows.size(), grid_cases);
   std::vector<nlohmann::json> gemm_rows;
+  // Every row was probed for the host's speed and scaled to the median probe.
+  std::vector<double> probes;
+  for (const nlohmann::json& row : rows) probes.push_back(row.at("probe_s").get<double>());
+  std::sort(probes.begin(), probes.end());
+  const double median_probe = probes.size() % 2 ? probes[probes.size() / 2]
+                                                : 0.5 * (probes[probes.size() / 2 - 1] + probes[probes.size() / 2]);
+  EXPECT_DOUBLE_EQ(provenance.at("speed_probe_s").get<double>(), median_probe);
   for (const nlohmann::json& row : rows) {
     EXPECT_LE(row.at("min_s").get<double>(), row.at("median_s").get<double>());
     EXPECT_LE(row.at("median_s").get<double>(), row.at("max_s").get<double>());
+    EXPECT_NEAR(row.at("speed_factor").get<double>(), median_probe / row.at("probe_s").get<double>(), 1e-12);
+    EXPECT_GE(row.at("preempted").get<int>(), 0);
     if (row.at("class") == "gemm") gemm_rows.push_back(row);
   }
   ASSERT_GE(gemm_rows.size(), 5u);
@@ -54,6 +63,7 @@ TEST(CliProfileCalibrate, QuickCpuProfileCalibratesIntoADeviceThatPricesItsGemmR
   EXPECT_EQ(calibrated.at("hardware"), "cpu-reference");
   EXPECT_EQ(calibrated.at("provenance").at("source"), "measured");
   EXPECT_EQ(calibrated.at("provenance").at("date"), provenance.at("date"));
+  EXPECT_EQ(calibrated.at("provenance").at("host_speed_probe_s"), provenance.at("speed_probe_s"));
   EXPECT_NE(calibrated.at("notes").get<std::string>().find("held-out median"), std::string::npos);
 
   // The calibrated device, through `lcperf cost`, prices the measured GEMMs. Stated

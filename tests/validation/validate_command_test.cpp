@@ -60,13 +60,29 @@ double median_abs(const nlohmann::json& errors) {
   return n == 0 ? std::numeric_limits<double>::infinity() : n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
+// A whole loop (profile, calibrate, validate) is taken again, at most kLoops times in
+// all, while the host's speed probes say it changed speed within the loop: the error
+// bound below is about the simulator, measured on a machine of one speed. Every check
+// applies to the last loop, steady or not.
+constexpr int kLoops = 3;
+
 void validate(const std::string& scenario, const ScratchDir& dir) {
-  const std::string device = calibrated_device(scenario, dir);
-  const testing::Invocation run =
-      run_lcperf({"validate", live_scenario(scenario), "--backend", "cpu", "--device", device, "--runs",
-                  std::to_string(kRuns), "--out", (dir / "out").string()});
-  EXPECT_EQ(run.exit_code, 0) << run.err << run.out;
-  const nlohmann::json v = nlohmann::json::parse(testing::read_file(dir / "out" / "validation.json"));
+  testing::Invocation run;
+  nlohmann::json v;
+  for (int loop = 0; loop < kLoops; ++loop) {
+    std::filesystem::remove_all(dir / "out");
+    const std::string device = calibrated_device(scenario, dir);
+    run = run_lcperf({"validate", live_scenario(scenario), "--backend", "cpu", "--device", device, "--runs",
+                      std::to_string(kRuns), "--out", (dir / "out").string()});
+    ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+    v = nlohmann::json::parse(testing::read_file(dir / "out" / "validation.json"));
+    const nlohmann::json& end = v["end_to_end"];
+    if (!end.contains("at_profile_host_speed") || end["at_profile_host_speed"]["host_speed_steady"].get<bool>()) break;
+    std::cerr << "loop " << loop + 1 << ": the host changed speed (probe spread "
+              << end["at_profile_host_speed"]["probe_spread"] << "), error "
+              << end["at_profile_host_speed"]["relative_error"]
+              << (loop + 1 < kLoops ? "; taking the loop again\n" : "; no loop left: checking this one\n");
+  }
   for (const char* key : {"scenario", "decision_logs_identical", "end_to_end", "op_classes", "op_categories",
                           "peak_memory", "ranks", "runs", "device_profile"}) {
     EXPECT_TRUE(v.contains(key)) << key;
