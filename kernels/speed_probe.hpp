@@ -6,9 +6,13 @@
 // lets `lcperf validate` compare them at one speed (cost_models/README.md, "Host speed").
 namespace lcperf::kernels {
 
-// Runs the probe (a 128x128x128 GEMM and a 64x1024 RMSNorm, repeated) on `threads`
+// Runs the probe (a 256x256x256 GEMM and a 64x1024 RMSNorm, median of 5) on `threads`
 // threads at once, as many as the ranks that share the cores; returns the mean over the
-// threads of each thread's median time of one probe. About 2 ms per call.
+// threads of each thread's median time of one probe. About 10 ms per call.
+//
+// Seen on the 2-core development VM: a slow spell makes one core's GEMMs 2x slower for
+// some seconds while the other core keeps its speed (memory-bound work slows far less),
+// so the probe runs on every core the measured work uses.
 double host_speed_probe_s(int threads);
 
 }  // namespace lcperf::kernels

@@ -13,10 +13,13 @@ namespace lcperf::kernels {
 
 namespace {
 
-constexpr int kGemm = 128;
+// Large enough to slow down as much as the GEMMs of the live scenarios when a core
+// turns slow (a 128^3 GEMM slowed 1.6x where a 512^3 one slowed 2x), short enough to
+// probe before every profile row.
+constexpr int kGemm = 256;
 constexpr int kNormRows = 64;
 constexpr int kNormCols = 1024;
-constexpr int kRepetitions = 7;
+constexpr int kRepetitions = 5;
 
 // One thread's median probe time. Each thread owns its buffers (no false sharing).
 double probe_one_thread() {
