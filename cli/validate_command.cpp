@@ -42,11 +42,6 @@ struct ValidateOptions {
   bool quiet = false;
 };
 
-// A CPU live run whose kernel threads got less than this share of their cores (another
-// process ran on them) is set aside and taken again, at most `runs` times: it times the
-// host's load, which the simulator does not model.
-constexpr double kMinLiveCpuShare = 0.9;
-
 double cpu_share(const backends::cpu::LiveResult& run) {
   return run.kernel_wall_s > 0 ? run.kernel_cpu_s / run.kernel_wall_s : 1.0;
 }
@@ -83,7 +78,7 @@ LiveRuns run_live_iterations(const core::Scenario& scenario, int runs, bool on_c
       if (i == 0) continue;
       const double around = 0.5 * (before + probe());
       const int still_needed = runs - static_cast<int>(out.kept.size());
-      if (!on_cuda && cpu_share(result) < kMinLiveCpuShare && attempts - i >= still_needed) {
+      if (!on_cuda && retake_live_run(cpu_share(result), attempts - i, still_needed)) {
         out.set_aside.push_back({result.records.end_time_s, cpu_share(result)});
       } else {
         out.kept.push_back(std::move(result));

@@ -32,6 +32,17 @@ struct ErrorStats {
   double p90_abs_relative_error = 0;
 };
 
+// A CPU live run whose kernel threads got less than this share of their cores (another
+// process ran on them) times the host's load, which the simulator does not model.
+inline constexpr double kMinLiveCpuShare = 0.9;
+
+// Whether a live run with this kernel CPU share is set aside and taken again, given the
+// attempts left after it and the runs still needed (counting it): only while enough
+// attempts remain to make the runs asked for.
+inline bool retake_live_run(double cpu_share, int attempts_left, int runs_still_needed) {
+  return cpu_share < kMinLiveCpuShare && attempts_left >= runs_still_needed;
+}
+
 // A live run taken again because other processes held its cores.
 struct SetAsideRun {
   double measured_s = 0;
