@@ -48,18 +48,7 @@ std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, cons
   }
   const auto& l = s.requests.long_requests;
   if (l.count > 0 && !out.empty()) {
-    serving::distkv::LongRequestMix mix;
-    mix.seed = static_cast<std::uint64_t>(l.seed);
-    mix.count = l.count;
-    mix.min_context_tokens = l.min_context_tokens;
-    mix.max_context_tokens = l.max_context_tokens;
-    mix.generation_share = l.generation_share;
-    mix.short_output_min_tokens = l.short_output_min_tokens;
-    mix.short_output_max_tokens = l.short_output_max_tokens;
-    mix.short_prompt_min_tokens = l.short_prompt_min_tokens;
-    mix.short_prompt_max_tokens = l.short_prompt_max_tokens;
-    mix.arrival_window_s = l.arrival_window_s;
-    return serving::distkv::make_long_context_workload(out, mix, s.name + ": workload.long_requests").requests;
+    return serving::distkv::make_long_context_workload(out, l, s.name + ": workload.long_requests").requests;
   }
   return out;
 }

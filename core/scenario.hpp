@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/cluster_spec.hpp"
+#include "core/long_request_mix.hpp"
 #include "core/model_spec.hpp"
 #include "core/parallel_config.hpp"
 
@@ -35,18 +36,7 @@ struct ServingWorkloadSpec {
   bool skip_corrupt = false;  // count and skip corrupt rows instead of failing
   // DistKV-LLM's workload: a few long requests added to the trace's (schedulers/serving/
   // distkv/workload.hpp); count 0 = none. Context is prompt + output, log-uniform.
-  struct LongRequests {
-    std::int64_t count = 0;
-    std::int64_t seed = 1;
-    std::int64_t min_context_tokens = 200000;
-    std::int64_t max_context_tokens = 2000000;
-    double generation_share = 0.25;
-    std::int64_t short_output_min_tokens = 128;
-    std::int64_t short_output_max_tokens = 1024;
-    std::int64_t short_prompt_min_tokens = 512;
-    std::int64_t short_prompt_max_tokens = 8192;
-    double arrival_window_s = 0;
-  } long_requests;
+  LongRequestMix long_requests;
 };
 
 // DistKV-LLM's protocol knobs (schedulers/serving/distkv/config.hpp); block counts are

@@ -283,7 +283,7 @@ ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
   if (auto l = r.object_if_present("long_requests")) {
     auto& m = w.long_requests;
     m.count = l->integer_or("count", m.count, Range::non_negative().at_most(1 << 20));
-    m.seed = l->integer_or("seed", m.seed, Range::non_negative());
+    m.seed = static_cast<std::uint64_t>(l->integer_or("seed", static_cast<std::int64_t>(m.seed), Range::non_negative()));
     m.min_context_tokens = l->integer_or("min_context_tokens", m.min_context_tokens, Range::positive().at_most(kMaxContext));
     m.max_context_tokens = l->integer_or("max_context_tokens", m.max_context_tokens, Range::positive().at_most(kMaxContext));
     m.generation_share = l->number_or("generation_share", m.generation_share, Range::between(0.0, 1.0));

@@ -13,27 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "core/long_request_mix.hpp"
 #include "schedulers/serving/request_state.hpp"
 
 namespace lcperf::schedulers::serving::distkv {
 
-struct LongRequestMix {
-  std::uint64_t seed = 1;
-  std::int64_t count = 4;  // long requests added
-  // Total context (prompt + output) of a long request: log-uniform in [min, max].
-  std::int64_t min_context_tokens = 200'000;
-  std::int64_t max_context_tokens = 2'000'000;
-  // Share of long requests whose context grows by generation (short prompt, the rest
-  // generated); the others have a long prompt and a short output. The number of
-  // generation requests is round(count * generation_share), exactly.
-  double generation_share = 0.25;
-  std::int64_t short_output_min_tokens = 128;  // output of a long-prompt request, uniform
-  std::int64_t short_output_max_tokens = 1024;
-  std::int64_t short_prompt_min_tokens = 512;  // prompt of a long-generation request, uniform
-  std::int64_t short_prompt_max_tokens = 8192;
-  // Arrivals uniform in [0, arrival_window_s); 0 = the short trace's span (first to last arrival).
-  double arrival_window_s = 0;
-};
+// The mix is the scenario's own type (core/long_request_mix.hpp): the CLI hands
+// `workload.long_requests` over as it was parsed.
+using LongRequestMix = core::LongRequestMix;
 
 // Throws core::InputError naming `where` and the field for counts or ranges that make no
 // sense (negative count, min > max, a context smaller than its short part, a share
