@@ -28,6 +28,11 @@ class IntervalTimer {
 
 std::unique_ptr<IntervalTimer> make_steady_timer();
 
+// CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID), in seconds: next to the
+// wall clock it tells whether the thread kept its core (the profile's preempted samples,
+// the live CPU backend's kernel CPU share).
+double thread_cpu_seconds();
+
 struct ProfileCase {
   std::string op_class;                 // gemm, attention_fwd, attention_bwd, attention_decode, elementwise, memcpy, spmm
   std::string shape_json;               // the op JSON of the table row, e.g. {"m":4096,"n":16,"k":4096,"dtype":"bf16"}

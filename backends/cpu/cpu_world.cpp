@@ -1,7 +1,5 @@
 #include "backends/cpu/cpu_world.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstring>
 #include <sstream>
@@ -9,6 +7,7 @@
 
 #include "backends/cpu/buffer_math.hpp"
 #include "backends/cpu/op_executor.hpp"
+#include "kernels/profiling.hpp"
 
 namespace lcperf::backends::cpu {
 
@@ -19,12 +18,6 @@ using Clock = std::chrono::steady_clock;
 // [begin, end) elements of member `i` of `n` over `elements`.
 std::pair<std::int64_t, std::int64_t> slice(std::int64_t elements, int i, int n) {
   return {elements * i / n, elements * (i + 1) / n};
-}
-
-double thread_cpu_s() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 std::string group_key(const core::CommGroup& group) {
@@ -213,11 +206,11 @@ bool CpuWorld::wait_for_peer(Stream& stream, std::unique_lock<std::mutex>& lock,
 void CpuWorld::run_kernel(Stream& stream, Work& work, std::unique_lock<std::mutex>& lock) {
   stream.executing = true;
   lock.unlock();
-  const double cpu_start = thread_cpu_s();
+  const double cpu_start = kernels::thread_cpu_seconds();
   const auto wall_start = Clock::now();
   std::vector<double> seconds = input_.execute_op ? input_.execute_op(work.op) : execute_op(work.op);
   const double wall = std::chrono::duration<double>(Clock::now() - wall_start).count();
-  const double cpu = thread_cpu_s() - cpu_start;
+  const double cpu = kernels::thread_cpu_seconds() - cpu_start;
   lock.lock();
   kernel_wall_s_ += wall;
   kernel_cpu_s_ += cpu;

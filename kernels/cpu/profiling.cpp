@@ -13,12 +13,6 @@ namespace lcperf::kernels {
 
 namespace {
 
-double thread_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
 class SteadyTimer final : public IntervalTimer {
  public:
   void start() override {
@@ -47,6 +41,12 @@ std::string json_number(double value) {
 }
 
 }  // namespace
+
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
 
 std::unique_ptr<IntervalTimer> make_steady_timer() { return std::make_unique<SteadyTimer>(); }
 
