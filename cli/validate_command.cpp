@@ -70,13 +70,16 @@ LiveRuns run_live_iterations(const core::Scenario& scenario, int runs, bool on_c
   // The host's speed around each CPU run, probed on as many threads as ranks share cores.
   const int probe_threads =
       static_cast<int>(std::min<unsigned>(static_cast<unsigned>(ranks), std::max(1u, std::thread::hardware_concurrency())));
+  // One probe between two runs serves as the first's "after" and the next's "before".
   auto probe = [&] { return on_cuda ? 0.0 : kernels::host_speed_probe_s(probe_threads); };
+  double before = 0;
   for (int i = 0; i <= attempts && static_cast<int>(out.kept.size()) < runs; ++i) {
     try {
-      const double before = i > 0 ? probe() : 0.0;
       backends::cpu::LiveResult result = on_cuda ? backends::cuda::run_live_cuda(in) : backends::cpu::run_live(in);
+      const double after = probe();
+      const double around = 0.5 * (before + after);
+      before = after;
       if (i == 0) continue;
-      const double around = 0.5 * (before + probe());
       const int still_needed = runs - static_cast<int>(out.kept.size());
       if (!on_cuda && retake_live_run(cpu_share(result), attempts - i, still_needed)) {
         out.set_aside.push_back({result.records.end_time_s, cpu_share(result)});
