@@ -2,7 +2,7 @@
 #include <string>
 
 #include "bench/bench_support.hpp"
-#include "cli/training_run.hpp"
+#include "runs/training_run.hpp"
 #include "core/scenario.hpp"
 
 namespace lcperf::bench {
@@ -12,7 +12,7 @@ namespace {
 Measurement training_iteration(const std::string& scenario_file, const std::vector<core::Override>& overrides) {
   const core::Scenario s = core::load_scenario(scenario_file, overrides);
   const auto t0 = std::chrono::steady_clock::now();
-  const cli::TrainingRun run = cli::run_training(s);
+  const runs::TrainingRun run = runs::run_training(s);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return {wall, run.records.events_simulated, run.result.iteration_time_s, true, run.simulation_wall_s};
 }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bench/bench_support.hpp"
-#include "cli/serving_run.hpp"
+#include "runs/serving_run.hpp"
 #include "core/scenario.hpp"
 
 namespace {
@@ -41,7 +41,7 @@ struct ReplayCase {
 ReplayFigures replay(const ReplayCase& c) {
   std::vector<core::Override> overrides;
   for (const std::string& text : c.overrides) overrides.push_back(core::parse_override(text));
-  const cli::ServingRun run = cli::run_serving(core::load_scenario(kScenario, overrides));
+  const runs::ServingRun run = runs::run_serving(core::load_scenario(kScenario, overrides));
   ReplayFigures f;
   f.ok = true;
   f.wall_s = run.wall_s;

@@ -11,7 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
 #include "sim/simulator.hpp"
@@ -42,7 +42,7 @@ int report_parse_error(CLI::App& app, const CLI::ParseError& error) {
   }
   print_error(message);
   std::cerr << "run '" << usage << " --help' for usage\n";
-  return kExitBadInput;
+  return core::kExitBadInput;
 }
 
 int run_guarded(const Command& command) {
@@ -50,16 +50,16 @@ int run_guarded(const Command& command) {
     return command.action();
   } catch (const core::InputError& error) {
     print_error(error.what());
-    return kExitBadInput;
+    return core::kExitBadInput;
   } catch (const sim::DeadlockError& error) {
     print_error(std::string("the simulated op programs deadlocked\n") + error.what());
-    return kExitInternalFailure;
+    return core::kExitInternalFailure;
   } catch (const std::exception& error) {
     print_error(std::string("internal failure: ") + error.what());
-    return kExitInternalFailure;
+    return core::kExitInternalFailure;
   } catch (...) {
     print_error("internal failure: unknown exception");
-    return kExitInternalFailure;
+    return core::kExitInternalFailure;
   }
 }
 
@@ -90,7 +90,7 @@ int run_main(int argc, char** argv) {
   }
   // require_subcommand(1) makes this unreachable; answer like a parse error anyway.
   print_error("a subcommand is required");
-  return kExitBadInput;
+  return core::kExitBadInput;
 }
 
 }  // namespace lcperf::cli

@@ -9,7 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "core/atomic_file.hpp"
 #include "core/scenario.hpp"
 #include "cost_models/calibration.hpp"
@@ -83,7 +83,7 @@ int run_calibrate(const CalibrateOptions& options) {
             << options.holdout_every << ", never fitted):\n";
   print_table(result, std::cout);
   std::cout << "wrote " << options.out << "\n";
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 }  // namespace

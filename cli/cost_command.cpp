@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "core/hardware_spec.hpp"
 #include "core/scenario.hpp"
 #include "core/strict_json.hpp"
@@ -52,7 +52,7 @@ int run_cost(const CostOptions& options) {
   out["device"] = profile.device;
   out["hardware"] = profile.hardware;
   std::cout << out.dump(2) << "\n";
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <string>
 
-#include "cli/serving_run.hpp"
+#include "runs/serving_run.hpp"
 #include "core/scenario.hpp"
 
 namespace lcperf::cli {
@@ -16,6 +16,6 @@ void check_out_dir(const std::filesystem::path& dir);
 void create_out_dir(const std::filesystem::path& dir);
 // result.json, timeline.json and memory.csv of a serving replay; prints the summary
 // unless quiet. Returns the exit code.
-int write_serving_outputs(const ServingRun& run, const std::filesystem::path& dir, bool quiet);
+int write_serving_outputs(const runs::ServingRun& run, const std::filesystem::path& dir, bool quiet);
 
 }  // namespace lcperf::cli

@@ -27,9 +27,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
-#include "cli/profile_grid.hpp"
-#include "cli/profile_scenario_grid.hpp"
+#include "core/exit_codes.hpp"
+#include "runs/profile_grid.hpp"
+#include "runs/profile_scenario_grid.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
@@ -93,12 +93,12 @@ int scenario_concurrency(const std::vector<std::string>& scenarios) {
   return std::min(ranks, threads);
 }
 
-std::vector<cost::OpClass> requested_classes(const std::string& list, ProfileBackend backend) {
+std::vector<cost::OpClass> requested_classes(const std::string& list, runs::ProfileBackend backend) {
   std::vector<cost::OpClass> classes;
   if (list.empty()) {
     for (cost::OpClass c : cost::kAllOpClasses) {
       // No CUDA attention backward kernel exists yet (profile_grid_cuda.cpp).
-      if (backend == ProfileBackend::cuda && c == cost::OpClass::attention_bwd) continue;
+      if (backend == runs::ProfileBackend::cuda && c == cost::OpClass::attention_bwd) continue;
       classes.push_back(c);
     }
     return classes;
@@ -112,7 +112,7 @@ std::vector<cost::OpClass> requested_classes(const std::string& list, ProfileBac
       throw core::InputError("--ops: unknown op class \"" + item +
                              "\" (gemm, attention_fwd, attention_bwd, attention_decode, elementwise, spmm, memcpy)");
     }
-    if (backend == ProfileBackend::cuda && *c == cost::OpClass::attention_bwd) {
+    if (backend == runs::ProfileBackend::cuda && *c == cost::OpClass::attention_bwd) {
       throw core::InputError("--ops: attention_bwd has no CUDA kernel to profile yet (--backend cuda)");
     }
     if (std::find(classes.begin(), classes.end(), *c) == classes.end()) classes.push_back(*c);
@@ -187,7 +187,7 @@ std::string cuda_version_text(int version) {
 // per-class rate (the attention references run at a fraction of the GEMM's rate; the
 // CPU element-wise kernels are compute-bound) plus bytes at a streaming rate. Only
 // ratios between cases matter.
-double work_weight(const GridCase& c) {
+double work_weight(const runs::GridCase& c) {
   double flops_per_s = 15e9;
   switch (c.op_class) {
     case cost::OpClass::gemm: break;
@@ -208,7 +208,7 @@ std::string seconds_text(double s) {
 }
 
 int run_profile(const ProfileOptions& options) {
-  const ProfileBackend backend = options.backend == "cuda" ? ProfileBackend::cuda : ProfileBackend::cpu;
+  const runs::ProfileBackend backend = options.backend == "cuda" ? runs::ProfileBackend::cuda : runs::ProfileBackend::cpu;
   const std::vector<cost::OpClass> classes = requested_classes(options.ops, backend);
 
   Json provenance;
@@ -218,7 +218,7 @@ int run_profile(const ProfileOptions& options) {
   versions["compiler"] = compiler_version();
   kernels::ProfileOptions timing;
   std::unique_ptr<kernels::IntervalTimer> timer;
-  if (backend == ProfileBackend::cuda) {
+  if (backend == runs::ProfileBackend::cuda) {
     const kernels::CudaEnvironment env = kernels::query_cuda_environment();
     if (!env.compiled_with_cuda) throw core::InputError("--backend cuda: " + env.error);
     if (env.gpus.empty()) throw core::InputError("--backend cuda: no usable GPU (" + env.error + ")");
@@ -226,7 +226,7 @@ int run_profile(const ProfileOptions& options) {
     provenance["threads"] = 1;
     versions["cuda_runtime"] = cuda_version_text(env.runtime_version);
     versions["cuda_driver"] = cuda_version_text(env.driver_version);
-    versions["cublas"] = cublas_version();
+    versions["cublas"] = runs::cublas_version();
     timing.warmup = 3;
     timing.repetitions = options.quick ? 5 : 11;
 #ifdef LCPERF_HAVE_CUDA
@@ -264,20 +264,20 @@ int run_profile(const ProfileOptions& options) {
   }
   provenance["concurrent"] = concurrent;
 
-  std::vector<GridCase> grid;
+  std::vector<runs::GridCase> grid;
   if (options.for_scenarios.empty()) {
-    grid = profile_grid(backend, classes, options.quick);
+    grid = runs::profile_grid(backend, classes, options.quick);
   } else {
-    if (backend != ProfileBackend::cpu) throw core::InputError("--for-scenario needs --backend cpu");
+    if (backend != runs::ProfileBackend::cpu) throw core::InputError("--for-scenario needs --backend cpu");
     std::set<std::string> seen;
     for (const std::string& path : options.for_scenarios) {
-      for (const GridCase& c : scenario_profile_grid(path, classes)) {
+      for (const runs::GridCase& c : runs::scenario_profile_grid(path, classes)) {
         if (seen.insert(std::string(cost::to_string(c.op_class)) + cost::op_to_json_text(c.shape)).second) grid.push_back(c);
       }
     }
   }
   double total_weight = 0;
-  for (const GridCase& c : grid) total_weight += work_weight(c);
+  for (const runs::GridCase& c : grid) total_weight += work_weight(c);
 
   Json grid_json = Json::object();
   Json rows = Json::array();
@@ -288,12 +288,12 @@ int run_profile(const ProfileOptions& options) {
   std::int64_t preempted_samples = 0;  // set aside: the timing thread lost its core meanwhile
   std::int64_t all_preempted_rows = 0;
   std::cerr << "profile: " << grid.size() << " cases on " << provenance["device"].get<std::string>()
-            << (backend == ProfileBackend::cpu ? " (one core, single-threaded fp32 kernels)" : "") << ", "
+            << (backend == runs::ProfileBackend::cpu ? " (one core, single-threaded fp32 kernels)" : "") << ", "
             << timing.warmup << " warm-up + " << timing.repetitions << " timed calls each (median)\n";
   for (std::size_t ci = 0; ci < classes.size(); ++ci) {
     const std::string name(cost::to_string(classes[ci]));
-    std::vector<const GridCase*> cases;
-    for (const GridCase& c : grid) {
+    std::vector<const runs::GridCase*> cases;
+    for (const runs::GridCase& c : grid) {
       if (c.op_class == classes[ci]) cases.push_back(&c);
     }
     std::string eta = "ETA after the first class";
@@ -302,14 +302,14 @@ int run_profile(const ProfileOptions& options) {
               << " cases (" << done_cases << "/" << grid.size() << " done, " << seconds_text(elapsed_s())
               << " elapsed, " << eta << ")\n";
     Json shapes = Json::array();
-    for (const GridCase* c : cases) {
+    for (const runs::GridCase* c : cases) {
       const kernels::ProfileCase kernel_case =
-          backend == ProfileBackend::cuda      ? make_cuda_case(*c)
-          : options.for_scenarios.empty() ? make_cpu_case(*c)
-                                          : make_cpu_executor_case(*c);
+          backend == runs::ProfileBackend::cuda      ? runs::make_cuda_case(*c)
+          : options.for_scenarios.empty() ? runs::make_cpu_case(*c)
+                                          : runs::make_cpu_executor_case(*c);
       // The host's speed just before this row (CPU): rows are scaled to the profile's
       // median speed below, so a slow minute of a shared machine does not skew them.
-      const double probe_s = backend == ProfileBackend::cpu ? kernels::host_speed_probe_s(concurrent) : 0.0;
+      const double probe_s = backend == runs::ProfileBackend::cpu ? kernels::host_speed_probe_s(concurrent) : 0.0;
       std::optional<BusyNeighbours> neighbours;
       if (concurrent > 1) neighbours.emplace(kernel_case, concurrent - 1);
       const kernels::ProfileResult r = kernels::profile_cases({kernel_case}, timing, *timer).front();
@@ -334,7 +334,7 @@ int run_profile(const ProfileOptions& options) {
     grid_json[name] = shapes;
   }
   provenance["wall_s"] = elapsed_s();
-  if (backend == ProfileBackend::cpu) provenance["speed_probe_s"] = scale_rows_to_median_speed(rows);
+  if (backend == runs::ProfileBackend::cpu) provenance["speed_probe_s"] = scale_rows_to_median_speed(rows);
   provenance["preempted_samples"] = preempted_samples;
   if (preempted_samples > 0) {
     std::cerr << "profile: " << preempted_samples << " samples were taken again: another process held the core\n";
@@ -354,7 +354,7 @@ int run_profile(const ProfileOptions& options) {
   cost::parse_kernel_profile(text, options.out);  // what calibrate will read must read back
   core::write_file_atomically(options.out, text);
   std::cerr << "profile: " << grid.size() << " cases in " << seconds_text(elapsed_s()) << " -> " << options.out << "\n";
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output_dir.hpp"
-#include "cli/serving_run.hpp"
+#include "runs/serving_run.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
 
@@ -38,7 +38,7 @@ int run_replay(const ReplayOptions& options) {
   const std::filesystem::path dir =
       options.out_dir.empty() ? std::filesystem::path("out") / folder_name(scenario) : std::filesystem::path(options.out_dir);
   check_out_dir(dir);
-  return write_serving_outputs(run_serving(scenario, options.trace, options.format), dir, options.quiet);
+  return write_serving_outputs(runs::run_serving(scenario, options.trace, options.format), dir, options.quiet);
 }
 
 }  // namespace

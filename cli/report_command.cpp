@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "reports/html_report.hpp"
@@ -70,7 +70,7 @@ int run_report(const ReportOptions& options) {
   core::write_file_atomically(html.string(), reports::html_page(page));
   core::write_file_atomically(markdown.string(), reports::markdown_page(page));
   if (!options.quiet) std::cout << "wrote:\n  " << html.string() << "\n  " << markdown.string() << "\n";
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 }  // namespace

@@ -14,11 +14,11 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
-#include "cli/reproduce_chunkflow.hpp"
-#include "cli/reproduce_flashllm.hpp"
-#include "cli/reproduce_qwen1m.hpp"
-#include "cli/reproduce_runner.hpp"
+#include "core/exit_codes.hpp"
+#include "studies/chunkflow_study.hpp"
+#include "studies/flashllm_study.hpp"
+#include "studies/qwen1m_study.hpp"
+#include "runs/forked_runs.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
@@ -47,7 +47,7 @@ void check_out_file(const fs::path& path) {
   if (fs::is_directory(path, ec)) throw core::InputError(path.string() + ": --out names an existing folder");
 }
 
-void progress_line(const ForkedOutcome& outcome, std::size_t done, std::size_t total) {
+void progress_line(const runs::ForkedOutcome& outcome, std::size_t done, std::size_t total) {
   const int width = static_cast<int>(std::to_string(total).size());
   std::string line = reports::printf_string("reproduce: [%*zu/%zu] ", width, done, total) + outcome.id + ": ";
   if (outcome.ok) {
@@ -74,28 +74,28 @@ int run_reproduce(const ReproduceOptions& options) {
   check_out_file(out);
   if (options.study == "qwen1m") {
     // Single-request prefills priced in-process (reproduce_qwen1m.hpp): nothing to fork.
-    core::write_file_atomically(out.string(), qwen1m_report(core::data_dir(), options.quick));
+    core::write_file_atomically(out.string(), studies::qwen1m_report(core::data_dir(), options.quick));
     std::cerr << "reproduce: wrote " << out.string() << "\n";
-    return kExitSuccess;
+    return core::kExitSuccess;
   }
   if (options.study == "flashllm") {
     // Analytic (cost model only): nothing to fork, no pictures.
-    core::write_file_atomically(out.string(), flashllm_report(plan_flashllm_study(options.quick)));
+    core::write_file_atomically(out.string(), studies::flashllm_report(studies::plan_flashllm_study(options.quick)));
     std::cerr << "reproduce: wrote " << out.string() << "\n";
-    return kExitSuccess;
+    return core::kExitSuccess;
   }
 
-  const ChunkflowStudy study = plan_chunkflow_study(core::data_dir(), options.quick);
-  const std::vector<ForkedRun> runs = chunkflow_runs(study);
+  const studies::ChunkflowStudy study = studies::plan_chunkflow_study(core::data_dir(), options.quick);
+  const std::vector<runs::ForkedRun> runs = studies::chunkflow_runs(study);
   std::cerr << "reproduce: " << options.study << ": " << runs.size() << " simulations, up to " << options.jobs
             << " at a time\n"
             << std::flush;
-  const std::vector<ForkedOutcome> outcomes = run_forked(runs, options.jobs, progress_line);
+  const std::vector<runs::ForkedOutcome> outcomes = runs::run_forked(runs, options.jobs, progress_line);
 
   // Every failure is named; the first decides the exit code (bad input before internal).
   std::string failures;
   bool input_error = false;
-  for (const ForkedOutcome& outcome : outcomes) {
+  for (const runs::ForkedOutcome& outcome : outcomes) {
     if (outcome.ok) continue;
     failures += "\n  " + outcome.id + ": " + outcome.error;
     input_error = input_error || outcome.input_error;
@@ -109,14 +109,14 @@ int run_reproduce(const ReproduceOptions& options) {
   // Pictures first, the report last, each atomically: the report never links to a
   // picture that is not there yet.
   const std::string svg_folder = out.stem().string();
-  const ReproductionReport report = chunkflow_report(study, outcomes, svg_folder);
+  const studies::ReproductionReport report = studies::chunkflow_report(study, outcomes, svg_folder);
   const fs::path base = out.parent_path();
   for (const auto& [relative, svg] : report.svgs) core::write_file_atomically((base / relative).string(), svg);
   core::write_file_atomically(out.string(), report.markdown);
   std::cerr << "reproduce: wrote " << out.string();
   if (!report.svgs.empty()) std::cerr << " and " << report.svgs.size() << " timelines in " << (base / svg_folder).string();
   std::cerr << "\n";
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 }  // namespace

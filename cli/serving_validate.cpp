@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
 #include "core/atomic_file.hpp"
 
@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-json runtime_json(const ServingRuntimeOutcome& o) {
+json runtime_json(const runs::ServingRuntimeOutcome& o) {
   return {{"end_s", o.end_time_s},
           {"steps", o.counters.steps},
           {"decisions", o.decisions.size()},
@@ -23,13 +23,13 @@ json runtime_json(const ServingRuntimeOutcome& o) {
           {"kv_blocks_freed", o.counters.blocks_freed}};
 }
 
-bool same_decisions(const ServingLiveComparison& c) {
-  return per_rank_decision_lines(c.live.decisions) == per_rank_decision_lines(c.simulated.decisions);
+bool same_decisions(const runs::ServingLiveComparison& c) {
+  return runs::per_rank_decision_lines(c.live.decisions) == runs::per_rank_decision_lines(c.simulated.decisions);
 }
 
 }  // namespace
 
-std::string serving_validation_json(const core::Scenario& scenario, const ServingLiveComparison& c) {
+std::string serving_validation_json(const core::Scenario& scenario, const runs::ServingLiveComparison& c) {
   const double measured = c.live.end_time_s;
   json out = {{"scenario", scenario.name},
               {"kind", "serving"},
@@ -48,7 +48,7 @@ std::string serving_validation_json(const core::Scenario& scenario, const Servin
 }
 
 int validate_serving(const core::Scenario& scenario, const std::filesystem::path& dir, bool quiet) {
-  const ServingLiveComparison c = run_serving_live_and_simulated(scenario);
+  const runs::ServingLiveComparison c = runs::run_serving_live_and_simulated(scenario);
   const bool identical = same_decisions(c);
   create_out_dir(dir);
   core::write_file_atomically((dir / "validation.json").string(), serving_validation_json(scenario, c));
@@ -63,9 +63,9 @@ int validate_serving(const core::Scenario& scenario, const std::filesystem::path
   }
   if (!identical) {
     std::cerr << "lcperf: error: the simulated and live serving runs took different decisions\n";
-    return kExitInternalFailure;
+    return core::kExitInternalFailure;
   }
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 }  // namespace lcperf::cli

@@ -4,14 +4,14 @@
 #include <filesystem>
 #include <string>
 
-#include "cli/serving_live.hpp"
+#include "runs/serving_live.hpp"
 #include "core/scenario.hpp"
 
 namespace lcperf::cli {
 
 // validation.json's text for one comparison (decisions, steps, end time error, tokens
 // and KV balance of each runtime).
-std::string serving_validation_json(const core::Scenario& scenario, const ServingLiveComparison& c);
+std::string serving_validation_json(const core::Scenario& scenario, const runs::ServingLiveComparison& c);
 
 // Runs the comparison, writes DIR/validation.json, prints a summary unless quiet.
 // Returns the exit code: 0, or 1 when the decision logs differ.

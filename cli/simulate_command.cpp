@@ -11,10 +11,10 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
-#include "cli/serving_run.hpp"
-#include "cli/training_run.hpp"
+#include "runs/serving_run.hpp"
+#include "runs/training_run.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
@@ -67,16 +67,16 @@ void create_out_dir(const std::filesystem::path& dir) {
 }
 
 
-int write_serving_outputs(const ServingRun& run, const fs::path& dir, bool quiet) {
+int write_serving_outputs(const runs::ServingRun& run, const fs::path& dir, bool quiet) {
   create_out_dir(dir);
   const std::vector<fs::path> written = {dir / "result.json", dir / "timeline.json", dir / "memory.csv"};
   core::write_file_atomically(written[0].string(), run.result_json);
   traces::write_chrome_trace(written[1].string(), run.records, run.scenario.name);
   traces::write_memory_csv(written[2].string(), run.records);
-  if (quiet) return kExitSuccess;
+  if (quiet) return core::kExitSuccess;
   std::cout << run.summary << "\nwrote:\n";
   for (const fs::path& path : written) std::cout << "  " << path.string() << "\n";
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 namespace {
@@ -89,8 +89,8 @@ int run_simulate(const SimulateOptions& options) {
 
   const fs::path dir = options.out_dir.empty() ? fs::path("out") / folder_name(scenario) : fs::path(options.out_dir);
   check_out_dir(dir);
-  if (scenario.kind == "serving") return write_serving_outputs(run_serving(scenario), dir, options.quiet);
-  const TrainingRun run = run_training(scenario);
+  if (scenario.kind == "serving") return write_serving_outputs(runs::run_serving(scenario), dir, options.quiet);
+  const runs::TrainingRun run = runs::run_training(scenario);
   // Nothing is written until the run has succeeded; each writer is atomic.
   create_out_dir(dir);
   const std::vector<fs::path> written = {dir / "result.json", dir / "timeline.json", dir / "memory.csv",
@@ -100,10 +100,10 @@ int run_simulate(const SimulateOptions& options) {
   traces::write_memory_csv(written[2].string(), run.records);
   reports::write_training_report(dir.string(), run.scenario, run.result, run.comparison, run.records);
 
-  if (options.quiet) return kExitSuccess;
+  if (options.quiet) return core::kExitSuccess;
   std::cout << reports::training_summary_text(run.result, run.comparison) << "\nwrote:\n";
   for (const fs::path& path : written) std::cout << "  " << path.string() << "\n";
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 }  // namespace

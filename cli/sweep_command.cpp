@@ -20,15 +20,15 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
-#include "cli/reproduce_runner.hpp"
-#include "cli/sweep_configs.hpp"
-#include "cli/sweep_outputs.hpp"
+#include "core/exit_codes.hpp"
+#include "runs/forked_runs.hpp"
+#include "runs/sweep_configs.hpp"
+#include "runs/sweep_outputs.hpp"
 #include "cli/sweep_progress.hpp"
-#include "cli/sweep_prune.hpp"
-#include "cli/sweep_results.hpp"
-#include "cli/sweep_spec.hpp"
-#include "cli/sweep_team.hpp"
+#include "runs/sweep_prune.hpp"
+#include "runs/sweep_results.hpp"
+#include "runs/sweep_spec.hpp"
+#include "runs/sweep_team.hpp"
 #include "core/errors.hpp"
 #include "reports/format.hpp"
 
@@ -59,7 +59,7 @@ double cpu_seconds(int who) {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-fs::path output_dir(const SweepOptions& options, const SweepSpec& spec) {
+fs::path output_dir(const SweepOptions& options, const runs::SweepSpec& spec) {
   if (!options.out_dir.empty()) return options.out_dir;
   std::string name = spec.name;
   for (char& c : name) {
@@ -78,7 +78,7 @@ void prepare_dir(const fs::path& dir) {
   if (ec) throw core::InputError(dir.string() + ": cannot create the output folder (" + ec.message() + ")");
 }
 
-std::string result_summary(const SweepResult& result) {
+std::string result_summary(const runs::SweepResult& result) {
   if (!result.ok) return "FAILED: " + result.error.substr(0, result.error.find('\n'));
   const auto metric = [&](const char* name) {
     const auto it = result.metrics.find(name);
@@ -92,7 +92,7 @@ std::string result_summary(const SweepResult& result) {
 
 // A child killed by a signal (the machine's OOM killer, a user's kill) says nothing about
 // the configuration; leaving it out of results.jsonl makes the next run retry it.
-bool worth_recording(const ForkedOutcome& outcome) {
+bool worth_recording(const runs::ForkedOutcome& outcome) {
   return outcome.ok || outcome.error.rfind("the child process was killed", 0) != 0;
 }
 
@@ -101,21 +101,21 @@ int run_sweep(const SweepOptions& options) {
   if (options.jobs < 1 || options.jobs > kMaxJobs) {
     throw core::InputError("--jobs must be in [1, " + std::to_string(kMaxJobs) + "]");
   }
-  const Shard shard = parse_shard(options.shard);
-  const std::unique_ptr<SweepTeam> team = join_sweep_team();
-  const SweepSpec spec = load_sweep_spec(options.sweep_path);
-  const SweepBase base = load_sweep_base(spec);
-  const std::vector<SweepConfig> configs = enumerate_configs(spec, base);
+  const runs::Shard shard = runs::parse_shard(options.shard);
+  const std::unique_ptr<runs::SweepTeam> team = runs::join_sweep_team();
+  const runs::SweepSpec spec = runs::load_sweep_spec(options.sweep_path);
+  const runs::SweepBase base = runs::load_sweep_base(spec);
+  const std::vector<runs::SweepConfig> configs = runs::enumerate_configs(spec, base);
   const fs::path dir = output_dir(options, spec);
   const std::string results_path = (dir / "results.jsonl").string();
 
   // Only rank 0 touches the output folder; the others learn what is done from it.
-  std::vector<SweepResult> results;
+  std::vector<runs::SweepResult> results;
   std::string done_keys;
   if (team->is_root()) {
     prepare_dir(dir);
-    results = read_results(results_path);
-    for (const SweepResult& r : results) done_keys += r.key + "\n";
+    results = runs::read_results(results_path);
+    for (const runs::SweepResult& r : results) done_keys += r.key + "\n";
   }
   done_keys = team->share_from_root(done_keys);
   std::set<std::string> done;
@@ -126,15 +126,15 @@ int run_sweep(const SweepOptions& options) {
 
   // Prune in the parent (no simulation here), skipping what earlier runs finished.
   const Clock::time_point prune_start = Clock::now();
-  SweepPruner pruner(spec, base);
-  PruneSummary summary;
+  runs::SweepPruner pruner(spec, base);
+  runs::PruneSummary summary;
   summary.configurations = configs.size();
   summary.shard = options.shard;
-  std::vector<ForkedRun> runs;
-  std::map<std::string, const SweepConfig*> by_id;
+  std::vector<runs::ForkedRun> runs;
+  std::map<std::string, const runs::SweepConfig*> by_id;
   std::map<std::string, std::int64_t> bound_of;  // id -> the memory lower bound, for the result line
   std::size_t already_done = 0;
-  for (const SweepConfig& config : configs) {
+  for (const runs::SweepConfig& config : configs) {
     if (config.index % static_cast<std::size_t>(shard.count) != static_cast<std::size_t>(shard.index)) continue;
     ++summary.selected;
     if (done.count(config.key) != 0) {
@@ -142,13 +142,13 @@ int run_sweep(const SweepOptions& options) {
       ++summary.survivors;
       continue;
     }
-    PruneVerdict verdict = pruner.check(config);
+    runs::PruneVerdict verdict = pruner.check(config);
     if (!verdict.scenario) {
       summary.pruned.push_back({config.index, config.key, verdict.reason, verdict.detail});
       continue;
     }
     ++summary.survivors;
-    ForkedRun run;
+    runs::ForkedRun run;
     run.id = std::to_string(config.index);
     run.scenario = std::move(*verdict.scenario);
     by_id[run.id] = &config;
@@ -158,12 +158,12 @@ int run_sweep(const SweepOptions& options) {
   const double prune_s = seconds_since(prune_start);
   const std::size_t to_simulate = runs.size();
   // The survivors are dealt out by rank (every rank pruned the same list).
-  std::vector<ForkedRun> mine;
+  std::vector<runs::ForkedRun> mine;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    if (dealt_to(i, team->rank(), team->size())) mine.push_back(std::move(runs[i]));
+    if (runs::dealt_to(i, team->rank(), team->size())) mine.push_back(std::move(runs[i]));
   }
   if (team->is_root()) {
-    write_pruned_json((dir / "pruned.json").string(), spec, summary);
+    runs::write_pruned_json((dir / "pruned.json").string(), spec, summary);
     std::cerr << "sweep: " << spec.name << ": " << configs.size() << " configurations";
     if (shard.count > 1) std::cerr << ", shard " << options.shard << " holds " << summary.selected;
     std::cerr << "; " << summary.pruned.size() << " pruned, " << already_done << " already in results.jsonl, "
@@ -175,25 +175,25 @@ int run_sweep(const SweepOptions& options) {
   // Simulate. Rank 0 appends every line (its own and those the other ranks send) as it
   // arrives, so a kill loses only what was still running; a rerun redoes exactly that.
   const Clock::time_point simulate_start = Clock::now();
-  std::unique_ptr<ResultsLog> log;
-  if (team->is_root()) log = std::make_unique<ResultsLog>(results_path);
+  std::unique_ptr<runs::ResultsLog> log;
+  if (team->is_root()) log = std::make_unique<runs::ResultsLog>(results_path);
   SweepProgress progress(to_simulate, stderr_is_terminal());
   std::size_t recorded = 0;
   std::size_t failed = 0;
   const auto record = [&](const std::string& line) {
     log->append(line);
-    SweepResult stored;
-    if (!parse_result_line(line, stored)) throw std::runtime_error("sweep: a rank sent a malformed result line");
+    runs::SweepResult stored;
+    if (!runs::parse_result_line(line, stored)) throw std::runtime_error("sweep: a rank sent a malformed result line");
     if (!stored.ok) ++failed;
     progress.finished(++recorded, stored.key, result_summary(stored));
     results.push_back(std::move(stored));
   };
   double child_wall_s = 0;
-  run_forked(mine, options.jobs, [&](const ForkedOutcome& outcome, std::size_t, std::size_t) {
-    const SweepConfig& config = *by_id.at(outcome.id);
+  runs::run_forked(mine, options.jobs, [&](const runs::ForkedOutcome& outcome, std::size_t, std::size_t) {
+    const runs::SweepConfig& config = *by_id.at(outcome.id);
     child_wall_s += outcome.ok ? outcome.result.wall_time_s : 0;
     if (worth_recording(outcome)) {
-      const std::string line = result_line(config, outcome, bound_of.at(outcome.id));
+      const std::string line = runs::result_line(config, outcome, bound_of.at(outcome.id));
       if (team->is_root()) {
         record(line);
       } else {
@@ -208,13 +208,13 @@ int run_sweep(const SweepOptions& options) {
     team->send_done();
     std::cerr << reports::printf_string("sweep: rank %d simulated %zu configurations in %.2f s\n", team->rank(),
                                         mine.size(), seconds_since(simulate_start));
-    return kExitSuccess;
+    return core::kExitSuccess;
   }
   while (std::optional<std::string> line = team->wait_line()) record(*line);
   progress.close();
   const double simulate_s = seconds_since(simulate_start);
 
-  write_best_json((dir / "best.json").string(), spec, configs, results);
+  runs::write_best_json((dir / "best.json").string(), spec, configs, results);
 
   // The benchmark line: where the time went and how many configurations per second the
   // whole pipeline evaluated (pruned ones included: deciding them is the pruning's work).
@@ -234,10 +234,10 @@ int run_sweep(const SweepOptions& options) {
       "%.1f configs/s\n",
       self_cpu_s, children_cpu_s, options.jobs, cpu_bound_s > 0 ? static_cast<double>(evaluated) / cpu_bound_s : 0.0);
   if (failed > 0) std::cerr << "sweep: " << failed << " simulations failed (see \"error\" in results.jsonl)\n";
-  std::cout << comparison_text(spec, rank_results(spec, configs, results), 5);
+  std::cout << runs::comparison_text(spec, runs::rank_results(spec, configs, results), 5);
   std::cout << "wrote:\n  " << results_path << "\n  " << (dir / "pruned.json").string() << "\n  "
             << (dir / "best.json").string() << "\n";
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 }  // namespace

@@ -16,11 +16,12 @@
 #include "backends/cpu/cpu_runtime.hpp"
 #include "backends/cuda/cuda_runtime.hpp"
 #include "cli/commands.hpp"
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/serving_validate.hpp"
-#include "cli/training_run.hpp"
-#include "cli/validation.hpp"
+#include "runs/live_training.hpp"
+#include "runs/training_run.hpp"
+#include "runs/validation.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
@@ -42,72 +43,20 @@ struct ValidateOptions {
   bool quiet = false;
 };
 
-double cpu_share(const backends::cpu::LiveResult& run) {
-  return run.kernel_wall_s > 0 ? run.kernel_cpu_s / run.kernel_wall_s : 1.0;
-}
-
-struct LiveRuns {
-  std::vector<backends::cpu::LiveResult> kept;
-  std::vector<double> probe_s;  // per kept run (CPU): mean host speed probe before and after it
-  std::vector<SetAsideRun> set_aside;
-};
-
-LiveRuns run_live_iterations(const core::Scenario& scenario, int runs, bool on_cuda) {
-  const std::vector<std::int64_t> sequences = training_sequences(scenario);
-  const int ranks = scenario.parallel.world_size();
-  std::vector<core::RankProgram> programs;
-  for (int r = 0; r < ranks; ++r) programs.push_back(rank_program(scenario, r, sequences));
-  backends::cpu::LiveInput in;
-  in.ranks = ranks;
-  in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
-  in.memory_capacity_bytes = static_cast<std::int64_t>(scenario.cluster.gpu.hbm_bytes);
-  for (int r = 0; r < ranks; ++r) in.node_of_rank.push_back(scenario.cluster.node_of(r));
-  LiveRuns out;
-  // Run 0 is an untimed warm-up: it grows and faults in the kernels' scratch buffers
-  // (kept for later runs, op_executor.cpp), which a simulated iteration has no notion of.
-  // Preempted runs are retaken while attempts remain to still make `runs` runs.
-  const int attempts = 2 * runs;
-  // The host's speed around each CPU run, probed on as many threads as ranks share cores.
-  const int probe_threads =
-      static_cast<int>(std::min<unsigned>(static_cast<unsigned>(ranks), std::max(1u, std::thread::hardware_concurrency())));
-  // One probe between two runs serves as the first's "after" and the next's "before".
-  auto probe = [&] { return on_cuda ? 0.0 : kernels::host_speed_probe_s(probe_threads); };
-  double before = 0;
-  for (int i = 0; i <= attempts && static_cast<int>(out.kept.size()) < runs; ++i) {
-    try {
-      backends::cpu::LiveResult result = on_cuda ? backends::cuda::run_live_cuda(in) : backends::cpu::run_live(in);
-      const double after = probe();
-      const double around = 0.5 * (before + after);
-      before = after;
-      if (i == 0) continue;
-      const int still_needed = runs - static_cast<int>(out.kept.size());
-      if (!on_cuda && retake_live_run(cpu_share(result), attempts - i, still_needed)) {
-        out.set_aside.push_back({result.records.end_time_s, cpu_share(result)});
-      } else {
-        out.kept.push_back(std::move(result));
-        out.probe_s.push_back(around);
-      }
-    } catch (const backends::cpu::LiveDeadlockError& e) {
-      throw std::runtime_error(std::string("the live rank programs deadlocked\n") + e.what());
-    }
-  }
-  return out;
-}
-
-void print_summary(const Validation& v, const std::string& backend, const fs::path& dir) {
+void print_summary(const runs::Validation& v, const std::string& backend, const fs::path& dir) {
   const auto pct = [](double x) { return std::to_string(static_cast<long long>(std::llround(x * 1000))) + "e-3"; };
   std::cout << "validate " << v.scenario << " (" << backend << " backend, " << v.measured_end_s.size() << " live runs, " << v.ranks
             << " ranks on " << v.hardware_threads << " hardware threads, live CPU share " << v.live_cpu_share
             << ")\n";
-  for (const SetAsideRun& run : v.set_aside_runs) {
+  for (const runs::SetAsideRun& run : v.set_aside_runs) {
     std::cout << "  set aside a preempted live run: " << run.measured_s << " s at CPU share " << run.cpu_share << "\n";
   }
-  if (const SpeedNormalized n = speed_normalized(v); n.available) {
+  if (const runs::SpeedNormalized n = runs::speed_normalized(v); n.available) {
     std::cout << "  at the profile's host speed (probe " << v.profile_probe_s << " s; runs' probes";
     for (double p : v.run_probe_s) std::cout << " " << p;
     std::cout << "): measured median " << n.measured_median_s << " s, relative error "
-              << pct(relative_error(v.simulated_end_s, n.measured_median_s)) << "\n";
-    if (n.probe_spread > kSteadyProbeSpread) {
+              << pct(runs::relative_error(v.simulated_end_s, n.measured_median_s)) << "\n";
+    if (n.probe_spread > runs::kSteadyProbeSpread) {
       std::cout << "  warning: the host changed speed during this loop (probes differ " << n.probe_spread
                 << "x); errors include it: profile and validate again on a steadier machine\n";
     }
@@ -145,13 +94,13 @@ int run_validate(const ValidateOptions& options) {
     return validate_serving(scenario, dir, options.quiet);
   }
 
-  const cost::CostModel model = scenario_cost_model(scenario);
+  const cost::CostModel model = runs::scenario_cost_model(scenario);
   // Live first: the simulation (SimGrid) must be the last engine of the process.
-  const LiveRuns runs = run_live_iterations(scenario, options.runs, on_cuda);
+  const runs::LiveRuns runs = runs::run_live_iterations(scenario, options.runs, on_cuda);
   const std::vector<backends::cpu::LiveResult>& live = runs.kept;
-  const TrainingRun simulated = run_training(scenario);
+  const runs::TrainingRun simulated = runs::run_training(scenario);
 
-  Validation v = compare_runs(simulated.records, live, model);
+  runs::Validation v = runs::compare_runs(simulated.records, live, model);
   v.scenario = scenario.name;
   v.device_profile = model.profile().origin;
   v.ranks = scenario.parallel.world_size();
@@ -167,15 +116,15 @@ int run_validate(const ValidateOptions& options) {
   if (!on_cuda) v.run_probe_s = runs.probe_s;
 
   create_out_dir(dir);
-  core::write_file_atomically((dir / "validation.json").string(), validation_json(v));
+  core::write_file_atomically((dir / "validation.json").string(), runs::validation_json(v));
   core::write_file_atomically((dir / "timeline.json").string(),
-                              side_by_side_trace_json(simulated.records, live[v.median_run].records, scenario.name));
+                              runs::side_by_side_trace_json(simulated.records, live[v.median_run].records, scenario.name));
   if (!options.quiet) print_summary(v, options.backend, dir);
   if (!v.decisions.identical) {
     std::cerr << "lcperf: error: the simulated and live runs took different decisions:\n" << v.decisions.excerpt;
-    return kExitInternalFailure;
+    return core::kExitInternalFailure;
   }
-  return kExitSuccess;
+  return core::kExitSuccess;
 }
 
 }  // namespace

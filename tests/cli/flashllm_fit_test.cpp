@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "cli_test_support.hpp"
 
 namespace lcperf::cli {
@@ -40,7 +40,7 @@ Served serve_opt175b(const ScratchDir& dir, int tp, bool dense) {
   }
   Served s;
   s.run = run_lcperf(args);
-  if (s.run.exit_code == kExitSuccess) {
+  if (s.run.exit_code == core::kExitSuccess) {
     s.result = json::parse(read_file(dir / ("tp" + std::to_string(tp) + (dense ? "dense" : "sparse")) / "result.json"));
   }
   return s;
@@ -50,7 +50,7 @@ TEST(FlashLlmFit, Opt175bNeedsEightGpusDenseAndFitsOnFourSparse) {
   const ScratchDir dir;
 
   const Served dense8 = serve_opt175b(dir, 8, true);
-  ASSERT_EQ(dense8.run.exit_code, kExitSuccess) << dense8.run.err;
+  ASSERT_EQ(dense8.run.exit_code, core::kExitSuccess) << dense8.run.err;
   EXPECT_FALSE(dense8.result.at("oom").get<bool>());
   const double dense_weights = dense8.result.at("peak_weight_bytes").get<double>();
   EXPECT_NEAR(dense_weights * 8, 2 * kOpt175bParams, 0.02 * 2 * kOpt175bParams);  // fp16, split 8 ways
@@ -60,13 +60,13 @@ TEST(FlashLlmFit, Opt175bNeedsEightGpusDenseAndFitsOnFourSparse) {
 
   // Dense on 4: 87.5 GB of weights per GPU do not fit 80 GB; refused before simulating.
   const Served dense4 = serve_opt175b(dir, 4, true);
-  EXPECT_EQ(dense4.run.exit_code, kExitBadInput);
+  EXPECT_EQ(dense4.run.exit_code, core::kExitBadInput);
   EXPECT_NE(dense4.run.err.find("do not fit"), std::string::npos) << dense4.run.err;
 
   // 80% sparse on 4: the tracker's peak (compressed weights + KV) fits, nothing OOMs,
   // every request completes.
   const Served sparse4 = serve_opt175b(dir, 4, false);
-  ASSERT_EQ(sparse4.run.exit_code, kExitSuccess) << sparse4.run.err;
+  ASSERT_EQ(sparse4.run.exit_code, core::kExitSuccess) << sparse4.run.err;
   EXPECT_FALSE(sparse4.result.at("oom").get<bool>());
   const double sparse_weights = sparse4.result.at("peak_weight_bytes").get<double>();
   EXPECT_LT(sparse_weights * 4, 0.5 * 2 * kOpt175bParams);  // Tiled-CSL at 80%: under half the dense bytes

@@ -6,7 +6,7 @@
 #include <regex>
 #include <string>
 
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "cli_test_support.hpp"
 
 namespace lcperf::cli {
@@ -20,7 +20,7 @@ TEST(ReproduceCommand, QuickChunkflowWritesTheReport) {
   const ScratchDir dir;
   const std::string out = (dir / "x.md").string();
   const testing::Invocation run = run_lcperf({"reproduce", "chunkflow", "--quick", "--out", out});
-  ASSERT_EQ(run.exit_code, kExitSuccess) << run.err;
+  ASSERT_EQ(run.exit_code, core::kExitSuccess) << run.err;
   EXPECT_NE(run.err.find("reproduce: [1/"), std::string::npos) << run.err;  // progress on stderr
 
   const std::string md = read_file(out);
@@ -56,9 +56,9 @@ TEST(ReproduceCommand, TwoRunsGiveIdenticalMarkdown) {
   const std::string a = (dir / "a" / "x.md").string();
   const std::string b = (dir / "b" / "x.md").string();
   const testing::Invocation first = run_lcperf({"reproduce", "chunkflow", "--quick", "--jobs", "1", "--out", a});
-  ASSERT_EQ(first.exit_code, kExitSuccess) << first.err;
+  ASSERT_EQ(first.exit_code, core::kExitSuccess) << first.err;
   const testing::Invocation second = run_lcperf({"reproduce", "chunkflow", "--quick", "--jobs", "3", "--out", b});
-  ASSERT_EQ(second.exit_code, kExitSuccess) << second.err;
+  ASSERT_EQ(second.exit_code, core::kExitSuccess) << second.err;
   EXPECT_EQ(read_file(a), read_file(b));
   EXPECT_EQ(read_file(dir / "a" / "x" / "qwen2.5-7b-256k-chunkflow.svg"),
             read_file(dir / "b" / "x" / "qwen2.5-7b-256k-chunkflow.svg"));
@@ -67,7 +67,7 @@ TEST(ReproduceCommand, TwoRunsGiveIdenticalMarkdown) {
 TEST(ReproduceCommand, UnknownStudyIsBadInput) {
   const ScratchDir dir;
   const testing::Invocation run = run_lcperf({"reproduce", "no-such-study", "--out", (dir / "x.md").string()});
-  EXPECT_EQ(run.exit_code, kExitBadInput);
+  EXPECT_EQ(run.exit_code, core::kExitBadInput);
   EXPECT_NE(run.err.find("unknown study 'no-such-study'"), std::string::npos) << run.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "x.md"));
 }
@@ -75,8 +75,8 @@ TEST(ReproduceCommand, UnknownStudyIsBadInput) {
 TEST(ReproduceCommand, BadJobsAndOutAreBadInput) {
   const ScratchDir dir;
   EXPECT_EQ(run_lcperf({"reproduce", "chunkflow", "--jobs", "0", "--out", (dir / "x.md").string()}).exit_code,
-            kExitBadInput);
-  EXPECT_EQ(run_lcperf({"reproduce", "chunkflow", "--out", (dir / "x.txt").string()}).exit_code, kExitBadInput);
+            core::kExitBadInput);
+  EXPECT_EQ(run_lcperf({"reproduce", "chunkflow", "--out", (dir / "x.txt").string()}).exit_code, core::kExitBadInput);
 }
 
 }  // namespace

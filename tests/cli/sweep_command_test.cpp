@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/exit_codes.hpp"
+#include "core/exit_codes.hpp"
 #include "cli_test_support.hpp"
 #include "sweep_test_support.hpp"
 
@@ -55,7 +55,7 @@ std::vector<std::string> simulate_args(const ScratchDir& dir, const json& config
 TEST(SweepCommand, WritesOneLinePerSurvivorAndTheBest) {
   const ScratchDir dir;
   const testing::Invocation run = run_lcperf({"sweep", write_sweep(dir), "--out", (dir / "out").string()});
-  ASSERT_EQ(run.exit_code, kExitSuccess) << run.err;
+  ASSERT_EQ(run.exit_code, core::kExitSuccess) << run.err;
   EXPECT_NE(run.err.find("sweep: [1/7] "), std::string::npos) << run.err;  // plain progress lines off a TTY
   EXPECT_NE(run.err.find("configs/s"), std::string::npos) << run.err;       // the benchmark summary
 
@@ -92,7 +92,7 @@ TEST(SweepCommand, WritesOneLinePerSurvivorAndTheBest) {
 TEST(SweepCommand, PruningNeverDropsAConfigurationThatFits) {
   const ScratchDir dir;
   const testing::Invocation run = run_lcperf({"sweep", write_sweep(dir), "--out", (dir / "out").string()});
-  ASSERT_EQ(run.exit_code, kExitSuccess) << run.err;
+  ASSERT_EQ(run.exit_code, core::kExitSuccess) << run.err;
   const json pruned = json::parse(read_file(dir / "out" / "pruned.json"));
   int checked = 0;
   for (const json& entry : pruned.at("pruned")) {
@@ -102,11 +102,11 @@ TEST(SweepCommand, PruningNeverDropsAConfigurationThatFits) {
     const fs::path out = dir / ("sim" + std::to_string(checked++));
     const testing::Invocation sim = run_lcperf(simulate_args(dir, entry.at("config"), out));
     if (reason == "memory bound exceeds HBM") {
-      ASSERT_EQ(sim.exit_code, kExitSuccess) << sim.err;
+      ASSERT_EQ(sim.exit_code, core::kExitSuccess) << sim.err;
       const json result = json::parse(read_file(out / "result.json"));
       EXPECT_TRUE(result.at("oom").get<bool>()) << entry.dump();
     } else {
-      EXPECT_EQ(sim.exit_code, kExitBadInput) << entry.dump();
+      EXPECT_EQ(sim.exit_code, core::kExitBadInput) << entry.dump();
     }
   }
   // Both kinds were sampled: the memory-pruned configuration comes first (index 1).
@@ -117,7 +117,7 @@ TEST(SweepCommand, ResumeRepeatsNothingAndLosesNothing) {
   const ScratchDir dir;
   const std::string sweep = write_sweep(dir);
   const std::string out = (dir / "out").string();
-  ASSERT_EQ(run_lcperf({"sweep", sweep, "--out", out}).exit_code, kExitSuccess);
+  ASSERT_EQ(run_lcperf({"sweep", sweep, "--out", out}).exit_code, core::kExitSuccess);
   const std::string full = read_file(dir / "out" / "results.jsonl");
   const std::vector<json> all = read_lines(dir / "out" / "results.jsonl");
 
@@ -129,7 +129,7 @@ TEST(SweepCommand, ResumeRepeatsNothingAndLosesNothing) {
   write_file(dir / "out" / "results.jsonl", kept + "{\"index\": 9, \"con");
 
   const testing::Invocation rerun = run_lcperf({"sweep", sweep, "--out", out});
-  ASSERT_EQ(rerun.exit_code, kExitSuccess) << rerun.err;
+  ASSERT_EQ(rerun.exit_code, core::kExitSuccess) << rerun.err;
   EXPECT_NE(rerun.err.find("3 already in results.jsonl, 4 to simulate"), std::string::npos) << rerun.err;
   const std::string resumed = read_file(dir / "out" / "results.jsonl");
   EXPECT_EQ(resumed.rfind(kept, 0), 0u);  // earlier lines untouched
@@ -137,7 +137,7 @@ TEST(SweepCommand, ResumeRepeatsNothingAndLosesNothing) {
 
   // A third run finds everything done.
   const testing::Invocation again = run_lcperf({"sweep", sweep, "--out", out});
-  ASSERT_EQ(again.exit_code, kExitSuccess) << again.err;
+  ASSERT_EQ(again.exit_code, core::kExitSuccess) << again.err;
   EXPECT_NE(again.err.find("0 to simulate"), std::string::npos) << again.err;
   EXPECT_EQ(read_file(dir / "out" / "results.jsonl"), resumed);
 }
@@ -145,9 +145,9 @@ TEST(SweepCommand, ResumeRepeatsNothingAndLosesNothing) {
 TEST(SweepCommand, ShardsPartitionTheSweep) {
   const ScratchDir dir;
   const std::string sweep = write_sweep(dir);
-  ASSERT_EQ(run_lcperf({"sweep", sweep, "--out", (dir / "all").string()}).exit_code, kExitSuccess);
-  ASSERT_EQ(run_lcperf({"sweep", sweep, "--out", (dir / "s0").string(), "--shard", "0/2"}).exit_code, kExitSuccess);
-  ASSERT_EQ(run_lcperf({"sweep", sweep, "--out", (dir / "s1").string(), "--shard", "1/2"}).exit_code, kExitSuccess);
+  ASSERT_EQ(run_lcperf({"sweep", sweep, "--out", (dir / "all").string()}).exit_code, core::kExitSuccess);
+  ASSERT_EQ(run_lcperf({"sweep", sweep, "--out", (dir / "s0").string(), "--shard", "0/2"}).exit_code, core::kExitSuccess);
+  ASSERT_EQ(run_lcperf({"sweep", sweep, "--out", (dir / "s1").string(), "--shard", "1/2"}).exit_code, core::kExitSuccess);
   std::multiset<std::string> sharded = keys_of(read_lines(dir / "s0" / "results.jsonl"));
   const std::multiset<std::string> second = keys_of(read_lines(dir / "s1" / "results.jsonl"));
   EXPECT_FALSE(sharded.empty());
@@ -159,7 +159,7 @@ TEST(SweepCommand, ShardsPartitionTheSweep) {
       EXPECT_EQ(line.at("index").get<int>() % 2, shard[1] - '0') << line.dump();
     }
   }
-  EXPECT_EQ(run_lcperf({"sweep", sweep, "--out", (dir / "x").string(), "--shard", "2/2"}).exit_code, kExitBadInput);
+  EXPECT_EQ(run_lcperf({"sweep", sweep, "--out", (dir / "x").string(), "--shard", "2/2"}).exit_code, core::kExitBadInput);
 }
 
 TEST(SweepCommand, MalformedSweepIsBadInputWithThePath) {
@@ -178,7 +178,7 @@ TEST(SweepCommand, MalformedSweepIsBadInputWithThePath) {
   for (const auto& [text, expected] : cases) {
     const testing::Invocation run =
         run_lcperf({"sweep", write_sweep(dir, text), "--out", (dir / "out").string()});
-    EXPECT_EQ(run.exit_code, kExitBadInput) << text;
+    EXPECT_EQ(run.exit_code, core::kExitBadInput) << text;
     EXPECT_NE(run.err.find(expected), std::string::npos) << text << "\n" << run.err;
     EXPECT_NE(run.err.find("sweep.json"), std::string::npos) << run.err;
   }
@@ -197,7 +197,7 @@ TEST(SweepCommand, MainJobSweepComparesTheStrategies) {
   const ScratchDir dir;
   const testing::Invocation run = run_lcperf(
       {"sweep", LCPERF_SOURCE_DIR "/sweeps/main-qwen2.5-7b-32k-8gpu.json", "--jobs", "2", "--out", (dir / "m").string()});
-  ASSERT_EQ(run.exit_code, kExitSuccess) << run.err;
+  ASSERT_EQ(run.exit_code, core::kExitSuccess) << run.err;
   EXPECT_NE(run.out.find("best configurations by max tokens_per_s"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("best per strategy.name"), std::string::npos) << run.out;
   const json best = json::parse(read_file(dir / "m" / "best.json"));

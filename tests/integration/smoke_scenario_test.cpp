@@ -9,12 +9,12 @@
 #include <map>
 #include <string>
 
-#include "cli/training_run.hpp"
+#include "runs/training_run.hpp"
 #include "core/layer_ops.hpp"
 #include "core/training_memory.hpp"
 #include "schedulers/training/megatron_program.hpp"
 
-namespace lcperf::cli {
+namespace lcperf::runs {
 namespace {
 
 const std::string kSmoke = std::string(LCPERF_SOURCE_DIR) + "/scenarios/smoke/llama3-8b-8xh200-1f1b.json";
@@ -127,4 +127,4 @@ TEST(SmokeScenario, FoldingTensorParallelGroupsGivesTheSameIteration) {
 }
 
 }  // namespace
-}  // namespace lcperf::cli
+}  // namespace lcperf::runs

@@ -1,0 +1,40 @@
+#pragma once
+// Runs many training scenarios, each in its own forked child process, a few at a time.
+// SimGrid allows one simulation per process, so the parent never simulates: it loads
+// the scenarios, forks, and reads each child's metrics (and optional timeline SVG) back
+// through a pipe as JSON. Used by `lcperf reproduce`.
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/scenario.hpp"
+
+namespace lcperf::runs {
+
+struct ForkedRun {
+  std::string id;           // unique label, used in progress lines and error messages
+  core::Scenario scenario;  // loaded and validated by the parent
+  bool want_svg = false;    // render the pipeline timeline inside the child
+  std::string svg_title;
+};
+
+struct ForkedOutcome {
+  std::string id;
+  core::TrainingResult result;  // the metrics; per-rank peaks and wall time included
+  std::string svg;              // empty unless want_svg
+  bool ok = false;
+  bool input_error = false;  // the child failed on bad input (exit code 2), not a bug
+  std::string error;         // set when !ok
+};
+
+// Called in the parent as each child finishes, in completion order.
+using ForkedProgress = std::function<void(const ForkedOutcome& outcome, std::size_t done, std::size_t total)>;
+
+// Runs every run in its own child, at most `jobs` at once; the outcomes come back in the
+// order of `runs`. Failures of single runs are reported in their outcome, not thrown;
+// failing to fork or to make a pipe throws std::runtime_error.
+std::vector<ForkedOutcome> run_forked(const std::vector<ForkedRun>& runs, int jobs, const ForkedProgress& progress = {});
+
+}  // namespace lcperf::runs

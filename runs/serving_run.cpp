@@ -1,0 +1,454 @@
+#include "runs/serving_run.hpp"
+#include "runs/serving_distkv.hpp"
+#include "schedulers/serving/distkv/workload.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "core/qwen1m_attention.hpp"
+#include "core/serving_ops.hpp"
+#include "cost_models/device_profile.hpp"
+#include "cost_models/op_cost.hpp"
+#include "cost_models/spmm_breakeven.hpp"
+#include "core/sparse_weights.hpp"
+#include "schedulers/serving/engine.hpp"
+#include "schedulers/serving/metrics.hpp"
+#include "schedulers/serving/router.hpp"
+#include "sim/simulator.hpp"
+#include "traces/serving_readers.hpp"
+#include "traces/serving_transform.hpp"
+
+namespace lcperf::runs {
+
+namespace {
+
+namespace serving = schedulers::serving;
+
+std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, const std::string& trace,
+                                                   const std::string& format) {
+  traces::ServingTrace t = traces::load_serving_trace(trace, format, s.requests.skip_corrupt);
+  if (s.requests.max_requests > 0) t = traces::truncate_to_count(t, s.requests.max_requests);
+  if (s.requests.time_scale != 1.0) t = traces::scale_time(t, s.requests.time_scale);
+  std::vector<serving::ServingRequest> out;
+  out.reserve(t.requests.size());
+  for (const traces::ServingRequest& r : t.requests) {
+    out.push_back({r.id, r.arrival_s, r.prompt_tokens, r.output_tokens});
+  }
+  const auto& l = s.requests.long_requests;
+  if (l.count > 0 && !out.empty()) {
+    return serving::distkv::make_long_context_workload(out, l, s.name + ": workload.long_requests").requests;
+  }
+  return out;
+}
+
+// Weight bytes on the most loaded GPU of an instance. One stage (pp = 1) holds the
+// whole model's TP shard; with pp stages each holds its layers, the first the embedding
+// and the last the final norm and LM head (a copy of the embedding when they are tied).
+// Weight bytes per GPU of each pipeline stage: the first holds the embedding, the last
+// the LM head (compressed where the weights run sparse at the decode batch).
+std::vector<double> stage_weight_bytes(const core::Scenario& s, const serving::EngineConfig& c) {
+  const core::ModelSpec& m = s.model;
+  const int pp = s.parallel.pp;
+  if (c.sparse_weights.any()) {
+    // Sparse storage is decided per weight class for the whole model; a stage holds
+    // its share of the layers' part of it.
+    const double all = core::weight_bytes_per_rank(m, s.parallel, c.sparse_weights, c.sparse_choice,
+                                                   s.serving.max_num_seqs);
+    if (pp == 1) return {all};
+    const double edges = 2.0 * static_cast<double>(m.embedding_params() + m.lm_head_params()) / s.parallel.tp;
+    return std::vector<double>(static_cast<std::size_t>(pp), (all - edges) / pp + edges);
+  }
+  if (pp == 1) return {2.0 * static_cast<double>(m.total_params()) / s.parallel.tp};
+  const double layers = static_cast<double>(m.params_per_layer()) * (m.layers / pp);
+  const double head = static_cast<double>(m.lm_head_params() > 0 ? m.lm_head_params() : m.embedding_params()) +
+                      static_cast<double>(m.hidden);
+  std::vector<double> bytes(static_cast<std::size_t>(pp), 2.0 * layers / s.parallel.tp);
+  bytes.front() = 2.0 * (layers + static_cast<double>(m.embedding_params())) / s.parallel.tp;
+  bytes.back() = 2.0 * (layers + head) / s.parallel.tp;
+  return bytes;
+}
+
+serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostModel& model) {
+  const core::ServingSpec& spec = s.serving;
+  serving::EngineConfig c;
+  c.block_size_tokens = spec.block_size_tokens;
+  c.max_num_batched_tokens = spec.max_num_batched_tokens;
+  c.max_num_seqs = spec.max_num_seqs;
+  c.chunked_prefill = spec.chunked_prefill;
+  c.prefill_chunk_tokens = spec.prefill_chunk_tokens;
+  c.preemption = serving::parse_preemption_mode(spec.preemption);
+  c.watermark = spec.watermark;
+  c.sparse_weights = core::SparseWeights{spec.sparsity_qkv, spec.sparsity_out, spec.sparsity_mlp_up,
+                                         spec.sparsity_mlp_down};
+  c.sparse_choice = cost::spmm_beats_dense(model);
+  // KV budget per GPU: a fraction of the HBM the weights leave (compressed where the
+  // weights run sparse at the decode batch); with pipeline stages, the stage whose
+  // weights leave the least room sets the budget (one block table serves all stages).
+  const std::vector<double> per_stage = stage_weight_bytes(s, c);
+  for (double bytes : per_stage) c.stage_weight_bytes.push_back(static_cast<std::int64_t>(std::ceil(bytes)));
+  const double weights = *std::max_element(per_stage.begin(), per_stage.end());
+  const double left = s.cluster.gpu.hbm_bytes - weights;
+  if (left <= 0) {
+    throw core::InputError(s.name + ": the weights of " + s.model.id + " (" + std::to_string(weights / 1e9) +
+                           " GB per GPU at tp=" + std::to_string(s.parallel.tp) + ", pp=" +
+                           std::to_string(s.parallel.pp) + ") do not fit the GPU's HBM");
+  }
+  c.kv_budget_bytes = static_cast<std::int64_t>(left * spec.kv_memory_fraction);
+  c.host_kv_budget_bytes = static_cast<std::int64_t>(spec.host_kv_gib * 1024.0 * 1024 * 1024);
+  c.host_link_factor = s.cluster.gpu.hbm_bandwidth_bytes_per_s / s.cluster.gpu.pcie_bandwidth_bytes_per_s;
+  c.record_token_times = false;
+  c.record_steps = false;
+  c.log_batches = spec.log_batches;
+  c.long_context = core::long_context_options(spec);
+  return c;
+}
+
+// Prices engine step ops. Consecutive steps share most of their parts position by
+// position (the same GEMMs and norms while the token count holds; only the attention
+// parts change as contexts grow), and a step repeats its layer parts for every layer.
+// An op with a compact repeat (KernelOp::repeat_*, every engine step op) holds the layer
+// once: it is compared and priced once and its sum added once per layer. In other ops a
+// part is first compared with the part at its position in the previous op;
+// one that changed is compared with the part one layer earlier in this op (the layer's
+// length is learnt from the first repeat found), and only new shapes are looked up by
+// hash and priced. The total equals pricing part by part with no cache at all, up to
+// the rounding of the sums.
+// Part equality as OpPart's operator== decides it, written out per alternative: the
+// pricer compares every part of every step, and the generic variant comparison (a
+// visit through a table per call) cost more than the rest of the pricing.
+[[gnu::always_inline]] inline bool same_part(const core::OpPart& a, const core::OpPart& b) {
+  if (a.index() != b.index()) return false;
+  if (const auto* g = std::get_if<core::GemmShape>(&a)) {
+    const auto& h = *std::get_if<core::GemmShape>(&b);
+    return g->m == h.m && g->n == h.n && g->k == h.k && g->batch == h.batch && g->dtype == h.dtype;
+  }
+  if (const auto* e = std::get_if<core::ElementwiseShape>(&a)) {
+    const auto& f = *std::get_if<core::ElementwiseShape>(&b);
+    if (e->elements != f.elements || e->flops_per_element != f.flops_per_element ||
+        e->bytes_per_element != f.bytes_per_element || e->kind.size() != f.kind.size()) {
+      return false;
+    }
+    // Kinds are a few characters: a plain loop beats a call to memcmp.
+    for (std::size_t c = 0; c < e->kind.size(); ++c) {
+      if (e->kind[c] != f.kind[c]) return false;
+    }
+    return true;
+  }
+  if (const auto* c = std::get_if<core::CollectiveShape>(&a)) {
+    const auto& d = *std::get_if<core::CollectiveShape>(&b);
+    return c->kind == d.kind && c->bytes == d.bytes && c->ranks == d.ranks && c->nodes == d.nodes;
+  }
+  return a == b;  // attention and SpMM: rarer, compared as the vocabulary defines
+}
+
+class StepPricer {
+ public:
+  explicit StepPricer(const cost::CostModel& model) : model_(model) {}
+
+  sim::KernelPrice price(const core::KernelOp& op) {
+    const std::size_t n = op.parts.size();
+    if (previous_.size() > n) {
+      previous_.resize(n);
+      priced_.resize(n);
+    }
+    std::size_t period = 0;  // parts per layer, once a repeat has been seen (ops without a compact repeat)
+    fresh_count_ = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const core::OpPart& part = op.parts[i];
+      if (i < previous_.size() && same_part(previous_[i], part)) continue;
+      const Priced p = changed(part, i, period);
+      if (i < previous_.size()) {
+        previous_[i] = part;
+        priced_[i] = p;
+      } else {
+        previous_.push_back(part);
+        priced_.push_back(p);
+      }
+    }
+    // Totals in part order; a compact repeat's run is summed once and added per copy.
+    sim::KernelPrice total;
+    const std::size_t run_end = op.repeats() ? op.repeat_begin + op.repeat_period : 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (op.repeats() && i >= op.repeat_begin && i < run_end) {
+        if (i != op.repeat_begin) continue;
+        sim::KernelPrice run;
+        for (std::size_t k = op.repeat_begin; k < run_end; ++k) add(run, priced_[k]);
+        for (std::size_t copy = 0; copy < op.repeat_count; ++copy) {
+          total.time_s += run.time_s;
+          total.flops += run.flops;
+          total.bytes += run.bytes;
+        }
+        continue;
+      }
+      add(total, priced_[i]);
+    }
+    return total;
+  }
+
+ private:
+  struct Priced {
+    double time_s = 0;
+    double flops = 0;
+    double bytes = 0;
+  };
+  struct Entry {
+    core::OpPart part;
+    Priced priced;
+  };
+
+  static void add(sim::KernelPrice& total, const Priced& p) {
+    total.time_s += p.time_s;
+    total.flops += p.flops;
+    total.bytes += p.bytes;
+  }
+
+  // The price of `part` at position i, which differs from the previous op's part
+  // there. Positions before i already hold this op's parts and prices.
+  Priced changed(const core::OpPart& part, std::size_t i, std::size_t& period) {
+    if (period > 0 && i >= period && same_part(previous_[i - period], part)) return priced_[i - period];
+    for (std::size_t k = 0; k < fresh_count_; ++k) {
+      const std::size_t j = fresh_[k];
+      if (same_part(previous_[j], part)) {
+        period = i - j;
+        return priced_[j];
+      }
+    }
+    if (fresh_count_ < fresh_.size()) fresh_[fresh_count_++] = i;
+    return lookup(part);
+  }
+
+  Priced lookup(const core::OpPart& part) {
+    // Attention shapes carry every sequence's lengths and almost never recur (contexts
+    // grow each step): hashing and storing them cost more than pricing them again.
+    if (std::holds_alternative<core::AttentionShape>(part)) {
+      return Priced{model_.time_s(part), core::flops_of(part), core::bytes_of(part)};
+    }
+    const std::size_t key = core::hash_part(part);
+    const auto [first, last] = by_hash_.equal_range(key);
+    for (auto it = first; it != last; ++it) {
+      if (it->second.part == part) return it->second.priced;
+    }
+    // Bounded: a long replay meets new attention shapes every step.
+    if (by_hash_.size() >= kCapacity) by_hash_.clear();
+    const Priced fresh{model_.time_s(part), core::flops_of(part), core::bytes_of(part)};
+    by_hash_.emplace(key, Entry{part, fresh});
+    return fresh;
+  }
+
+  static constexpr std::size_t kCapacity = 1 << 14;
+  const cost::CostModel& model_;
+  std::vector<core::OpPart> previous_;  // the last op's parts (this op's, up to the current position)
+  std::vector<Priced> priced_;
+  std::array<std::size_t, 16> fresh_{};  // first positions of this op priced anew, to find the layer length
+  std::size_t fresh_count_ = 0;
+  std::unordered_multimap<std::size_t, Entry> by_hash_;
+};
+
+nlohmann::ordered_json percentiles_json(const serving::Percentiles& p) {
+  return {{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"mean", p.mean}};
+}
+
+std::string fmt(const char* format, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, value);
+  return buf;
+}
+
+}  // namespace
+
+std::string serving_trace_path(const core::Scenario& s, const std::string& trace_override) {
+  std::string trace = trace_override.empty() ? s.requests.trace : trace_override;
+  // A relative trace path in a scenario file is relative to that file (as model and
+  // cluster paths are); ids and paths given on the command line are left as they are.
+  if (trace_override.empty() && !s.source_path.empty()) {
+    const std::filesystem::path beside = std::filesystem::path(s.source_path).parent_path() / trace;
+    if (std::filesystem::path(trace).is_relative() && std::filesystem::exists(beside)) trace = beside.string();
+  }
+  if (trace.empty()) throw core::InputError(s.name + ": no trace given (workload.trace or --trace)");
+  return trace;
+}
+
+std::vector<serving::ServingRequest> load_serving_requests(const core::Scenario& s, const std::string& trace,
+                                                           const std::string& format) {
+  return load_requests(s, trace, format);
+}
+
+serving::EngineConfig serving_engine_config(const core::Scenario& s, const cost::CostModel& model) {
+  return engine_config(s, model);
+}
+
+// Ranks of a TP group the simulator folds into one actor.
+int serving_fold(const core::Scenario& s) {
+  const int tp = s.parallel.tp;
+  return (tp > 1 && s.cluster.gpus_per_node % tp == 0) ? tp : 1;
+}
+
+ServingPrograms build_serving_programs(const core::Scenario& s, const std::vector<serving::ServingRequest>& requests,
+                                       const serving::EngineConfig& engine) {
+  serving::RoutingOptions routing_options;
+  routing_options.policy = serving::parse_routing_policy(s.serving.routing);
+  routing_options.instances = s.serving.instances;
+  const serving::Routing routing = serving::route_requests(requests, routing_options);
+
+  const int per_instance = s.parallel.tp * s.parallel.pp;
+  const int ranks = per_instance * s.serving.instances;
+  ServingPrograms out;
+  serving::EngineConfig config = engine;
+  if (s.serving.kv_policy == "distkv") out.distkv = make_distkv_parts(s, config, ranks, serving_fold(s));
+  out.programs.resize(static_cast<std::size_t>(ranks));
+  for (int i = 0; i < s.serving.instances; ++i) {
+    serving::EnginePlan plan;
+    plan.model = s.model;
+    plan.parallel = s.parallel;
+    plan.config = config;
+    plan.requests = routing.requests[static_cast<std::size_t>(i)];
+    plan.instance = i;
+    plan.first_rank = i * per_instance;
+    plan.routing_decision = routing.decisions[static_cast<std::size_t>(i)];
+    if (out.distkv) link_engine(s, *out.distkv, plan);
+    out.records.push_back(std::make_shared<serving::EngineRecords>());
+    for (int r = 0; r < per_instance; ++r) {
+      // Only an instance's first rank records results; the other TP ranks of the first
+      // stage mirror its loop, and later stages follow its messages.
+      out.programs[static_cast<std::size_t>(plan.first_rank + r)] =
+          serving::make_engine_program(plan, r == 0 ? out.records.back() : nullptr);
+    }
+  }
+  if (out.distkv) {
+    finish_distkv_programs(s, *out.distkv, ranks, serving_fold(s));
+    out.programs.insert(out.programs.end(), out.distkv->programs.begin(), out.distkv->programs.end());
+    out.gpu_of_rank = out.distkv->gpu_of_rank;
+  }
+  return out;
+}
+
+core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::CostModel& model,
+                                           const std::vector<core::RankProgram>& programs,
+                                           const std::vector<int>& gpu_of_rank) {
+  sim::SimulationInput in;
+  in.cluster = s.cluster;
+  in.ranks = static_cast<int>(programs.size());
+  // Every rank of a TP group runs the same loop: one actor per pipeline stage.
+  in.fold = serving_fold(s);
+  in.free_communication = s.sim.communication == "free";
+  in.gpu_of_rank = gpu_of_rank;
+  // Instances never interact and an engine waits on each step alone: run ahead. Not
+  // with ranks sharing a GPU (DistKV's agents run attention on the engines' GPUs).
+  in.run_ahead = gpu_of_rank.empty();
+  in.timeline_limit = core::timeline_limit_of(s);
+  in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
+  auto pricer = std::make_shared<StepPricer>(model);
+  in.kernel_price = [pricer](const core::KernelOp& op) { return pricer->price(op); };
+  return sim::simulate(in);
+}
+
+ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_override,
+                       const std::string& format_override) {
+  const auto started = std::chrono::steady_clock::now();
+  ServingRun run;
+  run.scenario = scenario;
+  const core::Scenario& s = scenario;
+  const std::string trace = serving_trace_path(s, trace_override);
+  const std::string format = format_override.empty() ? s.requests.format : format_override;
+  const std::vector<serving::ServingRequest> requests = load_requests(s, trace, format);
+  run.requests = static_cast<std::int64_t>(requests.size());
+
+  const std::string profile_id = s.sim.device_profile.empty() ? s.cluster.gpu.id : s.sim.device_profile;
+  const cost::CostModel model(s.cluster.gpu, cost::load_device_profile(profile_id));
+  const int tp = s.parallel.tp;
+  const serving::EngineConfig config = engine_config(s, model);
+  const ServingPrograms built = build_serving_programs(s, requests, config);
+  const std::vector<std::shared_ptr<serving::EngineRecords>>& records = built.records;
+  run.records = simulate_serving_programs(s, model, built.programs, built.gpu_of_rank);
+  run.simulated_s = run.records.end_time_s;
+
+  std::vector<serving::RequestMetrics> all;
+  std::vector<serving::EngineCounters> counters;
+  for (const auto& r : records) {
+    all.insert(all.end(), r->requests.begin(), r->requests.end());
+    counters.push_back(r->counters);
+  }
+  const serving::ServingSummary sum = serving::summarize(all, counters);
+  run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  nlohmann::ordered_json j;
+  j["kind"] = "serving";
+  j["scenario"] = s.name;
+  j["seed"] = s.seed;
+  j["lcperf_version"] = core::lcperf_version();
+  j["requests"] = sum.requests;
+  j["completed"] = sum.completed;
+  j["rejected"] = sum.rejected;
+  j["duration_s"] = sum.duration_s;
+  j["throughput_tokens_per_s"] = sum.throughput_tokens_per_s;
+  j["output_tokens_per_s"] = sum.output_tokens_per_s;
+  j["ttft_s"] = percentiles_json(sum.ttft_s);
+  j["tpot_s"] = percentiles_json(sum.tpot_s);
+  j["e2e_s"] = percentiles_json(sum.e2e_s);
+  j["queueing_s"] = percentiles_json(sum.queueing_s);
+  j["preemptions"] = sum.preemptions;
+  j["max_context_tokens"] = sum.max_context_tokens;
+  j["peak_kv_bytes"] = sum.peak_kv_bytes;
+  // What the memory tracker saw per GPU: the stage's weights tensor plus its KV blocks.
+  std::int64_t peak_memory = 0;
+  std::int64_t peak_weights = 0;
+  for (std::size_t r = 0; r < run.records.peak_bytes_per_rank.size(); ++r) {
+    peak_memory = std::max(peak_memory, run.records.peak_bytes_per_rank[r]);
+    if (r < run.records.peak_bytes_per_rank_tag.size()) {
+      peak_weights = std::max(peak_weights, run.records.peak_bytes_per_rank_tag[r][static_cast<int>(core::MemoryTag::weights)]);
+    }
+  }
+  j["peak_memory_bytes"] = peak_memory;
+  j["peak_weight_bytes"] = peak_weights;
+  j["oom"] = run.records.oom.happened;
+  j["trace"] = trace;
+  j["instances"] = s.serving.instances;
+  j["tp"] = tp;
+  j["pp"] = s.parallel.pp;
+  j["simulated_time_s"] = run.simulated_s;
+  j["wall_time_s"] = run.wall_s;
+  j["events_simulated"] = run.records.events_simulated;
+  j["timeline_records"] = run.records.timeline.size();
+  j["timeline_records_dropped"] = run.records.timeline_dropped;
+  j["memory_events_dropped"] = run.records.memory_dropped;
+  j["kv_policy"] = s.serving.kv_policy;
+  if (built.distkv) j["distkv"] = distkv_summary_json(*built.distkv);
+  run.result_json = j.dump(2) + "\n";
+
+  std::ostringstream out;
+  out << "requests            " << sum.completed << " completed, " << sum.rejected << " rejected of " << sum.requests
+      << "\n"
+      << "duration            " << fmt("%.1f s", sum.duration_s) << "\n"
+      << "throughput          " << fmt("%.0f tokens/s", sum.throughput_tokens_per_s) << " ("
+      << fmt("%.0f output tokens/s", sum.output_tokens_per_s) << ")\n"
+      << "TTFT p50/p90/p99    " << fmt("%.3f", sum.ttft_s.p50) << " / " << fmt("%.3f", sum.ttft_s.p90) << " / "
+      << fmt("%.3f s", sum.ttft_s.p99) << "\n"
+      << "TPOT p50/p90/p99    " << fmt("%.1f", sum.tpot_s.p50 * 1e3) << " / " << fmt("%.1f", sum.tpot_s.p90 * 1e3)
+      << " / " << fmt("%.1f ms", sum.tpot_s.p99 * 1e3) << "\n"
+      << "preemptions         " << sum.preemptions << "\n"
+      << "peak KV per GPU     " << fmt("%.2f GiB", static_cast<double>(sum.peak_kv_bytes) / (1024.0 * 1024 * 1024))
+      << "\n"
+      << "replay speed        " << fmt("%.0fx real time", run.simulated_s / std::max(1e-9, run.wall_s)) << " ("
+      << fmt("%.2f s wall", run.wall_s) << ", " << run.records.events_simulated << " events)\n";
+  if (run.records.timeline_dropped > 0) {
+    out << "timeline            first " << run.records.timeline.size() << " of "
+        << run.records.timeline.size() + run.records.timeline_dropped
+        << " records kept, memory events up to then (raise sim.timeline_limit, 0 = all)\n";
+  }
+  run.summary = out.str();
+  return run;
+}
+
+}  // namespace lcperf::runs

@@ -1,0 +1,74 @@
+#include "runs/sweep_memory_bound.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "core/errors.hpp"
+#include "core/layer_ops.hpp"
+#include "core/training_memory.hpp"
+
+namespace lcperf::runs {
+
+namespace {
+
+std::int64_t model_state_bytes(const core::Scenario& s, int stage) {
+  const std::int64_t params = core::params_on_rank(s.model, s.parallel, stage);
+  return core::weight_bytes(params) + core::gradient_bytes(params) + core::optimizer_bytes(params, s.parallel);
+}
+
+// nullopt for recompute modes the closed forms do not describe (the memory planner).
+std::optional<core::Recompute> known_recompute(const std::string& name) {
+  if (name == "none") return core::Recompute::none;
+  if (name == "selective") return core::Recompute::selective;
+  if (name == "full") return core::Recompute::full;
+  return std::nullopt;
+}
+
+// K/V of `tokens` tokens over one stage's layers: what ChunkFlow's state store keeps.
+std::int64_t kv_state_bytes(const core::Scenario& s, std::int64_t tokens) {
+  const core::LocalDims d = core::local_dims(s.model, s.parallel, core::MicroBatchShape{{tokens}, 0});
+  return 2 * static_cast<std::int64_t>(s.model.layers / s.parallel.pp) * d.tokens * d.heads_kv * s.model.head_dim *
+         core::dtype_bytes(s.model.dtype);
+}
+
+std::int64_t activations(const core::Scenario& s, std::int64_t tokens, int stage, core::Recompute recompute) {
+  if (tokens <= 0) return 0;
+  return core::micro_batch_activation_bytes(s.model, s.parallel, core::MicroBatchShape{{tokens}, 0}, stage, recompute);
+}
+
+std::int64_t stage_bound(const core::Scenario& s, int stage, std::int64_t longest, std::optional<core::Recompute> recompute) {
+  const std::int64_t states = model_state_bytes(s, stage);
+  if (!recompute || s.parallel.virtual_stages > 1) return states;
+  if (s.strategy.name == "chunkflow") {
+    const std::int64_t c = s.strategy.chunk_size;
+    std::int64_t bound = states + activations(s, std::min(c, longest), stage, *recompute);
+    if (c > 0 && longest > c) {
+      const std::int64_t last_chunk = longest - (longest - 1) / c * c;
+      bound = std::max(bound, states + 2 * kv_state_bytes(s, longest) + activations(s, last_chunk, stage, *recompute));
+    }
+    return bound;
+  }
+  if (s.workload.kind == "fixed_length") {
+    const core::MicroBatchShape batch{std::vector<std::int64_t>(static_cast<std::size_t>(s.parallel.micro_batch_size),
+                                                                s.workload.seq_len),
+                                      0};
+    try {
+      return core::rank_memory(s.model, s.parallel, batch, s.strategy.schedule, *recompute, stage).peak();
+    } catch (const core::InputError&) {
+      return states;  // a schedule without a closed form
+    }
+  }
+  return states + activations(s, longest, stage, *recompute);
+}
+
+}  // namespace
+
+std::int64_t peak_memory_lower_bound(const core::Scenario& s, const std::vector<std::int64_t>& sequences) {
+  const std::int64_t longest = sequences.empty() ? 0 : *std::max_element(sequences.begin(), sequences.end());
+  const std::optional<core::Recompute> recompute = known_recompute(s.strategy.recompute);
+  std::int64_t worst = 0;
+  for (int stage = 0; stage < s.parallel.pp; ++stage) worst = std::max(worst, stage_bound(s, stage, longest, recompute));
+  return worst;
+}
+
+}  // namespace lcperf::runs

@@ -1,0 +1,54 @@
+// `lcperf reproduce flashllm --quick`: the analytic Flash-LLM study writes its kernel and
+// serving tables, byte-for-byte the same on every run.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/exit_codes.hpp"
+#include "studies/flashllm_study.hpp"
+#include "../cli/cli_test_support.hpp"
+
+namespace lcperf::studies {
+namespace testing = cli::testing;  // the binary-running helpers of tests/cli/
+namespace {
+
+using testing::read_file;
+using testing::run_lcperf;
+using testing::ScratchDir;
+
+TEST(FlashllmStudy, QuickWritesDeterministicTables) {
+  const ScratchDir dir;
+  const std::string a = (dir / "a.md").string();
+  const std::string b = (dir / "b.md").string();
+  const testing::Invocation first = run_lcperf({"reproduce", "flashllm", "--quick", "--out", a});
+  ASSERT_EQ(first.exit_code, core::kExitSuccess) << first.err;
+  const testing::Invocation second = run_lcperf({"reproduce", "flashllm", "--quick", "--out", b});
+  ASSERT_EQ(second.exit_code, core::kExitSuccess) << second.err;
+  const std::string md = read_file(a);
+  EXPECT_EQ(md, read_file(b));
+  for (const char* text :
+       {"## Kernel level: SpMM vs dense GEMM on the OPT weight shapes", "## Serving: tokens per GPU-second",
+        "## Where the simulation agrees or disagrees with the paper", "`lcperf reproduce flashllm --quick`",
+        "| opt-30b | qkv | 21504 x 7168 | 8 |", "| opt-30b | a100-80gb | 80 % | 64 |", "paper: up to 3.8x / 3.6x"}) {
+    EXPECT_NE(md.find(text), std::string::npos) << text;
+  }
+  EXPECT_EQ(md.find("opt-175b"), std::string::npos);  // quick: OPT-30B only
+}
+
+TEST(FlashllmStudy, SparseModelNeedsFewerGpusAndServesMorePerGpu) {
+  const FlashllmStudy study = plan_flashllm_study(true);
+  const auto pts = flashllm_points(study);
+  ASSERT_EQ(pts.size(), 4u * 2u);  // sparsities x batches
+  const FlashllmPoint& dense64 = pts[1];
+  const FlashllmPoint& s80_64 = pts[5];
+  ASSERT_DOUBLE_EQ(s80_64.sparsity, 0.8);
+  ASSERT_GT(dense64.gpus, 0);
+  ASSERT_GT(s80_64.gpus, 0);
+  EXPECT_LE(s80_64.gpus, dense64.gpus);
+  EXPECT_LT(s80_64.weight_bytes_per_gpu * s80_64.gpus, 0.5 * dense64.weight_bytes_per_gpu * dense64.gpus);
+  EXPECT_EQ(s80_64.sparse_classes, 4);
+  EXPECT_GT(s80_64.tokens_per_gpu_s, dense64.tokens_per_gpu_s);
+}
+
+}  // namespace
+}  // namespace lcperf::studies
