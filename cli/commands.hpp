@@ -2,7 +2,7 @@
 // The subcommands of `lcperf`. Each one registers its options on the top-level CLI11
 // app and returns the action to run once the whole command line has parsed; app.cpp
 // runs the action of the subcommand that was given and maps exceptions to exit codes.
-// CLI11 is only forward-declared here: its headers are heavy (DESIGN.md, "Conventions").
+// CLI11 is only forward-declared here: its headers are heavy (docs/contract.md, "Conventions").
 #include <functional>
 
 namespace CLI {

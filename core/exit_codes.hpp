@@ -1,5 +1,5 @@
 #pragma once
-// Exit codes of the `lcperf` command (DESIGN.md, "Contracts the outside world relies on").
+// Exit codes of the `lcperf` command (docs/contract.md).
 namespace lcperf::core {
 
 enum ExitCode : int {

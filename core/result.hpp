@@ -1,5 +1,5 @@
 #pragma once
-// Result metrics of one run. Field names follow the result.json contract in DESIGN.md.
+// Result metrics of one run. Field names follow the result.json contract in docs/contract.md.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -75,7 +75,7 @@ Json strategy_json(const core::Scenario& scenario) {
 std::string training_result_json(const core::TrainingResult& result, const core::Scenario& scenario,
                                  const std::string& lcperf_version) {
   Json json;
-  // Contract keys (names fixed by DESIGN.md).
+  // Contract keys (names fixed by docs/contract.md).
   json["kind"] = "training";
   json["scenario"] = result.scenario.empty() ? scenario.name : result.scenario;
   json["seed"] = result.seed;

@@ -1,5 +1,5 @@
 #pragma once
-// result.json of a training run: the contract keys of DESIGN.md ("Contracts the outside
+// result.json of a training run: the contract keys of docs/contract.md ("Contracts the outside
 // world relies on") in a fixed order, then extras that make a result self-describing.
 #include <string>
 

@@ -8,10 +8,10 @@ bin=$(realpath "$1"); out=$2
 cd "$(dirname "$0")/.."
 mkdir -p "$out"
 out=$(realpath "$out")
-blank_wall_times() {  # result.json/best.json/results.jsonl numbers that are wall-clock, report rows too
+blank_wall_times() {  # wall-clock numbers (JSON fields, report rows, speed lines) and the output folder's path
   find "$1" -type f \( -name '*.json' -o -name '*.jsonl' -o -name '*.md' -o -name '*.html' -o -name '*.txt' \) -print0 |
-    xargs -0 -r sed -i -E 's/"(wall_time_s|wall_s|simulation_wall_s|cpu_s|elapsed_s)": ?[-0-9.e+]+/"\1":0/g;
-      s/\| wall time \|[^|]*\|/| wall time | 0 |/g'
+    xargs -0 -r sed -i -E "s/\"(wall_time_s|wall_s|simulation_wall_s|cpu_s|elapsed_s)\": ?[-0-9.e+]+/\"\\1\":0/g;
+      s/\\| wall time \\|[^|]*\\|/| wall time | 0 |/g; s/^replay speed .*/replay speed (wall clock)/; s#$1#OUT#g"
 }
 find scenarios -name '*.json' | grep -v -E 'scenarios/(models|hardware|clusters)/' | sort | while read -r s; do
   rel=${s#scenarios/}; rel=${rel%.json}

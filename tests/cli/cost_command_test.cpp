@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 
 namespace lcperf::cli::testing {
 namespace {

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/exit_codes.hpp"
-#include "cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 
 namespace lcperf::cli {
 namespace {

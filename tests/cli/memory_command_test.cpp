@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 
 namespace lcperf::cli::testing {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 #include "kernels/device_info.hpp"
 
 namespace lcperf::cli::testing {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 
 namespace lcperf::cli::testing {
 namespace {

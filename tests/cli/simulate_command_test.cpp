@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 
 namespace lcperf::cli::testing {
 namespace {

@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/exit_codes.hpp"
-#include "cli_test_support.hpp"
-#include "sweep_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
+#include "tests/support/sweep_test_support.hpp"
 
 namespace lcperf::cli {
 namespace {

@@ -1,4 +1,4 @@
-// result.json: every contract key of DESIGN.md, right types, stable order, OOM detail,
+// result.json: every contract key of docs/contract.md, right types, stable order, OOM detail,
 // and byte-identical text for identical inputs.
 #include "reports/result_json.hpp"
 

@@ -16,8 +16,8 @@
 
 #include "core/exit_codes.hpp"
 #include "runs/sweep_team.hpp"
-#include "../cli/cli_test_support.hpp"
-#include "../cli/sweep_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
+#include "tests/support/sweep_test_support.hpp"
 
 namespace lcperf::runs {
 namespace testing = cli::testing;  // the binary-running helpers of tests/cli/

@@ -6,7 +6,7 @@
 
 #include "core/exit_codes.hpp"
 #include "studies/flashllm_study.hpp"
-#include "../cli/cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 
 namespace lcperf::studies {
 namespace testing = cli::testing;  // the binary-running helpers of tests/cli/

@@ -8,7 +8,7 @@
 #include "core/exit_codes.hpp"
 #include "studies/qwen1m_study.hpp"
 #include "runs/serving_run.hpp"
-#include "../cli/cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 #include "core/scenario.hpp"
 
 namespace lcperf::studies {

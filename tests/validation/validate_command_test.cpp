@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../cli/cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 
 namespace lcperf::cli {
 namespace {

@@ -2,7 +2,7 @@
 // The small sweep the sweep tests share (single process and MPI), and its writer.
 #include <string>
 
-#include "cli_test_support.hpp"
+#include "tests/support/cli_test_support.hpp"
 
 namespace lcperf::cli::testing {
 
