@@ -80,7 +80,8 @@ int run_reproduce(const ReproduceOptions& options) {
   }
   if (options.study == "flashllm") {
     // Analytic (cost model only): nothing to fork, no pictures.
-    core::write_file_atomically(out.string(), studies::flashllm_report(studies::plan_flashllm_study(options.quick)));
+    core::write_file_atomically(
+        out.string(), reports::render_flashllm_report(studies::run_flashllm_study(studies::plan_flashllm_study(options.quick))));
     std::cerr << "reproduce: wrote " << out.string() << "\n";
     return core::kExitSuccess;
   }
