@@ -74,7 +74,8 @@ int run_reproduce(const ReproduceOptions& options) {
   check_out_file(out);
   if (options.study == "qwen1m") {
     // Single-request prefills priced in-process (reproduce_qwen1m.hpp): nothing to fork.
-    core::write_file_atomically(out.string(), studies::qwen1m_report(core::data_dir(), options.quick));
+    core::write_file_atomically(out.string(),
+                                reports::render_qwen1m_report(studies::run_qwen1m_study(core::data_dir(), options.quick)));
     std::cerr << "reproduce: wrote " << out.string() << "\n";
     return core::kExitSuccess;
   }
