@@ -15,7 +15,6 @@ namespace {
 // What "comparable" means when the report judges the claim: relative differences up to
 // this are read as agreement. Stated in the report next to every verdict.
 constexpr double kComparable = 0.05;
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 struct Totals {
   std::int64_t max_peak = 0;
@@ -367,8 +366,6 @@ const std::array<const char*, kMemoryStrategyCount>& memory_strategy_names() {
       "Megatron none", "Megatron selective", "Megatron full", "Planner, exact shapes", "Planner, symbolic shapes"};
   return names;
 }
-
-std::string gib_text(double bytes) { return printf_string("%.2f", bytes / kGiB); }
 
 std::string render_memory_study(const MemoryStudy& study, int per_step_rows) {
   std::vector<Totals> totals;

@@ -103,7 +103,4 @@ struct MemoryStudy {
 // The whole report. `per_step_rows` caps the per-step tables (the summary covers all steps).
 std::string render_memory_study(const MemoryStudy& study, int per_step_rows = 20);
 
-// "12.34" (bytes in GiB, two decimals): the unit of every peak column.
-std::string gib_text(double bytes);
-
 }  // namespace lcperf::reports
