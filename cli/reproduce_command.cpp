@@ -1,28 +1,29 @@
 // `lcperf reproduce STUDY [--out FILE.md] [--jobs N] [--quick]`: re-runs a paper's
-// experiments on the simulator and writes a Markdown report next to its pictures.
-// Studies: `chunkflow` (reproduce_chunkflow.hpp), `flashllm` (reproduce_flashllm.hpp,
-// analytic: no forked runs). Every simulation runs in its own
-// forked child (reproduce_runner.hpp); this process only loads scenarios and writes files.
+// experiments on the simulator and writes a Markdown report next to its pictures. This
+// file only chooses the study, runs it and writes the files: the studies live in studies/
+// (chunkflow_study, flashllm_study, qwen1m_study), their Markdown in reports/
+// (chunkflow_report, flashllm_report, qwen1m_report).
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <system_error>
-#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "core/atomic_file.hpp"
+#include "core/errors.hpp"
 #include "core/exit_codes.hpp"
+#include "core/scenario.hpp"
+#include "reports/chunkflow_report.hpp"
+#include "reports/flashllm_report.hpp"
+#include "reports/format.hpp"
+#include "reports/qwen1m_report.hpp"
+#include "runs/forked_runs.hpp"
 #include "studies/chunkflow_study.hpp"
 #include "studies/flashllm_study.hpp"
 #include "studies/qwen1m_study.hpp"
-#include "runs/forked_runs.hpp"
-#include "core/atomic_file.hpp"
-#include "core/errors.hpp"
-#include "core/scenario.hpp"
-#include "reports/format.hpp"
 
 namespace lcperf::cli {
 
@@ -34,10 +35,17 @@ constexpr int kMaxJobs = 64;
 
 struct ReproduceOptions {
   std::string study;
-  std::string out;  // empty: reports/reproductions/<study>.md
+  std::string out;  // empty: reports/reproductions/<the study's report name>.md
   int jobs = 2;
   bool quick = false;
 };
+
+// The report's file name under reports/reproductions/ when --out is not given.
+std::string default_report_name(const std::string& study) {
+  if (study == "flashllm") return "flash-llm";
+  if (study == "qwen1m") return "qwen2.5-1m";
+  return study;
+}
 
 void check_out_file(const fs::path& path) {
   std::error_code ec;
@@ -60,6 +68,36 @@ void progress_line(const runs::ForkedOutcome& outcome, std::size_t done, std::si
   std::cerr << line << "\n" << std::flush;
 }
 
+// Runs the chosen study and renders its report; `svg_folder` is where the report links
+// its pictures from, relative to the report. Only chunkflow forks simulations (one
+// process per run); qwen1m and flashllm price in-process and draw no pictures.
+reports::ReproductionReport reproduce(const ReproduceOptions& options, const std::string& svg_folder) {
+  if (options.study == "qwen1m") {
+    return {reports::render_qwen1m_report(studies::run_qwen1m_study(core::data_dir(), options.quick)), {}};
+  }
+  if (options.study == "flashllm") {
+    return {reports::render_flashllm_report(studies::run_flashllm_study(studies::plan_flashllm_study(options.quick))),
+            {}};
+  }
+  const studies::ChunkflowStudy study = studies::plan_chunkflow_study(core::data_dir(), options.quick);
+  std::cerr << "reproduce: " << options.study << ": " << studies::chunkflow_runs(study).size()
+            << " simulations, up to " << options.jobs << " at a time\n"
+            << std::flush;
+  return reports::render_chunkflow_report(studies::run_chunkflow_study(study, options.jobs, progress_line),
+                                          svg_folder);
+}
+
+// Pictures first, the report last, each atomically: the report never links to a picture
+// that is not there yet.
+void write_report(const fs::path& out, const std::string& svg_folder, const reports::ReproductionReport& report) {
+  const fs::path base = out.parent_path();
+  for (const auto& [relative, svg] : report.svgs) core::write_file_atomically((base / relative).string(), svg);
+  core::write_file_atomically(out.string(), report.markdown);
+  std::cerr << "reproduce: wrote " << out.string();
+  if (!report.svgs.empty()) std::cerr << " and " << report.svgs.size() << " timelines in " << (base / svg_folder).string();
+  std::cerr << "\n";
+}
+
 int run_reproduce(const ReproduceOptions& options) {
   if (options.study != "chunkflow" && options.study != "flashllm" && options.study != "qwen1m") {
     throw core::InputError("unknown study '" + options.study + "' (known: chunkflow, flashllm, qwen1m)");
@@ -67,55 +105,12 @@ int run_reproduce(const ReproduceOptions& options) {
   if (options.jobs < 1 || options.jobs > kMaxJobs) {
     throw core::InputError("--jobs must be in [1, " + std::to_string(kMaxJobs) + "]");
   }
-  const std::string default_name = options.study == "flashllm" ? "flash-llm"
-                                   : options.study == "qwen1m" ? "qwen2.5-1m"
-                                                               : options.study;
-  const fs::path out = options.out.empty() ? fs::path("reports/reproductions") / (default_name + ".md") : fs::path(options.out);
+  const fs::path out = options.out.empty()
+                           ? fs::path("reports/reproductions") / (default_report_name(options.study) + ".md")
+                           : fs::path(options.out);
   check_out_file(out);
-  if (options.study == "qwen1m") {
-    // Single-request prefills priced in-process (reproduce_qwen1m.hpp): nothing to fork.
-    core::write_file_atomically(out.string(), studies::qwen1m_report(core::data_dir(), options.quick));
-    std::cerr << "reproduce: wrote " << out.string() << "\n";
-    return core::kExitSuccess;
-  }
-  if (options.study == "flashllm") {
-    // Analytic (cost model only): nothing to fork, no pictures.
-    core::write_file_atomically(out.string(), studies::flashllm_report(studies::plan_flashllm_study(options.quick)));
-    std::cerr << "reproduce: wrote " << out.string() << "\n";
-    return core::kExitSuccess;
-  }
-
-  const studies::ChunkflowStudy study = studies::plan_chunkflow_study(core::data_dir(), options.quick);
-  const std::vector<runs::ForkedRun> runs = studies::chunkflow_runs(study);
-  std::cerr << "reproduce: " << options.study << ": " << runs.size() << " simulations, up to " << options.jobs
-            << " at a time\n"
-            << std::flush;
-  const std::vector<runs::ForkedOutcome> outcomes = runs::run_forked(runs, options.jobs, progress_line);
-
-  // Every failure is named; the first decides the exit code (bad input before internal).
-  std::string failures;
-  bool input_error = false;
-  for (const runs::ForkedOutcome& outcome : outcomes) {
-    if (outcome.ok) continue;
-    failures += "\n  " + outcome.id + ": " + outcome.error;
-    input_error = input_error || outcome.input_error;
-  }
-  if (!failures.empty()) {
-    const std::string message = "reproduce " + options.study + ": some simulations failed:" + failures;
-    if (input_error) throw core::InputError(message);
-    throw std::runtime_error(message);
-  }
-
-  // Pictures first, the report last, each atomically: the report never links to a
-  // picture that is not there yet.
-  const std::string svg_folder = out.stem().string();
-  const studies::ReproductionReport report = studies::chunkflow_report(study, outcomes, svg_folder);
-  const fs::path base = out.parent_path();
-  for (const auto& [relative, svg] : report.svgs) core::write_file_atomically((base / relative).string(), svg);
-  core::write_file_atomically(out.string(), report.markdown);
-  std::cerr << "reproduce: wrote " << out.string();
-  if (!report.svgs.empty()) std::cerr << " and " << report.svgs.size() << " timelines in " << (base / svg_folder).string();
-  std::cerr << "\n";
+  const std::string svg_folder = out.stem().string();  // FILE.md -> FILE/*.svg
+  write_report(out, svg_folder, reproduce(options, svg_folder));
   return core::kExitSuccess;
 }
 

@@ -42,6 +42,8 @@ std::string format_bytes(double bytes) {
   return printf_string("%.0f B", bytes);
 }
 
+std::string gib_text(double bytes) { return printf_string("%.2f", bytes / kGiB); }
+
 std::string format_percent(double ratio) { return printf_string("%.2f %%", ratio * 100.0); }
 
 std::string format_count(std::uint64_t count) {

@@ -8,6 +8,7 @@ namespace lcperf::reports {
 
 std::string format_duration(double seconds);        // picks s, ms or us
 std::string format_bytes(double bytes);             // picks GiB, MiB, KiB or B
+std::string gib_text(double bytes);                 // "12.34": GiB, two decimals, for columns headed "GiB"
 std::string format_percent(double ratio);           // 0.3821 -> "38.21 %"
 std::string format_tokens_per_s(double tokens_per_s);  // "123,457 tokens/s"
 std::string format_count(std::uint64_t count);      // "1,234,567"

@@ -2,6 +2,7 @@
 // no external references, so the file opens anywhere, offline, and mails as one file.
 #include "reports/html_report.hpp"
 #include "reports/svg_plot.hpp"
+#include "reports/text_table.hpp"
 
 namespace lcperf::reports {
 
@@ -35,9 +36,11 @@ std::string html_page(const ReportPage& page) {
 std::string markdown_page(const ReportPage& page) {
   std::string out = "# " + page.title + "\n\n";
   if (!page.facts.empty()) {
-    out += "| metric | value |\n|---|---:|\n";
-    for (const auto& [name, value] : page.facts) out += "| " + name + " | " + value + " |\n";
-    out += "\n";
+    Table facts;
+    facts.headers = {"metric", "value"};
+    facts.right_aligned = {false, true};
+    for (const auto& [name, value] : page.facts) facts.rows.push_back({name, value});
+    out += render_markdown(facts) + "\n";
   }
   for (const ReportSection& section : page.sections) {
     out += "## " + section.heading + "\n\n";

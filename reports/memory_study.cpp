@@ -15,7 +15,6 @@ namespace {
 // What "comparable" means when the report judges the claim: relative differences up to
 // this are read as agreement. Stated in the report next to every verdict.
 constexpr double kComparable = 0.05;
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 struct Totals {
   std::int64_t max_peak = 0;
@@ -225,20 +224,17 @@ std::string per_step_section(const MemoryStudy& study, int rows) {
   return out;
 }
 
-// The verdicts: each sentence is chosen and filled from the computed numbers.
-std::string claim_section(const MemoryStudy& study, const std::vector<Totals>& totals) {
-  const Totals& none = totals[kNoRemat];
-  const Totals& selective = totals[kSelective];
-  const Totals& full = totals[kFull];
-  const Totals& exact = totals[kPlannerExact];
-  const Totals& symbolic = totals[kPlannerSymbolic];
-  const PlannerComparison& c = study.planners;
-  const std::size_t steps = study.steps.size();
+// The verdicts: each sentence is chosen and filled from the computed numbers, and filed
+// under what agrees with the paper's claim, what disagrees, or context for the reader.
+struct Verdicts {
   std::vector<std::string> agree;
   std::vector<std::string> disagree;
   std::vector<std::string> notes;
+};
 
-  // 1. The claim itself: comparable peaks.
+// The claim itself: symbolic and exact-shape planning reach comparable step peaks.
+void peak_memory_verdict(const MemoryStudy& study, Verdicts& v) {
+  const PlannerComparison& c = study.planners;
   double worst = 0;
   int worst_step = -1;
   for (const MemoryStudyStep& step : study.steps) {
@@ -248,59 +244,70 @@ std::string claim_section(const MemoryStudy& study, const std::vector<Totals>& t
       worst_step = step.step;
     }
   }
-  if (worst_step >= 0) {
-    const std::string what = "Symbolic planning's step peak is within " + percent(worst) +
-                             " of exact-shape planning on every one of the " + std::to_string(steps) + " steps" +
-                             (worst > 0 ? " (largest gap at step " + std::to_string(worst_step) + ")" : "");
-    if (worst <= kComparable) {
-      agree.push_back("**Peak memory.** " + what + (c.symbolic_higher == 0 && c.exact_higher == 0
+  if (worst_step < 0) return;
+  const std::string what = "Symbolic planning's step peak is within " + percent(worst) +
+                           " of exact-shape planning on every one of the " + std::to_string(study.steps.size()) +
+                           " steps" + (worst > 0 ? " (largest gap at step " + std::to_string(worst_step) + ")" : "");
+  if (worst <= kComparable) {
+    v.agree.push_back("**Peak memory.** " + what + (c.symbolic_higher == 0 && c.exact_higher == 0
                                                         ? "; the peaks are equal on every micro-batch."
                                                         : ", inside the " + percent(kComparable) +
                                                               " this report reads as comparable."));
-    } else {
-      disagree.push_back("**Peak memory.** " + what + ", more than the " + percent(kComparable) +
-                         " this report reads as comparable.");
-    }
-  }
-  // 2. Fitting: the two planners should fail on the same steps.
-  if (exact.oom_steps == symbolic.oom_steps && exact.oom_micro_batches == symbolic.oom_micro_batches) {
-    agree.push_back(symbolic.oom_micro_batches == 0
-                        ? std::string("**Fitting.** Neither planner exceeds the limit on any micro-batch.")
-                        : "**Fitting.** Both planners exceed the limit on the same number of steps (" +
-                              std::to_string(symbolic.oom_steps) + ") and micro-batches (" +
-                              std::to_string(symbolic.oom_micro_batches) + ").");
   } else {
-    disagree.push_back("**Fitting.** Exact-shape planning is OOM on " + std::to_string(exact.oom_micro_batches) +
-                       " micro-batches (" + std::to_string(exact.oom_steps) + " steps), symbolic planning on " +
-                       std::to_string(symbolic.oom_micro_batches) + " (" + std::to_string(symbolic.oom_steps) +
-                       " steps).");
+    v.disagree.push_back("**Peak memory.** " + what + ", more than the " + percent(kComparable) +
+                         " this report reads as comparable.");
   }
-  // 3. Recompute: the claim is about memory, but a symbolic plan could buy it with more work.
+}
+
+// The two planners should run out of memory on the same steps.
+void fitting_verdict(const Totals& exact, const Totals& symbolic, Verdicts& v) {
+  if (exact.oom_steps == symbolic.oom_steps && exact.oom_micro_batches == symbolic.oom_micro_batches) {
+    v.agree.push_back(symbolic.oom_micro_batches == 0
+                          ? std::string("**Fitting.** Neither planner exceeds the limit on any micro-batch.")
+                          : "**Fitting.** Both planners exceed the limit on the same number of steps (" +
+                                std::to_string(symbolic.oom_steps) + ") and micro-batches (" +
+                                std::to_string(symbolic.oom_micro_batches) + ").");
+  } else {
+    v.disagree.push_back("**Fitting.** Exact-shape planning is OOM on " + std::to_string(exact.oom_micro_batches) +
+                         " micro-batches (" + std::to_string(exact.oom_steps) + " steps), symbolic planning on " +
+                         std::to_string(symbolic.oom_micro_batches) + " (" + std::to_string(symbolic.oom_steps) +
+                         " steps).");
+  }
+}
+
+// The claim is about memory, but a symbolic plan could buy it with more recompute.
+void recompute_verdict(const Totals& exact, const Totals& symbolic, Verdicts& v) {
   if (exact.recompute_flops > 0) {
     const double r = symbolic.recompute_flops / exact.recompute_flops;
     const std::string what = "Symbolic planning recomputes " + ratio_text(r) + "x the FLOPs of exact-shape planning";
-    (std::fabs(r - 1.0) <= kComparable ? agree : disagree).push_back("**Recompute.** " + what + ".");
+    (std::fabs(r - 1.0) <= kComparable ? v.agree : v.disagree).push_back("**Recompute.** " + what + ".");
   } else if (symbolic.recompute_flops > 0) {
-    disagree.push_back("**Recompute.** Exact-shape planning recomputes nothing, symbolic planning " +
-                       format_flops(symbolic.recompute_flops) + ".");
+    v.disagree.push_back("**Recompute.** Exact-shape planning recomputes nothing, symbolic planning " +
+                         format_flops(symbolic.recompute_flops) + ".");
   } else {
-    notes.push_back("**Recompute.** Neither planner evicted anything: the limit never bound them in this setting.");
+    v.notes.push_back("**Recompute.** Neither planner evicted anything: the limit never bound them in this setting.");
   }
-  // 4. Against no memory optimisation ("effectively reduces peak memory").
+}
+
+// The paper's "effectively reduces peak memory", against no memory optimisation.
+void no_optimisation_verdict(const Totals& none, const Totals& symbolic, std::size_t steps, Verdicts& v) {
   if (none.oom_micro_batches > 0) {
     const std::string what = "Megatron none is OOM on " + std::to_string(none.oom_steps) + " of " +
                              std::to_string(steps) + " steps (max peak " + gib_text(static_cast<double>(none.max_peak)) +
                              " GiB); symbolic planning on " + std::to_string(symbolic.oom_steps) + " (max peak " +
                              gib_text(static_cast<double>(symbolic.max_peak)) + " GiB)";
-    (symbolic.oom_micro_batches < none.oom_micro_batches ? agree : disagree)
+    (symbolic.oom_micro_batches < none.oom_micro_batches ? v.agree : v.disagree)
         .push_back("**Against no optimisation.** " + what + ".");
   } else {
-    notes.push_back("**Against no optimisation.** Megatron none never exceeds the limit here, so this setting "
-                    "cannot show the reduction the paper reports; lower --limit-gib to make it bind.");
+    v.notes.push_back("**Against no optimisation.** Megatron none never exceeds the limit here, so this setting "
+                      "cannot show the reduction the paper reports; lower --limit-gib to make it bind.");
   }
-  // 5. The cost of planning when nothing needs evicting.
-  if (c.fitting_micro_batches > 0 && c.max_extension_overhead > 0) {
-    disagree.push_back("**Below the limit.** On the " + std::to_string(c.fitting_micro_batches) +
+}
+
+// What planning costs where nothing needs evicting.
+void below_limit_cost(const PlannerComparison& c, Verdicts& v) {
+  if (!(c.fitting_micro_batches > 0 && c.max_extension_overhead > 0)) return;
+  v.disagree.push_back("**Below the limit.** On the " + std::to_string(c.fitting_micro_batches) +
                        " micro-batches that Megatron none fits, the exact-shape planner's peak is up to " +
                        percent(c.max_extension_overhead) +
                        " above Megatron none's: the plan keeps each regeneration op's inputs alive whether or not "
@@ -311,10 +318,15 @@ std::string claim_section(const MemoryStudy& study, const std::vector<Totals>& t
                             : std::string()) +
                        ". Both planners pay this, so it does not separate symbolic from exact shapes, but it is a "
                        "cost against no planning.");
+}
+
+// Where the two plans can differ at all: the windows that pass the filters.
+void plans_note(const MemoryStudy& study, Verdicts& v) {
+  const PlannerComparison& c = study.planners;
+  if (c.exact_candidates_min == study.symbolic_candidates && c.exact_candidates_max == study.symbolic_candidates) {
+    return;
   }
-  // Where the two plans can differ at all: the windows that pass the filters.
-  if (c.exact_candidates_min != study.symbolic_candidates || c.exact_candidates_max != study.symbolic_candidates) {
-    notes.push_back("**Plans.** The exact-shape plans keep " + std::to_string(c.exact_candidates_min) + " to " +
+  v.notes.push_back("**Plans.** The exact-shape plans keep " + std::to_string(c.exact_candidates_min) + " to " +
                     std::to_string(c.exact_candidates_max) +
                     " eviction windows (the size filter drops small tensors at small S), the symbolic plan " +
                     std::to_string(study.symbolic_candidates) + ", judged over the whole box; the difference " +
@@ -322,28 +334,50 @@ std::string claim_section(const MemoryStudy& study, const std::vector<Totals>& t
                          ? std::string("changes no micro-batch's peak.")
                          : "changes the peak of " + std::to_string(c.symbolic_higher + c.exact_higher) +
                                " micro-batches."));
-  }
-  // 6. Against Megatron's fixed granularities.
+}
+
+// Against Megatron's fixed granularities.
+void megatron_notes(const Totals& none, const Totals& selective, const Totals& full, const Totals& symbolic,
+                    Verdicts& v) {
   if (full.recompute_flops > 0) {
-    notes.push_back("**Against Megatron full.** Full recompute peaks at " +
-                    gib_text(static_cast<double>(full.max_peak)) + " GiB (OOM on " + std::to_string(full.oom_steps) +
-                    " steps) while recomputing " + format_flops(full.recompute_flops) + "; symbolic planning recomputes " +
-                    ratio_text(symbolic.recompute_flops / full.recompute_flops) + "x those FLOPs.");
+    v.notes.push_back("**Against Megatron full.** Full recompute peaks at " +
+                      gib_text(static_cast<double>(full.max_peak)) + " GiB (OOM on " + std::to_string(full.oom_steps) +
+                      " steps) while recomputing " + format_flops(full.recompute_flops) +
+                      "; symbolic planning recomputes " + ratio_text(symbolic.recompute_flops / full.recompute_flops) +
+                      "x those FLOPs.");
   }
   if (none.max_peak > 0) {
-    notes.push_back("**Megatron selective.** With FlashAttention the attention core stored per layer is only the "
-                    "log-sum-exp, so selective recompute lowers the max peak by " +
-                    percent(1.0 - static_cast<double>(selective.max_peak) / static_cast<double>(none.max_peak)) +
-                    " while recomputing " + format_flops(selective.recompute_flops) + " (OOM on " +
-                    std::to_string(selective.oom_steps) + " steps).");
+    v.notes.push_back("**Megatron selective.** With FlashAttention the attention core stored per layer is only the "
+                      "log-sum-exp, so selective recompute lowers the max peak by " +
+                      percent(1.0 - static_cast<double>(selective.max_peak) / static_cast<double>(none.max_peak)) +
+                      " while recomputing " + format_flops(selective.recompute_flops) + " (OOM on " +
+                      std::to_string(selective.oom_steps) + " steps).");
   }
-  // 7. The threshold variant against the run-time walk.
-  (c.guard_disagreements == 0 ? agree : disagree)
+}
+
+// The planning-time threshold S* against the run-time walk.
+void threshold_verdict(const PlannerComparison& c, Verdicts& v) {
+  (c.guard_disagreements == 0 ? v.agree : v.disagree)
       .push_back("**Symbolic threshold.** The planning-time guard S > S* " +
                  std::string(c.guard_disagreements == 0 ? "matches" : "differs from") +
                  " the run-time walk's decision to evict on " +
                  std::to_string(c.micro_batches - c.guard_disagreements) + " of " + std::to_string(c.micro_batches) +
                  " micro-batches.");
+}
+
+std::string claim_section(const MemoryStudy& study, const std::vector<Totals>& totals) {
+  const Totals& none = totals[kNoRemat];
+  const Totals& exact = totals[kPlannerExact];
+  const Totals& symbolic = totals[kPlannerSymbolic];
+  Verdicts v;
+  peak_memory_verdict(study, v);
+  fitting_verdict(exact, symbolic, v);
+  recompute_verdict(exact, symbolic, v);
+  no_optimisation_verdict(none, symbolic, study.steps.size(), v);
+  below_limit_cost(study.planners, v);
+  plans_note(study, v);
+  megatron_notes(none, totals[kSelective], totals[kFull], symbolic, v);
+  threshold_verdict(study.planners, v);
 
   std::string out = "## What agrees and what disagrees with the paper's claim\n\n";
   out += "The claim: symbolic-shape planning reaches peak memory comparable to planning with exact shapes. "
@@ -353,7 +387,7 @@ std::string claim_section(const MemoryStudy& study, const std::vector<Totals>& t
     for (const std::string& item : items) text += "- " + item + "\n";
     return text.empty() ? std::string("- (none)\n") : text;
   };
-  out += "Agrees:\n\n" + list(agree) + "\nDisagrees:\n\n" + list(disagree) + "\nContext:\n\n" + list(notes);
+  out += "Agrees:\n\n" + list(v.agree) + "\nDisagrees:\n\n" + list(v.disagree) + "\nContext:\n\n" + list(v.notes);
   out += "\nScope: the paper trains Llama-2-1B on CodeAlpaca-20K and compares against static shapes with padding "
          "or bucketing; here the exact-shape planner is a per-micro-batch oracle, which no bucketing beats, so it "
          "is the stricter reference. Throughput and recompilation, the paper's other results, are not modelled.\n";
@@ -367,8 +401,6 @@ const std::array<const char*, kMemoryStrategyCount>& memory_strategy_names() {
       "Megatron none", "Megatron selective", "Megatron full", "Planner, exact shapes", "Planner, symbolic shapes"};
   return names;
 }
-
-std::string gib_text(double bytes) { return printf_string("%.2f", bytes / kGiB); }
 
 std::string render_memory_study(const MemoryStudy& study, int per_step_rows) {
   std::vector<Totals> totals;

@@ -4,7 +4,7 @@
 // with symbolic shapes) run over the same sampled training steps, and the comparison
 // the BladeDISC++ paper makes (symbolic planning vs exact-shape planning).
 //
-// This file only formats: the numbers come from the command (cli/memory_command.cpp),
+// This file only formats: the numbers come from the study (studies/memory_study.cpp),
 // which owns the planner. Every judgement in the text ("within X %", "agrees") is
 // derived here from those numbers, never written in advance, so a different setting
 // produces different sentences. Fixed precision throughout: equal inputs give equal bytes.
@@ -102,8 +102,5 @@ struct MemoryStudy {
 
 // The whole report. `per_step_rows` caps the per-step tables (the summary covers all steps).
 std::string render_memory_study(const MemoryStudy& study, int per_step_rows = 20);
-
-// "12.34" (bytes in GiB, two decimals): the unit of every peak column.
-std::string gib_text(double bytes);
 
 }  // namespace lcperf::reports

@@ -1,6 +1,8 @@
 #pragma once
 // Tables as aligned terminal text or as Markdown, from the same rows, so the terminal
-// summary and report.md never disagree.
+// summary and report.md never disagree. This is the one table writer of lcperf: every
+// Markdown table (report.md, the `lcperf report` twin page, the reproduction and memory
+// studies) goes through render_markdown, so escaping and column rules are decided once.
 #include <string>
 #include <vector>
 
@@ -18,7 +20,9 @@ struct Table {
 //   ----------------+----------
 //   iteration time  | 12.345 ms
 std::string render_text(const Table& table);
-// GitHub-flavoured Markdown; '|' inside cells is escaped.
+// GitHub-flavoured Markdown; '|' inside cells is escaped, a newline becomes a blank.
+// Every cell is written as " text |", so an empty cell reads "|  |". A column is marked
+// right-aligned ("---:") only where `right_aligned` says so; otherwise its rule is "---".
 std::string render_markdown(const Table& table);
 
 }  // namespace lcperf::reports

@@ -2,15 +2,15 @@
 // The ChunkFlow reproduction study behind `lcperf reproduce chunkflow`: which scenarios
 // run (the Megatron-LM / ChunkFlow pairs in scenarios/chunkflow/, the (ChunkSize, K)
 // ablation in scenarios/chunkflow/ablation/, and the ablation points again at 32K
-// context), and the Markdown report built from their results. The parent process plans
-// and reports; reproduce_runner.hpp simulates each run in its own child.
+// context), and their results. The parent process plans and collects; runs/forked_runs.hpp
+// simulates each run in its own child; reports/chunkflow_report.hpp writes the Markdown.
 #include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "runs/forked_runs.hpp"
 #include "core/scenario.hpp"
+#include "reports/chunkflow_report.hpp"
+#include "runs/forked_runs.hpp"
 
 namespace lcperf::studies {
 
@@ -38,14 +38,11 @@ ChunkflowStudy plan_chunkflow_study(const std::string& data_dir, bool quick);
 // One forked run per scenario: pairs (megatron, chunkflow), then ablation, then ablation_short.
 std::vector<runs::ForkedRun> chunkflow_runs(const ChunkflowStudy& study);
 
-struct ReproductionReport {
-  std::string markdown;
-  std::vector<std::pair<std::string, std::string>> svgs;  // path relative to the Markdown file, content
-};
-
-// `outcomes` are those of chunkflow_runs(study), all successful. `svg_folder` is the
-// folder, relative to the Markdown file, that the timeline pictures are linked from.
-ReproductionReport chunkflow_report(const ChunkflowStudy& study, const std::vector<runs::ForkedOutcome>& outcomes,
-                                    const std::string& svg_folder);
+// Simulates every run of chunkflow_runs(study), each in its own child and `jobs` at once
+// (`progress` hears of each as it finishes), and collects the results the report renders
+// (reports/chunkflow_report.hpp). Throws, naming every failed run: core::InputError when
+// any failed on bad input, std::runtime_error otherwise.
+reports::ChunkflowResults run_chunkflow_study(const ChunkflowStudy& study, int jobs,
+                                              const runs::ForkedProgress& progress = {});
 
 }  // namespace lcperf::studies

@@ -1,8 +1,6 @@
 #include "studies/flashllm_study.hpp"
 
-#include <algorithm>
-#include <map>
-#include <optional>
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,23 +10,10 @@
 #include "core/sparse_weights.hpp"
 #include "cost_models/op_cost.hpp"
 #include "cost_models/spmm_breakeven.hpp"
-#include "reports/format.hpp"
 
 namespace lcperf::studies {
 
 namespace {
-
-using reports::printf_string;
-
-constexpr double kGB = 1e9;
-// The paper's end-to-end headline (abstract): tokens per GPU-second over DeepSpeed and
-// FasterTransformer on A100.
-constexpr double kPaperVsDeepSpeed = 3.8;
-constexpr double kPaperVsFasterTransformer = 3.6;
-constexpr double kFocusSparsity = 0.8;  // the sparsity the paper's end-to-end runs use
-
-std::string pct(double s) { return printf_string("%.0f %%", 100.0 * s); }
-std::string us(double s) { return printf_string("%.1f", s * 1e6); }
 
 core::ParallelConfig tp_config(int tp) {
   core::ParallelConfig p;
@@ -81,69 +66,34 @@ FlashllmPoint serving_point(const cost::CostModel& cost, const core::ModelSpec& 
   return pt;
 }
 
-std::string kernel_section(const FlashllmStudy& study, const FlashllmGpu& gpu, const cost::CostModel& cost,
-                           std::vector<double>* speedups_80, double* best_90,
-                           std::vector<double>* break_evens) {
-  std::string md = printf_string("### %s\n\n", gpu.hw.name.c_str());
-  md += "| model | weight | M x K | N | dense GEMM (us) | SpMM 70 % (us) | 80 % | 90 % | speedup 70/80/90 % | "
-        "break-even sparsity |\n|---|---|---|---|---|---|---|---|---|---|\n";
+// Dense GEMM vs SpMM on every full weight shape of the study's models, on one GPU.
+reports::FlashllmGpuKernels price_kernels(const FlashllmStudy& study, const FlashllmGpu& gpu) {
+  const cost::CostModel cost(gpu.hw, gpu.profile);
+  reports::FlashllmGpuKernels out{gpu.hw.id, gpu.hw.name, {}, {}, {}};
   for (const core::ModelSpec& model : study.models) {
     for (const core::WeightMatrix& w : full_shapes(model)) {
+      const std::string weight(core::to_string(w.cls));
       for (std::int64_t n : study.kernel_tokens) {
         const cost::WeightMatmul mm{w.out, w.in, n, model.dtype};
-        const double dense = cost.time_s(cost::dense_gemm_of(mm));
-        double t[3];
-        const double s3[3] = {0.7, 0.8, 0.9};
-        for (int i = 0; i < 3; ++i) t[i] = cost.time_s(cost::spmm_of(mm, s3[i]));
-        speedups_80->push_back(dense / t[1]);
-        *best_90 = std::max(*best_90, dense / t[2]);
-        const auto be = cost::spmm_break_even_sparsity(cost, mm);
-        break_evens->push_back(be ? *be : 1.0);
-        md += printf_string("| %s | %s | %lld x %lld | %lld | %s | %s | %s | %s | %.2f / %.2f / %.2f | %s |\n",
-                            model.id.c_str(), std::string(core::to_string(w.cls)).c_str(),
-                            static_cast<long long>(w.out), static_cast<long long>(w.in), static_cast<long long>(n),
-                            us(dense).c_str(), us(t[0]).c_str(), us(t[1]).c_str(), us(t[2]).c_str(), dense / t[0],
-                            dense / t[1], dense / t[2], be ? pct(*be).c_str() : "never");
+        reports::FlashllmKernelRow row{model.id, weight, w.out, w.in, n, cost.time_s(cost::dense_gemm_of(mm)), {}, {}};
+        for (std::size_t i = 0; i < reports::kFlashllmKernelSparsities.size(); ++i) {
+          row.spmm_s[i] = cost.time_s(cost::spmm_of(mm, reports::kFlashllmKernelSparsities[i]));
+        }
+        row.break_even = cost::spmm_break_even_sparsity(cost, mm);
+        out.kernels.push_back(std::move(row));
       }
+      reports::FlashllmComputeBoundRow bound{model.id, weight, {}};
+      for (std::size_t i = 0; i < reports::kFlashllmKernelSparsities.size(); ++i) {
+        bound.tokens[i] = cost::spmm_compute_bound_tokens(cost, cost::WeightMatmul{w.out, w.in, 0, model.dtype},
+                                                          reports::kFlashllmKernelSparsities[i]);
+      }
+      out.compute_bound.push_back(std::move(bound));
     }
   }
-  md += "\nWhere the SpMM turns compute-bound (smallest power-of-two N whose roofline is decided by the "
-        "tensor-core term; `-` = not by 65536), and the peak-rate crossover sparsity "
-        "1 - 2N·BW/((elem+2)·peak):\n\n| model | weight | 70 % | 80 % | 90 % |\n|---|---|---|---|---|\n";
-  for (const core::ModelSpec& model : study.models) {
-    for (const core::WeightMatrix& w : full_shapes(model)) {
-      md += printf_string("| %s | %s |", model.id.c_str(), std::string(core::to_string(w.cls)).c_str());
-      for (double s : {0.7, 0.8, 0.9}) {
-        const auto n = cost::spmm_compute_bound_tokens(cost, cost::WeightMatmul{w.out, w.in, 0, model.dtype}, s);
-        md += n ? printf_string(" N = %lld |", static_cast<long long>(*n)) : std::string(" - |");
-      }
-      md += "\n";
-    }
-  }
-  md += "\n| N | 8 | 16 | 32 | 64 | 128 |\n|---|---|---|---|---|---|\n| compute-bound above sparsity (peak rates) |";
   for (std::int64_t n : {8, 16, 32, 64, 128}) {
-    md += printf_string(" %.1f %% |", 100.0 * cost::ideal_compute_bound_sparsity(gpu.hw, n, core::DType::fp16));
+    out.peak_rate_crossover.emplace_back(n, cost::ideal_compute_bound_sparsity(gpu.hw, n, core::DType::fp16));
   }
-  md += "\n\n";
-  return md;
-}
-
-const FlashllmPoint* find(const std::vector<FlashllmPoint>& pts, const std::string& model, const std::string& gpu,
-                          double s, std::int64_t b) {
-  for (const FlashllmPoint& p : pts) {
-    if (p.model == model && p.gpu == gpu && p.sparsity == s && p.batch == b) return &p;
-  }
-  return nullptr;
-}
-
-const FlashllmPoint* best(const std::vector<FlashllmPoint>& pts, const std::string& model, const std::string& gpu,
-                          double s) {
-  const FlashllmPoint* top = nullptr;
-  for (const FlashllmPoint& p : pts) {
-    if (p.model != model || p.gpu != gpu || p.sparsity != s || p.gpus == 0) continue;
-    if (top == nullptr || p.tokens_per_gpu_s > top->tokens_per_gpu_s) top = &p;
-  }
-  return top;
+  return out;
 }
 
 }  // namespace
@@ -179,121 +129,16 @@ std::vector<FlashllmPoint> flashllm_points(const FlashllmStudy& study) {
   return pts;
 }
 
-std::string flashllm_report(const FlashllmStudy& study) {
-  std::string md = "# Flash-LLM reproduction (unstructured-sparse weights in serving)\n\n";
-  md += printf_string("Generated by `lcperf reproduce flashllm%s`", study.quick ? " --quick" : "");
-  md += " from the cost model alone (no simulation): deterministic. Reference: "
-        "`shared/reference/flash-llm.md`. SpMM is priced by the roofline in `cost_models/README.md` (Tiled-CSL "
-        "bytes, dense tensor-core FLOPs, shared-memory extraction); a measured `spmm` table in the device "
-        "profile replaces it where present.\n\n";
-
-  md += "## Kernel level: SpMM vs dense GEMM on the OPT weight shapes\n\n";
-  std::vector<double> speedups_80;
-  std::vector<double> break_evens;  // 1 = never
-  double best_90 = 0;
-  for (const FlashllmGpu& gpu : study.gpus) {
-    const cost::CostModel cost(gpu.hw, gpu.profile);
-    std::vector<double> sp80;
-    std::vector<double> be;
-    double b90 = 0;
-    md += kernel_section(study, gpu, cost, &sp80, &b90, &be);
-    if (speedups_80.empty()) {
-      speedups_80 = sp80;
-      best_90 = b90;
-      break_evens = be;
-    }
-  }
-  double mean80 = 0;
-  for (double v : speedups_80) mean80 += v / static_cast<double>(speedups_80.size());
-  const auto [min80, max80] = std::minmax_element(speedups_80.begin(), speedups_80.end());
-
-  md += "## Serving: tokens per GPU-second, fewest GPUs that fit\n\n";
-  md += printf_string("Decode steps of `batch` sequences at %lld tokens of context; weights + KV cache must fit in "
-                      "%.0f %% of HBM per GPU with TP in {1, 2, 4, 8, 16} dividing the head count (TP 16 spans two "
-                      "nodes). A weight class runs as SpMM (and is stored in Tiled-CSL) where it beats the dense "
-                      "GEMM at that batch; sparsity 0 is the dense baseline on the GPUs it needs, as DeepSpeed or "
-                      "FasterTransformer would run it.\n\n",
-                      static_cast<long long>(study.context), 100.0 * study.hbm_fraction);
-  const std::vector<FlashllmPoint> pts = flashllm_points(study);
-  md += "| model | GPU | sparsity | batch | GPUs | weights/GPU (GB) | KV/GPU (GB) | SpMM classes | step (ms) | "
-        "tokens/GPU-s | vs dense |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const FlashllmPoint& p : pts) {
-    const FlashllmPoint* dense = find(pts, p.model, p.gpu, 0.0, p.batch);
-    if (p.gpus == 0) {
-      md += printf_string("| %s | %s | %s | %lld | does not fit | | | | | | |\n", p.model.c_str(), p.gpu.c_str(),
-                          pct(p.sparsity).c_str(), static_cast<long long>(p.batch));
-      continue;
-    }
-    const std::string ratio = dense != nullptr && dense->gpus > 0
-                                  ? printf_string("%.2fx", p.tokens_per_gpu_s / dense->tokens_per_gpu_s)
-                                  : std::string("-");
-    md += printf_string("| %s | %s | %s | %lld | %d | %.1f | %.1f | %d | %.2f | %.1f | %s |\n", p.model.c_str(),
-                        p.gpu.c_str(), pct(p.sparsity).c_str(), static_cast<long long>(p.batch), p.gpus,
-                        p.weight_bytes_per_gpu / kGB, p.kv_bytes_per_gpu / kGB, p.sparse_classes, p.step_s * 1e3,
-                        p.tokens_per_gpu_s, ratio.c_str());
-  }
-
-  md += "\n## Where the simulation agrees or disagrees with the paper\n\n";
-  md += printf_string("- **Kernel speedup.** On %s at 80 %% sparsity and N = 8-64 the modelled SpMM is %.2fx-%.2fx the "
-                      "dense GEMM (mean %.2fx); the byte-ratio ideal is 2.5x. At 90 %% the best shape reaches %.2fx "
-                      "(ideal 5x). %s\n",
-                      study.gpus.front().hw.name.c_str(), *min80, *max80, mean80, best_90,
-                      *min80 > 1.0 ? "Agrees with the paper's claim that SpMM beats cuBLAS on these skinny shapes; "
-                                     "the model has no Sputnik/SparTA baselines, so the 2.9x/1.5x kernel claims are "
-                                     "not checked."
-                                   : "Disagrees in part: some shapes lose to the dense GEMM here.");
-  const auto [be_lo, be_hi] = std::minmax_element(break_evens.begin(), break_evens.end());
-  md += printf_string("- **Break-even and compute crossover.** On %s the break-even sparsity over these shapes and N "
-                      "is %.1f-%.1f %% (format-only bound: 50 %%, 4 bytes per non-zero vs 2 per dense element; "
-                      "the rest is the SpMM profile's lower memory efficiency and its extraction term). The "
-                      "peak-rate crossover row is the reference's 97 / 95 / 89.5 / 79 / 58 %% on the A100; with "
-                      "the profile's efficiencies the SpMM turns compute-bound at a larger N (second table), so "
-                      "its advantage lives at decode-sized N, as the paper's focus on N <= 64 says.\n",
-                      study.gpus.front().hw.name.c_str(), 100.0 * *be_lo, 100.0 * *be_hi);
-  for (const core::ModelSpec& model : study.models) {
-    for (const FlashllmGpu& gpu : study.gpus) {
-      const FlashllmPoint* dense_best = best(pts, model.id, gpu.hw.id, 0.0);
-      const FlashllmPoint* sparse_best = best(pts, model.id, gpu.hw.id, kFocusSparsity);
-      const FlashllmPoint* dense64 = find(pts, model.id, gpu.hw.id, 0.0, study.batches.back());
-      const FlashllmPoint* sparse64 = find(pts, model.id, gpu.hw.id, kFocusSparsity, study.batches.back());
-      if (dense_best == nullptr || sparse_best == nullptr || dense64 == nullptr || sparse64 == nullptr) continue;
-      const double ratio = sparse_best->tokens_per_gpu_s / dense_best->tokens_per_gpu_s;
-      // The largest gain at one batch size (both on their fewest GPUs).
-      double batch_ratio = 0;
-      std::int64_t batch_at = 0;
-      for (std::int64_t b : study.batches) {
-        const FlashllmPoint* d = find(pts, model.id, gpu.hw.id, 0.0, b);
-        const FlashllmPoint* sp = find(pts, model.id, gpu.hw.id, kFocusSparsity, b);
-        if (d == nullptr || sp == nullptr || d->gpus == 0 || sp->gpus == 0) continue;
-        if (sp->tokens_per_gpu_s / d->tokens_per_gpu_s > batch_ratio) {
-          batch_ratio = sp->tokens_per_gpu_s / d->tokens_per_gpu_s;
-          batch_at = b;
-        }
-      }
-      std::string fit = sparse64->gpus == 0 || dense64->gpus == 0
-                            ? printf_string("one of them does not fit at batch %lld",
-                                            static_cast<long long>(study.batches.back()))
-                            : printf_string("at batch %lld it fits on %d GPUs vs %d dense",
-                                            static_cast<long long>(study.batches.back()), sparse64->gpus,
-                                            dense64->gpus);
-      md += printf_string("- **%s on %s, 80 %% sparsity:** %s; best tokens/GPU-s %.1f (batch %lld, %d GPUs) vs "
-                          "dense %.1f (batch %lld, %d GPUs): %.2fx; at equal batch the largest gain is %.2fx (batch %lld) "
-                          "(paper: up to %.1fx / %.1fx over DeepSpeed / FasterTransformer) — %s.\n",
-                          model.id.c_str(), gpu.hw.name.c_str(), fit.c_str(), sparse_best->tokens_per_gpu_s,
-                          static_cast<long long>(sparse_best->batch), sparse_best->gpus, dense_best->tokens_per_gpu_s,
-                          static_cast<long long>(dense_best->batch), dense_best->gpus, ratio, batch_ratio,
-                          static_cast<long long>(batch_at), kPaperVsDeepSpeed,
-                          kPaperVsFasterTransformer,
-                          batch_ratio >= kPaperVsFasterTransformer ? "agrees"
-                          : batch_ratio > 1.0 ? "same direction, smaller gain (the model has no framework overheads "
-                                          "and prices dense decode at the GEMM roofline)"
-                                        : "disagrees");
-    }
-  }
-  md += "\nNot modelled: Split-K reduction traffic, the paper's exact batch sizes and GPU counts (unknown), "
-        "DeepSpeed/FasterTransformer framework overheads, prefill. H200 results are a prediction: the paper has "
-        "none.\n";
-  return md;
+reports::FlashllmResults run_flashllm_study(const FlashllmStudy& study) {
+  reports::FlashllmResults out;
+  out.quick = study.quick;
+  for (const core::ModelSpec& model : study.models) out.models.push_back(model.id);
+  for (const FlashllmGpu& gpu : study.gpus) out.gpus.push_back(price_kernels(study, gpu));
+  out.batches = study.batches;
+  out.context = study.context;
+  out.hbm_fraction = study.hbm_fraction;
+  out.points = flashllm_points(study);
+  return out;
 }
 
 }  // namespace lcperf::studies

@@ -1,7 +1,8 @@
 #pragma once
 // The Flash-LLM study behind `lcperf reproduce flashllm`. Analytic, not simulated: every
 // number comes from the cost model pricing one decode step's parts (core/serving_ops +
-// core/sparse_weights rewrite), so the report is deterministic and needs no fork.
+// core/sparse_weights rewrite), so the report is deterministic and needs no fork. The
+// numbers go to reports/flashllm_report.hpp, which writes the Markdown.
 //
 // - Kernel level: the four weight shapes of OPT-30B/66B/175B (Flash-LLM's benchmark
 //   shapes, full unsharded M x K) at N = 8, 16, 32, 64 tokens: dense GEMM vs SpMM at
@@ -17,6 +18,7 @@
 #include "core/hardware_spec.hpp"
 #include "core/model_spec.hpp"
 #include "cost_models/device_profile.hpp"
+#include "reports/flashllm_report.hpp"
 
 namespace lcperf::studies {
 
@@ -42,22 +44,13 @@ inline constexpr int kFlashllmTpChoices[] = {1, 2, 4, 8, 16};
 // `quick`: OPT-30B on the A100 only, batches 8 and 64 (for tests).
 FlashllmStudy plan_flashllm_study(bool quick);
 
-struct FlashllmPoint {
-  std::string model;
-  std::string gpu;
-  double sparsity = 0;
-  std::int64_t batch = 0;
-  int gpus = 0;  // 0: does not fit on 16
-  double weight_bytes_per_gpu = 0;
-  double kv_bytes_per_gpu = 0;
-  double step_s = 0;
-  double tokens_per_gpu_s = 0;
-  int sparse_classes = 0;  // weight classes run as SpMM (of 4)
-};
+// One serving point; the type the report renders (reports/flashllm_report.hpp).
+using reports::FlashllmPoint;
 
 // Every model x gpu x sparsity x batch, in that nesting order.
 std::vector<FlashllmPoint> flashllm_points(const FlashllmStudy& study);
 
-std::string flashllm_report(const FlashllmStudy& study);
+// Prices the kernel tables and every serving point: the numbers the report renders.
+reports::FlashllmResults run_flashllm_study(const FlashllmStudy& study);
 
 }  // namespace lcperf::studies

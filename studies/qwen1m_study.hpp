@@ -9,13 +9,14 @@
 // step per prefill chunk (the scheduler has nothing else to batch), and the replay
 // prices each step as the sum of its parts with the same cost model. So TTFT is the sum
 // over chunks of the priced step parts, computed here in-process in milliseconds and
-// deterministically (tests/cli/reproduce_qwen1m_test.cpp checks it against a replay).
+// deterministically (tests/studies/reproduce_qwen1m_test.cpp checks it against a replay).
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/qwen1m_attention.hpp"
 #include "core/scenario.hpp"
+#include "reports/qwen1m_report.hpp"
 
 namespace lcperf::studies {
 
@@ -24,7 +25,8 @@ namespace lcperf::studies {
 double single_prefill_ttft_s(const core::Scenario& s, std::int64_t prompt, std::int64_t chunk,
                              const core::LongContextOptions& options);
 
-// The report's Markdown. `quick`: one scenario and two context lengths (for tests).
-std::string qwen1m_report(const std::string& data_dir, bool quick);
+// Prices every table of the report (reports/qwen1m_report.hpp writes it). `quick`: one
+// scenario and two context lengths (for tests).
+reports::Qwen1mResults run_qwen1m_study(const std::string& data_dir, bool quick);
 
 }  // namespace lcperf::studies
