@@ -10,10 +10,10 @@ namespace lcperf::cli {
 
 // out/<scenario name>, with the name flattened to a plain folder name.
 std::string folder_name(const core::Scenario& scenario);
-// Checked before simulating (an existing file is an input error), created only after the
-// run succeeded, so a failed run leaves nothing behind.
+// Checked before simulating (an existing file is an input error); the folder itself is
+// written only after the run succeeded, as one set (core/output_set.hpp), so a failed or
+// killed run leaves the previous outputs, or none.
 void check_out_dir(const std::filesystem::path& dir);
-void create_out_dir(const std::filesystem::path& dir);
 // result.json, timeline.json and memory.csv of a serving replay; prints the summary
 // unless quiet. Returns the exit code.
 int write_serving_outputs(const runs::ServingRun& run, const std::filesystem::path& dir, bool quiet);

@@ -7,6 +7,7 @@
 #include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
 #include "core/atomic_file.hpp"
+#include "core/output_set.hpp"
 
 namespace lcperf::cli {
 
@@ -50,8 +51,9 @@ std::string serving_validation_json(const core::Scenario& scenario, const runs::
 int validate_serving(const core::Scenario& scenario, const std::filesystem::path& dir, bool quiet) {
   const runs::ServingLiveComparison c = runs::run_serving_live_and_simulated(scenario);
   const bool identical = same_decisions(c);
-  create_out_dir(dir);
-  core::write_file_atomically((dir / "validation.json").string(), serving_validation_json(scenario, c));
+  core::OutputSet set(dir);
+  core::write_file_atomically(set.staged("validation.json").string(), serving_validation_json(scenario, c));
+  set.commit();
   if (!quiet) {
     std::cout << "validate " << scenario.name << " (serving, cpu backend, pp " << scenario.parallel.pp << ")\n"
               << "  decision logs: " << (identical ? "identical" : "DIFFERENT") << " (" << c.simulated.decisions.size()

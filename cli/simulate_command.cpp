@@ -16,6 +16,7 @@
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
 #include "core/atomic_file.hpp"
+#include "core/output_set.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
 #include "reports/markdown_report.hpp"
@@ -60,19 +61,16 @@ void check_out_dir(const std::filesystem::path& dir) {
   }
 }
 
-void create_out_dir(const std::filesystem::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw core::InputError(dir.string() + ": cannot create the output folder (" + ec.message() + ")");
-}
 
 
 int write_serving_outputs(const runs::ServingRun& run, const fs::path& dir, bool quiet) {
-  create_out_dir(dir);
-  const std::vector<fs::path> written = {dir / "result.json", dir / "timeline.json", dir / "memory.csv"};
-  core::write_file_atomically(written[0].string(), run.result_json);
-  traces::write_chrome_trace(written[1].string(), run.records, run.scenario.name);
-  traces::write_memory_csv(written[2].string(), run.records);
+  core::OutputSet set(dir);
+  core::write_file_atomically(set.staged("result.json").string(), run.result_json);
+  traces::write_chrome_trace(set.staged("timeline.json").string(), run.records, run.scenario.name);
+  traces::write_memory_csv(set.staged("memory.csv").string(), run.records);
+  set.commit();
+  const std::vector<fs::path> written = {set.published("result.json"), set.published("timeline.json"),
+                                         set.published("memory.csv")};
   if (quiet) return core::kExitSuccess;
   std::cout << run.summary << "\nwrote:\n";
   for (const fs::path& path : written) std::cout << "  " << path.string() << "\n";
@@ -91,14 +89,18 @@ int run_simulate(const SimulateOptions& options) {
   check_out_dir(dir);
   if (scenario.kind == "serving") return write_serving_outputs(runs::run_serving(scenario), dir, options.quiet);
   const runs::TrainingRun run = runs::run_training(scenario);
-  // Nothing is written until the run has succeeded; each writer is atomic.
-  create_out_dir(dir);
-  const std::vector<fs::path> written = {dir / "result.json", dir / "timeline.json", dir / "memory.csv",
-                                         dir / "report.md", dir / "timeline.svg"};
-  reports::write_training_result_json(written[0].string(), run.result, run.scenario, core::lcperf_version());
-  traces::write_chrome_trace(written[1].string(), run.records, run.scenario.name);
-  traces::write_memory_csv(written[2].string(), run.records);
-  reports::write_training_report(dir.string(), run.scenario, run.result, run.comparison, run.records);
+  // Nothing is written until the run has succeeded, and then as one set (core/output_set.hpp).
+  core::OutputSet set(dir);
+  reports::write_training_result_json(set.staged("result.json").string(), run.result, run.scenario,
+                                      core::lcperf_version());
+  traces::write_chrome_trace(set.staged("timeline.json").string(), run.records, run.scenario.name);
+  traces::write_memory_csv(set.staged("memory.csv").string(), run.records);
+  reports::write_training_report(set.staging_dir().string(), run.scenario, run.result, run.comparison, run.records);
+  set.commit();
+  std::vector<fs::path> written;
+  for (const char* name : {"result.json", "timeline.json", "memory.csv", "report.md", "timeline.svg"}) {
+    written.push_back(set.published(name));
+  }
 
   if (options.quiet) return core::kExitSuccess;
   std::cout << reports::training_summary_text(run.result, run.comparison) << "\nwrote:\n";

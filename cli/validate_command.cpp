@@ -23,6 +23,7 @@
 #include "runs/training_run.hpp"
 #include "runs/validation.hpp"
 #include "core/atomic_file.hpp"
+#include "core/output_set.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
 #include "kernels/speed_probe.hpp"
@@ -115,10 +116,11 @@ int run_validate(const ValidateOptions& options) {
   v.profile_probe_s = model.profile().provenance.host_speed_probe_s;
   if (!on_cuda) v.run_probe_s = runs.probe_s;
 
-  create_out_dir(dir);
-  core::write_file_atomically((dir / "validation.json").string(), runs::validation_json(v));
-  core::write_file_atomically((dir / "timeline.json").string(),
+  core::OutputSet set(dir);
+  core::write_file_atomically(set.staged("validation.json").string(), runs::validation_json(v));
+  core::write_file_atomically(set.staged("timeline.json").string(),
                               runs::side_by_side_trace_json(simulated.records, live[v.median_run].records, scenario.name));
+  set.commit();
   if (!options.quiet) print_summary(v, options.backend, dir);
   if (!v.decisions.identical) {
     std::cerr << "lcperf: error: the simulated and live runs took different decisions:\n" << v.decisions.excerpt;
