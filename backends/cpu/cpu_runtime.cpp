@@ -23,9 +23,7 @@ std::span<std::byte> live_buffer(core::Runtime& runtime, const core::Tensor& ten
 }
 
 LiveResult run_live(const LiveInput& input) {
-  if (input.ranks <= 0) throw std::invalid_argument("run_live: ranks must be positive");
-  if (!input.program_for) throw std::invalid_argument("run_live: program_for is empty");
-  if (input.memory_capacity_bytes <= 0) throw std::invalid_argument("run_live: memory_capacity_bytes must be positive");
+  check_live_input(input, "run_live");
   std::vector<core::RankProgram> programs;
   for (int r = 0; r < input.ranks; ++r) programs.push_back(input.program_for(r));
 

@@ -23,7 +23,7 @@ CudaRuntime& cuda_runtime_of(core::Runtime& runtime, const char* what) {
   return *cuda;
 }
 
-std::vector<int> resolve_devices(const cpu::LiveInput& input, const CudaOptions& options) {
+std::vector<int> resolve_devices(const LiveInput& input, const CudaOptions& options) {
   int count = 0;
   check_cuda(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
   std::vector<int> devices = options.device_of_rank;
@@ -58,12 +58,10 @@ bool choose_nccl(const std::vector<int>& devices, CudaTransport transport) {
 
 }  // namespace
 
-cpu::LiveResult run_live_cuda(const cpu::LiveInput& input, const CudaOptions& options) {
+LiveResult run_live_cuda(const LiveInput& input, const CudaOptions& options) {
   std::string why;
   if (!cuda_backend_available(&why)) throw std::runtime_error("run_live_cuda: " + why);
-  if (input.ranks <= 0) throw std::invalid_argument("run_live_cuda: ranks must be positive");
-  if (!input.program_for) throw std::invalid_argument("run_live_cuda: program_for is empty");
-  if (input.memory_capacity_bytes <= 0) throw std::invalid_argument("run_live_cuda: memory_capacity_bytes must be positive");
+  check_live_input(input, "run_live_cuda");
   if (input.execute_op) {
     throw std::invalid_argument(
         "run_live_cuda: LiveInput::execute_op is a host-thread hook of the CPU backend; kernels here run on device "
@@ -87,7 +85,7 @@ cpu::LiveResult run_live_cuda(const cpu::LiveInput& input, const CudaOptions& op
         programs[static_cast<std::size_t>(r)](runtime);
         runtime.synchronize();
         world.rank_finished(r);
-      } catch (const cpu::LiveDeadlockError&) {
+      } catch (const LiveDeadlockError&) {
         // The world holds the report; finish() throws it.
       } catch (const std::exception& e) {
         world.rank_failed(r, e.what());

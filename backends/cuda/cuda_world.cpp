@@ -36,7 +36,7 @@ std::string describe(const CudaWork& w) {
   return "?";
 }
 
-CudaWorld::CudaWorld(const cpu::LiveInput& input, WorldConfig config)
+CudaWorld::CudaWorld(const LiveInput& input, WorldConfig config)
     : input_(input),
       config_(std::move(config)),
       rank_states_(static_cast<std::size_t>(input.ranks)),
@@ -384,7 +384,7 @@ void CudaWorld::abort(std::string error, bool deadlock) {
 }
 
 void CudaWorld::throw_abort() const {
-  if (deadlocked_) throw cpu::LiveDeadlockError(error_);
+  if (deadlocked_) throw LiveDeadlockError(error_);
   throw std::runtime_error(error_.empty() ? "live CUDA run aborted" : error_);
 }
 
@@ -497,7 +497,7 @@ void CudaWorld::release_device_resources() {
   reclaim_.clear();
 }
 
-cpu::LiveResult CudaWorld::finish() {
+LiveResult CudaWorld::finish() {
   stop_threads();
   if (aborted_) {
     release_device_resources();
@@ -507,7 +507,7 @@ cpu::LiveResult CudaWorld::finish() {
     check_cuda(cudaSetDevice(d), "cudaSetDevice");
     check_cuda(cudaDeviceSynchronize(), "device work of the live run");
   }
-  cpu::LiveResult result;
+  LiveResult result;
   core::RunRecords& records = result.records;
   records.node_of_rank.assign(static_cast<std::size_t>(input_.ranks), 0);
   for (std::size_t r = 0; r < input_.node_of_rank.size() && r < records.node_of_rank.size(); ++r) {

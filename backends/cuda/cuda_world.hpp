@@ -31,9 +31,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "backends/cpu/cpu_runtime.hpp"
-#include "core/memory_tracker.hpp"
 #include "backends/cuda/cuda_runtime.hpp"
+#include "backends/live_input.hpp"
+#include "core/memory_tracker.hpp"
 
 struct CUstream_st;
 struct CUevent_st;
@@ -71,7 +71,7 @@ struct WorldConfig {
 
 class CudaWorld {
  public:
-  CudaWorld(const cpu::LiveInput& input, WorldConfig config);
+  CudaWorld(const LiveInput& input, WorldConfig config);
   ~CudaWorld();
   CudaWorld(const CudaWorld&) = delete;
   CudaWorld& operator=(const CudaWorld&) = delete;
@@ -108,7 +108,7 @@ class CudaWorld {
 
   // Stops feeders and the watchdog, drains the devices, then throws if the run failed,
   // else returns the records.
-  cpu::LiveResult finish();
+  LiveResult finish();
 
  private:
   struct Stream {
@@ -201,7 +201,7 @@ class CudaWorld {
   void stop_threads();
   void release_device_resources();
 
-  const cpu::LiveInput& input_;
+  const LiveInput& input_;
   WorldConfig config_;
   std::vector<int> devices_;                 // distinct devices in use
   std::map<int, CUevent_st*> t0_;            // per device: the common start
