@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 #include <stdexcept>
-#include <thread>
 
 #include "backends/cuda/cuda_status.hpp"
 #include "backends/cuda/cuda_world.hpp"
@@ -15,7 +14,7 @@ namespace {
 
 // One rank's view of the world; the rank program runs on its own thread, which stays
 // on the rank's GPU.
-using CudaRuntime = LiveRuntime<CudaWorld, CudaWork>;
+using CudaRuntime = LiveRuntime<CudaWorld>;
 
 CudaRuntime& cuda_runtime_of(core::Runtime& runtime, const char* what) {
   auto* cuda = dynamic_cast<CudaRuntime*>(&runtime);
@@ -76,24 +75,7 @@ LiveResult run_live_cuda(const LiveInput& input, const CudaOptions& options) {
   for (int r = 0; r < input.ranks; ++r) programs.push_back(input.program_for(r));
 
   CudaWorld world(input, std::move(config));
-  std::vector<std::thread> threads;
-  for (int r = 0; r < input.ranks; ++r) {
-    threads.emplace_back([&world, &programs, r] {
-      try {
-        world.enter_rank(r);
-        CudaRuntime runtime(world, r);
-        programs[static_cast<std::size_t>(r)](runtime);
-        runtime.synchronize();
-        world.rank_finished(r);
-      } catch (const LiveDeadlockError&) {
-        // The world holds the report; finish() throws it.
-      } catch (const std::exception& e) {
-        world.rank_failed(r, e.what());
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  return world.finish();
+  return run_rank_programs(world, programs);
 }
 
 std::vector<std::byte> read_tensor(core::Runtime& runtime, const core::Tensor& tensor) {
