@@ -1,14 +1,12 @@
 #pragma once
 // The runtime seam of a live backend for one rank: checks the program's calls and turns
-// them into work items of the backend's world, which runs them on its streams (CPU
-// threads, or CUDA streams). The CPU and CUDA backends share it; their worlds provide
-//   int ranks(); Tensor allocate(rank, desc); void release(rank, Tensor&);
-//   uint64_t enqueue(rank, stream, WorkT); void wait(rank, id); double now_s();
-//   steady_clock::time_point start(); post_message/receive_message/log_decision(rank, ...)
-// and their work items the fields set below.
+// them into Work items (live_work.hpp) of the backend's world (a LiveWorld: CpuWorld,
+// CudaWorld), which runs them on its streams (CPU threads, or CUDA streams). Also the
+// loop both backends run their rank programs with (run_rank_programs).
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -18,11 +16,13 @@
 #include <utility>
 #include <vector>
 
+#include "backends/live_input.hpp"
+#include "backends/live_work.hpp"
 #include "core/runtime.hpp"
 
 namespace lcperf::backends {
 
-template <typename World, typename WorkT>
+template <typename World>
 class LiveRuntime final : public core::Runtime {
  public:
   LiveRuntime(World& world, int rank) : world_(world), rank_(rank) {}
@@ -34,8 +34,8 @@ class LiveRuntime final : public core::Runtime {
   void release(core::Tensor& tensor) override { world_.release(rank_, tensor); }
 
   core::Completion launch(const core::KernelOp& op, core::StreamId stream) override {
-    WorkT work;
-    work.kind = WorkT::Kind::kernel;
+    Work work;
+    work.kind = Work::Kind::kernel;
     work.op = core::expanded(op);  // a compact repeat runs every copy
     work.name = op.name;
     work.category = op.category;
@@ -58,8 +58,8 @@ class LiveRuntime final : public core::Runtime {
     }
     for (int r : group.ranks) check_peer(r, "collective", true);
     if (!tensor.valid()) throw std::logic_error("rank " + std::to_string(rank_) + ": collective on an invalid tensor");
-    WorkT work;
-    work.kind = WorkT::Kind::collective;
+    Work work;
+    work.kind = Work::Kind::collective;
     work.name = std::string(core::to_string(kind)) + " " + group.name + " " + tensor.desc.name;
     work.category = "collective";
     work.tensor = tensor.id;
@@ -112,8 +112,8 @@ class LiveRuntime final : public core::Runtime {
       throw std::logic_error("rank " + std::to_string(rank_) + ": " + (sending ? "send" : "recv") +
                              " of an invalid tensor");
     }
-    WorkT work;
-    work.kind = sending ? WorkT::Kind::send : WorkT::Kind::recv;
+    Work work;
+    work.kind = sending ? Work::Kind::send : Work::Kind::recv;
     work.name = (sending ? "send " : "recv ") + tensor.desc.name + (sending ? " to " : " from ") + std::to_string(peer);
     work.category = "p2p";
     work.tensor = tensor.id;
@@ -128,5 +128,30 @@ class LiveRuntime final : public core::Runtime {
   int rank_;
   std::vector<std::uint64_t> issued_;  // completions not yet waited for by synchronize()
 };
+
+// Runs programs[r] as rank r, each on a thread of its own in `world`, then returns
+// world.finish(): the records, or the run's error (LiveDeadlockError on deadlock,
+// std::runtime_error("rank R: ...") when a program throws).
+template <typename World>
+LiveResult run_rank_programs(World& world, const std::vector<core::RankProgram>& programs) {
+  std::vector<std::thread> threads;
+  for (int r = 0; r < world.ranks(); ++r) {
+    threads.emplace_back([&world, &programs, r] {
+      try {
+        world.enter_rank(r);
+        LiveRuntime<World> runtime(world, r);
+        programs[static_cast<std::size_t>(r)](runtime);
+        runtime.synchronize();
+        world.rank_finished(r);
+      } catch (const LiveDeadlockError&) {
+        // The world holds the report; finish() throws it.
+      } catch (const std::exception& e) {
+        world.rank_failed(r, e.what());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return world.finish();
+}
 
 }  // namespace lcperf::backends

@@ -13,8 +13,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "backends/cpu/cpu_runtime.hpp"
 #include "backends/cuda/cuda_runtime.hpp"
+#include "backends/live_input.hpp"
 #include "cli/commands.hpp"
 #include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"

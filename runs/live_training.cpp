@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "backends/cpu/cpu_runtime.hpp"
 #include "backends/cuda/cuda_runtime.hpp"
 #include "kernels/speed_probe.hpp"
 #include "runs/training_run.hpp"

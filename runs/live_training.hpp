@@ -4,7 +4,7 @@
 // to other processes set aside and taken again, and the host's speed probed around each.
 #include <vector>
 
-#include "backends/cpu/cpu_runtime.hpp"
+#include "backends/live_input.hpp"
 #include "core/scenario.hpp"
 #include "runs/validation.hpp"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/cpu/cpu_runtime.hpp"
+#include "backends/live_input.hpp"
 #include "core/records.hpp"
 #include "cost_models/op_cost.hpp"
 

@@ -12,14 +12,7 @@ int g_payload_token = 0;
 }  // namespace
 
 std::string describe(const StreamWork& w) {
-  switch (w.kind) {
-    case StreamWork::Kind::kernel: return "kernel '" + w.name + "'";
-    case StreamWork::Kind::send: return "send to rank " + std::to_string(w.peer_rank) + " tag " + std::to_string(w.tag);
-    case StreamWork::Kind::recv: return "recv from rank " + std::to_string(w.peer_rank) + " tag " + std::to_string(w.tag);
-    case StreamWork::Kind::collective:
-      return std::string(core::to_string(w.collective)) + " over group '" + (w.group ? w.group->name : "?") + "'";
-  }
-  return "?";
+  return core::describe_work(w.kind, w.name, w.peer_rank, w.tag, w.collective, w.group.get());
 }
 
 SimWorld::SimWorld(const SimulationInput& input, Platform platform)

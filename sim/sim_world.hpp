@@ -11,6 +11,7 @@
 
 #include <simgrid/s4u.hpp>
 
+#include "core/deadlock_report.hpp"
 #include "core/records.hpp"
 #include "core/runtime.hpp"
 #include "core/memory_tracker.hpp"
@@ -21,7 +22,7 @@ namespace lcperf::sim {
 
 // One queued piece of stream work, already priced.
 struct StreamWork {
-  enum class Kind { kernel, send, recv, collective };
+  using Kind = core::WorkKind;
   Kind kind = Kind::kernel;
   std::uint64_t completion = 0;
   std::string name;

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <sstream>
+#include <string>
+#include <vector>
 
 #include <simgrid/s4u.hpp>
 
+#include "core/deadlock_report.hpp"
 #include "sim/sim_runtime.hpp"
 #include "sim/sim_world.hpp"
 
@@ -33,32 +35,31 @@ std::vector<std::string> engine_arguments(const SimulationInput& input) {
 }
 
 std::string deadlock_report(SimWorld& world) {
-  std::ostringstream out;
-  out << "deadlock: rank programs wait on each other forever at t=" << sg::Engine::get_clock() << " s";
-  int listed = 0;
-  for (int a = 0; a < world.actors() && listed < 16; ++a) {
+  std::vector<core::StuckRank> stuck;
+  for (int a = 0; a < world.actors(); ++a) {
     RankState& state = world.rank_state(a);
     if (state.finished) continue;
-    ++listed;
-    out << "\n  rank " << world.rank_of_actor(a) << ": ";
+    core::StuckRank& rank = stuck.emplace_back();
+    rank.rank = world.rank_of_actor(a);
     if (state.running_inline) {
-      StreamWork what;
-      what.kind = state.inline_kind;
-      what.peer_rank = state.inline_peer_rank;
-      what.tag = state.inline_tag;
-      what.name = "(inline)";
-      out << "blocked in " << describe(what) << " on stream " << state.inline_stream;
+      rank.waiting_for = "blocked in " +
+                         core::describe_work(state.inline_kind, "(inline)", state.inline_peer_rank, state.inline_tag,
+                                             core::CollectiveKind::all_reduce, nullptr) +
+                         " on stream " + std::to_string(state.inline_stream);
     } else if (state.waiting_completion != 0) {
-      out << "waiting for completion " << state.waiting_completion;
+      rank.waiting_for = "waiting for completion " + std::to_string(state.waiting_completion);
     } else {
-      out << "blocked outside a wait (message or sleep)";
+      rank.waiting_for = "blocked outside a wait (message or sleep)";
     }
     for (const auto& [id, stream] : state.streams) {
-      if (stream->busy) out << "; stream " << id << " blocked in " << stream->current;
-      if (!stream->queue.empty()) out << "; stream " << id << " has " << stream->queue.size() << " queued";
+      core::StuckStream& s = rank.streams.emplace_back();
+      s.id = id;
+      if (stream->busy) s.blocked_in = stream->current;
+      s.queued = stream->queue.size();
+      if (!stream->queue.empty()) s.next = describe(stream->queue.front());
     }
   }
-  return out.str();
+  return core::deadlock_report("simulation", sg::Engine::get_clock(), stuck);
 }
 
 }  // namespace

@@ -1,8 +1,7 @@
 #include "backends/cpu/cpu_runtime.hpp"
 
-#include <algorithm>
-#include <memory>
-#include <thread>
+#include <stdexcept>
+#include <vector>
 
 #include "backends/cpu/cpu_world.hpp"
 #include "backends/live_runtime.hpp"
@@ -12,7 +11,7 @@ namespace lcperf::backends::cpu {
 namespace {
 
 // One rank's view of the world; the rank program runs on its own thread.
-using CpuRuntime = LiveRuntime<CpuWorld, Work>;
+using CpuRuntime = LiveRuntime<CpuWorld>;
 
 }  // namespace
 
@@ -23,30 +22,11 @@ std::span<std::byte> live_buffer(core::Runtime& runtime, const core::Tensor& ten
 }
 
 LiveResult run_live(const LiveInput& input) {
-  if (input.ranks <= 0) throw std::invalid_argument("run_live: ranks must be positive");
-  if (!input.program_for) throw std::invalid_argument("run_live: program_for is empty");
-  if (input.memory_capacity_bytes <= 0) throw std::invalid_argument("run_live: memory_capacity_bytes must be positive");
+  check_live_input(input, "run_live");
   std::vector<core::RankProgram> programs;
   for (int r = 0; r < input.ranks; ++r) programs.push_back(input.program_for(r));
-
   CpuWorld world(input);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < input.ranks; ++r) {
-    threads.emplace_back([&world, &programs, r] {
-      CpuRuntime runtime(world, r);
-      try {
-        programs[static_cast<std::size_t>(r)](runtime);
-        runtime.synchronize();
-        world.rank_finished(r);
-      } catch (const LiveDeadlockError&) {
-        // The world holds the report; finish() throws it.
-      } catch (const std::exception& e) {
-        world.rank_failed(r, e.what());
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  return world.finish();
+  return run_rank_programs(world, programs);
 }
 
 }  // namespace lcperf::backends::cpu

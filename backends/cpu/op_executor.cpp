@@ -10,6 +10,7 @@
 #include <tuple>
 #include <variant>
 
+#include "backends/attention_heads.hpp"
 #include "backends/paged_layout.hpp"
 #include "kernels/attention.hpp"
 #include "kernels/gemm.hpp"
@@ -149,17 +150,6 @@ VarlenLayout layout_of(const std::vector<core::AttentionSeq>& seqs) {
     l.cu_kv.push_back(l.cu_kv.back() + static_cast<std::int32_t>(seq.kv_len));
   }
   return l;
-}
-
-// Query and KV heads actually run: density < 1 keeps that fraction of the query heads
-// (and of the KV heads, keeping the GQA grouping valid).
-std::pair<int, int> heads_run(const core::AttentionShape& a) {
-  if (a.density >= 1.0) return {a.heads_q, a.heads_kv};
-  const int group = std::max(1, a.heads_q / std::max(1, a.heads_kv));
-  const int kv = std::max(1, static_cast<int>(std::lround(a.density * a.heads_kv)));
-  int q = std::max(1, static_cast<int>(std::lround(a.density * a.heads_q)));
-  if (q % kv != 0) q = kv * std::max(1, q / kv);
-  return {std::min(q, kv * group), kv};
 }
 
 void run_paged_decode(const core::AttentionShape& a, int heads_q, int heads_kv, Stopwatch& watch) {

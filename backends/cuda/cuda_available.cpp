@@ -44,7 +44,7 @@ namespace {
 }
 }  // namespace
 
-cpu::LiveResult run_live_cuda(const cpu::LiveInput&, const CudaOptions&) { not_built(); }
+LiveResult run_live_cuda(const LiveInput&, const CudaOptions&) { not_built(); }
 std::vector<std::byte> read_tensor(core::Runtime&, const core::Tensor&) { not_built(); }
 void write_tensor(core::Runtime&, const core::Tensor&, const std::vector<std::byte>&) { not_built(); }
 int device_of(core::Runtime&) { not_built(); }

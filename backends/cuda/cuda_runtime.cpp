@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 #include <stdexcept>
-#include <thread>
 
 #include "backends/cuda/cuda_status.hpp"
 #include "backends/cuda/cuda_world.hpp"
@@ -15,7 +14,7 @@ namespace {
 
 // One rank's view of the world; the rank program runs on its own thread, which stays
 // on the rank's GPU.
-using CudaRuntime = LiveRuntime<CudaWorld, CudaWork>;
+using CudaRuntime = LiveRuntime<CudaWorld>;
 
 CudaRuntime& cuda_runtime_of(core::Runtime& runtime, const char* what) {
   auto* cuda = dynamic_cast<CudaRuntime*>(&runtime);
@@ -23,7 +22,7 @@ CudaRuntime& cuda_runtime_of(core::Runtime& runtime, const char* what) {
   return *cuda;
 }
 
-std::vector<int> resolve_devices(const cpu::LiveInput& input, const CudaOptions& options) {
+std::vector<int> resolve_devices(const LiveInput& input, const CudaOptions& options) {
   int count = 0;
   check_cuda(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
   std::vector<int> devices = options.device_of_rank;
@@ -58,12 +57,10 @@ bool choose_nccl(const std::vector<int>& devices, CudaTransport transport) {
 
 }  // namespace
 
-cpu::LiveResult run_live_cuda(const cpu::LiveInput& input, const CudaOptions& options) {
+LiveResult run_live_cuda(const LiveInput& input, const CudaOptions& options) {
   std::string why;
   if (!cuda_backend_available(&why)) throw std::runtime_error("run_live_cuda: " + why);
-  if (input.ranks <= 0) throw std::invalid_argument("run_live_cuda: ranks must be positive");
-  if (!input.program_for) throw std::invalid_argument("run_live_cuda: program_for is empty");
-  if (input.memory_capacity_bytes <= 0) throw std::invalid_argument("run_live_cuda: memory_capacity_bytes must be positive");
+  check_live_input(input, "run_live_cuda");
   if (input.execute_op) {
     throw std::invalid_argument(
         "run_live_cuda: LiveInput::execute_op is a host-thread hook of the CPU backend; kernels here run on device "
@@ -78,24 +75,7 @@ cpu::LiveResult run_live_cuda(const cpu::LiveInput& input, const CudaOptions& op
   for (int r = 0; r < input.ranks; ++r) programs.push_back(input.program_for(r));
 
   CudaWorld world(input, std::move(config));
-  std::vector<std::thread> threads;
-  for (int r = 0; r < input.ranks; ++r) {
-    threads.emplace_back([&world, &programs, r] {
-      try {
-        world.enter_rank(r);
-        CudaRuntime runtime(world, r);
-        programs[static_cast<std::size_t>(r)](runtime);
-        runtime.synchronize();
-        world.rank_finished(r);
-      } catch (const cpu::LiveDeadlockError&) {
-        // The world holds the report; finish() throws it.
-      } catch (const std::exception& e) {
-        world.rank_failed(r, e.what());
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  return world.finish();
+  return run_rank_programs(world, programs);
 }
 
 std::vector<std::byte> read_tensor(core::Runtime& runtime, const core::Tensor& tensor) {

@@ -6,15 +6,15 @@
 // unless it waits). Completions are CUDA events, wait() is cudaEventSynchronize, buffers
 // come from cudaMalloc and are accounted per rank and tag like the CPU backend's; kernel
 // ops run kernels/cuda on per-stream scratch buffers of the op's shape, timed part by
-// part with CUDA events. Results are the CPU backend's types (backends/cpu), so
-// `lcperf validate` treats both backends alike. backends/README.md has the details.
+// part with CUDA events. Input and results are the live backends' types
+// (backends/live_input.hpp), so `lcperf validate` treats both backends alike. backends/README.md has the details.
 //
 // No CUDA or NCCL header here: everything device-side sits behind the .cpp/.cu files.
 #include <cstddef>
 #include <string>
 #include <vector>
 
-#include "backends/cpu/cpu_runtime.hpp"
+#include "backends/live_input.hpp"
 #include "core/runtime.hpp"
 #include "core/tensor.hpp"
 
@@ -55,7 +55,7 @@ bool built_with_nccl();
 // program throws. input.execute_op must be empty (kernels run on device streams, not on
 // a host thread; CudaOptions::run_kernels switches them off). Throws std::runtime_error
 // when the backend is not available (see cuda_backend_available).
-cpu::LiveResult run_live_cuda(const cpu::LiveInput& input, const CudaOptions& options = {});
+LiveResult run_live_cuda(const LiveInput& input, const CudaOptions& options = {});
 
 // Host copies of a live tensor's bytes, for tests and code that knows it runs on this
 // backend. Synchronous; call them once the work that touches the tensor was waited for.

@@ -12,11 +12,6 @@ namespace lcperf::backends::cuda {
 
 namespace {
 
-// [begin, end) elements of member `i` of `n` over `elements` (the CPU backend's slices).
-std::pair<std::int64_t, std::int64_t> slice(std::int64_t elements, int i, int n) {
-  return {elements * i / n, elements * (i + 1) / n};
-}
-
 void copy_async(void* dst, const void* src, std::int64_t bytes, CUstream_st* stream, const char* what) {
   if (bytes <= 0) return;
   check_cuda(cudaMemcpyAsync(dst, src, static_cast<std::size_t>(bytes), cudaMemcpyDefault, stream), what);
@@ -43,7 +38,7 @@ CUstream_st* CudaWorld::inbound_stream(int rank, int from) {
 // into a staging buffer on the receiver's GPU, on a stream the receiver keeps for this
 // sender, grouped with the ncclSend; the send completes when NCCL has delivered the
 // payload there. Either way the recv later only copies out of the staging buffer.
-void CudaWorld::run_send(Stream& stream, CudaWork& work, PendingRecord& pending, std::unique_lock<std::mutex>& lock) {
+void CudaWorld::run_send(CudaStream& stream, Work& work, PendingRecord& pending, Lock& lock) {
   const void* source = data_of(work.tensor, "send");
   lock.unlock();
   pending.start = record_event(stream, stream.cuda);
@@ -71,20 +66,18 @@ void CudaWorld::run_send(Stream& stream, CudaWork& work, PendingRecord& pending,
     staged.ready = pending.end;
   }
   lock.lock();
-  arrived_[{stream.rank, work.peer, work.tag}].push_back(staged);
+  channels_.post(stream.rank, work.peer, work.tag, staged);
   changed();
 }
 
-void CudaWorld::run_recv(Stream& stream, CudaWork& work, PendingRecord& pending, std::unique_lock<std::mutex>& lock) {
+void CudaWorld::run_recv(CudaStream& stream, Work& work, PendingRecord& pending, Lock& lock) {
   // The start event marks when the stream reached the recv, so time spent waiting for
   // the sender counts, as in the simulator.
   lock.unlock();
   pending.start = record_event(stream, stream.cuda);
   lock.lock();
-  auto& channel = arrived_[{work.peer, stream.rank, work.tag}];
-  if (!wait_for_peer(stream, lock, [&] { return !channel.empty(); })) return;
-  const Staged staged = channel.front();
-  channel.pop_front();
+  if (!wait_for_peer(stream, lock, [&] { return channels_.ready(work.peer, stream.rank, work.tag); })) return;
+  const Staged staged = channels_.take(work.peer, stream.rank, work.tag);
   if (staged.bytes != work.bytes) {
     throw std::logic_error("recv of " + std::to_string(work.bytes) + " bytes from rank " + std::to_string(work.peer) +
                            " tag " + std::to_string(work.tag) + " matched a send of " + std::to_string(staged.bytes) +
@@ -112,7 +105,7 @@ void CudaWorld::run_recv(Stream& stream, CudaWork& work, PendingRecord& pending,
 // with device copies, the reductions and copies on its own stream after waiting for
 // every arrival, then every other member's stream waits for that work. Only then do the
 // members' feeders go on, so the next work on each stream follows the collective.
-void CudaWorld::run_collective(Stream& stream, CudaWork& work, PendingRecord& pending, std::unique_lock<std::mutex>& lock) {
+void CudaWorld::run_collective(CudaStream& stream, Work& work, PendingRecord& pending, Lock& lock) {
   const core::CommGroup& group = *work.group;
   const int n = static_cast<int>(group.ranks.size());
   const auto me = static_cast<std::size_t>(std::find(group.ranks.begin(), group.ranks.end(), stream.rank) - group.ranks.begin());
@@ -125,83 +118,78 @@ void CudaWorld::run_collective(Stream& stream, CudaWork& work, PendingRecord& pe
     return;
   }
   lock.lock();
-  Rendezvous& rv = rendezvous_[work.rendezvous];
-  if (rv.members == 0) {
-    rv.members = n;
-    rv.buffers.assign(static_cast<std::size_t>(n), nullptr);
-    rv.streams.assign(static_cast<std::size_t>(n), nullptr);
-    rv.devices.assign(static_cast<std::size_t>(n), 0);
-    rv.arrivals.assign(static_cast<std::size_t>(n), nullptr);
-  }
-  rv.buffers[me] = own;
-  rv.streams[me] = stream.cuda;
-  rv.devices[me] = stream.device;
-  rv.arrivals[me] = pending.start;
-  ++rv.arrived;
+  Rendezvous::Meeting& meeting =
+      rendezvous_.arrive(work.call, n, static_cast<int>(me), {own, stream.cuda, pending.start});
   changed();
-  if (rv.arrived == n) {
+  if (meeting.everyone_arrived()) {
     lock.unlock();
     const std::int64_t elements = work.bytes / core::dtype_bytes(work.dtype);
     if (nccl_) {
       std::lock_guard nccl(nccl_mu_);
-      std::vector<void*> buffers(rv.buffers.begin(), rv.buffers.end());
-      std::vector<void*> streams(rv.streams.begin(), rv.streams.end());
+      std::vector<void*> buffers;
+      std::vector<void*> streams;
+      for (const CollectiveMember& member : meeting.members) {
+        buffers.push_back(member.buffer);
+        streams.push_back(member.stream);
+      }
       nccl_->collective(work.collective, work.dtype, group.ranks, buffers, streams, elements);
     } else {
-      for (std::size_t j = 0; j < rv.arrivals.size(); ++j) {
-        if (j != me) check_cuda(cudaStreamWaitEvent(stream.cuda, rv.arrivals[j], 0), "cudaStreamWaitEvent (collective)");
+      for (std::size_t j = 0; j < meeting.members.size(); ++j) {
+        if (j != me) {
+          check_cuda(cudaStreamWaitEvent(stream.cuda, meeting.members[j].arrival, 0), "cudaStreamWaitEvent (collective)");
+        }
       }
-      copy_collective(stream.cuda, work, rv);
-      rv.done = record_event(stream, stream.cuda);
-      rv.worker = static_cast<int>(me);
+      copy_collective(stream.cuda, work, meeting);
+      meeting.shared.done = record_event(stream, stream.cuda);
+      meeting.shared.worker = static_cast<int>(me);
     }
     lock.lock();
-    rv.launched = true;
+    meeting.shared.launched = true;
     changed();
-  } else if (!wait_for_peer(stream, lock, [&] { return rv.launched; })) {
+  } else if (!wait_for_peer(stream, lock, [&] { return meeting.shared.launched; })) {
     return;
   }
-  CUevent_st* done = rv.done;
+  const CollectiveLaunch launch = meeting.shared;
   lock.unlock();
-  if (done != nullptr && rv.worker != static_cast<int>(me)) {
+  if (launch.done != nullptr && launch.worker != static_cast<int>(me)) {
     // (device copies) the work ran on the last member's stream; this one follows it.
-    check_cuda(cudaStreamWaitEvent(stream.cuda, done, 0), "cudaStreamWaitEvent (collective done)");
+    check_cuda(cudaStreamWaitEvent(stream.cuda, launch.done, 0), "cudaStreamWaitEvent (collective done)");
   }
   pending.end = record_event(stream, stream.cuda);
   lock.lock();
-  // The last member out removes the rendezvous; everyone has read what it needed.
-  if (++rv.left == n) rendezvous_.erase(work.rendezvous);
+  // The last member out closes the meeting; everyone has read what it needed.
+  rendezvous_.leave(work.call);
 }
 
 // The collective's data movement over device copies, on one stream, with the CPU
 // backend's meaning (root = member 0, slices elements * i / n). Sums read every member's
 // buffer at an element before writing that element, so they run in place.
-void CudaWorld::copy_collective(CUstream_st* stream, const CudaWork& work, const Rendezvous& rv) {
-  const int n = rv.members;
+void CudaWorld::copy_collective(CUstream_st* stream, const Work& work, const Rendezvous::Meeting& meeting) {
+  const int n = meeting.size;
   const std::int64_t elem = core::dtype_bytes(work.dtype);
   const std::int64_t elements = work.bytes / elem;
-  std::vector<const void*> inputs(rv.buffers.begin(), rv.buffers.end());
-  const auto at = [&](int member, std::int64_t element) {
-    return static_cast<char*>(rv.buffers[static_cast<std::size_t>(member)]) + element * elem;
-  };
+  std::vector<const void*> inputs;
+  for (const CollectiveMember& member : meeting.members) inputs.push_back(member.buffer);
+  const auto buffer = [&](int member) { return meeting.members[static_cast<std::size_t>(member)].buffer; };
+  const auto at = [&](int member, std::int64_t element) { return static_cast<char*>(buffer(member)) + element * elem; };
   switch (work.collective) {
     case core::CollectiveKind::all_reduce:
-      sum_buffers(work.dtype, inputs.data(), n, rv.buffers[0], 0, elements, stream);
+      sum_buffers(work.dtype, inputs.data(), n, buffer(0), 0, elements, stream);
       for (int j = 1; j < n; ++j) copy_async(at(j, 0), at(0, 0), elements * elem, stream, "cudaMemcpyAsync (all_reduce)");
       break;
     case core::CollectiveKind::reduce:
-      sum_buffers(work.dtype, inputs.data(), n, rv.buffers[0], 0, elements, stream);
+      sum_buffers(work.dtype, inputs.data(), n, buffer(0), 0, elements, stream);
       break;
     case core::CollectiveKind::reduce_scatter:
       // Member i's slice i becomes the sum of every member's slice i; nothing else changes.
       for (int i = 0; i < n; ++i) {
-        const auto [begin, end] = slice(elements, i, n);
-        sum_buffers(work.dtype, inputs.data(), n, rv.buffers[static_cast<std::size_t>(i)], begin, end, stream);
+        const auto [begin, end] = member_slice(elements, i, n);
+        sum_buffers(work.dtype, inputs.data(), n, buffer(i), begin, end, stream);
       }
       break;
     case core::CollectiveKind::all_gather:
       for (int i = 0; i < n; ++i) {
-        const auto [begin, end] = slice(elements, i, n);
+        const auto [begin, end] = member_slice(elements, i, n);
         for (int j = 0; j < n; ++j) {
           if (j != i) copy_async(at(j, begin), at(i, begin), (end - begin) * elem, stream, "cudaMemcpyAsync (all_gather)");
         }

@@ -6,6 +6,7 @@
 
 #include "backends/cuda/cuda_status.hpp"
 #include "backends/cuda/device_ops.hpp"
+#include "backends/attention_heads.hpp"
 #include "backends/paged_layout.hpp"
 #include "kernels/cuda/attention_cuda.hpp"
 #include "kernels/cuda/gemm_cuda.hpp"
@@ -31,18 +32,6 @@ cudaStream_t as_stream(void* stream) { return static_cast<cudaStream_t>(stream);
 
 // The kernels take head_dim 64 or 128.
 int kernel_head_dim(int head_dim) { return head_dim <= 64 ? 64 : 128; }
-
-// Query and KV heads run for a density < 1: that fraction of the heads, keeping the GQA
-// grouping valid (the CPU backend's rule, op_executor.cpp, so both backends run the
-// same work for a sparse attention part).
-std::pair<int, int> heads_run(const core::AttentionShape& a) {
-  if (a.density >= 1.0) return {a.heads_q, a.heads_kv};
-  const int group = std::max(1, a.heads_q / std::max(1, a.heads_kv));
-  const int kv = std::max(1, static_cast<int>(std::lround(a.density * a.heads_kv)));
-  int q = std::max(1, static_cast<int>(std::lround(a.density * a.heads_q)));
-  if (q % kv != 0) q = kv * std::max(1, q / kv);
-  return {std::min(q, kv * group), kv};
-}
 
 }  // namespace
 
