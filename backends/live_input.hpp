@@ -63,13 +63,4 @@ class LiveDeadlockError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// These types began as the CPU backend's; callers that still name them
-// backends::cpu::... keep working.
-namespace cpu {
-using backends::LiveDeadlockError;
-using backends::LiveInput;
-using backends::LiveResult;
-using backends::PartTiming;
-}  // namespace cpu
-
 }  // namespace lcperf::backends

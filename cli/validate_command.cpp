@@ -98,7 +98,7 @@ int run_validate(const ValidateOptions& options) {
   const cost::CostModel model = runs::scenario_cost_model(scenario);
   // Live first: the simulation (SimGrid) must be the last engine of the process.
   const runs::LiveRuns runs = runs::run_live_iterations(scenario, options.runs, on_cuda);
-  const std::vector<backends::cpu::LiveResult>& live = runs.kept;
+  const std::vector<backends::LiveResult>& live = runs.kept;
   const runs::TrainingRun simulated = runs::run_training(scenario);
 
   runs::Validation v = runs::compare_runs(simulated.records, live, model);
@@ -107,7 +107,7 @@ int run_validate(const ValidateOptions& options) {
   v.ranks = scenario.parallel.world_size();
   v.hardware_threads = std::thread::hardware_concurrency();
   double kernel_wall_s = 0, kernel_cpu_s = 0;
-  for (const backends::cpu::LiveResult& run : live) {
+  for (const backends::LiveResult& run : live) {
     kernel_wall_s += run.kernel_wall_s;
     kernel_cpu_s += run.kernel_cpu_s;
   }

@@ -13,7 +13,7 @@
 
 namespace lcperf::runs {
 
-double cpu_share(const backends::cpu::LiveResult& run) {
+double cpu_share(const backends::LiveResult& run) {
   return run.kernel_wall_s > 0 ? run.kernel_cpu_s / run.kernel_wall_s : 1.0;
 }
 
@@ -22,7 +22,7 @@ LiveRuns run_live_iterations(const core::Scenario& scenario, int runs, bool on_c
   const int ranks = scenario.parallel.world_size();
   std::vector<core::RankProgram> programs;
   for (int r = 0; r < ranks; ++r) programs.push_back(rank_program(scenario, r, sequences));
-  backends::cpu::LiveInput in;
+  backends::LiveInput in;
   in.ranks = ranks;
   in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
   in.memory_capacity_bytes = static_cast<std::int64_t>(scenario.cluster.gpu.hbm_bytes);
@@ -40,7 +40,7 @@ LiveRuns run_live_iterations(const core::Scenario& scenario, int runs, bool on_c
   double before = 0;
   for (int i = 0; i <= attempts && static_cast<int>(out.kept.size()) < runs; ++i) {
     try {
-      backends::cpu::LiveResult result = on_cuda ? backends::cuda::run_live_cuda(in) : backends::cpu::run_live(in);
+      backends::LiveResult result = on_cuda ? backends::cuda::run_live_cuda(in) : backends::cpu::run_live(in);
       const double after = probe();
       const double around = 0.5 * (before + after);
       before = after;
@@ -52,7 +52,7 @@ LiveRuns run_live_iterations(const core::Scenario& scenario, int runs, bool on_c
         out.kept.push_back(std::move(result));
         out.probe_s.push_back(around);
       }
-    } catch (const backends::cpu::LiveDeadlockError& e) {
+    } catch (const backends::LiveDeadlockError& e) {
       throw std::runtime_error(std::string("the live rank programs deadlocked\n") + e.what());
     }
   }

@@ -11,13 +11,13 @@
 namespace lcperf::runs {
 
 struct LiveRuns {
-  std::vector<backends::cpu::LiveResult> kept;
+  std::vector<backends::LiveResult> kept;
   std::vector<double> probe_s;  // per kept run (CPU): mean host speed probe before and after it
   std::vector<SetAsideRun> set_aside;
 };
 
 // CPU time the kernel threads got over the wall time they spent in kernels (1 when unknown).
-double cpu_share(const backends::cpu::LiveResult& run);
+double cpu_share(const backends::LiveResult& run);
 
 // `runs` timed runs on the CPU backend, or on the CUDA one when `on_cuda` (ranks as
 // streams of one device). Throws std::runtime_error when the live programs deadlock.

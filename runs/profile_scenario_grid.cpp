@@ -31,7 +31,7 @@ std::vector<GridCase> scenario_profile_grid(const std::string& scenario_path, co
   std::mutex mutex;
   std::vector<GridCase> cases;
   std::set<std::pair<cost::OpClass, std::string>> seen;
-  backends::cpu::LiveInput in;
+  backends::LiveInput in;
   in.ranks = ranks;
   in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
   in.memory_capacity_bytes = static_cast<std::int64_t>(scenario.cluster.gpu.hbm_bytes);
@@ -47,7 +47,7 @@ std::vector<GridCase> scenario_profile_grid(const std::string& scenario_path, co
   };
   try {
     backends::cpu::run_live(in);
-  } catch (const backends::cpu::LiveDeadlockError& e) {
+  } catch (const backends::LiveDeadlockError& e) {
     throw std::runtime_error(std::string("--for-scenario: the rank programs deadlocked\n") + e.what());
   }
   return cases;

@@ -180,11 +180,11 @@ ServingLiveComparison run_serving_live_and_simulated(const core::Scenario& scena
   }));
 
   const ServingPrograms built = build_serving_programs(s, requests, config);
-  backends::cpu::LiveInput in;
+  backends::LiveInput in;
   in.ranks = static_cast<int>(built.programs.size());
   in.program_for = [&built](int r) { return built.programs[static_cast<std::size_t>(r)]; };
   in.memory_capacity_bytes = static_cast<std::int64_t>(s.cluster.gpu.hbm_bytes);
-  backends::cpu::LiveResult live = backends::cpu::run_live(in);
+  backends::LiveResult live = backends::cpu::run_live(in);
   out.live = outcome_of(live.records, built, requests);
   out.live_records = std::move(live.records);
   return out;

@@ -164,11 +164,11 @@ DecisionComparison compare_decisions(const core::RunRecords& simulated, const co
   return c;
 }
 
-Validation compare_runs(const core::RunRecords& simulated, const std::vector<backends::cpu::LiveResult>& live,
+Validation compare_runs(const core::RunRecords& simulated, const std::vector<backends::LiveResult>& live,
                         const cost::CostModel& model) {
   Validation v;
   v.simulated_end_s = simulated.end_time_s;
-  for (const backends::cpu::LiveResult& run : live) v.measured_end_s.push_back(run.records.end_time_s);
+  for (const backends::LiveResult& run : live) v.measured_end_s.push_back(run.records.end_time_s);
   v.measured_median_end_s = quantile(v.measured_end_s, 0.5);
   // The run closest to the median stands for the measured timeline.
   double best = -1;
@@ -180,7 +180,7 @@ Validation compare_runs(const core::RunRecords& simulated, const std::vector<bac
     }
   }
   if (!live.empty()) v.decisions = compare_decisions(simulated, live[v.median_run].records);
-  for (const backends::cpu::LiveResult& run : live) {
+  for (const backends::LiveResult& run : live) {
     const DecisionComparison c = compare_decisions(simulated, run.records);
     if (!c.identical && v.decisions.identical) v.decisions = c;
   }
@@ -188,7 +188,7 @@ Validation compare_runs(const core::RunRecords& simulated, const std::vector<bac
   const auto sim_ops = index_ops(simulated);
   ErrorCollector categories;
   ErrorCollector classes;
-  for (const backends::cpu::LiveResult& run : live) {
+  for (const backends::LiveResult& run : live) {
     for (const auto& [key, measured] : index_ops(run.records)) {
       const auto it = sim_ops.find(key);
       if (it == sim_ops.end()) {
@@ -198,7 +198,7 @@ Validation compare_runs(const core::RunRecords& simulated, const std::vector<bac
       ++v.ops_matched;
       categories.add(measured->category, it->second->end_s - it->second->start_s, measured->end_s - measured->start_s);
     }
-    for (const backends::cpu::PartTiming& part : run.parts) {
+    for (const backends::PartTiming& part : run.parts) {
       classes.add(class_of(part.part), model.time_s(part.part), part.seconds);
     }
   }

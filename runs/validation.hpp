@@ -79,7 +79,7 @@ struct Validation {
 
 // `model` prices each measured kernel part as the simulator priced it (an op's time is
 // the sum of its parts' times, cost_models/op_cost.hpp).
-Validation compare_runs(const core::RunRecords& simulated, const std::vector<backends::cpu::LiveResult>& live,
+Validation compare_runs(const core::RunRecords& simulated, const std::vector<backends::LiveResult>& live,
                         const cost::CostModel& model);
 
 std::string validation_json(const Validation& v);

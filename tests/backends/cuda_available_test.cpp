@@ -31,7 +31,7 @@ TEST(CudaBackendAvailability, NamesWhatIsMissing) {
 TEST(CudaBackendAvailability, RunLiveRefusesWithTheSameReason) {
   std::string why;
   if (cuda_backend_available(&why)) GTEST_SKIP() << "a GPU is visible: the backend runs (other tests cover it)";
-  cpu::LiveInput in;
+  backends::LiveInput in;
   in.ranks = 1;
   in.memory_capacity_bytes = 1 << 20;
   in.program_for = [](int) { return core::RankProgram([](core::Runtime&) {}); };

@@ -28,12 +28,12 @@ Log by_rank(const core::RunRecords& records, int ranks) {
 
 void expect_same_as_simulated(const core::Scenario& s, const std::vector<core::RankProgram>& programs) {
   const int ranks = s.parallel.world_size();
-  cpu::LiveInput live;
+  backends::LiveInput live;
   live.ranks = ranks;
   live.program_for = [&](int r) { return programs[static_cast<std::size_t>(r)]; };
   live.memory_capacity_bytes = static_cast<std::int64_t>(s.cluster.gpu.hbm_bytes);
   // Real kernels: the tiny model's ops are small, and running them is the point.
-  const cpu::LiveResult measured = run_live_cuda(live, test::one_gpu(ranks));
+  const backends::LiveResult measured = run_live_cuda(live, test::one_gpu(ranks));
 
   sim::SimulationInput in;
   in.cluster = s.cluster;
@@ -54,7 +54,7 @@ void expect_same_as_simulated(const core::Scenario& s, const std::vector<core::R
   EXPECT_EQ(simulated.timeline.size(), measured.records.timeline.size());
   // Every kernel part was timed on the device.
   std::size_t parts = 0;
-  for (const cpu::PartTiming& p : measured.parts) {
+  for (const backends::PartTiming& p : measured.parts) {
     EXPECT_GT(p.seconds, 0.0) << p.op_name;
     ++parts;
   }

@@ -24,7 +24,7 @@ TEST(CudaRuntime, SendMovesTheSendersBytesOnOneGpu) {
   LCPERF_REQUIRE_CUDA_BACKEND();
   constexpr int kCount = 4099;
   std::vector<float> received;
-  cpu::LiveInput in = input_of(2, [&](core::Runtime& rt) {
+  backends::LiveInput in = input_of(2, [&](core::Runtime& rt) {
     core::Tensor t = rt.allocate(floats("payload", kCount));
     if (rt.rank() == 0) {
       std::vector<float> values(kCount);
@@ -41,7 +41,7 @@ TEST(CudaRuntime, SendMovesTheSendersBytesOnOneGpu) {
     }
     rt.release(t);
   });
-  const cpu::LiveResult result = run_live_cuda(in, test::one_gpu(2));
+  const backends::LiveResult result = run_live_cuda(in, test::one_gpu(2));
   ASSERT_EQ(received.size(), static_cast<std::size_t>(kCount));
   for (int i = 0; i < kCount; ++i) EXPECT_EQ(received[static_cast<std::size_t>(i)], 1.5f * static_cast<float>(i) - 7.0f) << i;
   const core::TimelineRecord& send = record(result.records, "send payload to 1");
@@ -56,7 +56,7 @@ TEST(CudaRuntime, SendMovesTheSendersBytesOnOneGpu) {
 TEST(CudaRuntime, MessagesOnOneChannelArriveInPostingOrder) {
   LCPERF_REQUIRE_CUDA_BACKEND();
   std::vector<float> first, second, other_tag;
-  cpu::LiveInput in = input_of(2, [&](core::Runtime& rt) {
+  backends::LiveInput in = input_of(2, [&](core::Runtime& rt) {
     core::Tensor a = rt.allocate(floats("a", 8)), b = rt.allocate(floats("b", 8)), c = rt.allocate(floats("c", 8));
     if (rt.rank() == 0) {
       write_floats(rt, a, std::vector<float>(8, 1.0f));
@@ -116,7 +116,7 @@ void check_collectives(const CudaOptions& options, int n) {
   std::vector<std::vector<std::vector<float>>> got(std::size(kinds), std::vector<std::vector<float>>(static_cast<std::size_t>(n)));
   core::CommGroup group{"tp", {}};
   for (int r = 0; r < n; ++r) group.ranks.push_back(r);
-  cpu::LiveInput in = input_of(n, [&](core::Runtime& rt) {
+  backends::LiveInput in = input_of(n, [&](core::Runtime& rt) {
     core::Tensor t = rt.allocate(floats("grad", kElements));
     std::vector<float> mine(kElements);
     for (int i = 0; i < kElements; ++i) mine[static_cast<std::size_t>(i)] = 100.0f * static_cast<float>(rt.rank()) + static_cast<float>(i);
@@ -127,7 +127,7 @@ void check_collectives(const CudaOptions& options, int n) {
     }
     rt.release(t);
   });
-  const cpu::LiveResult result = run_live_cuda(in, options);
+  const backends::LiveResult result = run_live_cuda(in, options);
   for (std::size_t k = 0; k < std::size(kinds); ++k) {
     for (int r = 0; r < n; ++r) {
       EXPECT_EQ(got[k][static_cast<std::size_t>(r)], expected(kinds[k], r, n, kElements))
@@ -158,7 +158,7 @@ TEST(CudaRuntime, AllReduceSumsBf16AndWrapsByteCounts) {
   LCPERF_REQUIRE_CUDA_BACKEND();
   std::vector<std::byte> bf16_sum, byte_sum;
   const core::CommGroup group{"dp", {0, 1}};
-  cpu::LiveInput in = input_of(2, [&](core::Runtime& rt) {
+  backends::LiveInput in = input_of(2, [&](core::Runtime& rt) {
     // bf16 1.5 = 0x3FC0, 2.25 = 0x4010; their sum 3.75 = 0x4070 (exact in bf16).
     core::Tensor h = rt.allocate(core::TensorDesc{"h", {4}, core::DType::bf16, core::MemoryTag::other});
     const std::uint16_t mine = rt.rank() == 0 ? 0x3FC0 : 0x4010;
@@ -190,7 +190,7 @@ TEST(CudaRuntime, P2pOverNcclIsEagerAcrossGpus) {
   if (!built_with_nccl()) GTEST_SKIP() << "built without NCCL";
   if (test::visible_gpus() < 2) GTEST_SKIP() << "needs two GPUs";
   std::vector<float> received;
-  cpu::LiveInput in = input_of(2, [&](core::Runtime& rt) {
+  backends::LiveInput in = input_of(2, [&](core::Runtime& rt) {
     core::Tensor t = rt.allocate(floats("x", 1000));
     if (rt.rank() == 0) {
       std::vector<float> v(1000);
@@ -206,7 +206,7 @@ TEST(CudaRuntime, P2pOverNcclIsEagerAcrossGpus) {
   CudaOptions o;
   o.device_of_rank = {0, 1};
   o.transport = CudaTransport::nccl;
-  const cpu::LiveResult result = run_live_cuda(in, o);
+  const backends::LiveResult result = run_live_cuda(in, o);
   ASSERT_EQ(received.size(), 1000u);
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(received[static_cast<std::size_t>(i)], static_cast<float>(i * i));
   EXPECT_LT(record(result.records, "send x to 1").end_s, record(result.records, "recv x from 0").start_s);
@@ -215,7 +215,7 @@ TEST(CudaRuntime, P2pOverNcclIsEagerAcrossGpus) {
 TEST(CudaRuntime, StreamsRunTheirWorkInOrder) {
   LCPERF_REQUIRE_CUDA_BACKEND();
   std::vector<float> received;
-  cpu::LiveInput in = input_of(2, [&](core::Runtime& rt) {
+  backends::LiveInput in = input_of(2, [&](core::Runtime& rt) {
     core::Tensor t = rt.allocate(floats("act", 64));
     if (rt.rank() == 0) {
       write_floats(rt, t, std::vector<float>(64, 3.0f));
@@ -231,7 +231,7 @@ TEST(CudaRuntime, StreamsRunTheirWorkInOrder) {
       received = read_floats(rt, t);
     }
   });
-  const cpu::LiveResult result = run_live_cuda(in, test::one_gpu(2));
+  const backends::LiveResult result = run_live_cuda(in, test::one_gpu(2));
   const core::RunRecords& r = result.records;
   const auto& first = record(r, "first");
   const auto& second = record(r, "second");
@@ -247,7 +247,7 @@ TEST(CudaRuntime, StreamsRunTheirWorkInOrder) {
   EXPECT_DOUBLE_EQ(first.flops, 2.0 * 2048 * 2048 * 2048);
   // Part timings: one per part, each inside its record.
   int parts = 0;
-  for (const cpu::PartTiming& p : result.parts) {
+  for (const backends::PartTiming& p : result.parts) {
     if (p.op_name != "first") continue;
     ++parts;
     EXPECT_GT(p.seconds, 0.0);
@@ -275,8 +275,8 @@ TEST(CudaRuntime, EveryKindOfPartRunsAndIsTimed) {
   op.parts.push_back(core::ElementwiseShape{"rmsnorm", 1 << 20, 4.0, 4.0});
   op.parts.push_back(core::SpmmShape{256, 16, 256, 0.8, core::DType::fp16});
   op.parts.push_back(core::CollectiveShape{CollectiveKind::all_reduce, 1 << 20, 4, 1});
-  cpu::LiveInput in = input_of(1, [&](core::Runtime& rt) { rt.run(op); });
-  const cpu::LiveResult result = run_live_cuda(in, test::one_gpu(1));
+  backends::LiveInput in = input_of(1, [&](core::Runtime& rt) { rt.run(op); });
+  const backends::LiveResult result = run_live_cuda(in, test::one_gpu(1));
   ASSERT_EQ(result.parts.size(), op.parts.size());
   const core::TimelineRecord& rec = record(result.records, "region");
   double total = 0;
@@ -293,7 +293,7 @@ TEST(CudaRuntime, EveryKindOfPartRunsAndIsTimed) {
 TEST(CudaRuntime, MemoryIsAccountedPerTagAndOomIsRecorded) {
   LCPERF_REQUIRE_CUDA_BACKEND();
   constexpr std::int64_t kKiB = 1024;
-  cpu::LiveInput in = input_of(1, [&](core::Runtime& rt) {
+  backends::LiveInput in = input_of(1, [&](core::Runtime& rt) {
     core::Tensor w = rt.allocate(core::bytes_tensor("weights", 512 * kKiB, core::MemoryTag::weights));
     core::Tensor a = rt.allocate(core::bytes_tensor("act0", 256 * kKiB, core::MemoryTag::activations));
     rt.release(a);
@@ -303,7 +303,7 @@ TEST(CudaRuntime, MemoryIsAccountedPerTagAndOomIsRecorded) {
     rt.release(w);
   });
   in.memory_capacity_bytes = 1024 * kKiB;
-  const cpu::LiveResult result = run_live_cuda(in, test::one_gpu(1));
+  const backends::LiveResult result = run_live_cuda(in, test::one_gpu(1));
   const core::RunRecords& r = result.records;
   ASSERT_EQ(r.peak_bytes_per_rank.size(), 1u);
   EXPECT_EQ(r.peak_bytes_per_rank[0], 1280 * kKiB);
@@ -321,7 +321,7 @@ TEST(CudaRuntime, MemoryIsAccountedPerTagAndOomIsRecorded) {
 
 TEST(CudaRuntime, ReleasingTwiceIsAnError) {
   LCPERF_REQUIRE_CUDA_BACKEND();
-  cpu::LiveInput in = input_of(1, [&](core::Runtime& rt) {
+  backends::LiveInput in = input_of(1, [&](core::Runtime& rt) {
     core::Tensor t = rt.allocate(floats("x", 4));
     core::Tensor copy = t;
     rt.release(t);
@@ -338,7 +338,7 @@ TEST(CudaRuntime, ReleasingTwiceIsAnError) {
 
 TEST(CudaRuntime, WaitingOnEachOtherIsReportedAsDeadlock) {
   LCPERF_REQUIRE_CUDA_BACKEND();
-  cpu::LiveInput in = input_of(2, [&](core::Runtime& rt) {
+  backends::LiveInput in = input_of(2, [&](core::Runtime& rt) {
     core::Tensor t = rt.allocate(floats("x", 4));
     const int peer = 1 - rt.rank();
     rt.wait(rt.recv(t, peer, core::kRecvStream));  // both wait before either sends
@@ -348,7 +348,7 @@ TEST(CudaRuntime, WaitingOnEachOtherIsReportedAsDeadlock) {
   try {
     run_live_cuda(in, test::one_gpu(2));
     FAIL() << "deadlock not detected";
-  } catch (const cpu::LiveDeadlockError& e) {
+  } catch (const backends::LiveDeadlockError& e) {
     EXPECT_NE(std::string(e.what()).find("recv from rank"), std::string::npos) << e.what();
   }
 }

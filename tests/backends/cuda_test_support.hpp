@@ -40,8 +40,8 @@ inline void write_floats(core::Runtime& rt, const core::Tensor& t, const std::ve
   write_tensor(rt, t, bytes);
 }
 
-inline cpu::LiveInput input_of(int ranks, std::function<void(core::Runtime&)> program) {
-  cpu::LiveInput in;
+inline backends::LiveInput input_of(int ranks, std::function<void(core::Runtime&)> program) {
+  backends::LiveInput in;
   in.ranks = ranks;
   in.memory_capacity_bytes = std::int64_t{1} << 30;
   in.program_for = [program](int) { return core::RankProgram(program); };
