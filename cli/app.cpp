@@ -78,7 +78,8 @@ int run_main(int argc, char** argv) {
                                          add_sweep_command(app), add_replay_command(app),
                                          add_report_command(app),
                                          add_profile_command(app), add_calibrate_command(app),
-                                         add_validate_command(app)};
+                                         add_validate_command(app),
+                                         add_compare_command(app)};
 
   try {
     app.parse(argc, argv);

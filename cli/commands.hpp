@@ -26,5 +26,6 @@ Command add_report_command(CLI::App& parent);
 Command add_profile_command(CLI::App& parent);
 Command add_calibrate_command(CLI::App& parent);
 Command add_validate_command(CLI::App& parent);
+Command add_compare_command(CLI::App& parent);
 
 }  // namespace lcperf::cli

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/forked_progress.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/exit_codes.hpp"
@@ -30,8 +31,6 @@ namespace lcperf::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr int kMaxJobs = 64;
 
 struct ReproduceOptions {
   std::string study;
@@ -55,19 +54,6 @@ void check_out_file(const fs::path& path) {
   if (fs::is_directory(path, ec)) throw core::InputError(path.string() + ": --out names an existing folder");
 }
 
-void progress_line(const runs::ForkedOutcome& outcome, std::size_t done, std::size_t total) {
-  const int width = static_cast<int>(std::to_string(total).size());
-  std::string line = reports::printf_string("reproduce: [%*zu/%zu] ", width, done, total) + outcome.id + ": ";
-  if (outcome.ok) {
-    line += reports::printf_string("%.3f s per iteration", outcome.result.iteration_time_s);
-    if (outcome.result.oom) line += ", OOM";
-    line += reports::printf_string(" (%.2f s wall)", outcome.result.wall_time_s);
-  } else {
-    line += "FAILED";
-  }
-  std::cerr << line << "\n" << std::flush;
-}
-
 // Runs the chosen study and renders its report; `svg_folder` is where the report links
 // its pictures from, relative to the report. Only chunkflow forks simulations (one
 // process per run); qwen1m and flashllm price in-process and draw no pictures.
@@ -83,8 +69,8 @@ reports::ReproductionReport reproduce(const ReproduceOptions& options, const std
   std::cerr << "reproduce: " << options.study << ": " << studies::chunkflow_runs(study).size()
             << " simulations, up to " << options.jobs << " at a time\n"
             << std::flush;
-  return reports::render_chunkflow_report(studies::run_chunkflow_study(study, options.jobs, progress_line),
-                                          svg_folder);
+  const runs::ForkedProgress progress = forked_progress("reproduce");
+  return reports::render_chunkflow_report(studies::run_chunkflow_study(study, options.jobs, progress), svg_folder);
 }
 
 // Pictures first, the report last, each atomically: the report never links to a picture
@@ -102,9 +88,7 @@ int run_reproduce(const ReproduceOptions& options) {
   if (options.study != "chunkflow" && options.study != "flashllm" && options.study != "qwen1m") {
     throw core::InputError("unknown study '" + options.study + "' (known: chunkflow, flashllm, qwen1m)");
   }
-  if (options.jobs < 1 || options.jobs > kMaxJobs) {
-    throw core::InputError("--jobs must be in [1, " + std::to_string(kMaxJobs) + "]");
-  }
+  check_forked_jobs(options.jobs);
   const fs::path out = options.out.empty()
                            ? fs::path("reports/reproductions") / (default_report_name(options.study) + ".md")
                            : fs::path(options.out);

@@ -1,0 +1,71 @@
+#include "studies/measured_metric.hpp"
+
+#include <array>
+#include <stdexcept>
+
+#include "core/units.hpp"
+
+namespace lcperf::studies {
+
+namespace {
+
+constexpr std::array<UnitSpelling, 2> kSeconds = {{{"s", 1}, {"ms", 1e-3}}};
+constexpr std::array<UnitSpelling, 1> kTokensPerS = {{{"tokens/s", 1}}};
+constexpr std::array<UnitSpelling, 1> kTokensPerSPerGpu = {{{"tokens/s/GPU", 1}}};
+constexpr std::array<UnitSpelling, 2> kRatio = {{{"ratio", 1}, {"%", 1e-2}}};
+constexpr std::array<UnitSpelling, 3> kBytes = {{{"bytes", 1}, {"GiB", kGiB}, {"GB", kGB}}};
+
+// Serving rows are read and checked today but not simulated yet; their keys name the
+// serving result.json fields a later comparison reads.
+constexpr std::array<MetricSpec, 9> kMetrics = {{
+    {MeasuredMetric::iteration_time_s, "iteration_time_s", RunKind::training, kSeconds,
+     "result.json iteration_time_s (one training iteration: a global batch)"},
+    {MeasuredMetric::tokens_per_s, "tokens_per_s", RunKind::training, kTokensPerS,
+     "result.json tokens_per_s (the whole cluster)"},
+    {MeasuredMetric::tokens_per_s_per_gpu, "tokens_per_s_per_gpu", RunKind::training, kTokensPerSPerGpu,
+     "result.json tokens_per_s / world_size"},
+    {MeasuredMetric::mfu, "mfu", RunKind::training, kRatio,
+     "result.json mfu (lcperf's model FLOPs and the hardware's dense peak)"},
+    {MeasuredMetric::peak_memory_bytes, "peak_memory_bytes", RunKind::training, kBytes,
+     "result.json peak_memory_bytes (max over ranks)"},
+    {MeasuredMetric::ttft_p50_s, "ttft_p50_s", RunKind::serving, kSeconds, "result.json ttft_s.p50"},
+    {MeasuredMetric::tpot_p50_s, "tpot_p50_s", RunKind::serving, kSeconds, "result.json tpot_s.p50"},
+    {MeasuredMetric::e2e_p50_s, "e2e_p50_s", RunKind::serving, kSeconds, "result.json e2e_s.p50"},
+    {MeasuredMetric::serving_throughput_tokens_per_s, "throughput_tokens_per_s", RunKind::serving, kTokensPerS,
+     "result.json throughput_tokens_per_s"},
+}};
+
+}  // namespace
+
+std::string_view run_kind_name(RunKind kind) { return kind == RunKind::training ? "training" : "serving"; }
+
+std::span<const MetricSpec> measured_metrics() { return kMetrics; }
+
+const MetricSpec& metric_spec(MeasuredMetric metric) {
+  for (const MetricSpec& spec : kMetrics) {
+    if (spec.metric == metric) return spec;
+  }
+  throw std::logic_error("measured metric without a spec");
+}
+
+const MetricSpec* find_metric(std::string_view name) {
+  for (const MetricSpec& spec : kMetrics) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+double simulated_training_value(MeasuredMetric metric, const core::TrainingResult& result) {
+  switch (metric) {
+    case MeasuredMetric::iteration_time_s: return result.iteration_time_s;
+    case MeasuredMetric::tokens_per_s: return result.tokens_per_s;
+    case MeasuredMetric::tokens_per_s_per_gpu:
+      return result.world_size > 0 ? result.tokens_per_s / result.world_size : 0.0;
+    case MeasuredMetric::mfu: return result.mfu;
+    case MeasuredMetric::peak_memory_bytes: return static_cast<double>(result.peak_memory_bytes);
+    default: break;
+  }
+  throw std::logic_error("'" + std::string(metric_spec(metric).name) + "' is not a training metric");
+}
+
+}  // namespace lcperf::studies
