@@ -23,6 +23,7 @@
 #include "cost_models/op_cost.hpp"
 #include "cost_models/spmm_breakeven.hpp"
 #include "core/sparse_weights.hpp"
+#include "core/units.hpp"
 #include "schedulers/serving/engine.hpp"
 #include "schedulers/serving/metrics.hpp"
 #include "schedulers/serving/router.hpp"
@@ -106,7 +107,7 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
                            std::to_string(s.parallel.pp) + ") do not fit the GPU's HBM");
   }
   c.kv_budget_bytes = static_cast<std::int64_t>(left * spec.kv_memory_fraction);
-  c.host_kv_budget_bytes = static_cast<std::int64_t>(spec.host_kv_gib * 1024.0 * 1024 * 1024);
+  c.host_kv_budget_bytes = static_cast<std::int64_t>(spec.host_kv_gib * kGiB);
   c.host_link_factor = s.cluster.gpu.hbm_bandwidth_bytes_per_s / s.cluster.gpu.pcie_bandwidth_bytes_per_s;
   c.record_token_times = false;
   c.record_steps = false;
@@ -438,7 +439,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
       << "TPOT p50/p90/p99    " << fmt("%.1f", sum.tpot_s.p50 * 1e3) << " / " << fmt("%.1f", sum.tpot_s.p90 * 1e3)
       << " / " << fmt("%.1f ms", sum.tpot_s.p99 * 1e3) << "\n"
       << "preemptions         " << sum.preemptions << "\n"
-      << "peak KV per GPU     " << fmt("%.2f GiB", static_cast<double>(sum.peak_kv_bytes) / (1024.0 * 1024 * 1024))
+      << "peak KV per GPU     " << fmt("%.2f GiB", static_cast<double>(sum.peak_kv_bytes) / kGiB)
       << "\n"
       << "replay speed        " << fmt("%.0fx real time", run.simulated_s / std::max(1e-9, run.wall_s)) << " ("
       << fmt("%.2f s wall", run.wall_s) << ", " << run.records.events_simulated << " events)\n";
