@@ -9,7 +9,7 @@
 
 #include "core/layer_ops.hpp"
 #include "core/training_memory.hpp"
-#include "core/training_metrics.hpp"
+#include "runs/training_metrics.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
 #include "cost_models/pricing_cache.hpp"
@@ -213,7 +213,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   const auto sim_started = std::chrono::steady_clock::now();
   run.records = sim::simulate(in);
   run.simulation_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sim_started).count();
-  run.result = core::compute_training_result(scenario, run.records, training_model_flops(scenario),
+  run.result = compute_training_result(scenario, run.records, training_model_flops(scenario),
                                              training_tokens(scenario));
   // The closed forms hold for the baseline on equal micro-batches.
   if (scenario.strategy.name == "megatron" && scenario.workload.kind == "fixed_length" &&
