@@ -2,7 +2,7 @@
 
 namespace lcperf::cost {
 
-const PricingCache::Price& PricingCache::price(const core::KernelOp& op) {
+const Price& PricingCache::price(const core::KernelOp& op) {
   const std::size_t key = core::hash_parts(op.parts);
   auto [first, last] = entries_.equal_range(key);
   for (auto it = first; it != last; ++it) {
@@ -12,7 +12,7 @@ const PricingCache::Price& PricingCache::price(const core::KernelOp& op) {
     }
   }
   ++misses_;
-  const Price p{price_(op), core::flops_of(op), core::bytes_of(op)};
+  const Price p = priced(op, price_(op));
   return entries_.emplace(key, Entry{op.parts, p})->second.price;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/ops.hpp"
+#include "cost_models/price.hpp"
 
 namespace lcperf::cost {
 
@@ -14,11 +15,6 @@ class PricingCache {
  public:
   explicit PricingCache(std::function<double(const core::KernelOp&)> price) : price_(std::move(price)) {}
 
-  struct Price {
-    double time_s;
-    double flops;
-    double bytes;
-  };
   // The op's time from the pricing function, and its exact FLOPs and bytes.
   const Price& price(const core::KernelOp& op);
   double time_s(const core::KernelOp& op) { return price(op).time_s; }

@@ -158,7 +158,7 @@ class StepPricer {
  public:
   explicit StepPricer(const cost::CostModel& model) : model_(model) {}
 
-  sim::KernelPrice price(const core::KernelOp& op) {
+  cost::Price price(const core::KernelOp& op) {
     const std::size_t n = op.parts.size();
     if (previous_.size() > n) {
       previous_.resize(n);
@@ -169,7 +169,7 @@ class StepPricer {
     for (std::size_t i = 0; i < n; ++i) {
       const core::OpPart& part = op.parts[i];
       if (i < previous_.size() && same_part(previous_[i], part)) continue;
-      const Priced p = changed(part, i, period);
+      const cost::Price p = changed(part, i, period);
       if (i < previous_.size()) {
         previous_[i] = part;
         priced_[i] = p;
@@ -179,45 +179,30 @@ class StepPricer {
       }
     }
     // Totals in part order; a compact repeat's run is summed once and added per copy.
-    sim::KernelPrice total;
+    cost::Price total;
     const std::size_t run_end = op.repeats() ? op.repeat_begin + op.repeat_period : 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (op.repeats() && i >= op.repeat_begin && i < run_end) {
         if (i != op.repeat_begin) continue;
-        sim::KernelPrice run;
-        for (std::size_t k = op.repeat_begin; k < run_end; ++k) add(run, priced_[k]);
-        for (std::size_t copy = 0; copy < op.repeat_count; ++copy) {
-          total.time_s += run.time_s;
-          total.flops += run.flops;
-          total.bytes += run.bytes;
-        }
+        cost::Price run;
+        for (std::size_t k = op.repeat_begin; k < run_end; ++k) run += priced_[k];
+        for (std::size_t copy = 0; copy < op.repeat_count; ++copy) total += run;
         continue;
       }
-      add(total, priced_[i]);
+      total += priced_[i];
     }
     return total;
   }
 
  private:
-  struct Priced {
-    double time_s = 0;
-    double flops = 0;
-    double bytes = 0;
-  };
   struct Entry {
     core::OpPart part;
-    Priced priced;
+    cost::Price priced;
   };
-
-  static void add(sim::KernelPrice& total, const Priced& p) {
-    total.time_s += p.time_s;
-    total.flops += p.flops;
-    total.bytes += p.bytes;
-  }
 
   // The price of `part` at position i, which differs from the previous op's part
   // there. Positions before i already hold this op's parts and prices.
-  Priced changed(const core::OpPart& part, std::size_t i, std::size_t& period) {
+  cost::Price changed(const core::OpPart& part, std::size_t i, std::size_t& period) {
     if (period > 0 && i >= period && same_part(previous_[i - period], part)) return priced_[i - period];
     for (std::size_t k = 0; k < fresh_count_; ++k) {
       const std::size_t j = fresh_[k];
@@ -230,11 +215,11 @@ class StepPricer {
     return lookup(part);
   }
 
-  Priced lookup(const core::OpPart& part) {
+  cost::Price lookup(const core::OpPart& part) {
     // Attention shapes carry every sequence's lengths and almost never recur (contexts
     // grow each step): hashing and storing them cost more than pricing them again.
     if (std::holds_alternative<core::AttentionShape>(part)) {
-      return Priced{model_.time_s(part), core::flops_of(part), core::bytes_of(part)};
+      return cost::priced(part, model_.time_s(part));
     }
     const std::size_t key = core::hash_part(part);
     const auto [first, last] = by_hash_.equal_range(key);
@@ -243,7 +228,7 @@ class StepPricer {
     }
     // Bounded: a long replay meets new attention shapes every step.
     if (by_hash_.size() >= kCapacity) by_hash_.clear();
-    const Priced fresh{model_.time_s(part), core::flops_of(part), core::bytes_of(part)};
+    const cost::Price fresh = cost::priced(part, model_.time_s(part));
     by_hash_.emplace(key, Entry{part, fresh});
     return fresh;
   }
@@ -251,7 +236,7 @@ class StepPricer {
   static constexpr std::size_t kCapacity = 1 << 14;
   const cost::CostModel& model_;
   std::vector<core::OpPart> previous_;  // the last op's parts (this op's, up to the current position)
-  std::vector<Priced> priced_;
+  std::vector<cost::Price> priced_;
   std::array<std::size_t, 16> fresh_{};  // first positions of this op priced anew, to find the layer length
   std::size_t fresh_count_ = 0;
   std::unordered_multimap<std::size_t, Entry> by_hash_;

@@ -202,10 +202,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   in.free_communication = free_comm;
   in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
   auto cache = std::make_shared<cost::PricingCache>(price);
-  in.kernel_price = [cache](const core::KernelOp& op) {
-    const cost::PricingCache::Price& p = cache->price(op);
-    return sim::KernelPrice{p.time_s, p.flops, p.bytes};
-  };
+  in.kernel_price = [cache](const core::KernelOp& op) { return cache->price(op); };
   const double call_overhead_s =
       coll.constants(cost::CollectiveAlgorithm::ring, cost::CollectiveProtocol::simple).base_latency_s;
   in.collective_overhead_s = [call_overhead_s](core::CollectiveKind, std::int64_t, int) { return call_overhead_s; };
