@@ -12,7 +12,7 @@
 #include "runs/training_metrics.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
-#include "cost_models/pricing_cache.hpp"
+#include "cost_models/price_cache.hpp"
 #include "schedulers/training/chunkflow_program.hpp"
 #include "schedulers/training/megatron_program.hpp"
 #include "schedulers/training/training_batch.hpp"
@@ -201,7 +201,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   in.fold = run.fold;
   in.free_communication = free_comm;
   in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
-  auto cache = std::make_shared<cost::PricingCache>(price);
+  auto cache = std::make_shared<cost::PriceCache>(price);
   in.kernel_price = [cache](const core::KernelOp& op) { return cache->price(op); };
   const double call_overhead_s =
       coll.constants(cost::CollectiveAlgorithm::ring, cost::CollectiveProtocol::simple).base_latency_s;
