@@ -60,10 +60,7 @@ Price PriceCache::whole_op(const core::KernelOp& op) {
 }
 
 Price PriceCache::sum_of_parts(const core::KernelOp& op) {
-  std::vector<Price> prices;
-  prices.reserve(op.parts.size());
-  for (const core::OpPart& part : op.parts) prices.push_back(price(part));
-  return sum_in_order(op, prices);
+  return sum_in_order(op, positions_.prices(op, [this](const core::OpPart& part) { return price(part); }));
 }
 
 const Price* PriceCache::find(std::size_t key, std::span<const core::OpPart> parts) {

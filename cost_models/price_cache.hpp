@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/ops.hpp"
+#include "cost_models/detail/prices_by_position.hpp"
 #include "cost_models/price.hpp"
 
 namespace lcperf::cost {
@@ -22,7 +23,8 @@ namespace lcperf::cost {
 // - A part pricer is asked once per distinct part; price(op) sums the op's parts in their
 //   order (the cost model's rule), a compact repeat's run (KernelOp::repeat_*) summed
 //   once and added once per copy, so the total equals pricing part by part with no cache
-//   up to the rounding of those sums.
+//   up to the rounding of those sums. Parts are matched by position with the previous op
+//   before they are looked up (detail/prices_by_position.hpp). The serving steps' path.
 // An attention part priced on its own is not stored: it carries every sequence's lengths
 // and almost never recurs (contexts grow each step), so hashing and storing it cost more
 // than pricing it again.
@@ -61,6 +63,7 @@ class PriceCache {
   PartTime part_time_s_;  // an op pricer's, on an op of one part
   std::size_t capacity_;
   std::unordered_multimap<std::size_t, Entry> entries_;
+  detail::PricesByPosition positions_;
   std::size_t hits_ = 0;
   std::size_t misses_ = 0;
 };
