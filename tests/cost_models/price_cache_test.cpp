@@ -78,12 +78,17 @@ core::KernelOp compact_step(std::int64_t tokens, std::size_t layers) {
 
 double flops_of_part(const core::OpPart& part) { return core::flops_of(part); }
 
-TEST(PriceCache, CompactRepeatCostsWhatItsExpandedOpCosts) {
-  int calls = 0;
-  PriceCache cache([&calls](const core::OpPart& part) {
+// flops_of_part, counting its calls.
+PriceCache::PartTime counting(int& calls) {
+  return [&calls](const core::OpPart& part) {
     ++calls;
     return flops_of_part(part);
-  });
+  };
+}
+
+TEST(PriceCache, CompactRepeatCostsWhatItsExpandedOpCosts) {
+  int calls = 0;
+  PriceCache cache(counting(calls));
   PriceCache uncompacted(flops_of_part);
   const core::KernelOp op = compact_step(32, 28);
   const Price compact = cache.price(op);
@@ -96,10 +101,7 @@ TEST(PriceCache, CompactRepeatCostsWhatItsExpandedOpCosts) {
 
 TEST(PriceCache, ConsecutiveOpsReusePartsThatDidNotChange) {
   int calls = 0;
-  PriceCache cache([&calls](const core::OpPart& part) {
-    ++calls;
-    return flops_of_part(part);
-  });
+  PriceCache cache(counting(calls));
   PriceCache fresh(flops_of_part);
   cache.price(compact_step(32, 28));
   const int first = calls;
