@@ -15,6 +15,7 @@
 #include "bench/bench_support.hpp"
 #include "runs/serving_run.hpp"
 #include "core/scenario.hpp"
+#include "core/units.hpp"
 
 namespace {
 
@@ -74,7 +75,7 @@ void print(const ReplayCase& c, const ReplayFigures& f) {
     return;
   }
   std::printf("%-44s %8.0f %9.3f %10.1f %9.0fx %10.0f %12.0f %9.0f %8.2f\n", c.name.c_str(), f.requests, f.wall_s,
-              f.simulated_s, f.simulated_s / f.wall_s, f.events, f.events / f.wall_s, f.peak_rss_bytes / 1048576.0,
+              f.simulated_s, f.simulated_s / f.wall_s, f.events, f.events / f.wall_s, f.peak_rss_bytes / kMiB,
               f.cpu_s);
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/units.hpp"
 #include "reports/format.hpp"
 #include "reports/text_table.hpp"
 
@@ -11,7 +12,6 @@ namespace lcperf::reports {
 
 namespace {
 
-constexpr double kGB = 1e9;
 // The paper's end-to-end headline (abstract): tokens per GPU-second over DeepSpeed and
 // FasterTransformer on A100.
 constexpr double kPaperVsDeepSpeed = 3.8;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <numeric>
 
+#include "core/units.hpp"
 #include "reports/format.hpp"
 #include "reports/text_table.hpp"
 

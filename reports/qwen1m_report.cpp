@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/units.hpp"
 #include "reports/format.hpp"
 #include "reports/text_table.hpp"
 
@@ -11,7 +12,6 @@ namespace lcperf::reports {
 
 namespace {
 
-constexpr double kGB = 1e9;
 constexpr std::int64_t kK = 1024;
 // The report's claim (qwen2.5-1m.md §5.1, the abstract): 3x to 7x TTFT speedup at 1M.
 constexpr double kPaperSpeedupLow = 3.0;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/memory_tag.hpp"
+#include "core/units.hpp"
 #include "reports/format.hpp"
 #include "reports/pipeline_svg.hpp"
 #include "reports/svg_plot.hpp"
@@ -158,7 +159,7 @@ std::string memory_svg(const core::RunRecords& records, int rank) {
   chart.y_label = "bytes in use";
   chart.x_ticks = svg::seconds_tick;
   chart.y_ticks = svg::bytes_tick;
-  chart.y_unit = 1073741824.0;
+  chart.y_unit = kGiB;
 
   std::string body;
   std::vector<svg::LegendItem> items;
@@ -218,7 +219,7 @@ std::pair<double, double> padded(double lo, double hi) {
   return {lo - pad < 0 && lo >= 0 ? 0 : lo - pad, hi + pad};
 }
 
-std::string gib_tick(double value) { return printf_string("%g", std::round(value / 1073741824.0 * 100) / 100); }
+std::string gib_tick(double value) { return printf_string("%g", std::round(value / kGiB * 100) / 100); }
 std::string k_tick(double value) {
   return std::abs(value) >= 1000 ? printf_string("%gk", value / 1000) : printf_string("%g", value);
 }
@@ -248,7 +249,7 @@ std::string sweep_scatter_svg(const std::vector<SweepPoint>& points, const std::
   chart.x_label = "peak memory per GPU (GiB)";
   chart.y_label = "throughput (tokens/s)";
   chart.x_ticks = gib_tick;
-  chart.x_unit = 1073741824.0;
+  chart.x_unit = kGiB;
   chart.y_ticks = k_tick;
 
   std::map<std::string, std::string> colour_of;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "core/units.hpp"
 #include "reports/format.hpp"
 
 namespace lcperf::reports::svg {
@@ -54,7 +55,7 @@ double Frame::y(double value) const {
 
 std::string plain_tick(double value) { return printf_string("%g", std::abs(value) < 1e-12 ? 0.0 : value); }
 
-std::string bytes_tick(double value) { return printf_string("%g GiB", std::round(value / 1073741824.0 * 100) / 100); }
+std::string bytes_tick(double value) { return printf_string("%g GiB", std::round(value / kGiB * 100) / 100); }
 
 std::string seconds_tick(double value) {
   const double magnitude = std::abs(value);

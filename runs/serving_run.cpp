@@ -3,15 +3,12 @@
 #include "schedulers/serving/distkv/workload.hpp"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <sstream>
-#include <unordered_map>
-#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,8 +18,10 @@
 #include "core/serving_ops.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
+#include "cost_models/price_cache.hpp"
 #include "cost_models/spmm_breakeven.hpp"
 #include "core/sparse_weights.hpp"
+#include "core/units.hpp"
 #include "schedulers/serving/engine.hpp"
 #include "schedulers/serving/metrics.hpp"
 #include "schedulers/serving/router.hpp"
@@ -35,6 +34,10 @@ namespace lcperf::runs {
 namespace {
 
 namespace serving = schedulers::serving;
+
+// Step part shapes the price cache holds before it starts over: a replay of hours meets
+// a new GEMM shape with every new token count.
+constexpr std::size_t kStepShapesCached = 1 << 14;
 
 std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, const std::string& trace,
                                                    const std::string& format) {
@@ -106,7 +109,7 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
                            std::to_string(s.parallel.pp) + ") do not fit the GPU's HBM");
   }
   c.kv_budget_bytes = static_cast<std::int64_t>(left * spec.kv_memory_fraction);
-  c.host_kv_budget_bytes = static_cast<std::int64_t>(spec.host_kv_gib * 1024.0 * 1024 * 1024);
+  c.host_kv_budget_bytes = static_cast<std::int64_t>(spec.host_kv_gib * kGiB);
   c.host_link_factor = s.cluster.gpu.hbm_bandwidth_bytes_per_s / s.cluster.gpu.pcie_bandwidth_bytes_per_s;
   c.record_token_times = false;
   c.record_steps = false;
@@ -114,147 +117,6 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
   c.long_context = core::long_context_options(spec);
   return c;
 }
-
-// Prices engine step ops. Consecutive steps share most of their parts position by
-// position (the same GEMMs and norms while the token count holds; only the attention
-// parts change as contexts grow), and a step repeats its layer parts for every layer.
-// An op with a compact repeat (KernelOp::repeat_*, every engine step op) holds the layer
-// once: it is compared and priced once and its sum added once per layer. In other ops a
-// part is first compared with the part at its position in the previous op;
-// one that changed is compared with the part one layer earlier in this op (the layer's
-// length is learnt from the first repeat found), and only new shapes are looked up by
-// hash and priced. The total equals pricing part by part with no cache at all, up to
-// the rounding of the sums.
-// Part equality as OpPart's operator== decides it, written out per alternative: the
-// pricer compares every part of every step, and the generic variant comparison (a
-// visit through a table per call) cost more than the rest of the pricing.
-[[gnu::always_inline]] inline bool same_part(const core::OpPart& a, const core::OpPart& b) {
-  if (a.index() != b.index()) return false;
-  if (const auto* g = std::get_if<core::GemmShape>(&a)) {
-    const auto& h = *std::get_if<core::GemmShape>(&b);
-    return g->m == h.m && g->n == h.n && g->k == h.k && g->batch == h.batch && g->dtype == h.dtype;
-  }
-  if (const auto* e = std::get_if<core::ElementwiseShape>(&a)) {
-    const auto& f = *std::get_if<core::ElementwiseShape>(&b);
-    if (e->elements != f.elements || e->flops_per_element != f.flops_per_element ||
-        e->bytes_per_element != f.bytes_per_element || e->kind.size() != f.kind.size()) {
-      return false;
-    }
-    // Kinds are a few characters: a plain loop beats a call to memcmp.
-    for (std::size_t c = 0; c < e->kind.size(); ++c) {
-      if (e->kind[c] != f.kind[c]) return false;
-    }
-    return true;
-  }
-  if (const auto* c = std::get_if<core::CollectiveShape>(&a)) {
-    const auto& d = *std::get_if<core::CollectiveShape>(&b);
-    return c->kind == d.kind && c->bytes == d.bytes && c->ranks == d.ranks && c->nodes == d.nodes;
-  }
-  return a == b;  // attention and SpMM: rarer, compared as the vocabulary defines
-}
-
-class StepPricer {
- public:
-  explicit StepPricer(const cost::CostModel& model) : model_(model) {}
-
-  sim::KernelPrice price(const core::KernelOp& op) {
-    const std::size_t n = op.parts.size();
-    if (previous_.size() > n) {
-      previous_.resize(n);
-      priced_.resize(n);
-    }
-    std::size_t period = 0;  // parts per layer, once a repeat has been seen (ops without a compact repeat)
-    fresh_count_ = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const core::OpPart& part = op.parts[i];
-      if (i < previous_.size() && same_part(previous_[i], part)) continue;
-      const Priced p = changed(part, i, period);
-      if (i < previous_.size()) {
-        previous_[i] = part;
-        priced_[i] = p;
-      } else {
-        previous_.push_back(part);
-        priced_.push_back(p);
-      }
-    }
-    // Totals in part order; a compact repeat's run is summed once and added per copy.
-    sim::KernelPrice total;
-    const std::size_t run_end = op.repeats() ? op.repeat_begin + op.repeat_period : 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (op.repeats() && i >= op.repeat_begin && i < run_end) {
-        if (i != op.repeat_begin) continue;
-        sim::KernelPrice run;
-        for (std::size_t k = op.repeat_begin; k < run_end; ++k) add(run, priced_[k]);
-        for (std::size_t copy = 0; copy < op.repeat_count; ++copy) {
-          total.time_s += run.time_s;
-          total.flops += run.flops;
-          total.bytes += run.bytes;
-        }
-        continue;
-      }
-      add(total, priced_[i]);
-    }
-    return total;
-  }
-
- private:
-  struct Priced {
-    double time_s = 0;
-    double flops = 0;
-    double bytes = 0;
-  };
-  struct Entry {
-    core::OpPart part;
-    Priced priced;
-  };
-
-  static void add(sim::KernelPrice& total, const Priced& p) {
-    total.time_s += p.time_s;
-    total.flops += p.flops;
-    total.bytes += p.bytes;
-  }
-
-  // The price of `part` at position i, which differs from the previous op's part
-  // there. Positions before i already hold this op's parts and prices.
-  Priced changed(const core::OpPart& part, std::size_t i, std::size_t& period) {
-    if (period > 0 && i >= period && same_part(previous_[i - period], part)) return priced_[i - period];
-    for (std::size_t k = 0; k < fresh_count_; ++k) {
-      const std::size_t j = fresh_[k];
-      if (same_part(previous_[j], part)) {
-        period = i - j;
-        return priced_[j];
-      }
-    }
-    if (fresh_count_ < fresh_.size()) fresh_[fresh_count_++] = i;
-    return lookup(part);
-  }
-
-  Priced lookup(const core::OpPart& part) {
-    // Attention shapes carry every sequence's lengths and almost never recur (contexts
-    // grow each step): hashing and storing them cost more than pricing them again.
-    if (std::holds_alternative<core::AttentionShape>(part)) {
-      return Priced{model_.time_s(part), core::flops_of(part), core::bytes_of(part)};
-    }
-    const std::size_t key = core::hash_part(part);
-    const auto [first, last] = by_hash_.equal_range(key);
-    for (auto it = first; it != last; ++it) {
-      if (it->second.part == part) return it->second.priced;
-    }
-    // Bounded: a long replay meets new attention shapes every step.
-    if (by_hash_.size() >= kCapacity) by_hash_.clear();
-    const Priced fresh{model_.time_s(part), core::flops_of(part), core::bytes_of(part)};
-    by_hash_.emplace(key, Entry{part, fresh});
-    return fresh;
-  }
-
-  static constexpr std::size_t kCapacity = 1 << 14;
-  const cost::CostModel& model_;
-  std::vector<core::OpPart> previous_;  // the last op's parts (this op's, up to the current position)
-  std::vector<Priced> priced_;
-  std::array<std::size_t, 16> fresh_{};  // first positions of this op priced anew, to find the layer length
-  std::size_t fresh_count_ = 0;
-  std::unordered_multimap<std::size_t, Entry> by_hash_;
-};
 
 nlohmann::ordered_json percentiles_json(const serving::Percentiles& p) {
   return {{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"mean", p.mean}};
@@ -349,8 +211,11 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   in.run_ahead = gpu_of_rank.empty();
   in.timeline_limit = core::timeline_limit_of(s);
   in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
-  auto pricer = std::make_shared<StepPricer>(model);
-  in.kernel_price = [pricer](const core::KernelOp& op) { return pricer->price(op); };
+  // Engine steps are priced part by part (a step's op is new almost every time, its
+  // parts are not), bounded since a long replay meets new shapes every step.
+  auto cache = std::make_shared<cost::PriceCache>([&model](const core::OpPart& part) { return model.time_s(part); },
+                                                  kStepShapesCached);
+  in.kernel_price = [cache](const core::KernelOp& op) { return cache->price(op); };
   return sim::simulate(in);
 }
 
@@ -438,7 +303,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
       << "TPOT p50/p90/p99    " << fmt("%.1f", sum.tpot_s.p50 * 1e3) << " / " << fmt("%.1f", sum.tpot_s.p90 * 1e3)
       << " / " << fmt("%.1f ms", sum.tpot_s.p99 * 1e3) << "\n"
       << "preemptions         " << sum.preemptions << "\n"
-      << "peak KV per GPU     " << fmt("%.2f GiB", static_cast<double>(sum.peak_kv_bytes) / (1024.0 * 1024 * 1024))
+      << "peak KV per GPU     " << fmt("%.2f GiB", static_cast<double>(sum.peak_kv_bytes) / kGiB)
       << "\n"
       << "replay speed        " << fmt("%.0fx real time", run.simulated_s / std::max(1e-9, run.wall_s)) << " ("
       << fmt("%.2f s wall", run.wall_s) << ", " << run.records.events_simulated << " events)\n";

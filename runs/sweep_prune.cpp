@@ -6,6 +6,7 @@
 #include "runs/training_run.hpp"
 #include "core/errors.hpp"
 #include "core/parallel_config.hpp"
+#include "core/units.hpp"
 #include "schedulers/training/chunkflow_program.hpp"
 
 namespace lcperf::runs {
@@ -32,7 +33,7 @@ bool is_sweep_file_error(const std::string& message) {
 
 std::string gib(std::int64_t bytes) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));
+  std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(bytes) / kGiB);
   return text;
 }
 

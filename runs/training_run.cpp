@@ -9,10 +9,10 @@
 
 #include "core/layer_ops.hpp"
 #include "core/training_memory.hpp"
-#include "core/training_metrics.hpp"
+#include "runs/training_metrics.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
-#include "cost_models/pricing_cache.hpp"
+#include "cost_models/price_cache.hpp"
 #include "schedulers/training/chunkflow_program.hpp"
 #include "schedulers/training/megatron_program.hpp"
 #include "schedulers/training/training_batch.hpp"
@@ -201,11 +201,8 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   in.fold = run.fold;
   in.free_communication = free_comm;
   in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
-  auto cache = std::make_shared<cost::PricingCache>(price);
-  in.kernel_price = [cache](const core::KernelOp& op) {
-    const cost::PricingCache::Price& p = cache->price(op);
-    return sim::KernelPrice{p.time_s, p.flops, p.bytes};
-  };
+  auto cache = std::make_shared<cost::PriceCache>(price);
+  in.kernel_price = [cache](const core::KernelOp& op) { return cache->price(op); };
   const double call_overhead_s =
       coll.constants(cost::CollectiveAlgorithm::ring, cost::CollectiveProtocol::simple).base_latency_s;
   in.collective_overhead_s = [call_overhead_s](core::CollectiveKind, std::int64_t, int) { return call_overhead_s; };
@@ -213,7 +210,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   const auto sim_started = std::chrono::steady_clock::now();
   run.records = sim::simulate(in);
   run.simulation_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sim_started).count();
-  run.result = core::compute_training_result(scenario, run.records, training_model_flops(scenario),
+  run.result = compute_training_result(scenario, run.records, training_model_flops(scenario),
                                              training_tokens(scenario));
   // The closed forms hold for the baseline on equal micro-batches.
   if (scenario.strategy.name == "megatron" && scenario.workload.kind == "fixed_length" &&

@@ -106,7 +106,7 @@ core::Completion SimRuntime::launch(const core::KernelOp& op, core::StreamId str
   work.name = op.name;
   work.category = op.category;
   work.micro_batch = op.micro_batch;
-  const KernelPrice price = world_.input().kernel_price(op);
+  const cost::Price price = world_.input().kernel_price(op);
   work.duration_s = price.time_s;
   work.flops = price.flops;
   work.bytes = price.bytes;

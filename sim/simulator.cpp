@@ -64,10 +64,8 @@ std::string deadlock_report(SimWorld& world) {
 
 }  // namespace
 
-std::function<KernelPrice(const core::KernelOp&)> priced_by(std::function<double(const core::KernelOp&)> time_s) {
-  return [time_s = std::move(time_s)](const core::KernelOp& op) {
-    return KernelPrice{time_s(op), core::flops_of(op), core::bytes_of(op)};
-  };
+std::function<cost::Price(const core::KernelOp&)> priced_by(std::function<double(const core::KernelOp&)> time_s) {
+  return [time_s = std::move(time_s)](const core::KernelOp& op) { return cost::priced(op, time_s(op)); };
 }
 
 core::RunRecords simulate(const SimulationInput& input) {

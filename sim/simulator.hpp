@@ -12,17 +12,12 @@
 #include "core/ops.hpp"
 #include "core/records.hpp"
 #include "core/runtime.hpp"
+#include "cost_models/price.hpp"
 
 namespace lcperf::sim {
 
-struct KernelPrice {
-  double time_s = 0;
-  double flops = 0;
-  double bytes = 0;
-};
-
 // A kernel_price from a time-only function; FLOPs and bytes are counted exactly.
-std::function<KernelPrice(const core::KernelOp&)> priced_by(std::function<double(const core::KernelOp&)> time_s);
+std::function<cost::Price(const core::KernelOp&)> priced_by(std::function<double(const core::KernelOp&)> time_s);
 
 struct SimulationInput {
   core::ClusterSpec cluster;
@@ -33,8 +28,8 @@ struct SimulationInput {
   std::vector<int> gpu_of_rank;
   std::function<core::RankProgram(int rank)> program_for;
   // Prices a kernel op in isolation; concurrent ops on one GPU share the GPU. FLOPs and
-  // bytes go to the timeline. (A cache in front of this pays off: see PricingCache.)
-  std::function<KernelPrice(const core::KernelOp&)> kernel_price;
+  // bytes go to the timeline. (A cache in front of this pays off: see cost::PriceCache.)
+  std::function<cost::Price(const core::KernelOp&)> kernel_price;
   // Fixed software latency of one collective call (NCCL launch + protocol), added
   // before its transfers; may be empty for none.
   std::function<double(core::CollectiveKind, std::int64_t bytes, int ranks)> collective_overhead_s;

@@ -11,7 +11,7 @@
 #include "core/serving_ops.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
-#include "cost_models/part_pricing_cache.hpp"
+#include "cost_models/price_cache.hpp"
 #include "schedulers/serving/dcpp.hpp"
 
 namespace lcperf::studies {
@@ -49,7 +49,7 @@ class Pricer {
 
  private:
   cost::CostModel model_;
-  cost::PartPricingCache cache_;
+  cost::PriceCache cache_;
 };
 
 std::vector<core::Scenario> load_prefill_scenarios(const std::string& data_dir, bool quick) {

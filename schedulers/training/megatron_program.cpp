@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/units.hpp"
 #include "schedulers/training/pipeline_schedule.hpp"
 #include "schedulers/training/stage_rank.hpp"
 #include "schedulers/training/training_batch.hpp"
@@ -209,7 +210,7 @@ void attach_planner(MegatronPlan& plan, const core::Scenario& scenario) {
   for (const core::MicroBatchShape& b : plan.micro_batches) longest = std::max(longest, b.tokens());
   plan.planner = stage_planner(plan.model, plan.parallel, stage, longest);
   if (scenario.strategy.activation_budget_gib > 0) {
-    plan.activation_budget = static_cast<std::int64_t>(scenario.strategy.activation_budget_gib * 1024.0 * 1024 * 1024);
+    plan.activation_budget = static_cast<std::int64_t>(scenario.strategy.activation_budget_gib * kGiB);
     return;
   }
   const std::int64_t params = core::params_on_rank(plan.model, plan.parallel, stage);

@@ -13,7 +13,7 @@
 #include <set>
 #include <sstream>
 
-#include "hand_built_records.hpp"
+#include "tests/support/hand_built_records.hpp"
 
 namespace lcperf::traces {
 namespace {

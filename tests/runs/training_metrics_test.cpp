@@ -1,14 +1,19 @@
 // compute_training_result against hand computation: the 1F1B bubble closed form,
 // iteration time, throughput, MFU, DP imbalance, recompute time, memory and OOM.
-#include "core/training_metrics.hpp"
+#include "runs/training_metrics.hpp"
 
 #include <gtest/gtest.h>
 
-#include "hand_built_records.hpp"
+#include "tests/support/hand_built_records.hpp"
 
-namespace lcperf::core {
+namespace lcperf::runs {
 namespace {
 
+using core::MemoryTag;
+using core::RunRecords;
+using core::Scenario;
+using core::TimelineRecord;
+using core::TrainingResult;
 using lcperf::testing::compute_record;
 using lcperf::testing::one_f_one_b;
 using lcperf::testing::tiny_scenario;
@@ -113,4 +118,4 @@ TEST(TrainingMetrics, EmptyRecordsGiveZerosNotNaN) {
 }
 
 }  // namespace
-}  // namespace lcperf::core
+}  // namespace lcperf::runs

@@ -1,4 +1,4 @@
-#include "core/training_metrics.hpp"
+#include "runs/training_metrics.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -8,7 +8,7 @@
 
 #include "core/runtime.hpp"
 
-namespace lcperf::core {
+namespace lcperf::runs {
 
 namespace {
 
@@ -35,9 +35,9 @@ double union_length(std::vector<Interval> intervals) {
 }
 
 // Pipeline-compute intervals per rank, in rank order (std::map keeps it deterministic).
-std::map<int, std::vector<Interval>> compute_intervals_by_rank(const RunRecords& records) {
+std::map<int, std::vector<Interval>> compute_intervals_by_rank(const core::RunRecords& records) {
   std::map<int, std::vector<Interval>> by_rank;
-  for (const TimelineRecord& record : records.timeline) {
+  for (const core::TimelineRecord& record : records.timeline) {
     if (!is_pipeline_compute(record)) continue;
     by_rank[record.rank].push_back({record.start_s, record.end_s});
   }
@@ -53,10 +53,10 @@ Interval span_of(const std::vector<Interval>& intervals) {
   return span;
 }
 
-std::vector<std::int64_t> peak_memory_per_rank(const RunRecords& records, int world_size) {
+std::vector<std::int64_t> peak_memory_per_rank(const core::RunRecords& records, int world_size) {
   std::size_t ranks = std::max<std::size_t>(static_cast<std::size_t>(std::max(world_size, 0)),
                                             records.peak_bytes_per_rank.size());
-  for (const MemoryEvent& event : records.memory) {
+  for (const core::MemoryEvent& event : records.memory) {
     if (event.rank >= 0) ranks = std::max(ranks, static_cast<std::size_t>(event.rank) + 1);
   }
   std::vector<std::int64_t> peaks(ranks, 0);
@@ -65,7 +65,7 @@ std::vector<std::int64_t> peak_memory_per_rank(const RunRecords& records, int wo
   }
   // The tracker's peaks are authoritative; the event log can only raise them (a
   // runtime that filled the log but not the peak vector still gets a right answer).
-  for (const MemoryEvent& event : records.memory) {
+  for (const core::MemoryEvent& event : records.memory) {
     if (event.rank < 0) continue;
     auto& peak = peaks[static_cast<std::size_t>(event.rank)];
     peak = std::max(peak, event.total_bytes);
@@ -75,8 +75,8 @@ std::vector<std::int64_t> peak_memory_per_rank(const RunRecords& records, int wo
 
 }  // namespace
 
-bool is_pipeline_compute(const TimelineRecord& record) {
-  if (record.stream != kComputeStream) return false;
+bool is_pipeline_compute(const core::TimelineRecord& record) {
+  if (record.stream != core::kComputeStream) return false;
   return record.category == "forward" || record.category == "backward" || record.category == "recompute";
 }
 
@@ -93,7 +93,7 @@ bool is_pipeline_compute(const TimelineRecord& record) {
 //
 // Ranks without any pipeline compute (none in a training run) are left out of the
 // average rather than counted as fully idle.
-double bubble_ratio(const RunRecords& records) {
+double bubble_ratio(const core::RunRecords& records) {
   const auto by_rank = compute_intervals_by_rank(records);
   if (by_rank.empty()) return 0;
   double global_start = std::numeric_limits<double>::infinity();
@@ -117,13 +117,13 @@ double bubble_ratio(const RunRecords& records) {
 // the gradient all-reduce waits for the slowest. A replica is every rank sharing one dp
 // coordinate (all its TP, CP and PP ranks); its span runs from its first pipeline
 // compute start to its last pipeline compute end.
-double dp_imbalance(const ParallelConfig& parallel, const RunRecords& records) {
+double dp_imbalance(const core::ParallelConfig& parallel, const core::RunRecords& records) {
   const int world_size = parallel.world_size();
   std::map<int, Interval> span_by_replica;
-  for (const TimelineRecord& record : records.timeline) {
+  for (const core::TimelineRecord& record : records.timeline) {
     if (!is_pipeline_compute(record)) continue;
     if (record.rank < 0 || record.rank >= world_size) continue;  // not a training rank
-    const int replica = coord_of(parallel, record.rank).dp;
+    const int replica = core::coord_of(parallel, record.rank).dp;
     auto [it, inserted] = span_by_replica.try_emplace(replica, Interval{record.start_s, record.end_s});
     if (!inserted) {
       it->second.start_s = std::min(it->second.start_s, record.start_s);
@@ -145,9 +145,9 @@ double dp_imbalance(const ParallelConfig& parallel, const RunRecords& records) {
 
 // The cost of recomputation as the iteration feels it: ranks recompute in parallel, so
 // the slowest rank's total is what it adds to the critical path at most.
-double recompute_time_s(const RunRecords& records) {
+double recompute_time_s(const core::RunRecords& records) {
   std::map<int, double> by_rank;
-  for (const TimelineRecord& record : records.timeline) {
+  for (const core::TimelineRecord& record : records.timeline) {
     if (record.category != "recompute") continue;
     by_rank[record.rank] += record.end_s - record.start_s;
   }
@@ -156,9 +156,9 @@ double recompute_time_s(const RunRecords& records) {
   return longest;
 }
 
-TrainingResult compute_training_result(const Scenario& scenario, const RunRecords& records,
-                                       double model_flops_per_iteration, std::int64_t tokens_per_iteration) {
-  TrainingResult result;
+core::TrainingResult compute_training_result(const core::Scenario& scenario, const core::RunRecords& records,
+                                             double model_flops_per_iteration, std::int64_t tokens_per_iteration) {
+  core::TrainingResult result;
   result.scenario = scenario.name;
   result.seed = scenario.seed;
   result.world_size = scenario.parallel.world_size();
@@ -188,4 +188,4 @@ TrainingResult compute_training_result(const Scenario& scenario, const RunRecord
   return result;
 }
 
-}  // namespace lcperf::core
+}  // namespace lcperf::runs

@@ -1,0 +1,116 @@
+#include <gtest/gtest.h>
+
+#include "cost_models/price_cache.hpp"
+
+namespace lcperf::cost {
+namespace {
+
+core::KernelOp gemm(std::int64_t m) {
+  core::KernelOp op;
+  op.parts.push_back(core::GemmShape{m, 128, 256, 1, core::DType::bf16});
+  op.parts.push_back(core::ElementwiseShape{"add", m * 128, 1.0, 6.0});
+  return op;
+}
+
+TEST(PricingCache, PricesEachShapeOnceAndReturnsTheSameTime) {
+  int calls = 0;
+  PriceCache cache([&calls](const core::KernelOp& op) {
+    ++calls;
+    return core::flops_of(op) * 1e-12;
+  });
+  const double a = cache.time_s(gemm(64));
+  const double b = cache.time_s(gemm(128));
+  EXPECT_EQ(cache.time_s(gemm(64)), a);
+  EXPECT_EQ(cache.time_s(gemm(128)), b);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(cache.hits(), 2u);
+  EXPECT_EQ(cache.misses(), 2u);
+}
+
+TEST(PricingCache, DifferentKindsOfElementwiseWorkAreDifferentKeys) {
+  int calls = 0;
+  PriceCache cache([&calls](const core::KernelOp&) { return static_cast<double>(++calls); });
+  core::KernelOp x = gemm(64);
+  core::KernelOp y = gemm(64);
+  std::get<core::ElementwiseShape>(y.parts[1]).kind = "mul";
+  EXPECT_NE(cache.time_s(x), cache.time_s(y));
+  EXPECT_NE(core::hash_parts(x.parts), core::hash_parts(y.parts));
+}
+
+TEST(PartPricingCache, RepeatedPartsArePricedOnceAndSummed) {
+  int calls = 0;
+  PriceCache cache([&calls](const core::OpPart& part) {
+    ++calls;
+    return core::flops_of(part) * 1e-12;
+  });
+  core::KernelOp op;
+  for (int layer = 0; layer < 10; ++layer) {
+    op.parts.push_back(core::GemmShape{64, 128, 256, 1, core::DType::bf16});
+    op.parts.push_back(core::ElementwiseShape{"add", 64 * 128, 1.0, 6.0});
+  }
+  const double expected = 10 * (2.0 * 64 * 128 * 256 + 64 * 128) * 1e-12;
+  EXPECT_NEAR(cache.time_s(op), expected, expected * 1e-12);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(PartPricingCache, StartsOverWhenFullAndStaysCorrect) {
+  PriceCache cache([](const core::OpPart& part) { return core::flops_of(part); }, 4);
+  for (std::int64_t m = 1; m <= 20; ++m) {
+    const core::OpPart part = core::GemmShape{m, 2, 3, 1, core::DType::bf16};
+    EXPECT_EQ(cache.time_s(part), 2.0 * m * 2 * 3);
+  }
+}
+
+// A step's op as the serving engine builds it: prologue, one layer held once and repeated
+// `layers` times, epilogue. Part times are whole numbers, so sums are exact.
+core::KernelOp compact_step(std::int64_t tokens, std::size_t layers) {
+  core::KernelOp op;
+  op.parts.push_back(core::ElementwiseShape{"embed", tokens, 0.0, 2.0});
+  op.parts.push_back(core::GemmShape{tokens, 16, 8, 1, core::DType::bf16});
+  op.parts.push_back(core::ElementwiseShape{"add", tokens, 1.0, 6.0});
+  op.parts.push_back(core::GemmShape{tokens, 4, 8, 1, core::DType::bf16});
+  op.repeat_begin = 1;
+  op.repeat_period = 2;
+  op.repeat_count = layers;
+  return op;
+}
+
+double flops_of_part(const core::OpPart& part) { return core::flops_of(part); }
+
+// flops_of_part, counting its calls.
+PriceCache::PartTime counting(int& calls) {
+  return [&calls](const core::OpPart& part) {
+    ++calls;
+    return flops_of_part(part);
+  };
+}
+
+TEST(PriceCache, CompactRepeatCostsWhatItsExpandedOpCosts) {
+  int calls = 0;
+  PriceCache cache(counting(calls));
+  PriceCache uncompacted(flops_of_part);
+  const core::KernelOp op = compact_step(32, 28);
+  const Price compact = cache.price(op);
+  const Price expanded = uncompacted.price(core::expanded(op));
+  EXPECT_EQ(compact.time_s, expanded.time_s);
+  EXPECT_EQ(compact.flops, core::flops_of(op));
+  EXPECT_EQ(compact.bytes, core::bytes_of(op));
+  EXPECT_EQ(calls, 4);  // the layer's two parts once, not once per layer
+}
+
+TEST(PriceCache, ConsecutiveOpsReusePartsThatDidNotChange) {
+  int calls = 0;
+  PriceCache cache(counting(calls));
+  PriceCache fresh(flops_of_part);
+  cache.price(compact_step(32, 28));
+  const int first = calls;
+  core::KernelOp next = compact_step(32, 28);
+  next.parts[3] = core::GemmShape{32, 4, 16, 1, core::DType::bf16};  // the epilogue changed
+  EXPECT_EQ(cache.price(next).time_s, fresh.price(next).time_s);
+  EXPECT_EQ(calls, first + 1);
+  EXPECT_EQ(cache.price(compact_step(64, 28)).time_s, fresh.price(compact_step(64, 28)).time_s);
+}
+
+}  // namespace
+}  // namespace lcperf::cost
