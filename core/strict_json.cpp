@@ -293,6 +293,15 @@ double ObjectReader::number_or(std::string_view key, double fallback, const Rang
 }
 
 std::string ObjectReader::choice(std::string_view key, std::initializer_list<std::string_view> allowed) {
+  return choice(key, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+std::string ObjectReader::choice_or(std::string_view key, const std::string& fallback,
+                                    std::initializer_list<std::string_view> allowed) {
+  return choice_or(key, fallback, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+std::string ObjectReader::choice(std::string_view key, std::span<const std::string_view> allowed) {
   const std::string value = string(key);
   for (std::string_view option : allowed) {
     if (option == value) return value;
@@ -302,7 +311,7 @@ std::string ObjectReader::choice(std::string_view key, std::initializer_list<std
 }
 
 std::string ObjectReader::choice_or(std::string_view key, const std::string& fallback,
-                                    std::initializer_list<std::string_view> allowed) {
+                                    std::span<const std::string_view> allowed) {
   if (!has(key)) {
     mark_known(key);  // absent is fine, but the key is still an allowed one
     return fallback;

@@ -17,6 +17,7 @@
 #include <limits>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,6 +89,9 @@ class ObjectReader {
   std::string choice(std::string_view key, std::initializer_list<std::string_view> allowed);
   std::string choice_or(std::string_view key, const std::string& fallback,
                         std::initializer_list<std::string_view> allowed);
+  // The same with the names in a table (an enum's, core/scenario_options.hpp).
+  std::string choice(std::string_view key, std::span<const std::string_view> allowed);
+  std::string choice_or(std::string_view key, const std::string& fallback, std::span<const std::string_view> allowed);
 
   // Nested objects and arrays; elements get paths like $.lengths[3].
   ObjectReader object(std::string_view key);
