@@ -31,9 +31,9 @@ int run_replay(const ReplayOptions& options) {
   std::vector<core::Override> overrides;
   for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
   const core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
-  if (scenario.kind != "serving") {
+  if (scenario.kind != core::ScenarioKind::serving) {
     throw core::InputError(options.scenario_path + ": $.kind: replay needs a serving scenario (got \"" +
-                           scenario.kind + "\")");
+                           std::string(to_string(scenario.kind)) + "\")");
   }
   const std::filesystem::path dir =
       options.out_dir.empty() ? std::filesystem::path("out") / folder_name(scenario) : std::filesystem::path(options.out_dir);

@@ -87,7 +87,7 @@ int run_simulate(const SimulateOptions& options) {
 
   const fs::path dir = options.out_dir.empty() ? fs::path("out") / folder_name(scenario) : fs::path(options.out_dir);
   check_out_dir(dir);
-  if (scenario.kind == "serving") return write_serving_outputs(runs::run_serving(scenario), dir, options.quiet);
+  if (scenario.kind == core::ScenarioKind::serving) return write_serving_outputs(runs::run_serving(scenario), dir, options.quiet);
   const runs::TrainingRun run = runs::run_training(scenario);
   // Nothing is written until the run has succeeded, and then as one set (core/output_set.hpp).
   core::OutputSet set(dir);

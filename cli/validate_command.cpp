@@ -90,7 +90,7 @@ int run_validate(const ValidateOptions& options) {
   const fs::path dir =
       options.out_dir.empty() ? fs::path("out") / (folder_name(scenario) + "-validate") : fs::path(options.out_dir);
   check_out_dir(dir);
-  if (scenario.kind == "serving") {
+  if (scenario.kind == core::ScenarioKind::serving) {
     if (on_cuda) throw core::InputError(options.scenario_path + ": serving scenarios validate on --backend cpu only");
     return validate_serving(scenario, dir, options.quiet);
   }

@@ -1,6 +1,7 @@
 #include "core/layer_ops.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "core/cluster_spec.hpp"
@@ -271,6 +272,20 @@ Recompute parse_recompute(std::string_view text) {
   if (text == "selective") return Recompute::selective;
   if (text == "full") return Recompute::full;
   throw InputError("recompute must be one of none, selective, full (got \"" + std::string(text) + "\")");
+}
+
+std::optional<Recompute> uniform_recompute(RecomputePolicy policy) {
+  switch (policy) {
+    case RecomputePolicy::none:
+      return Recompute::none;
+    case RecomputePolicy::selective:
+      return Recompute::selective;
+    case RecomputePolicy::full:
+      return Recompute::full;
+    case RecomputePolicy::planner:
+      break;
+  }
+  return std::nullopt;
 }
 
 CommSpan comm_span(const ClusterSpec& cluster, const ParallelConfig& parallel, int rank) {

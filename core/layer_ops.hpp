@@ -25,6 +25,7 @@
 //   the ring exchange Megatron overlaps with attention.
 // - Biases are fused into GEMM epilogues and not priced separately; dropout is not run.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "core/model_spec.hpp"
 #include "core/ops.hpp"
 #include "core/parallel_config.hpp"
+#include "core/scenario_options.hpp"
 
 namespace lcperf::core {
 
@@ -54,6 +56,10 @@ enum class Recompute { none, selective, full };
 
 std::string_view to_string(Recompute recompute);
 Recompute parse_recompute(std::string_view text);  // throws InputError for unknown names
+
+// What a strategy's strategy.recompute regenerates in every layer; nullopt for the
+// memory planner, whose choice differs by layer and stage.
+std::optional<Recompute> uniform_recompute(RecomputePolicy policy);
 
 // How many nodes the TP and CP groups of a rank span; the collectives inside a layer
 // carry it so their cost can pick intra- or inter-node links.

@@ -10,15 +10,16 @@
 #include "core/long_request_mix.hpp"
 #include "core/model_spec.hpp"
 #include "core/parallel_config.hpp"
+#include "core/scenario_options.hpp"
 
 namespace lcperf::core {
 
 // Training workload: what one iteration's sequences are.
 struct WorkloadSpec {
-  // "fixed_length": every micro-batch holds micro_batch_size sequences of seq_len.
-  // "dataset": a global batch of global_batch sequences sampled (seed, iteration) from a
+  // fixed_length: every micro-batch holds micro_batch_size sequences of seq_len.
+  // dataset: a global batch of global_batch sequences sampled (seed, iteration) from a
   // length distribution (traces/data/<dataset>), capped at context_length.
-  std::string kind = "fixed_length";
+  WorkloadKind kind = WorkloadKind::fixed_length;
   std::int64_t seq_len = 4096;
   std::string dataset;
   int global_batch = 0;
@@ -30,7 +31,7 @@ struct WorkloadSpec {
 // (traces/data/serving/), optionally cut and rescaled.
 struct ServingWorkloadSpec {
   std::string trace;          // id in traces/data/serving/ or a path
-  std::string format;         // "" (detect), "azure", "mooncake", "burstgpt"
+  TraceFormat format = TraceFormat::detect;
   std::int64_t max_requests = 0;  // 0 = all
   double time_scale = 1.0;    // arrival times multiplied by this (0.5 = twice the rate)
   bool skip_corrupt = false;  // count and skip corrupt rows instead of failing
@@ -55,13 +56,13 @@ struct DistKvSpec {
 // The serving engine of each instance (schedulers/serving/engine_config.hpp).
 struct ServingSpec {
   int instances = 1;  // each of parallel.tp x parallel.pp GPUs
-  std::string routing = "round_robin";  // or "least_outstanding_tokens"
+  RoutingPolicy routing = RoutingPolicy::round_robin;
   std::int64_t block_size_tokens = 16;
   std::int64_t max_num_batched_tokens = 8192;
   int max_num_seqs = 256;
   bool chunked_prefill = true;
   std::int64_t prefill_chunk_tokens = 2048;
-  std::string preemption = "recompute";  // or "swap"
+  PreemptionMode preemption = PreemptionMode::recompute;
   double watermark = 0.01;
   double kv_memory_fraction = 0.9;  // of HBM left after the weights, per GPU
   double host_kv_gib = 0;           // swap space per GPU
@@ -80,32 +81,32 @@ struct ServingSpec {
   bool dca = false;
   std::int64_t dca_chunk_tokens = 253952;
   bool log_batches = false;  // a "batch" decision per engine step (costly on long traces)
-  // "local": each instance holds its requests' KV itself; "distkv": DistKV-LLM, rBlocks
+  // local: each instance holds its requests' KV itself; distkv: DistKV-LLM, rBlocks
   // borrowed from other instances and attention run where they live.
-  std::string kv_policy = "local";
+  KvPolicy kv_policy = KvPolicy::local;
   DistKvSpec distkv;  // read only with kv_policy "distkv" (kept under "local" so --set can switch)
 };
 
 struct StrategySpec {
-  std::string name = "megatron";   // "megatron" (baseline) or "chunkflow"
+  Strategy name = Strategy::megatron;  // the baseline, or chunkflow
   std::int64_t chunk_size = 8192;  // chunkflow: ChunkSize
   int k = 1;                       // chunkflow: dependent chunks whose activations are kept
-  std::string schedule = "1f1b";   // "1f1b", "gpipe", "interleaved_1f1b"
-  std::string recompute = "none";  // "none", "selective", "full", "planner" (schedulers/training/planned_memory.hpp)
+  PipelineSchedule schedule = PipelineSchedule::one_f_one_b;
+  RecomputePolicy recompute = RecomputePolicy::none;
   double activation_budget_gib = 0;  // planner: bytes one micro-batch may hold; 0 = derived from HBM
 };
 
 struct SimOptions {
-  // "stage": one activity per micro-batch per pipeline stage (fast, for sweeps);
-  // "layer": one activity per layer (finer timeline).
-  std::string granularity = "layer";
-  // "network": transfers are SimGrid flows on the platform's links;
-  // "free": communication takes no time (for closed-form checks).
-  std::string communication = "network";
+  // stage: one activity per micro-batch per pipeline stage (fast, for sweeps);
+  // layer: one activity per layer (finer timeline).
+  Granularity granularity = Granularity::layer;
+  // network: transfers are SimGrid flows on the platform's links;
+  // free: communication takes no time (for closed-form checks).
+  Communication communication = Communication::network;
   std::string device_profile;  // id in cost_models/devices/ or a path; empty = the hardware's id
   // Simulate each tensor-parallel group with one actor (sim/README.md, "folding"):
-  // "auto" folds above 64 GPUs, where it is needed for speed; "on"/"off" force it.
-  std::string fold_tensor_parallel = "auto";
+  // auto folds above 64 GPUs, where it is needed for speed; on/off force it.
+  TensorParallelFolding fold_tensor_parallel = TensorParallelFolding::automatic;
   // Most timeline records kept (0 = all); later ones are counted, not kept. Absent: all
   // for training (its metrics are read off the timeline), kServingTimelineLimit for
   // serving (metrics come from the engine; an hour's replay makes millions of records).
@@ -118,7 +119,7 @@ struct Scenario {
   std::string name;
   std::string source_path;  // file it was loaded from ("" for inline)
   std::uint64_t seed = 1;
-  std::string kind = "training";  // or "serving"
+  ScenarioKind kind = ScenarioKind::training;
   ModelSpec model;
   ClusterSpec cluster;
   ParallelConfig parallel;

@@ -133,6 +133,18 @@ DataFile read_data_file(const DataKind& kind, const std::string& id_or_path, con
 // ---- Spec parsers -----------------------------------------------------------------
 // Each reads one object completely and rejects unknown keys.
 
+// A closed-set option (core/scenario_options.hpp): its name checked against the enum's
+// names, so the message for a bad one lists them, then the name turned into the value.
+template <ScenarioOption Option>
+Option option(ObjectReader& r, std::string_view key) {
+  return *parse_option<Option>(r.choice(key, option_names(Option{})));
+}
+
+template <ScenarioOption Option>
+Option option_or(ObjectReader& r, std::string_view key, Option fallback) {
+  return *parse_option<Option>(r.choice_or(key, std::string(to_string(fallback)), option_names(Option{})));
+}
+
 void read_metadata(ObjectReader& r) {
   r.string_or("name", "");
   r.string_or("source", "");
@@ -246,8 +258,8 @@ ParallelConfig parse_parallel(ObjectReader r) {
 
 WorkloadSpec parse_workload(ObjectReader r) {
   WorkloadSpec w;
-  w.kind = r.choice("kind", {"fixed_length", "dataset"});
-  if (w.kind == "fixed_length") {
+  w.kind = option<WorkloadKind>(r, "kind");
+  if (w.kind == WorkloadKind::fixed_length) {
     w.seq_len = r.integer("seq_len", Range::positive().at_most(kMaxContext));
   } else {
     w.dataset = r.string("dataset");
@@ -262,11 +274,11 @@ WorkloadSpec parse_workload(ObjectReader r) {
 
 StrategySpec parse_strategy(ObjectReader r) {
   StrategySpec s;
-  s.name = r.choice_or("name", s.name, {"megatron", "chunkflow"});
+  s.name = option_or(r, "name", s.name);
   s.chunk_size = r.integer_or("chunk_size", s.chunk_size, Range::positive().at_most(kMaxContext));
   s.k = r.int32_or("k", s.k, Range::positive().at_most(1 << 20));
-  s.schedule = r.choice_or("schedule", s.schedule, {"1f1b", "gpipe", "interleaved_1f1b"});
-  s.recompute = r.choice_or("recompute", s.recompute, {"none", "selective", "full", "planner"});
+  s.schedule = option_or(r, "schedule", s.schedule);
+  s.recompute = option_or(r, "recompute", s.recompute);
   s.activation_budget_gib = r.number_or("activation_budget_gib", 0.0, Range::non_negative());
   r.finish();
   return s;
@@ -276,7 +288,7 @@ ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
   ServingWorkloadSpec w;
   r.choice("kind", {"trace"});
   w.trace = r.string("trace");
-  w.format = r.choice_or("format", "", {"", "azure", "mooncake", "burstgpt"});
+  w.format = option_or(r, "format", w.format);
   w.max_requests = r.integer_or("max_requests", 0, Range::non_negative());
   w.time_scale = r.number_or("time_scale", 1.0, Range::positive());
   w.skip_corrupt = r.boolean_or("skip_corrupt", false);
@@ -301,14 +313,14 @@ ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
 ServingSpec parse_serving(ObjectReader r) {
   ServingSpec s;
   s.instances = r.int32_or("instances", s.instances, Range::positive().at_most(1 << 16));
-  s.routing = r.choice_or("routing", s.routing, {"round_robin", "least_outstanding_tokens"});
+  s.routing = option_or(r, "routing", s.routing);
   s.block_size_tokens = r.integer_or("block_size_tokens", s.block_size_tokens, Range::positive().at_most(1 << 20));
   s.max_num_batched_tokens =
       r.integer_or("max_num_batched_tokens", s.max_num_batched_tokens, Range::positive().at_most(kMaxContext));
   s.max_num_seqs = r.int32_or("max_num_seqs", s.max_num_seqs, Range::positive().at_most(1 << 20));
   s.chunked_prefill = r.boolean_or("chunked_prefill", s.chunked_prefill);
   s.prefill_chunk_tokens = r.integer_or("prefill_chunk_tokens", s.prefill_chunk_tokens, Range::positive().at_most(kMaxContext));
-  s.preemption = r.choice_or("preemption", s.preemption, {"recompute", "swap"});
+  s.preemption = option_or(r, "preemption", s.preemption);
   s.watermark = r.number_or("watermark", s.watermark, Range::between(0.0, 0.5));
   s.kv_memory_fraction = r.number_or("kv_memory_fraction", s.kv_memory_fraction, Range::positive().at_most(1.0));
   s.host_kv_gib = r.number_or("host_kv_gib", s.host_kv_gib, Range::non_negative());
@@ -327,7 +339,7 @@ ServingSpec parse_serving(ObjectReader r) {
   s.dca = r.boolean_or("dca", s.dca);
   s.dca_chunk_tokens = r.integer_or("dca_chunk_tokens", s.dca_chunk_tokens, Range::positive().at_most(kMaxContext));
   s.log_batches = r.boolean_or("log_batches", s.log_batches);
-  s.kv_policy = r.choice_or("kv_policy", s.kv_policy, {"local", "distkv"});
+  s.kv_policy = option_or(r, "kv_policy", s.kv_policy);
   if (auto d = r.object_if_present("distkv")) {
     DistKvSpec& k = s.distkv;
     k.lend_cap_fraction = d->number_or("lend_cap_fraction", k.lend_cap_fraction, Range::between(0.0, 1.0));
@@ -347,10 +359,10 @@ ServingSpec parse_serving(ObjectReader r) {
 
 SimOptions parse_sim(ObjectReader r) {
   SimOptions o;
-  o.granularity = r.choice_or("granularity", o.granularity, {"layer", "stage"});
-  o.communication = r.choice_or("communication", o.communication, {"network", "free"});
+  o.granularity = option_or(r, "granularity", o.granularity);
+  o.communication = option_or(r, "communication", o.communication);
   o.device_profile = r.string_or("device_profile", "");
-  o.fold_tensor_parallel = r.choice_or("fold_tensor_parallel", o.fold_tensor_parallel, {"auto", "on", "off"});
+  o.fold_tensor_parallel = option_or(r, "fold_tensor_parallel", o.fold_tensor_parallel);
   if (r.has("timeline_limit")) o.timeline_limit = r.integer("timeline_limit", Range::non_negative());
   r.finish();
   return o;
@@ -489,12 +501,12 @@ void add_optional_sections(json& root) {
 
 void validate_cross_fields(const Scenario& s, const std::string& origin) {
   const ParallelConfig& p = s.parallel;
-  if (s.kind != "serving" && s.sim.timeline_limit.value_or(0) != 0) {
+  if (s.kind != ScenarioKind::serving && s.sim.timeline_limit.value_or(0) != 0) {
     throw_at(origin, "$.sim.timeline_limit",
              "a training run keeps its whole timeline (its metrics are read from it); the limit is for serving "
              "scenarios");
   }
-  if (s.kind == "serving") {
+  if (s.kind == ScenarioKind::serving) {
     if (p.cp != 1 || p.dp != 1) {
       throw_at(origin, "$.parallel", "a serving instance runs with tensor and pipeline parallelism only (cp and dp "
                                      "must be 1; use serving.instances for replicas)");
@@ -508,14 +520,16 @@ void validate_cross_fields(const Scenario& s, const std::string& origin) {
     }
     return;
   }
-  if (p.virtual_stages > 1 && s.strategy.schedule != "interleaved_1f1b") {
+  const bool interleaved = s.strategy.schedule == PipelineSchedule::interleaved_1f1b;
+  if (p.virtual_stages > 1 && !interleaved) {
     throw_at(origin, "$.parallel.virtual_stages",
-             "virtual_stages > 1 needs strategy.schedule 'interleaved_1f1b' (got '" + s.strategy.schedule + "')");
+             "virtual_stages > 1 needs strategy.schedule 'interleaved_1f1b' (got '" +
+                 std::string(to_string(s.strategy.schedule)) + "')");
   }
-  if (s.strategy.schedule == "interleaved_1f1b" && p.virtual_stages < 2) {
+  if (interleaved && p.virtual_stages < 2) {
     throw_at(origin, "$.strategy.schedule", "'interleaved_1f1b' needs parallel.virtual_stages >= 2");
   }
-  if (s.workload.kind == "dataset") {
+  if (s.workload.kind == WorkloadKind::dataset) {
     if (s.workload.global_batch % p.dp != 0) {
       throw_at(origin, "$.workload.global_batch",
                std::to_string(s.workload.global_batch) + " sequences do not split evenly over dp = " +
@@ -549,7 +563,7 @@ Scenario parse_scenario(const json& root, const std::string& origin) {
   s.name = r.string_or("name", default_name(origin));
   r.string_or("description", "");
   s.seed = static_cast<std::uint64_t>(r.integer_or("seed", 1, Range::non_negative()));
-  s.kind = r.choice_or("kind", "training", {"training", "serving"});
+  s.kind = option_or(r, "kind", s.kind);
   const json& model = r.raw("model");
   if (!model.is_object()) r.fail("model", "expected a model id or an object, got " + describe_json(model));
   s.model = parse_model(ObjectReader(model, origin, r.path_of("model")));
@@ -557,7 +571,7 @@ Scenario parse_scenario(const json& root, const std::string& origin) {
   if (!cluster.is_object()) r.fail("cluster", "expected a cluster id or an object, got " + describe_json(cluster));
   s.cluster = parse_cluster(ObjectReader(cluster, origin, r.path_of("cluster")));
   s.parallel = parse_parallel(r.object("parallel"));
-  if (s.kind == "serving") {
+  if (s.kind == ScenarioKind::serving) {
     s.requests = parse_serving_workload(r.object("workload"));
     s.serving = r.has("serving") ? parse_serving(r.object("serving")) : ServingSpec{};
   } else {
@@ -639,7 +653,7 @@ Scenario load_scenario(const std::string& path, const std::vector<Override>& ove
 
 std::int64_t timeline_limit_of(const Scenario& s) {
   if (s.sim.timeline_limit) return *s.sim.timeline_limit;
-  return s.kind == "serving" ? kServingTimelineLimit : 0;
+  return s.kind == ScenarioKind::serving ? kServingTimelineLimit : 0;
 }
 
 std::string lcperf_version() { return LCPERF_VERSION; }

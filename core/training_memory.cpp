@@ -1,6 +1,7 @@
 #include "core/training_memory.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "core/errors.hpp"
@@ -88,15 +89,35 @@ std::int64_t micro_batch_activation_bytes(const ModelSpec& model, const Parallel
          stage_extra_activation_bytes(model, parallel, batch, pp_stage, am);
 }
 
-int max_in_flight_micro_batches(std::string_view schedule, int pp, int pp_stage, int micro_batches) {
-  if (schedule == "gpipe") return micro_batches;
-  if (schedule == "1f1b") return std::min(micro_batches, pp - pp_stage);
+namespace {
+
+[[noreturn]] void throw_no_memory_model(std::string_view schedule) {
   throw InputError("schedule \"" + std::string(schedule) +
                    "\" has no memory model yet (known: gpipe, 1f1b; interleaved_1f1b is not modelled)");
 }
 
+}  // namespace
+
+int max_in_flight_micro_batches(PipelineSchedule schedule, int pp, int pp_stage, int micro_batches) {
+  switch (schedule) {
+    case PipelineSchedule::gpipe:
+      return micro_batches;
+    case PipelineSchedule::one_f_one_b:
+      return std::min(micro_batches, pp - pp_stage);
+    case PipelineSchedule::interleaved_1f1b:
+      break;
+  }
+  throw_no_memory_model(to_string(schedule));
+}
+
+int max_in_flight_micro_batches(std::string_view schedule, int pp, int pp_stage, int micro_batches) {
+  const std::optional<PipelineSchedule> known = parse_option<PipelineSchedule>(schedule);
+  if (!known) throw_no_memory_model(schedule);
+  return max_in_flight_micro_batches(*known, pp, pp_stage, micro_batches);
+}
+
 RankMemory rank_memory(const ModelSpec& model, const ParallelConfig& parallel, const MicroBatchShape& batch,
-                       std::string_view schedule, Recompute recompute, int pp_stage, const ActivationModel& am) {
+                       PipelineSchedule schedule, Recompute recompute, int pp_stage, const ActivationModel& am) {
   RankMemory m;
   m.params = params_on_rank(model, parallel, pp_stage);
   m.weights = weight_bytes(m.params);

@@ -41,6 +41,7 @@
 #include <string_view>
 
 #include "core/layer_ops.hpp"
+#include "core/scenario_options.hpp"
 
 namespace lcperf::core {
 
@@ -84,6 +85,8 @@ std::int64_t micro_batch_activation_bytes(const ModelSpec& model, const Parallel
 // Most micro-batches whose activations a stage holds at once under a schedule
 // ("gpipe": m; "1f1b": min(m, p - stage)). Throws InputError for schedules not modelled
 // (interleaved 1F1B is not yet).
+int max_in_flight_micro_batches(PipelineSchedule schedule, int pp, int pp_stage, int micro_batches);
+// The same with the schedule by name, as scenario files spell it (unknown names throw too).
 int max_in_flight_micro_batches(std::string_view schedule, int pp, int pp_stage, int micro_batches);
 
 struct RankMemory {
@@ -105,6 +108,6 @@ struct RankMemory {
 // Memory of a rank on pipeline stage `pp_stage` running `parallel.num_micro_batches`
 // micro-batches of shape `batch` under `schedule`.
 RankMemory rank_memory(const ModelSpec& model, const ParallelConfig& parallel, const MicroBatchShape& batch,
-                       std::string_view schedule, Recompute recompute, int pp_stage, const ActivationModel& am = {});
+                       PipelineSchedule schedule, Recompute recompute, int pp_stage, const ActivationModel& am = {});
 
 }  // namespace lcperf::core

@@ -15,7 +15,7 @@ std::string strategy_label(const core::Scenario& s) {
   std::string label = "`<TP" + std::to_string(s.parallel.tp);
   if (s.parallel.sequence_parallel) label += ", SP";
   if (s.parallel.cp > 1) label += ", CP" + std::to_string(s.parallel.cp);
-  label += ", PP" + std::to_string(s.parallel.pp) + ", " + s.strategy.recompute + "> × DP" +
+  label += ", PP" + std::to_string(s.parallel.pp) + ", " + std::string(to_string(s.strategy.recompute)) + "> × DP" +
            std::to_string(s.parallel.dp);
   return label + "`";
 }

@@ -70,7 +70,8 @@ Table setup_table(const ChunkflowResults& results) {
                                           "context length"},
       {"global batch", join_values(batches) + " sequences per iteration, one iteration simulated per run"},
       {"seed", join_values(seeds)},
-      {"simulation granularity", "`" + s.sim.granularity + "` (one activity per micro-batch or chunk per stage)"},
+      {"simulation granularity",
+       "`" + std::string(to_string(s.sim.granularity)) + "` (one activity per micro-batch or chunk per stage)"},
       {"runs", std::to_string(runs) +
                    (results.quick ? " (`--quick`: only the ablation's model and the two ends of the ablation)" : "")},
   };

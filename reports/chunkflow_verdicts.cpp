@@ -138,9 +138,9 @@ void full_recompute(const ChunkflowResults& results, Bullets& bullets) {
   std::vector<std::string> full, fits;
   double lo = 0, hi = 0;
   for (const ChunkflowPairRuns& p : results.pairs) {
-    if (p.megatron.scenario.strategy.recompute != "full") continue;
+    if (p.megatron.scenario.strategy.recompute != core::RecomputePolicy::full) continue;
     full.push_back(pair_label(p.chunkflow.scenario));
-    if (p.chunkflow.scenario.strategy.recompute != "full" && !p.chunkflow.result.oom) {
+    if (p.chunkflow.scenario.strategy.recompute != core::RecomputePolicy::full && !p.chunkflow.result.oom) {
       const double peak = peak_bytes(p.chunkflow.result);
       lo = fits.empty() ? peak : std::min(lo, peak);
       hi = fits.empty() ? peak : std::max(hi, peak);
@@ -149,8 +149,8 @@ void full_recompute(const ChunkflowResults& results, Bullets& bullets) {
   }
   if (full.empty()) return;
   bullets.push_back("Where the baseline needs full recompute (" + join_labels(full) + "), ChunkFlow with " +
-                    results.pairs.front().chunkflow.scenario.strategy.recompute + " recompute fits in memory in " +
-                    std::to_string(fits.size()) + " of " + std::to_string(full.size()) +
+                    std::string(to_string(results.pairs.front().chunkflow.scenario.strategy.recompute)) +
+                    " recompute fits in memory in " + std::to_string(fits.size()) + " of " + std::to_string(full.size()) +
                     (fits.empty() ? std::string()
                                   : " (peak " + (lo == hi ? gib_with_unit(hi) : gib_text(lo) + "–" + gib_with_unit(hi)) +
                                         ")") +

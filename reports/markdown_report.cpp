@@ -47,12 +47,15 @@ Table scenario_table(const core::Scenario& scenario, const core::TrainingResult&
       {"Parallelism", parallel_text(parallel)},
       {"Micro-batches", std::to_string(parallel.num_micro_batches) + " per DP rank, " +
                             std::to_string(parallel.micro_batch_size) + " sequence(s) each"},
-      {"Workload", scenario.workload.kind + ", sequence length " + std::to_string(scenario.workload.seq_len) + ", " +
+      {"Workload", std::string(to_string(scenario.workload.kind)) + ", sequence length " +
+                       std::to_string(scenario.workload.seq_len) + ", " +
                        format_count(static_cast<std::uint64_t>(std::max<std::int64_t>(result.tokens_per_iteration, 0))) +
                        " tokens per iteration"},
-      {"Strategy", scenario.strategy.name + ", schedule " + scenario.strategy.schedule + ", recompute " +
-                       scenario.strategy.recompute},
-      {"Simulation", scenario.sim.granularity + " granularity, " + scenario.sim.communication + " communication"},
+      {"Strategy", std::string(to_string(scenario.strategy.name)) + ", schedule " +
+                       std::string(to_string(scenario.strategy.schedule)) + ", recompute " +
+                       std::string(to_string(scenario.strategy.recompute))},
+      {"Simulation", std::string(to_string(scenario.sim.granularity)) + " granularity, " +
+                         std::string(to_string(scenario.sim.communication)) + " communication"},
       {"Seed", std::to_string(scenario.seed)},
   };
   if (!scenario.source_path.empty()) table.rows.push_back({"File", "`" + scenario.source_path + "`"});

@@ -61,12 +61,12 @@ Json cluster_json(const core::ClusterSpec& cluster) {
 
 Json strategy_json(const core::Scenario& scenario) {
   Json json;
-  json["name"] = scenario.strategy.name;
-  json["schedule"] = scenario.strategy.schedule;
-  json["recompute"] = scenario.strategy.recompute;
+  json["name"] = to_string(scenario.strategy.name);
+  json["schedule"] = to_string(scenario.strategy.schedule);
+  json["recompute"] = to_string(scenario.strategy.recompute);
   json["seq_len"] = scenario.workload.seq_len;
-  json["granularity"] = scenario.sim.granularity;
-  json["communication"] = scenario.sim.communication;
+  json["granularity"] = to_string(scenario.sim.granularity);
+  json["communication"] = to_string(scenario.sim.communication);
   return json;
 }
 

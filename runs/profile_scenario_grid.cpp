@@ -19,9 +19,9 @@ namespace lcperf::runs {
 
 std::vector<GridCase> scenario_profile_grid(const std::string& scenario_path, const std::vector<cost::OpClass>& classes) {
   const core::Scenario scenario = core::load_scenario(scenario_path);
-  if (scenario.kind != "training") {
-    throw core::InputError(scenario_path + ": --for-scenario takes a training scenario (kind is \"" + scenario.kind +
-                           "\")");
+  if (scenario.kind != core::ScenarioKind::training) {
+    throw core::InputError(scenario_path + ": --for-scenario takes a training scenario (kind is \"" +
+                           std::string(to_string(scenario.kind)) + "\")");
   }
   const std::vector<std::int64_t> sequences = training_sequences(scenario);
   const int ranks = scenario.parallel.world_size();

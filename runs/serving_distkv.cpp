@@ -23,8 +23,9 @@ std::shared_ptr<DistKvParts> make_distkv_parts(const core::Scenario& s, serving:
                                                int fold) {
   const std::string where = s.name + ": serving.kv_policy \"distkv\"";
   if (s.parallel.pp != 1) throw core::InputError(where + " runs with parallel.pp = 1 (got " + std::to_string(s.parallel.pp) + ")");
-  if (s.serving.preemption != "recompute") {
-    throw core::InputError(where + " preempts by recompute (serving.preemption is \"" + s.serving.preemption + "\")");
+  if (s.serving.preemption != core::PreemptionMode::recompute) {
+    throw core::InputError(where + " preempts by recompute (serving.preemption is \"" +
+                           std::string(to_string(s.serving.preemption)) + "\")");
   }
   if (s.serving.instances < 2) throw core::InputError(where + " needs serving.instances >= 2 to borrow from");
   auto parts = std::make_shared<DistKvParts>();

@@ -148,12 +148,12 @@ std::vector<std::string> per_rank_decision_lines(const std::vector<core::Decisio
 
 ServingLiveComparison run_serving_live_and_simulated(const core::Scenario& scenario) {
   const core::Scenario& s = scenario;
-  if (s.kind != "serving") throw core::InputError(s.name + ": the live serving comparison needs a serving scenario");
+  if (s.kind != core::ScenarioKind::serving) throw core::InputError(s.name + ": the live serving comparison needs a serving scenario");
   if (s.serving.instances != 1) {
     throw core::InputError(s.name + ": the live serving comparison runs one instance (serving.instances = 1)");
   }
   std::vector<serving::ServingRequest> requests =
-      load_serving_requests(s, serving_trace_path(s), s.requests.format);
+      load_serving_requests(s, serving_trace_path(s), std::string(to_string(s.requests.format)));
   // One burst at t = 0 (serving_live.hpp says why).
   for (serving::ServingRequest& r : requests) r.arrival_s = 0;
 

@@ -91,7 +91,7 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
   c.max_num_seqs = spec.max_num_seqs;
   c.chunked_prefill = spec.chunked_prefill;
   c.prefill_chunk_tokens = spec.prefill_chunk_tokens;
-  c.preemption = serving::parse_preemption_mode(spec.preemption);
+  c.preemption = spec.preemption;
   c.watermark = spec.watermark;
   c.sparse_weights = core::SparseWeights{spec.sparsity_qkv, spec.sparsity_out, spec.sparsity_mlp_up,
                                          spec.sparsity_mlp_down};
@@ -160,7 +160,7 @@ int serving_fold(const core::Scenario& s) {
 ServingPrograms build_serving_programs(const core::Scenario& s, const std::vector<serving::ServingRequest>& requests,
                                        const serving::EngineConfig& engine) {
   serving::RoutingOptions routing_options;
-  routing_options.policy = serving::parse_routing_policy(s.serving.routing);
+  routing_options.policy = s.serving.routing;
   routing_options.instances = s.serving.instances;
   const serving::Routing routing = serving::route_requests(requests, routing_options);
 
@@ -168,7 +168,7 @@ ServingPrograms build_serving_programs(const core::Scenario& s, const std::vecto
   const int ranks = per_instance * s.serving.instances;
   ServingPrograms out;
   serving::EngineConfig config = engine;
-  if (s.serving.kv_policy == "distkv") out.distkv = make_distkv_parts(s, config, ranks, serving_fold(s));
+  if (s.serving.kv_policy == core::KvPolicy::distkv) out.distkv = make_distkv_parts(s, config, ranks, serving_fold(s));
   out.programs.resize(static_cast<std::size_t>(ranks));
   for (int i = 0; i < s.serving.instances; ++i) {
     serving::EnginePlan plan;
@@ -204,7 +204,7 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   in.ranks = static_cast<int>(programs.size());
   // Every rank of a TP group runs the same loop: one actor per pipeline stage.
   in.fold = serving_fold(s);
-  in.free_communication = s.sim.communication == "free";
+  in.free_communication = s.sim.communication == core::Communication::free;
   in.gpu_of_rank = gpu_of_rank;
   // Instances never interact and an engine waits on each step alone: run ahead. Not
   // with ranks sharing a GPU (DistKV's agents run attention on the engines' GPUs).
@@ -226,7 +226,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   run.scenario = scenario;
   const core::Scenario& s = scenario;
   const std::string trace = serving_trace_path(s, trace_override);
-  const std::string format = format_override.empty() ? s.requests.format : format_override;
+  const std::string format = format_override.empty() ? std::string(to_string(s.requests.format)) : format_override;
   const std::vector<serving::ServingRequest> requests = load_requests(s, trace, format);
   run.requests = static_cast<std::int64_t>(requests.size());
 
@@ -288,7 +288,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   j["timeline_records"] = run.records.timeline.size();
   j["timeline_records_dropped"] = run.records.timeline_dropped;
   j["memory_events_dropped"] = run.records.memory_dropped;
-  j["kv_policy"] = s.serving.kv_policy;
+  j["kv_policy"] = to_string(s.serving.kv_policy);
   if (built.distkv) j["distkv"] = distkv_summary_json(*built.distkv);
   run.result_json = j.dump(2) + "\n";
 

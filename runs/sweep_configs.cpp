@@ -1,6 +1,7 @@
 #include "runs/sweep_configs.hpp"
 
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -29,19 +30,21 @@ int degree(const std::vector<core::Override>& overrides, const std::string& path
   return fallback;
 }
 
-std::string strategy_name(const std::vector<core::Override>& overrides, const std::string& fallback) {
+// The strategy the overrides name, else the base's; nullopt for a value that names none
+// (left for the loader to report).
+std::optional<core::Strategy> strategy_of(const std::vector<core::Override>& overrides, core::Strategy fallback) {
   for (const core::Override& o : overrides) {
     if (o.path != "strategy.name") continue;
     const json v = override_value(o.value);
-    return v.is_string() ? v.get<std::string>() : std::string();
+    return v.is_string() ? core::parse_option<core::Strategy>(v.get<std::string>()) : std::nullopt;
   }
   return fallback;
 }
 
 // The key of the simulation a configuration runs: a Megatron run ignores the ChunkFlow
 // parameters, so configurations differing only there are the same simulation.
-std::string simulation_key(const std::vector<core::Override>& overrides, const std::string& base_strategy) {
-  if (strategy_name(overrides, base_strategy) == "chunkflow") return config_key(overrides);
+std::string simulation_key(const std::vector<core::Override>& overrides, core::Strategy base_strategy) {
+  if (strategy_of(overrides, base_strategy) == core::Strategy::chunkflow) return config_key(overrides);
   std::vector<core::Override> kept;
   for (const core::Override& o : overrides) {
     if (o.path != "strategy.chunk_size" && o.path != "strategy.k") kept.push_back(o);

@@ -16,14 +16,6 @@ std::int64_t model_state_bytes(const core::Scenario& s, int stage) {
   return core::weight_bytes(params) + core::gradient_bytes(params) + core::optimizer_bytes(params, s.parallel);
 }
 
-// nullopt for recompute modes the closed forms do not describe (the memory planner).
-std::optional<core::Recompute> known_recompute(const std::string& name) {
-  if (name == "none") return core::Recompute::none;
-  if (name == "selective") return core::Recompute::selective;
-  if (name == "full") return core::Recompute::full;
-  return std::nullopt;
-}
-
 // K/V of `tokens` tokens over one stage's layers: what ChunkFlow's state store keeps.
 std::int64_t kv_state_bytes(const core::Scenario& s, std::int64_t tokens) {
   const core::LocalDims d = core::local_dims(s.model, s.parallel, core::MicroBatchShape{{tokens}, 0});
@@ -39,7 +31,7 @@ std::int64_t activations(const core::Scenario& s, std::int64_t tokens, int stage
 std::int64_t stage_bound(const core::Scenario& s, int stage, std::int64_t longest, std::optional<core::Recompute> recompute) {
   const std::int64_t states = model_state_bytes(s, stage);
   if (!recompute || s.parallel.virtual_stages > 1) return states;
-  if (s.strategy.name == "chunkflow") {
+  if (s.strategy.name == core::Strategy::chunkflow) {
     const std::int64_t c = s.strategy.chunk_size;
     std::int64_t bound = states + activations(s, std::min(c, longest), stage, *recompute);
     if (c > 0 && longest > c) {
@@ -48,7 +40,7 @@ std::int64_t stage_bound(const core::Scenario& s, int stage, std::int64_t longes
     }
     return bound;
   }
-  if (s.workload.kind == "fixed_length") {
+  if (s.workload.kind == core::WorkloadKind::fixed_length) {
     const core::MicroBatchShape batch{std::vector<std::int64_t>(static_cast<std::size_t>(s.parallel.micro_batch_size),
                                                                 s.workload.seq_len),
                                       0};
@@ -65,7 +57,8 @@ std::int64_t stage_bound(const core::Scenario& s, int stage, std::int64_t longes
 
 std::int64_t peak_memory_lower_bound(const core::Scenario& s, const std::vector<std::int64_t>& sequences) {
   const std::int64_t longest = sequences.empty() ? 0 : *std::max_element(sequences.begin(), sequences.end());
-  const std::optional<core::Recompute> recompute = known_recompute(s.strategy.recompute);
+  // nullopt for the memory planner, which the closed forms do not describe.
+  const std::optional<core::Recompute> recompute = core::uniform_recompute(s.strategy.recompute);
   std::int64_t worst = 0;
   for (int stage = 0; stage < s.parallel.pp; ++stage) worst = std::max(worst, stage_bound(s, stage, longest, recompute));
   return worst;

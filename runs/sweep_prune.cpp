@@ -41,7 +41,8 @@ std::string gib(std::int64_t bytes) {
 
 const std::vector<std::int64_t>& SweepPruner::sequences(const core::Scenario& s) {
   // Sampling depends only on the workload and the seed; fixed-length batches are tiny.
-  const std::string key = s.workload.kind == "dataset"
+  const bool sampled = s.workload.kind == core::WorkloadKind::dataset;
+  const std::string key = sampled
                               ? s.workload.dataset + "|" + std::to_string(s.seed) + "|" +
                                     std::to_string(s.workload.iteration) + "|" + std::to_string(s.workload.global_batch) +
                                     "|" + std::to_string(s.workload.context_length)
@@ -49,7 +50,7 @@ const std::vector<std::int64_t>& SweepPruner::sequences(const core::Scenario& s)
   auto it = sampled_.find(key);
   if (it != sampled_.end()) return it->second;
   std::vector<std::int64_t> lengths;
-  if (s.workload.kind == "dataset") {
+  if (sampled) {
     lengths = training_sequences(s);
   } else {
     lengths = {s.workload.seq_len};  // the bound needs only the longest sequence
@@ -100,7 +101,7 @@ PruneVerdict SweepPruner::check(const SweepConfig& config) {
     // ChunkFlow rejects some layouts only when it plans (a replica left without chunks,
     // context parallelism); planning the first rank of every replica finds them
     // without simulating.
-    if (scenario.strategy.name == "chunkflow") {
+    if (scenario.strategy.name == core::Strategy::chunkflow) {
       for (int replica = 0; replica < scenario.parallel.dp; ++replica) {
         const int rank = core::rank_of(scenario.parallel, core::RankCoord{0, 0, replica, 0});
         schedulers::training::make_chunkflow_plan(scenario, rank, lengths);

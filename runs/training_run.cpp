@@ -100,7 +100,7 @@ std::vector<reports::ComparisonRow> closed_form_comparison(const core::Scenario&
 }  // namespace
 
 std::vector<std::int64_t> training_sequences(const core::Scenario& s) {
-  if (s.workload.kind != "dataset") return schedulers::training::fixed_length_global_batch(s);
+  if (s.workload.kind != core::WorkloadKind::dataset) return schedulers::training::fixed_length_global_batch(s);
   const traces::LengthDistribution dist = traces::load_length_distribution(s.workload.dataset);
   return traces::sample_global_batch(dist, s.workload.global_batch, s.seed, s.workload.iteration,
                                      s.workload.context_length);
@@ -137,7 +137,7 @@ double training_model_flops(const core::Scenario& s) {
 }
 
 core::RankProgram rank_program(const core::Scenario& s, int rank, const std::vector<std::int64_t>& sequences) {
-  if (s.strategy.name == "chunkflow") {
+  if (s.strategy.name == core::Strategy::chunkflow) {
     return schedulers::training::make_chunkflow_rank_program(
         schedulers::training::make_chunkflow_plan(s, rank, sequences));
   }
@@ -147,8 +147,14 @@ core::RankProgram rank_program(const core::Scenario& s, int rank, const std::vec
 int tensor_parallel_fold(const core::Scenario& s) {
   const int tp = s.parallel.tp;
   if (tp <= 1 || s.cluster.gpus_per_node % tp != 0) return 1;
-  if (s.sim.fold_tensor_parallel == "on") return tp;
-  if (s.sim.fold_tensor_parallel == "off") return 1;
+  switch (s.sim.fold_tensor_parallel) {
+    case core::TensorParallelFolding::on:
+      return tp;
+    case core::TensorParallelFolding::off:
+      return 1;
+    case core::TensorParallelFolding::automatic:
+      break;
+  }
   return s.parallel.world_size() > kAutoFoldAboveGpus ? tp : 1;
 }
 
@@ -174,7 +180,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   const core::ClusterSpec& cluster = scenario.cluster;
 
   const cost::CostModel model = scenario_cost_model(scenario);
-  const bool free_comm = scenario.sim.communication == "free";
+  const bool free_comm = scenario.sim.communication == core::Communication::free;
 
   std::function<double(const core::KernelOp&)> price = options.kernel_time_s;
   if (!price) {
@@ -213,8 +219,9 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   run.result = compute_training_result(scenario, run.records, training_model_flops(scenario),
                                              training_tokens(scenario));
   // The closed forms hold for the baseline on equal micro-batches.
-  if (scenario.strategy.name == "megatron" && scenario.workload.kind == "fixed_length" &&
-      scenario.strategy.schedule != "interleaved_1f1b" && scenario.strategy.recompute != "planner") {
+  if (scenario.strategy.name == core::Strategy::megatron && scenario.workload.kind == core::WorkloadKind::fixed_length &&
+      scenario.strategy.schedule != core::PipelineSchedule::interleaved_1f1b &&
+      scenario.strategy.recompute != core::RecomputePolicy::planner) {
     run.comparison = closed_form_comparison(scenario, run.result, price);
   }
   run.result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

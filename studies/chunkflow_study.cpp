@@ -33,10 +33,10 @@ bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-void require_strategy(const core::Scenario& s, const std::string& name) {
-  if (s.strategy.name != name) {
-    throw core::InputError(s.source_path + ": $.strategy.name must be '" + name + "' for this study (got '" +
-                           s.strategy.name + "')");
+void require_strategy(const core::Scenario& s, core::Strategy strategy) {
+  if (s.strategy.name != strategy) {
+    throw core::InputError(s.source_path + ": $.strategy.name must be '" + std::string(to_string(strategy)) +
+                           "' for this study (got '" + std::string(to_string(s.strategy.name)) + "')");
   }
 }
 
@@ -83,7 +83,7 @@ ChunkflowStudy plan_chunkflow_study(const std::string& data_dir, bool quick) {
   // The ablation decides which model and context the quick run and the timelines use.
   for (const fs::path& file : json_files(dir / "ablation")) {
     core::Scenario s = core::load_scenario(file.string());
-    require_strategy(s, "chunkflow");
+    require_strategy(s, core::Strategy::chunkflow);
     study.ablation.push_back(std::move(s));
   }
   if (study.ablation.empty()) throw core::InputError((dir / "ablation").string() + ": no ablation scenarios found");
@@ -104,8 +104,8 @@ ChunkflowStudy plan_chunkflow_study(const std::string& data_dir, bool quick) {
       throw core::InputError(file.string() + ": no ChunkFlow partner " + partner.filename().string());
     }
     ChunkflowPair pair{core::load_scenario(file.string()), core::load_scenario(partner.string()), false};
-    require_strategy(pair.megatron, "megatron");
-    require_strategy(pair.chunkflow, "chunkflow");
+    require_strategy(pair.megatron, core::Strategy::megatron);
+    require_strategy(pair.chunkflow, core::Strategy::chunkflow);
     if (quick && pair.chunkflow.model.id != reference.model.id) continue;
     pair.timeline = pair.chunkflow.model.id == reference.model.id &&
                     pair.chunkflow.workload.context_length == reference.workload.context_length;

@@ -190,7 +190,7 @@ MeasuredRow read_row(const json& value, const std::string& path, std::size_t lin
 }  // namespace
 
 RunKind run_kind_of(const core::Scenario& scenario) {
-  return scenario.kind == "serving" ? RunKind::serving : RunKind::training;
+  return scenario.kind == core::ScenarioKind::serving ? RunKind::serving : RunKind::training;
 }
 
 MeasuredRuns parse_measured_runs(const std::string& text, const std::string& path) {

@@ -276,8 +276,8 @@ reports::MemoryStudy run_memory_study(const MemoryStudyOptions& options) {
   const std::int64_t seq_multiple = options.sp ? options.tp : 1;
 
   // The budget for one micro-batch's activations: what the model states leave of HBM.
-  const core::RankMemory states =
-      core::rank_memory(model, parallel, core::MicroBatchShape{{seq_multiple}}, "1f1b", core::Recompute::none, 0);
+  const core::RankMemory states = core::rank_memory(model, parallel, core::MicroBatchShape{{seq_multiple}},
+                                                    core::PipelineSchedule::one_f_one_b, core::Recompute::none, 0);
   const double state_bytes = static_cast<double>(states.model_states());
   const double limit_bytes = options.limit_given ? options.limit_gib * kGiB : hardware.hbm_bytes - state_bytes;
   if (limit_bytes < 1) {

@@ -65,7 +65,7 @@ std::vector<core::Scenario> load_prefill_scenarios(const std::string& data_dir, 
   std::vector<core::Scenario> out;
   for (const fs::path& f : files) {
     core::Scenario s = core::load_scenario(f.string());
-    if (s.kind != "serving") throw core::InputError(f.string() + ": $.kind must be 'serving' for this study");
+    if (s.kind != core::ScenarioKind::serving) throw core::InputError(f.string() + ": $.kind must be 'serving' for this study");
     out.push_back(std::move(s));
     if (quick) break;
   }

@@ -4,22 +4,6 @@
 
 namespace lcperf::schedulers::serving {
 
-std::string_view to_string(PreemptionMode mode) {
-  switch (mode) {
-    case PreemptionMode::recompute:
-      return "recompute";
-    case PreemptionMode::swap:
-      return "swap";
-  }
-  return "?";
-}
-
-PreemptionMode parse_preemption_mode(std::string_view text) {
-  if (text == "recompute") return PreemptionMode::recompute;
-  if (text == "swap") return PreemptionMode::swap;
-  throw core::InputError("preemption must be one of recompute, swap (got \"" + std::string(text) + "\")");
-}
-
 void validate_engine_config(const EngineConfig& c, const std::string& where) {
   auto fail = [&](const std::string& rule) { throw core::InputError(where + ": " + rule); };
   if (c.block_size_tokens <= 0) fail("block_size_tokens must be > 0");

@@ -6,20 +6,14 @@
 #include <string_view>
 
 #include "core/qwen1m_attention.hpp"
+#include "core/scenario_options.hpp"
 #include "core/sparse_weights.hpp"
 
 namespace lcperf::schedulers::serving {
 
-// What happens to a running request when the KV cache runs out of blocks.
-// - recompute: its blocks are freed and it is requeued at the front of the waiting
-//   queue; its generated tokens join its prompt and are prefilled again.
-// - swap: its blocks are copied to host memory and back when room returns (requests
-//   still in prefill are recomputed instead: they have sampled nothing yet, and
-//   vLLM-style engines keep a whole prompt's blocks from admission anyway).
-enum class PreemptionMode { recompute, swap };
-
-std::string_view to_string(PreemptionMode mode);
-PreemptionMode parse_preemption_mode(std::string_view text);  // throws InputError
+// What happens to a running request when the KV cache runs out of blocks: the
+// scenario's serving.preemption (core/scenario_options.hpp, with its name).
+using core::PreemptionMode;
 
 struct EngineConfig {
   // KV cache paging. Budgets are per rank: each rank holds its own KV heads of its

@@ -6,19 +6,8 @@
 
 namespace lcperf::schedulers::serving {
 
-std::string_view to_string(RoutingPolicy policy) {
-  switch (policy) {
-    case RoutingPolicy::round_robin:
-      return "round_robin";
-    case RoutingPolicy::least_outstanding_tokens:
-      return "least_outstanding_tokens";
-  }
-  return "?";
-}
-
 RoutingPolicy parse_routing_policy(std::string_view text) {
-  if (text == "round_robin") return RoutingPolicy::round_robin;
-  if (text == "least_outstanding_tokens") return RoutingPolicy::least_outstanding_tokens;
+  if (const auto policy = core::parse_option<RoutingPolicy>(text)) return *policy;
   throw core::InputError("router must be one of round_robin, least_outstanding_tokens (got \"" + std::string(text) +
                          "\")");
 }

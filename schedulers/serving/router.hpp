@@ -9,13 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/scenario_options.hpp"
 #include "schedulers/serving/request_state.hpp"
 
 namespace lcperf::schedulers::serving {
 
-enum class RoutingPolicy { round_robin, least_outstanding_tokens };
-
-std::string_view to_string(RoutingPolicy policy);
+// The scenario's serving.routing (core/scenario_options.hpp, with its name).
+using core::RoutingPolicy;
 RoutingPolicy parse_routing_policy(std::string_view text);  // throws InputError
 
 struct RoutingOptions {

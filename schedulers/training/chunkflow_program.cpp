@@ -229,11 +229,11 @@ ChunkFlowPlan make_chunkflow_plan(const core::Scenario& scenario, int rank,
   if (scenario.parallel.cp != 1) {
     throw core::InputError(where + ": chunkflow replaces context parallelism here (parallel.cp must be 1)");
   }
-  if (scenario.strategy.recompute == "planner") {
+  if (scenario.strategy.recompute == core::RecomputePolicy::planner) {
     throw core::InputError(where + ": chunkflow does not use the memory planner (strategy.recompute must be none, "
                                    "selective or full)");
   }
-  if (scenario.strategy.schedule != "1f1b") {
+  if (scenario.strategy.schedule != core::PipelineSchedule::one_f_one_b) {
     throw core::InputError(where + ": chunkflow runs its own state-aware 1F1B (strategy.schedule must be 1f1b)");
   }
   if (scenario.strategy.chunk_size % token_multiple(scenario.parallel) != 0) {
@@ -244,17 +244,17 @@ ChunkFlowPlan make_chunkflow_plan(const core::Scenario& scenario, int rank,
   ChunkFlowPlan plan;
   // The baseline plan carries everything but the batches.
   core::Scenario fixed = scenario;
-  fixed.workload.kind = "fixed_length";
+  fixed.workload.kind = core::WorkloadKind::fixed_length;
   fixed.workload.seq_len = scenario.strategy.chunk_size;
   fixed.parallel.num_micro_batches = 1;
   fixed.parallel.micro_batch_size = 1;
   plan.base = make_megatron_plan(fixed, rank);
-  plan.base.schedule = "1f1b";
+  plan.base.schedule = core::PipelineSchedule::one_f_one_b;
   plan.chunk_size = scenario.strategy.chunk_size;
   plan.k = scenario.strategy.k;
 
   const std::vector<std::int64_t> lengths =
-      scenario.workload.kind == "dataset" ? global_batch : fixed_length_global_batch(scenario);
+      scenario.workload.kind == core::WorkloadKind::dataset ? global_batch : fixed_length_global_batch(scenario);
   const std::vector<ChunkUnit> units = group_into_units(construct_chunks(as_sequences(lengths), plan.chunk_size));
   const auto cost = [&](const Chunk& c) { return chunk_cost(scenario.model, scenario.parallel, c); };
   const std::vector<DpRankShare> shares = assign_units_lpt(units, scenario.parallel.dp, cost);

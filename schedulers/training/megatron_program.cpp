@@ -43,7 +43,7 @@ class MegatronRun : private StageRank {
     const std::vector<PipelineStep> steps =
         make_pipeline_schedule(p_.schedule, p_.parallel.pp, stage_, m, p_.parallel.virtual_stages);
     rt_.log_decision("schedule", cat({"stage ", std::to_string(stage_), "/", std::to_string(p_.parallel.pp), " ",
-                                      p_.schedule, ": ", to_string(steps)}));
+                                      to_string(p_.schedule), ": ", to_string(steps)}));
     if (p_.micro_batches.size() > 1 && p_.micro_batches.front().seq_lens != p_.micro_batches.back().seq_lens) {
       rt_.log_decision("micro_batches", describe_micro_batches());
     }
@@ -198,6 +198,26 @@ class MegatronRun : private StageRank {
 
 namespace {
 
+// What the baseline models. A value outside these (an enum value added later, or a cast
+// that no loaded scenario holds) is an input error, not undefined behaviour.
+bool models_workload(core::WorkloadKind kind) {
+  switch (kind) {
+    case core::WorkloadKind::fixed_length:
+    case core::WorkloadKind::dataset:
+      return true;
+  }
+  return false;
+}
+
+bool models_granularity(core::Granularity granularity) {
+  switch (granularity) {
+    case core::Granularity::layer:
+    case core::Granularity::stage:
+      return true;
+  }
+  return false;
+}
+
 // The activation budget of one micro-batch: HBM after the model states, shared by the
 // micro-batches the stage holds at once (strategy.activation_budget_gib overrides it).
 void attach_planner(MegatronPlan& plan, const core::Scenario& scenario) {
@@ -230,13 +250,13 @@ MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank) {
 
 MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank, const std::vector<std::int64_t>& global_batch) {
   const std::string where = scenario.source_path.empty() ? scenario.name : scenario.source_path;
-  if (scenario.workload.kind != "fixed_length" && scenario.workload.kind != "dataset") {
-    throw core::InputError(where + ": workload.kind \"" + scenario.workload.kind +
+  if (!models_workload(scenario.workload.kind)) {
+    throw core::InputError(where + ": workload.kind \"" + std::string(to_string(scenario.workload.kind)) +
                            "\" is not supported by the megatron baseline (known: fixed_length, dataset)");
   }
-  if (scenario.sim.granularity != "layer" && scenario.sim.granularity != "stage") {
+  if (!models_granularity(scenario.sim.granularity)) {
     throw core::InputError(where + ": sim.granularity must be \"layer\" or \"stage\" (got \"" +
-                           scenario.sim.granularity + "\")");
+                           std::string(to_string(scenario.sim.granularity)) + "\")");
   }
   if (rank < 0 || rank >= scenario.parallel.world_size()) {
     throw core::InputError(where + ": rank " + std::to_string(rank) + " outside the parallel config's " +
@@ -249,9 +269,10 @@ MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank, const 
   plan.batch = plan.micro_batches.front();
   plan.parallel.num_micro_batches = static_cast<int>(plan.micro_batches.size());
   plan.schedule = scenario.strategy.schedule;
-  const bool planner = scenario.strategy.recompute == "planner";
-  plan.recompute = planner ? core::Recompute::none : core::parse_recompute(scenario.strategy.recompute);
-  plan.per_layer_ops = scenario.sim.granularity == "layer";
+  const bool planner = scenario.strategy.recompute == core::RecomputePolicy::planner;
+  // The planner's layers start from no recompute; its plan regenerates what it chooses.
+  plan.recompute = core::uniform_recompute(scenario.strategy.recompute).value_or(core::Recompute::none);
+  plan.per_layer_ops = scenario.sim.granularity == core::Granularity::layer;
   plan.span = core::comm_span(scenario.cluster, scenario.parallel, rank);
   plan.rank = rank;
   // Checks the schedule (name, virtual stages, micro-batch count) now rather than

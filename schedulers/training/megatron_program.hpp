@@ -41,21 +41,21 @@ struct MegatronPlan {
   core::ParallelConfig parallel;
   core::MicroBatchShape batch;  // the first micro-batch (before CP splitting); all of them for fixed-length work
   std::vector<core::MicroBatchShape> micro_batches;  // this data-parallel replica's, in order
-  std::string schedule;         // "gpipe" | "1f1b"
+  core::PipelineSchedule schedule = core::PipelineSchedule::one_f_one_b;
   core::Recompute recompute = core::Recompute::none;
-  bool per_layer_ops = true;  // SimOptions::granularity "layer" (else "stage")
+  bool per_layer_ops = true;  // SimOptions::granularity layer (else stage)
   core::ActivationModel activations;
   core::CommSpan span;
   int rank = 0;
-  // strategy.recompute = "planner": the stage's memory plan and the activation budget
+  // strategy.recompute planner: the stage's memory plan and the activation budget
   // of one micro-batch (planned_memory.hpp); null otherwise.
   std::shared_ptr<const StagePlanner> planner;
   std::int64_t activation_budget = 0;
 };
 
 // Throws core::InputError for what the baseline does not model (workload kinds other
-// than fixed_length, schedules that do not fit the parallel config, unknown granularity
-// or recompute).
+// than fixed_length and dataset, schedules that do not fit the parallel config, unknown
+// granularity).
 MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank);
 // For dataset workloads: `global_batch` holds the sampled sequence lengths of the
 // iteration; this rank's DP share is packed into micro-batches (a decision logged by the

@@ -1,6 +1,7 @@
 #include "schedulers/training/pipeline_schedule.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/errors.hpp"
 
@@ -76,17 +77,38 @@ std::vector<PipelineStep> interleaved_1f1b_schedule(int pp, int stage, int micro
   return steps;
 }
 
-std::vector<PipelineStep> make_pipeline_schedule(std::string_view name, int pp, int stage, int micro_batches,
-                                                 int virtual_stages) {
-  if ((virtual_stages != 1) != (name == "interleaved_1f1b")) {
-    throw core::InputError("virtual_stages > 1 goes with the interleaved_1f1b schedule and only with it (got \"" +
-                           std::string(name) + "\" with virtual_stages " + std::to_string(virtual_stages) + ")");
-  }
-  if (name == "gpipe") return gpipe_schedule(pp, stage, micro_batches);
-  if (name == "1f1b") return one_f_one_b_schedule(pp, stage, micro_batches);
-  if (name == "interleaved_1f1b") return interleaved_1f1b_schedule(pp, stage, micro_batches, virtual_stages);
+namespace {
+
+[[noreturn]] void throw_unknown_schedule(std::string_view name) {
   throw core::InputError("pipeline schedule \"" + std::string(name) +
                          "\" is not available (known: gpipe, 1f1b, interleaved_1f1b)");
+}
+
+}  // namespace
+
+std::vector<PipelineStep> make_pipeline_schedule(core::PipelineSchedule schedule, int pp, int stage,
+                                                 int micro_batches, int virtual_stages) {
+  if ((virtual_stages != 1) != (schedule == core::PipelineSchedule::interleaved_1f1b)) {
+    throw core::InputError("virtual_stages > 1 goes with the interleaved_1f1b schedule and only with it (got \"" +
+                           std::string(to_string(schedule)) + "\" with virtual_stages " +
+                           std::to_string(virtual_stages) + ")");
+  }
+  switch (schedule) {
+    case core::PipelineSchedule::gpipe:
+      return gpipe_schedule(pp, stage, micro_batches);
+    case core::PipelineSchedule::one_f_one_b:
+      return one_f_one_b_schedule(pp, stage, micro_batches);
+    case core::PipelineSchedule::interleaved_1f1b:
+      return interleaved_1f1b_schedule(pp, stage, micro_batches, virtual_stages);
+  }
+  throw_unknown_schedule(to_string(schedule));
+}
+
+std::vector<PipelineStep> make_pipeline_schedule(std::string_view name, int pp, int stage, int micro_batches,
+                                                 int virtual_stages) {
+  const std::optional<core::PipelineSchedule> schedule = core::parse_option<core::PipelineSchedule>(name);
+  if (!schedule) throw_unknown_schedule(name);
+  return make_pipeline_schedule(*schedule, pp, stage, micro_batches, virtual_stages);
 }
 
 int max_in_flight(const std::vector<PipelineStep>& steps) {

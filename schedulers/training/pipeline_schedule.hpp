@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/scenario_options.hpp"
+
 namespace lcperf::schedulers::training {
 
 struct PipelineStep {
@@ -33,8 +35,11 @@ std::vector<PipelineStep> one_f_one_b_schedule(int pp, int stage, int micro_batc
 // forwards (capped at m*v). Needs m to be a multiple of p. Bubble (p-1)/(v*m + p-1).
 std::vector<PipelineStep> interleaved_1f1b_schedule(int pp, int stage, int micro_batches, int virtual_stages);
 
-// By name: "gpipe", "1f1b" or "interleaved_1f1b" (the only one that takes
-// virtual_stages > 1). Throws core::InputError for anything else.
+// The scenario's schedule; only interleaved 1F1B takes virtual_stages > 1. Throws
+// core::InputError for virtual stages that do not fit the schedule.
+std::vector<PipelineStep> make_pipeline_schedule(core::PipelineSchedule schedule, int pp, int stage,
+                                                 int micro_batches, int virtual_stages = 1);
+// By name: "gpipe", "1f1b" or "interleaved_1f1b"; core::InputError for anything else.
 std::vector<PipelineStep> make_pipeline_schedule(std::string_view name, int pp, int stage, int micro_batches,
                                                  int virtual_stages = 1);
 

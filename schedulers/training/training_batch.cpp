@@ -32,7 +32,7 @@ std::vector<std::int64_t> fixed_length_global_batch(const core::Scenario& s) {
 
 std::vector<core::MicroBatchShape> megatron_micro_batches(const core::Scenario& s, int dp_index,
                                                           const std::vector<std::int64_t>& global_batch) {
-  if (s.workload.kind == "fixed_length") {
+  if (s.workload.kind == core::WorkloadKind::fixed_length) {
     core::MicroBatchShape shape;
     shape.seq_lens.assign(static_cast<std::size_t>(s.parallel.micro_batch_size), s.workload.seq_len);
     return std::vector<core::MicroBatchShape>(static_cast<std::size_t>(s.parallel.num_micro_batches), shape);

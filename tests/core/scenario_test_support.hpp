@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/errors.hpp"
+#include "tests/support/scenario_option_names.hpp"
 
 namespace lcperf::test {
 

@@ -85,7 +85,7 @@ TEST(ServingLive, PipelinedEngineDecidesTheSameLiveAndSimulated) {
 
 TEST(ServingLive, RejectsATrainingScenario) {
   core::Scenario s = core::load_scenario(kScenario);
-  s.kind = "training";
+  s.kind = core::ScenarioKind::training;
   EXPECT_THROW(run_serving_live_and_simulated(s), core::InputError);
 }
 

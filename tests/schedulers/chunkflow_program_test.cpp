@@ -33,13 +33,13 @@ core::Scenario chunkflow_scenario(int pp, int dp, int k) {
   sc.cluster.gpu.nvlink_bandwidth_bytes_per_s = 400e9;
   sc.cluster.gpu.pcie_bandwidth_bytes_per_s = 50e9;
   sc.cluster.gpu.nic_bandwidth_bytes_per_s = 50e9;
-  sc.workload.kind = "dataset";
+  sc.workload.kind = core::WorkloadKind::dataset;
   sc.workload.global_batch = static_cast<int>(kBatch.size());
   sc.workload.context_length = 512;
-  sc.strategy.name = "chunkflow";
+  sc.strategy.name = core::Strategy::chunkflow;
   sc.strategy.chunk_size = 128;
   sc.strategy.k = k;
-  sc.strategy.recompute = "none";
+  sc.strategy.recompute = core::RecomputePolicy::none;
   return sc;
 }
 

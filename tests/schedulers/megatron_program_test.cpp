@@ -47,10 +47,17 @@ core::Scenario make_scenario(const RunConfig& s) {
   sc.cluster.gpus_per_node = 8;
   sc.cluster.nodes = (sc.parallel.world_size() + 7) / 8;
   sc.workload.seq_len = 128;
-  sc.strategy.schedule = s.schedule;
-  sc.strategy.recompute = s.recompute;
-  sc.sim.granularity = s.granularity;
+  sc.strategy.schedule = *core::parse_option<core::PipelineSchedule>(s.schedule);
+  sc.strategy.recompute = *core::parse_option<core::RecomputePolicy>(s.recompute);
+  sc.sim.granularity = *core::parse_option<core::Granularity>(s.granularity);
   return sc;
+}
+
+// A value outside the option's enum: what a scenario naming an option the baseline does
+// not know ("op" granularity, a "lognormal" workload) would hold if one could load.
+template <class Option>
+Option unknown_option() {
+  return static_cast<Option>(core::option_names(Option{}).size());
 }
 
 std::string describe(const RunConfig& s) {
@@ -84,7 +91,7 @@ void check_run(const RunConfig& s) {
     const test::RankLog& log = fake.log(r);
     const int stage = core::coord_of(par, r).pp;
     const core::RankMemory mem =
-        core::rank_memory(sc.model, par, batch, s.schedule, core::parse_recompute(s.recompute), stage);
+        core::rank_memory(sc.model, par, batch, sc.strategy.schedule, core::parse_recompute(s.recompute), stage);
 
     // Everything allocated is released, tag by tag.
     EXPECT_EQ(log.live_tensors, 0);
@@ -279,13 +286,13 @@ TEST(MegatronProgram, RejectsWhatItDoesNotModel) {
   sc.parallel.virtual_stages = 2;
   EXPECT_THROW(make_megatron_plan(sc, 0), core::InputError);
   sc = make_scenario(s);
-  sc.strategy.schedule = "interleaved_1f1b";
+  sc.strategy.schedule = core::PipelineSchedule::interleaved_1f1b;
   EXPECT_THROW(make_megatron_plan(sc, 0), core::InputError);
   sc = make_scenario(s);
-  sc.sim.granularity = "op";
+  sc.sim.granularity = unknown_option<core::Granularity>();
   EXPECT_THROW(make_megatron_plan(sc, 0), core::InputError);
   sc = make_scenario(s);
-  sc.workload.kind = "lognormal";
+  sc.workload.kind = unknown_option<core::WorkloadKind>();
   EXPECT_THROW(make_megatron_plan(sc, 0), core::InputError);
 }
 

@@ -21,7 +21,7 @@ core::Scenario planner_scenario(double budget_gib) {
   sc.cluster.gpus_per_node = 8;
   sc.cluster.gpu.hbm_bytes = 80e9;
   sc.workload.seq_len = 2048;
-  sc.strategy.recompute = "planner";
+  sc.strategy.recompute = core::RecomputePolicy::planner;
   sc.strategy.activation_budget_gib = budget_gib;
   return sc;
 }

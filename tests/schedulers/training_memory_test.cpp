@@ -96,7 +96,7 @@ TEST(TrainingMemory, Llama3_8B_Tp2Pp2Dp2ByHand) {
   const std::int64_t boundary = 2LL * 4096 * 4096;
   EXPECT_EQ(stage_boundary_bytes(model, par, batch), boundary);
 
-  const RankMemory first = rank_memory(model, par, batch, "1f1b", Recompute::none, 0);
+  const RankMemory first = rank_memory(model, par, batch, PipelineSchedule::one_f_one_b, Recompute::none, 0);
   EXPECT_EQ(first.params, p0);
   EXPECT_EQ(first.weights, 2 * p0);
   EXPECT_EQ(first.gradients, 4 * p0);
@@ -106,7 +106,7 @@ TEST(TrainingMemory, Llama3_8B_Tp2Pp2Dp2ByHand) {
   EXPECT_EQ(first.transient, 2 * boundary);  // sent activation + gradient receive buffer
   EXPECT_EQ(first.peak(), 42'429'054'976);   // about 39.5 GiB
 
-  const RankMemory last = rank_memory(model, par, batch, "1f1b", Recompute::none, 1);
+  const RankMemory last = rank_memory(model, par, batch, PipelineSchedule::one_f_one_b, Recompute::none, 1);
   // Output layer: final-norm and LM-head inputs, fp32 logits 4*8192*64128.
   EXPECT_EQ(last.activations_per_micro_batch, 16 * layer_act + 2 * boundary + 4LL * 8192 * 64128);
   EXPECT_EQ(last.in_flight, 1);
@@ -114,7 +114,7 @@ TEST(TrainingMemory, Llama3_8B_Tp2Pp2Dp2ByHand) {
   EXPECT_EQ(last.peak(), 35'395'256'320);  // about 33.0 GiB
 
   // Full recompute keeps one layer input per layer and needs one layer's worth back.
-  const RankMemory full = rank_memory(model, par, batch, "1f1b", Recompute::full, 0);
+  const RankMemory full = rank_memory(model, par, batch, PipelineSchedule::one_f_one_b, Recompute::full, 0);
   EXPECT_EQ(full.activations_per_micro_batch, 16 * boundary);
   EXPECT_EQ(full.recompute_transient, layer_act - boundary);
   EXPECT_EQ(full.transient, boundary + layer_act - boundary);

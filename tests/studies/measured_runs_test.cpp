@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "studies/measured_runs.hpp"
 #include "tests/support/cli_test_support.hpp"
+#include "tests/support/scenario_option_names.hpp"
 
 namespace lcperf::studies {
 namespace {

@@ -1,0 +1,105 @@
+#pragma once
+// The scenario options that are closed sets of names, as enums. The scenario loader
+// reads each name once (core/scenario_loader.cpp); everything after it switches on the
+// enum, and whatever prints an option (result.json, report.md, sweep outputs) prints
+// to_string(value): the name exactly as the scenario file spells it.
+//
+// An enum's values count 0, 1, 2, ... in the order of its names, which is also the
+// order the loader lists them in when a name is not one of them.
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+
+namespace lcperf::core {
+
+// Each enum comes with option_names(E): its values' names, indexed by value (found by
+// argument-dependent lookup; the argument only picks the enum).
+
+// $.kind
+enum class ScenarioKind { training, serving };
+constexpr std::array<std::string_view, 2> option_names(ScenarioKind) { return {"training", "serving"}; }
+
+// $.workload.kind (training). fixed_length: micro-batches of equal sequences; dataset: a
+// global batch sampled from a length distribution (scenario.hpp).
+enum class WorkloadKind { fixed_length, dataset };
+constexpr std::array<std::string_view, 2> option_names(WorkloadKind) { return {"fixed_length", "dataset"}; }
+
+// $.strategy.name: the Megatron-LM baseline or ChunkFlow (runs/training_strategy.hpp).
+enum class Strategy { megatron, chunkflow };
+constexpr std::array<std::string_view, 2> option_names(Strategy) { return {"megatron", "chunkflow"}; }
+
+// $.strategy.schedule (schedulers/training/pipeline_schedule.hpp).
+enum class PipelineSchedule { one_f_one_b, gpipe, interleaved_1f1b };
+constexpr std::array<std::string_view, 3> option_names(PipelineSchedule) {
+  return {"1f1b", "gpipe", "interleaved_1f1b"};
+}
+
+// $.strategy.recompute: one of Megatron's recompute granularities for every layer
+// (core::Recompute, layer_ops.hpp), or the memory planner choosing per stage
+// (schedulers/training/planned_memory.hpp).
+enum class RecomputePolicy { none, selective, full, planner };
+constexpr std::array<std::string_view, 4> option_names(RecomputePolicy) {
+  return {"none", "selective", "full", "planner"};
+}
+
+// $.sim.granularity: one activity per layer, or per micro-batch per pipeline stage.
+enum class Granularity { layer, stage };
+constexpr std::array<std::string_view, 2> option_names(Granularity) { return {"layer", "stage"}; }
+
+// $.sim.communication: SimGrid flows on the platform's links, or no time at all.
+enum class Communication { network, free };
+constexpr std::array<std::string_view, 2> option_names(Communication) { return {"network", "free"}; }
+
+// $.sim.fold_tensor_parallel: "auto" folds above a GPU count (runs/training_run.cpp).
+enum class TensorParallelFolding { automatic, on, off };
+constexpr std::array<std::string_view, 3> option_names(TensorParallelFolding) { return {"auto", "on", "off"}; }
+
+// $.serving.routing (schedulers/serving/router.hpp).
+enum class RoutingPolicy { round_robin, least_outstanding_tokens };
+constexpr std::array<std::string_view, 2> option_names(RoutingPolicy) {
+  return {"round_robin", "least_outstanding_tokens"};
+}
+
+// $.serving.preemption: what happens to a running request when the KV cache runs out
+// of blocks.
+// - recompute: its blocks are freed and it is requeued at the front of the waiting
+//   queue; its generated tokens join its prompt and are prefilled again.
+// - swap: its blocks are copied to host memory and back when room returns (requests
+//   still in prefill are recomputed instead: they have sampled nothing yet, and
+//   vLLM-style engines keep a whole prompt's blocks from admission anyway).
+enum class PreemptionMode { recompute, swap };
+constexpr std::array<std::string_view, 2> option_names(PreemptionMode) { return {"recompute", "swap"}; }
+
+// $.serving.kv_policy: each instance holds its requests' KV itself, or DistKV-LLM.
+enum class KvPolicy { local, distkv };
+constexpr std::array<std::string_view, 2> option_names(KvPolicy) { return {"local", "distkv"}; }
+
+// $.workload.format (serving): detected from the trace's content, or named.
+enum class TraceFormat { detect, azure, mooncake, burstgpt };
+constexpr std::array<std::string_view, 4> option_names(TraceFormat) { return {"", "azure", "mooncake", "burstgpt"}; }
+
+template <class Option>
+concept ScenarioOption = std::is_enum_v<Option> && requires(Option value) { option_names(value); };
+
+// The option's name as scenario files spell it; "?" for a value outside the enum (no
+// loaded scenario holds one, but code that checks its input may be handed one).
+template <ScenarioOption Option>
+constexpr std::string_view to_string(Option value) {
+  const auto names = option_names(value);
+  const auto index = static_cast<std::size_t>(value);
+  return index < names.size() ? names[index] : "?";
+}
+
+// The value named `name`, or nullopt when it names none.
+template <ScenarioOption Option>
+constexpr std::optional<Option> parse_option(std::string_view name) {
+  const auto names = option_names(Option{});
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<Option>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace lcperf::core
