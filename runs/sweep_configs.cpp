@@ -7,6 +7,7 @@
 
 #include "core/errors.hpp"
 #include "core/strict_json.hpp"
+#include "runs/training_strategy.hpp"
 
 namespace lcperf::runs {
 
@@ -44,7 +45,8 @@ std::optional<core::Strategy> strategy_of(const std::vector<core::Override>& ove
 // The key of the simulation a configuration runs: a Megatron run ignores the ChunkFlow
 // parameters, so configurations differing only there are the same simulation.
 std::string simulation_key(const std::vector<core::Override>& overrides, core::Strategy base_strategy) {
-  if (strategy_of(overrides, base_strategy) == core::Strategy::chunkflow) return config_key(overrides);
+  const std::optional<core::Strategy> strategy = strategy_of(overrides, base_strategy);
+  if (strategy && training_strategy(*strategy).reads_chunk_parameters) return config_key(overrides);
   std::vector<core::Override> kept;
   for (const core::Override& o : overrides) {
     if (o.path != "strategy.chunk_size" && o.path != "strategy.k") kept.push_back(o);

@@ -21,11 +21,19 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/layer_ops.hpp"
 #include "core/scenario.hpp"
 
 namespace lcperf::runs {
 
 // `sequences`: the iteration's sequence lengths (runs::training_sequences).
 std::int64_t peak_memory_lower_bound(const core::Scenario& scenario, const std::vector<std::int64_t>& sequences);
+
+// One stage's bound under each strategy, for a recompute mode every layer shares and a
+// longest sequence of `longest` tokens (the strategies' entries in training_strategy.hpp).
+std::int64_t megatron_stage_memory_bound(const core::Scenario& scenario, int stage, std::int64_t longest,
+                                         core::Recompute recompute);
+std::int64_t chunkflow_stage_memory_bound(const core::Scenario& scenario, int stage, std::int64_t longest,
+                                          core::Recompute recompute);
 
 }  // namespace lcperf::runs

@@ -4,10 +4,9 @@
 
 #include "runs/sweep_memory_bound.hpp"
 #include "runs/training_run.hpp"
+#include "runs/training_strategy.hpp"
 #include "core/errors.hpp"
-#include "core/parallel_config.hpp"
 #include "core/units.hpp"
-#include "schedulers/training/chunkflow_program.hpp"
 
 namespace lcperf::runs {
 
@@ -98,15 +97,7 @@ PruneVerdict SweepPruner::check(const SweepConfig& config) {
 
   try {
     const std::vector<std::int64_t>& lengths = sequences(scenario);
-    // ChunkFlow rejects some layouts only when it plans (a replica left without chunks,
-    // context parallelism); planning the first rank of every replica finds them
-    // without simulating.
-    if (scenario.strategy.name == core::Strategy::chunkflow) {
-      for (int replica = 0; replica < scenario.parallel.dp; ++replica) {
-        const int rank = core::rank_of(scenario.parallel, core::RankCoord{0, 0, replica, 0});
-        schedulers::training::make_chunkflow_plan(scenario, rank, lengths);
-      }
-    }
+    training_strategy(scenario.strategy.name).check_layout(scenario, lengths);
     if (spec_.memory_fit) {
       const std::int64_t bound = peak_memory_lower_bound(scenario, lengths);
       verdict.memory_bound = bound;

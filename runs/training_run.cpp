@@ -13,7 +13,7 @@
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
 #include "cost_models/price_cache.hpp"
-#include "schedulers/training/chunkflow_program.hpp"
+#include "runs/training_strategy.hpp"
 #include "schedulers/training/megatron_program.hpp"
 #include "schedulers/training/training_batch.hpp"
 #include "traces/length_distribution.hpp"
@@ -137,11 +137,7 @@ double training_model_flops(const core::Scenario& s) {
 }
 
 core::RankProgram rank_program(const core::Scenario& s, int rank, const std::vector<std::int64_t>& sequences) {
-  if (s.strategy.name == core::Strategy::chunkflow) {
-    return schedulers::training::make_chunkflow_rank_program(
-        schedulers::training::make_chunkflow_plan(s, rank, sequences));
-  }
-  return schedulers::training::make_megatron_rank_program(s, rank, sequences);
+  return training_strategy(s.strategy.name).rank_program(s, rank, sequences);
 }
 
 int tensor_parallel_fold(const core::Scenario& s) {
