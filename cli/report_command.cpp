@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "core/exit_codes.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
+#include "core/scenario_options.hpp"
 #include "reports/html_report.hpp"
 
 namespace lcperf::cli {
@@ -49,11 +51,12 @@ reports::ReportPage page_for(const fs::path& dir) {
   }
   const std::string result = slurp(dir / "result.json");
   const auto doc = nlohmann::json::parse(result, nullptr, false);
-  const std::string kind = doc.is_object() ? doc.value("kind", std::string()) : std::string();
-  if (kind == "serving") return reports::serving_page(result);
-  if (kind != "training") {
+  const std::optional<core::ScenarioKind> kind =
+      core::parse_option<core::ScenarioKind>(doc.is_object() ? doc.value("kind", std::string()) : std::string());
+  if (!kind) {
     throw core::InputError((dir / "result.json").string() + ": $.kind is neither \"training\" nor \"serving\"");
   }
+  if (*kind == core::ScenarioKind::serving) return reports::serving_page(result);
   if (!fs::exists(dir / "timeline.json")) throw core::InputError((dir / "timeline.json").string() + ": missing");
   core::RunRecords records = reports::read_chrome_trace(slurp(dir / "timeline.json"), (dir / "timeline.json").string());
   // memory.csv is optional: without it the page says there is no memory plot.

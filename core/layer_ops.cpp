@@ -268,9 +268,10 @@ std::string_view to_string(Recompute recompute) {
 }
 
 Recompute parse_recompute(std::string_view text) {
-  if (text == "none") return Recompute::none;
-  if (text == "selective") return Recompute::selective;
-  if (text == "full") return Recompute::full;
+  // The strategy's names, less the planner's (it picks no one granularity).
+  if (const std::optional<RecomputePolicy> policy = parse_option<RecomputePolicy>(text)) {
+    if (const std::optional<Recompute> recompute = uniform_recompute(*policy)) return *recompute;
+  }
   throw InputError("recompute must be one of none, selective, full (got \"" + std::string(text) + "\")");
 }
 
