@@ -20,7 +20,7 @@
 #include "tests/support/sweep_test_support.hpp"
 
 namespace lcperf::runs {
-namespace testing = cli::testing;  // the binary-running helpers of tests/cli/
+namespace testing = cli::testing;  // the binary-running helpers of tests/support/
 namespace {
 
 namespace fs = std::filesystem;

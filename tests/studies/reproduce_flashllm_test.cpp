@@ -7,9 +7,10 @@
 #include "core/exit_codes.hpp"
 #include "studies/flashllm_study.hpp"
 #include "tests/support/cli_test_support.hpp"
+#include "tests/support/reproduce_test_support.hpp"
 
 namespace lcperf::studies {
-namespace testing = cli::testing;  // the binary-running helpers of tests/cli/
+namespace testing = cli::testing;  // the binary-running helpers of tests/support/
 namespace {
 
 using testing::read_file;
@@ -18,14 +19,8 @@ using testing::ScratchDir;
 
 TEST(FlashllmStudy, QuickWritesDeterministicTables) {
   const ScratchDir dir;
-  const std::string a = (dir / "a.md").string();
-  const std::string b = (dir / "b.md").string();
-  const testing::Invocation first = run_lcperf({"reproduce", "flashllm", "--quick", "--out", a});
-  ASSERT_EQ(first.exit_code, core::kExitSuccess) << first.err;
-  const testing::Invocation second = run_lcperf({"reproduce", "flashllm", "--quick", "--out", b});
-  ASSERT_EQ(second.exit_code, core::kExitSuccess) << second.err;
-  const std::string md = read_file(a);
-  EXPECT_EQ(md, read_file(b));
+  std::string md;
+  ASSERT_NO_FATAL_FAILURE(testing::reproduce_quick_twice("flashllm", dir, md));
   for (const char* text :
        {"## Kernel level: SpMM vs dense GEMM on the OPT weight shapes", "## Serving: tokens per GPU-second",
         "## Where the simulation agrees or disagrees with the paper", "`lcperf reproduce flashllm --quick`",

@@ -9,10 +9,11 @@
 #include "studies/qwen1m_study.hpp"
 #include "runs/serving_run.hpp"
 #include "tests/support/cli_test_support.hpp"
+#include "tests/support/reproduce_test_support.hpp"
 #include "core/scenario.hpp"
 
 namespace lcperf::studies {
-namespace testing = cli::testing;  // the binary-running helpers of tests/cli/
+namespace testing = cli::testing;  // the binary-running helpers of tests/support/
 namespace {
 
 using testing::read_file;
@@ -21,14 +22,8 @@ using testing::ScratchDir;
 
 TEST(Qwen1mReproduce, QuickWritesTheTablesDeterministically) {
   const ScratchDir dir;
-  const std::string a = (dir / "a.md").string();
-  const std::string b = (dir / "b.md").string();
-  const testing::Invocation first = run_lcperf({"reproduce", "qwen1m", "--quick", "--out", a});
-  ASSERT_EQ(first.exit_code, core::kExitSuccess) << first.err;
-  const testing::Invocation second = run_lcperf({"reproduce", "qwen1m", "--quick", "--out", b});
-  ASSERT_EQ(second.exit_code, core::kExitSuccess) << second.err;
-  const std::string md = read_file(a);
-  EXPECT_EQ(md, read_file(b));
+  std::string md;
+  ASSERT_NO_FATAL_FAILURE(testing::reproduce_quick_twice("qwen1m", dir, md));
   for (const char* heading : {"## TTFT vs context length, dense vs sparse attention", "### Speedup at 1M tokens",
                               "## Peak memory of one 1M-token prefill", "## Dynamic chunked pipeline parallelism",
                               "## Where the model may be wrong"}) {
