@@ -34,6 +34,7 @@ struct ServingStats {
   std::int64_t requests = 0;
   double span_s = 0.0;               // last arrival minus first
   double rate_per_s = 0.0;           // (requests - 1) / span_s: the mean inter-arrival rate; 0 when span_s is 0
+                                     // or so small that the rate is not a finite number
   double mean_prompt_tokens = 0.0;
   double mean_output_tokens = 0.0;
 };
