@@ -39,6 +39,18 @@ TEST(ServingTransform, StatsOfAHandBuiltTrace) {
   EXPECT_EQ(serving_stats(ServingTrace{}).requests, 0);
 }
 
+// Found by fuzz/burstgpt_csv: arrivals 0 and 1e-320 s span a subnormal time, and one
+// gap over it is an infinite rate. No finite rate exists, as for coincident arrivals.
+TEST(ServingTransform, StatsOfASubnormalSpanHaveNoRate) {
+  ServingTrace trace = four_requests();
+  trace.requests.resize(2);
+  trace.requests[1].arrival_s = 1e-320;
+  const ServingStats stats = serving_stats(trace);
+  EXPECT_EQ(stats.span_s, 1e-320);
+  EXPECT_EQ(stats.rate_per_s, 0.0);
+  EXPECT_THROW(scale_to_rate(trace, 1.0), std::invalid_argument);
+}
+
 TEST(ServingTransform, ScaleTimeMultipliesArrivalsAndKeepsEverythingElse) {
   const ServingTrace scaled = scale_time(four_requests(), 2.5);
   ASSERT_EQ(scaled.requests.size(), 4u);
