@@ -9,7 +9,7 @@
 # (fuzz/regressions/<target>, not known/) in fuzz-out/<target>/corpus, and runs in fork
 # mode (one child at a time) so that a crash, a timeout (-timeout, seconds per input) or
 # an out-of-memory (-rss_limit_mb) is counted and saved under fuzz-out/<target>/artifacts
-# while the run goes on. Prints per target: inputs run (execs), crashes, timeouts, OOMs,
+# while the run goes on. Prints per target: inputs run (execs), crashes (leaks included), timeouts, OOMs,
 # and the first line of what each saved artifact reports (grouped). Exit 1 when any target
 # saved an artifact. Environment: FUZZ_BUILD_DIR (build-fuzz), FUZZ_OUT (fuzz-out),
 # FUZZ_TIMEOUT_S (10), FUZZ_RSS_MB (2048), FUZZ_NICE (10).
@@ -52,11 +52,13 @@ for target in "${targets[@]}"; do
   nice -n "$niceness" "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
     -max_total_time="$seconds" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" -max_len=65536 \
     -artifact_prefix="$dir/artifacts/" "$dir/corpus" > "$dir/log.txt" 2>&1
-  # Fork mode's progress lines: "#EXECS: cov: .. oom/timeout/crash: O/T/C time: ..".
-  last=$(grep -E '^#[0-9]+: cov:' "$dir/log.txt" | tail -1)
-  execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<< "$last")
-  read -r ooms timeouts crashes < <(sed -E 's|.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*|\1 \2 \3|' <<< "$last")
-  printf '%-16s %12s %8s %8s %6s\n' "$target" "${execs:-0}" "${crashes:-?}" "${timeouts:-?}" "${ooms:-?}"
+  # Fork mode's progress lines start "#EXECS: cov:"; the last one is a lower bound (the
+  # final job's inputs after it are not counted). Defects are counted by their saved
+  # inputs, as a job that dies last never prints a progress line.
+  execs=$(grep -E '^#[0-9]+: cov:' "$dir/log.txt" | tail -1 | sed -E 's/^#([0-9]+):.*/\1/')
+  count() { find "$dir/artifacts" -name "$1-*" | wc -l; }
+  crashes=$(( $(count crash) + $(count leak) ))
+  printf '%-16s %12s %8s %8s %6s\n' "$target" "${execs:-0}" "$crashes" "$(count timeout)" "$(count oom)"
   total=$((total + ${execs:-0}))
   if compgen -G "$dir/artifacts/*" > /dev/null; then
     failed=1
