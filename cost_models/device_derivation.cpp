@@ -8,7 +8,9 @@
 
 #include "core/errors.hpp"
 #include "cost_models/measured_table.hpp"
+#include "cost_models/profile_notes.hpp"
 #include "cost_models/roofline.hpp"
+#include "cost_models/spmm_follows_gemm.hpp"
 
 namespace lcperf::cost {
 
@@ -28,15 +30,6 @@ std::vector<MeasuredPoint> scaled_table(const std::vector<MeasuredPoint>& points
     out.push_back({p.shape, std::max(p.time_s * ratio, fastest[table_family(p.shape)])});
   }
   return out;
-}
-
-constexpr std::string_view kPrevious = "Previous notes: ";
-
-// A base that was itself derived keeps only the notes from before its derivation, so
-// deriving again does not nest them.
-std::string previous_notes(const std::string& notes) {
-  const std::size_t at = notes.find(kPrevious);
-  return at == std::string::npos ? notes : notes.substr(at + kPrevious.size());
 }
 
 double ratio(double target, double source) { return source > 0 ? target / source : 0.0; }
@@ -63,6 +56,7 @@ DeviceProfile derive_device_profile(const DeviceProfile& measured, const core::H
   out.of(OpClass::elementwise) = measured.of(OpClass::elementwise);
   out.of(OpClass::elementwise).table = scaled_table(measured.of(OpClass::elementwise).table, measured_hw, target_hw);
   out.collective = measured.collective;
+  rescale_spmm_like_gemm(out.of(OpClass::spmm), target_base.of(OpClass::gemm), out.of(OpClass::gemm));
 
   Derivation d;
   d.from = measured_hw.id;
@@ -87,11 +81,11 @@ DeviceProfile derive_device_profile(const DeviceProfile& measured, const core::H
               target_hw.id +
               "'), so kernel times scale by the datasheet ratios target/source: " + ratios +
               ". Element-wise table times are scaled by the roofline ratio of their shape, not below their kind's "
-              "measured latency floor. Collective latencies are kept. Attention, SpMM and memcpy are this GPU's own "
-              "previous values. What this assumes: the same efficiency at the same size on both GPUs, which holds best "
-              "for the same die (H100 -> H200, H800) and least for a cut-down one (H20: its small GEMMs fill fewer SMs "
-              "more easily, so the measured ramp is pessimistic there). " + std::string(kPrevious) +
-              previous_notes(target_base.notes);
+              "measured latency floor. Collective latencies are kept. Attention and memcpy are this GPU's own previous "
+              "values; SpMM too, with its efficiencies scaled like the dense GEMM's (new/old at each size). What this "
+              "assumes: the same efficiency at the same size on both GPUs, which holds best for the same die (H100 -> "
+              "H200, H800) and least for a cut-down one (H20: its small GEMMs fill fewer SMs more easily, so the "
+              "measured ramp is pessimistic there)." + previous_notes_suffix(target_base.notes);
   return out;
 }
 

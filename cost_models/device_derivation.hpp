@@ -6,8 +6,9 @@
 // peak over the target's, compute and memory terms each by their own ratio. What the
 // derivation does explicitly:
 // - the measured classes (GEMM, element-wise) and the collective section are copied
-//   from the measured profile; every other class (attention, SpMM, memcpy) stays the
-//   target base's, whose own anchors are at least as good as the source's guesses;
+//   from the measured profile; attention and memcpy stay the target base's, whose own
+//   anchors are at least as good as the source's guesses; SpMM stays the base's too,
+//   rescaled like the dense GEMM (spmm_follows_gemm.hpp);
 // - element-wise table points hold absolute times, so each is scaled by the ratio of
 //   the target's roofline time to the source's for its shape, but not below its kind's
 //   time at the smallest measured size (launch and tail latency do not shrink with

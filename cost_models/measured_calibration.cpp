@@ -13,6 +13,8 @@
 #include "cost_models/calibration.hpp"
 #include "cost_models/elementwise_kind_tables.hpp"
 #include "cost_models/op_cost.hpp"
+#include "cost_models/profile_notes.hpp"
+#include "cost_models/spmm_follows_gemm.hpp"
 
 namespace lcperf::cost {
 
@@ -171,7 +173,9 @@ std::string notes_of(const MeasuredCalibration& r, const MeasuredKernels& kernel
           std::to_string(r.collective.hop_latency_factor).substr(0, 5) +
           " from all-reduce (single node); inter-node constants kept from the base. Not measured, kept from " +
           (base.origin.empty() ? base.device : base.origin) +
-          ": attention, SpMM, memcpy. Relative errors of this file: " + measured_calibration_summary(r);
+          ": attention, memcpy, and SpMM with its efficiencies scaled like the dense GEMM's (new/old at each size). "
+          "Relative errors of this file: " +
+          measured_calibration_summary(r) + "." + previous_notes_suffix(base.notes);
   return text;
 }
 
@@ -212,6 +216,8 @@ MeasuredCalibration calibrate_from_measured(const MeasuredKernels& kernels, cons
   }
 
   DeviceProfile profile = fit_curves(kernels, kernel_held, base, hw, options.max_knots, result.gemm_variable);
+  profile.of(OpClass::spmm) = base.of(OpClass::spmm);
+  rescale_spmm_like_gemm(profile.of(OpClass::spmm), base.of(OpClass::gemm), profile.of(OpClass::gemm));
   std::vector<const ProfileRow*> elementwise_train;
   for (std::size_t i = 0; i < kernels.profile.rows.size(); ++i) {
     if (!kernel_held[i] && kernels.profile.rows[i].op_class == OpClass::elementwise) {

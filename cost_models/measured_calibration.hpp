@@ -14,6 +14,8 @@
 //   streaming kernel reaches on this GPU (the compute curve stays the base's).
 // - Collectives: collective_fit.hpp on the single-node rows, one size in N of every
 //   (collective, ranks) series held out; rows across nodes are reported, not fitted.
+// - SpMM (not measured) keeps the base's curves rescaled like the dense GEMM's
+//   (spmm_follows_gemm.hpp), so it stays consistent with the measured GEMM.
 #include <cstddef>
 #include <string>
 #include <vector>

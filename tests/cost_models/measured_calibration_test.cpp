@@ -13,6 +13,8 @@
 #include "cost_models/device_derivation.hpp"
 #include "cost_models/measured_calibration.hpp"
 #include "cost_models/op_cost.hpp"
+#include "cost_models/profile_notes.hpp"
+#include "cost_models/spmm_follows_gemm.hpp"
 #include "cost_test_support.hpp"
 
 namespace lcperf::cost {
@@ -217,6 +219,11 @@ TEST(DeviceDerivation, ScalesByDatasheetRatiosAndKeepsTheTargetsOwnClasses) {
   EXPECT_EQ(d.hardware, "faster");
   EXPECT_EQ(d.of(OpClass::gemm).compute_efficiency.points.size(), 3u);  // the measured curves
   EXPECT_DOUBLE_EQ(d.of(OpClass::attention_fwd).min_latency_s, 7e-6);  // the target's own
+  // SpMM stays the target's, scaled like its dense GEMM: flat 0.8 before, the truth's curve now.
+  EXPECT_DOUBLE_EQ(d.of(OpClass::spmm).memory_efficiency.points[0].efficiency,
+                   testing::kFlatMemory * truth().of(OpClass::gemm).memory_efficiency.at(
+                                              d.of(OpClass::spmm).memory_efficiency.points[0].size) /
+                       testing::kFlatMemory);
   const std::vector<MeasuredPoint>& table = d.of(OpClass::elementwise).table;
   ASSERT_EQ(table.size(), 2u);
   EXPECT_DOUBLE_EQ(table[0].time_s, 5e-6);   // a latency floor does not shrink
@@ -234,6 +241,27 @@ TEST(DeviceDerivation, ScalesByDatasheetRatiosAndKeepsTheTargetsOwnClasses) {
   EXPECT_DOUBLE_EQ(back.provenance.derived_from->ratios.at("hbm_bandwidth"), 2.0);
 
   EXPECT_THROW(derive_device_profile(target_base, source_hw, target_base, target_hw, "2026-01-03"), core::InputError);
+}
+
+TEST(SpmmFollowsGemm, KeepsItsRatioToTheDenseCurves) {
+  OpClassProfile old_gemm, new_gemm, spmm;
+  old_gemm.memory_efficiency = curve(SizeVariable::bytes, {{1e6, 0.4}, {1e9, 0.8}});
+  new_gemm.memory_efficiency = curve(SizeVariable::bytes, {{1e6, 0.2}, {1e9, 0.6}});
+  spmm.memory_efficiency = curve(SizeVariable::bytes, {{1e6, 0.36}, {1e9, 0.72}});
+  old_gemm.compute_efficiency = curve(SizeVariable::flops, {{1e9, 0.8}});
+  new_gemm.compute_efficiency = curve(SizeVariable::min_dim, {{64, 0.3}, {4096, 0.7}});  // another variable
+  spmm.compute_efficiency = curve(SizeVariable::flops, {{1e9, 0.64}, {1e12, 0.9}});
+  rescale_spmm_like_gemm(spmm, old_gemm, new_gemm);
+  EXPECT_DOUBLE_EQ(spmm.memory_efficiency.points[0].efficiency, 0.36 * 0.2 / 0.4);  // same size, same variable
+  EXPECT_DOUBLE_EQ(spmm.memory_efficiency.points[1].efficiency, 0.72 * 0.6 / 0.8);
+  EXPECT_DOUBLE_EQ(spmm.compute_efficiency.points[0].efficiency, 0.64 * 0.7 / 0.8);  // plateau ratio
+  EXPECT_DOUBLE_EQ(spmm.compute_efficiency.points[1].efficiency, 0.9 * 0.7 / 0.8);
+}
+
+TEST(ProfileNotes, CarryTheBasesOwnNotesWithoutNesting) {
+  EXPECT_EQ(previous_notes_suffix(""), "");
+  EXPECT_EQ(previous_notes_suffix("datasheet"), " Previous notes: datasheet");
+  EXPECT_EQ(previous_notes_suffix("Measured: ... Previous notes: datasheet"), " Previous notes: datasheet");
 }
 
 }  // namespace
