@@ -11,6 +11,7 @@
 
 #include "core/errors.hpp"
 #include "cost_models/calibration.hpp"
+#include "cost_models/curve_beyond_measured.hpp"
 #include "cost_models/elementwise_kind_tables.hpp"
 #include "cost_models/op_cost.hpp"
 #include "cost_models/profile_notes.hpp"
@@ -106,7 +107,18 @@ DeviceProfile fit_curves(const MeasuredKernels& kernels, const std::vector<bool>
   return best;
 }
 
-
+// The largest size on `variable` among the GEMM rows of the fit (held-out rows excluded).
+double largest_measured_gemm(const MeasuredKernels& kernels, const std::vector<bool>& held_out, SizeVariable variable) {
+  double largest = 0;
+  for (std::size_t i = 0; i < kernels.profile.rows.size(); ++i) {
+    const auto* g = std::get_if<core::GemmShape>(&kernels.profile.rows[i].shape);
+    if (held_out[i] || g == nullptr) continue;
+    const double size = variable == SizeVariable::min_dim ? static_cast<double>(std::min({g->m, g->n, g->k}))
+                                                          : core::flops_of(kernels.profile.rows[i].shape);
+    largest = std::max(largest, size);
+  }
+  return largest;
+}
 
 struct Tally {
   std::vector<double> predicted, measured;
@@ -164,7 +176,8 @@ std::string notes_of(const MeasuredCalibration& r, const MeasuredKernels& kernel
           "' (every row), and one size in " + std::to_string(options.collective_holdout_every) +
           " of each collective series. GEMM: roofline max form with the compute curve over " +
           std::string(to_string(r.gemm_variable)) +
-          " (fitted over flops and min_dim, the smaller training error kept). Element-wise: one curve per measured "
+          " (fitted over flops and min_dim, the smaller training error kept; beyond the largest measured size it ramps "
+          "to the base's points there, the published large-GEMM regime). Element-wise: one curve per measured "
           "kind as table points (log time piecewise linear in log2 bytes); for kinds without a table the class memory "
           "curve is the residual add's efficiency over bytes, the compute curve the base's. Collectives: NVLink efficiency and p2p latency from send/recv, bus "
           "efficiencies x" +
@@ -216,6 +229,12 @@ MeasuredCalibration calibrate_from_measured(const MeasuredKernels& kernels, cons
   }
 
   DeviceProfile profile = fit_curves(kernels, kernel_held, base, hw, options.max_knots, result.gemm_variable);
+  EfficiencyCurve& gemm_compute = profile.of(OpClass::gemm).compute_efficiency;
+  gemm_compute = extend_beyond_measured(gemm_compute, largest_measured_gemm(kernels, kernel_held, result.gemm_variable),
+                                        base.of(OpClass::gemm).compute_efficiency);
+  // SpMM follows the extended curve, as a derived GPU's SpMM follows its source's
+  // (device_derivation.cpp): over different size variables the two plateaus are
+  // compared, and both are now the published large-GEMM regime.
   profile.of(OpClass::spmm) = base.of(OpClass::spmm);
   rescale_spmm_like_gemm(profile.of(OpClass::spmm), base.of(OpClass::gemm), profile.of(OpClass::gemm));
   std::vector<const ProfileRow*> elementwise_train;
