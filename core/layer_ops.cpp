@@ -6,6 +6,8 @@
 
 #include "core/cluster_spec.hpp"
 #include "core/errors.hpp"
+#include "core/fp8_casts.hpp"
+#include "core/unfused_attention.hpp"
 
 namespace lcperf::core {
 
@@ -33,6 +35,14 @@ constexpr EwCost kEmbedding{"embedding", 0, 4};          // gather a row, write 
 constexpr EwCost kEmbeddingBwd{"embedding_bwd", 1, 10};  // read dy, read-modify-write fp32 grad
 constexpr EwCost kCrossEntropy{"cross_entropy", 5, 6};   // bf16 logits in, fp32 softmax out
 constexpr EwCost kCrossEntropyBwd{"cross_entropy_bwd", 3, 6};
+// Hidden dropout fused with the residual add (Megatron's bias-dropout-add): the add's
+// traffic plus a 1-byte mask written; its backward reads the gradient and the mask.
+constexpr EwCost kDropoutAdd{"dropout_add", 3, 7};
+constexpr EwCost kDropoutBwd{"dropout_bwd", 1, 5};
+// Learned absolute positions: read the token's and the position's row, write the sum;
+// the backward accumulates the position table's fp32 gradient like the embedding's.
+constexpr EwCost kPositionAdd{"position_embedding", 1, 6};
+constexpr EwCost kPositionBwd{"position_embedding_bwd", 1, 10};
 // Adam: read fp32 grad, master, m, v (16 B); write master, m, v (12 B) and the bf16 copy (2 B).
 constexpr EwCost kAdam{"adam", 12, 30};
 
@@ -55,6 +65,8 @@ std::string norm_kind(const ModelSpec& model, bool backward) {
   const std::string base = model.layernorm_bias ? "layernorm" : "rmsnorm";
   return backward ? base + "_bwd" : base;
 }
+
+void append(std::vector<OpPart>& to, const std::vector<OpPart>& from) { to.insert(to.end(), from.begin(), from.end()); }
 
 // Builds one rank's parts; holds the shared sizes so each part reads as its formula.
 class Builder {
@@ -110,6 +122,35 @@ class Builder {
     parts.push_back(c);
   }
 
+  const LayerKernels& kernels() const { return model_.kernels; }
+  bool rotary() const { return kernels().position_embedding == PositionEmbedding::rotary; }
+
+  // A linear layer's forward Y[t,n] = X[t,k] W[k,n]; in FP8, X is cast first.
+  void linear_fwd(std::vector<OpPart>& parts, std::int64_t t, std::int64_t n, std::int64_t k) const {
+    if (kernels().fp8()) append_fp8_cast(parts, t * k, kernels().fp8_recipe);
+    parts.push_back(gemm_part(t, n, k, kernels().fp8() ? DType::fp8 : dtype()));
+  }
+  // Its backward (dgrad and wgrad); in FP8, dY is cast first (the wgrad's X^T was cast
+  // with X in the forward).
+  void linear_bwd(std::vector<OpPart>& parts, std::int64_t t, std::int64_t n, std::int64_t k) const {
+    if (kernels().fp8()) append_fp8_cast(parts, t * n, kernels().fp8_recipe);
+    push_gemm_backward(parts, t, n, k, kernels().fp8() ? DType::fp8 : dtype());
+  }
+  // The residual add closing a sub-layer, with hidden dropout when it is on.
+  OpPart residual_add() const {
+    return elementwise(kernels().hidden_dropout > 0 ? kDropoutAdd : kAdd, dims_.seq_tokens * model_.hidden);
+  }
+  void dropout_bwd(std::vector<OpPart>& parts) const {
+    if (kernels().hidden_dropout > 0) parts.push_back(elementwise(kDropoutBwd, dims_.seq_tokens * model_.hidden));
+  }
+  // The attention core: one fused kernel, or the unfused parts.
+  std::vector<OpPart> attention_core(bool backward) const {
+    AttentionShape a = layer_attention_shape(model_, parallel_, batch_);
+    a.backward = backward;
+    if (kernels().attention == AttentionImpl::unfused) return unfused_attention_parts(a, kernels().attention_dropout);
+    return {a};
+  }
+
   std::int64_t qkv_width() const {
     return static_cast<std::int64_t>(dims_.heads_q + 2 * dims_.heads_kv) * model_.head_dim;
   }
@@ -122,14 +163,16 @@ class Builder {
     const std::int64_t h = model_.hidden;
     parts.push_back(elementwise(kNormFwd, dims_.seq_tokens * h, norm_kind(model_, false)));
     tp_enter_fwd(parts);
-    parts.push_back(gemm_part(t, qkv_width(), h, dtype()));
-    parts.push_back(
-        elementwise(kRope, t * static_cast<std::int64_t>(dims_.heads_q + dims_.heads_kv) * model_.head_dim));
+    linear_fwd(parts, t, qkv_width(), h);
+    if (rotary()) {
+      parts.push_back(
+          elementwise(kRope, t * static_cast<std::int64_t>(dims_.heads_q + dims_.heads_kv) * model_.head_dim));
+    }
     cp_kv(parts, false);
-    parts.push_back(layer_attention_shape(model_, parallel_, batch_));
-    parts.push_back(gemm_part(t, h, q_width(), dtype()));
+    append(parts, attention_core(false));
+    linear_fwd(parts, t, h, q_width());
     tp_exit_fwd(parts);
-    parts.push_back(elementwise(kAdd, dims_.seq_tokens * h));
+    parts.push_back(residual_add());
     return parts;
   }
 
@@ -139,11 +182,11 @@ class Builder {
     const std::int64_t h = model_.hidden;
     parts.push_back(elementwise(kNormFwd, dims_.seq_tokens * h, norm_kind(model_, false)));
     tp_enter_fwd(parts);
-    parts.push_back(gemm_part(t, up_width(), h, dtype()));
+    linear_fwd(parts, t, up_width(), h);
     parts.push_back(elementwise(model_.gated_mlp ? kSwiglu : kGelu, t * dims_.ffn));
-    parts.push_back(gemm_part(t, h, dims_.ffn, dtype()));
+    linear_fwd(parts, t, h, dims_.ffn);
     tp_exit_fwd(parts);
-    parts.push_back(elementwise(kAdd, dims_.seq_tokens * h));
+    parts.push_back(residual_add());
     return parts;
   }
 
@@ -151,11 +194,12 @@ class Builder {
     std::vector<OpPart> parts;
     const std::int64_t t = dims_.tokens;
     const std::int64_t h = model_.hidden;
+    dropout_bwd(parts);
     tp_exit_bwd(parts);
-    push_gemm_backward(parts, t, h, dims_.ffn, dtype());
+    linear_bwd(parts, t, h, dims_.ffn);
     parts.push_back(elementwise(model_.gated_mlp ? kSwigluBwd : kGeluBwd, t * dims_.ffn));
     tp_regather(parts);
-    push_gemm_backward(parts, t, up_width(), h, dtype());
+    linear_bwd(parts, t, up_width(), h);
     tp_enter_bwd(parts);
     parts.push_back(elementwise(kNormBwd, dims_.seq_tokens * h, norm_kind(model_, true)));
     parts.push_back(elementwise(kAdd, dims_.seq_tokens * h));  // residual gradient accumulation
@@ -166,16 +210,17 @@ class Builder {
     std::vector<OpPart> parts;
     const std::int64_t t = dims_.tokens;
     const std::int64_t h = model_.hidden;
+    dropout_bwd(parts);
     tp_exit_bwd(parts);
-    push_gemm_backward(parts, t, h, q_width(), dtype());
-    AttentionShape attention = layer_attention_shape(model_, parallel_, batch_);
-    attention.backward = true;
-    parts.push_back(attention);
+    linear_bwd(parts, t, h, q_width());
+    append(parts, attention_core(true));
     cp_kv(parts, true);
-    parts.push_back(
-        elementwise(kRopeBwd, t * static_cast<std::int64_t>(dims_.heads_q + dims_.heads_kv) * model_.head_dim));
+    if (rotary()) {
+      parts.push_back(
+          elementwise(kRopeBwd, t * static_cast<std::int64_t>(dims_.heads_q + dims_.heads_kv) * model_.head_dim));
+    }
     tp_regather(parts);
-    push_gemm_backward(parts, t, qkv_width(), h, dtype());
+    linear_bwd(parts, t, qkv_width(), h);
     tp_enter_bwd(parts);
     parts.push_back(elementwise(kNormBwd, dims_.seq_tokens * h, norm_kind(model_, true)));
     parts.push_back(elementwise(kAdd, dims_.seq_tokens * h));
@@ -188,11 +233,14 @@ class Builder {
     parts.push_back(elementwise(kEmbedding, dims_.tokens * model_.hidden));
     // ... and the reduction makes the full embedding (sharded by sequence with SP).
     tp_exit_fwd(parts);
+    // Learned positions are added to the reduced embedding (every TP rank holds the table).
+    if (!rotary()) parts.push_back(elementwise(kPositionAdd, dims_.seq_tokens * model_.hidden));
     return parts;
   }
 
   std::vector<OpPart> embedding_backward() const {
     std::vector<OpPart> parts;
+    if (!rotary()) parts.push_back(elementwise(kPositionBwd, dims_.seq_tokens * model_.hidden));
     tp_exit_bwd(parts);
     parts.push_back(elementwise(kEmbeddingBwd, dims_.tokens * model_.hidden));
     return parts;
@@ -231,8 +279,6 @@ class Builder {
   CommSpan span_;
   LocalDims dims_;
 };
-
-void append(std::vector<OpPart>& to, const std::vector<OpPart>& from) { to.insert(to.end(), from.begin(), from.end()); }
 
 // Rank 0's two chunks of Megatron's load-balanced CP layout for one sequence (see header).
 void cp_chunks(std::int64_t s, int cp, std::vector<AttentionSeq>& out) {
@@ -346,7 +392,7 @@ std::vector<OpPart> layer_recompute_parts(const ModelSpec& model, const Parallel
     case Recompute::none:
       return {};
     case Recompute::selective:
-      return {layer_attention_shape(model, parallel, batch)};
+      return Builder(model, parallel, batch, span).attention_core(false);
     case Recompute::full:
       return layer_forward_parts(model, parallel, batch, span);
   }

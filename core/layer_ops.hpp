@@ -23,7 +23,11 @@
 //   kv_len = s/(2cp) and s) for every rank. K/V of the whole sequence reach a rank through
 //   an all-gather over the CP group (backward: reduce-scatter of dK/dV), a stand-in for
 //   the ring exchange Megatron overlaps with attention.
-// - Biases are fused into GEMM epilogues and not priced separately; dropout is not run.
+// - Biases are fused into GEMM epilogues and not priced separately.
+// - The model's `kernels` (layer_kernels.hpp) choose the attention core (one fused call,
+//   or Megatron's unfused parts, unfused_attention.hpp), the dropout kernels, rotary or
+//   learned absolute positions, and FP8 GEMMs with their casts (fp8_casts.hpp); the
+//   defaults are fused attention, no dropout, rotary, GEMMs in the model's dtype.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/dtype.hpp"
+#include "core/layer_kernels.hpp"
 
 namespace lcperf::core {
 
@@ -22,6 +23,8 @@ struct ModelSpec {
   bool layernorm_bias = false;   // LayerNorm with bias (OPT) vs RMSNorm (Llama, Qwen)
   std::int64_t max_context = 0;
   DType dtype = DType::bf16;
+  // How the layers are run (set from a training scenario's `kernels` section).
+  LayerKernels kernels;
 
   std::int64_t q_dim() const { return static_cast<std::int64_t>(heads) * head_dim; }
   std::int64_t kv_dim() const { return static_cast<std::int64_t>(kv_heads) * head_dim; }

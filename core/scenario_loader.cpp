@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -284,6 +285,22 @@ StrategySpec parse_strategy(ObjectReader r) {
   return s;
 }
 
+// $.kernels (training): how every layer is run (core/layer_kernels.hpp).
+LayerKernels parse_kernels(ObjectReader r) {
+  LayerKernels k;
+  k.attention = option_or(r, "attention", k.attention);
+  for (auto [key, value] : {std::pair{"attention_dropout", &k.attention_dropout},
+                            std::pair{"hidden_dropout", &k.hidden_dropout}}) {
+    *value = r.number_or(key, 0.0, Range::between(0.0, 1.0));
+    if (*value >= 1.0) r.fail(key, "a dropout probability must be below 1 (got " + std::to_string(*value) + ")");
+  }
+  k.position_embedding = option_or(r, "position_embedding", k.position_embedding);
+  k.gemm_precision = option_or(r, "gemm_precision", k.gemm_precision);
+  k.fp8_recipe = option_or(r, "fp8_recipe", k.fp8_recipe);
+  r.finish();
+  return k;
+}
+
 ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
   ServingWorkloadSpec w;
   r.choice("kind", {"trace"});
@@ -492,7 +509,7 @@ void apply_override(json& root, const Override& o, const std::string& origin) {
 // scenario that relies on every parallel default.
 void add_optional_sections(json& root) {
   if (!root.is_object()) return;
-  for (const char* section : {"parallel", "strategy", "sim"}) {
+  for (const char* section : {"parallel", "strategy", "sim", "kernels"}) {
     if (root.find(section) == root.end()) root[section] = json::object();
   }
 }
@@ -579,6 +596,12 @@ Scenario parse_scenario(const json& root, const std::string& origin) {
   }
   s.strategy = parse_strategy(r.object("strategy"));
   s.sim = parse_sim(r.object("sim"));
+  if (r.has("kernels")) {
+    s.model.kernels = parse_kernels(r.object("kernels"));
+    if (s.kind == ScenarioKind::serving && !(s.model.kernels == LayerKernels{})) {
+      r.fail("kernels", "the kernels section applies to training scenarios (serving prices its own steps)");
+    }
+  }
   r.finish();
   validate_parallel_config(s.parallel, s.model, s.cluster, origin + ": $.parallel");
   validate_cross_fields(s, origin);

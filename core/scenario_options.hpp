@@ -80,6 +80,32 @@ constexpr std::array<std::string_view, 2> option_names(KvPolicy) { return {"loca
 enum class TraceFormat { detect, azure, mooncake, burstgpt };
 constexpr std::array<std::string_view, 4> option_names(TraceFormat) { return {"", "azure", "mooncake", "burstgpt"}; }
 
+// $.kernels (training; core/layer_kernels.hpp): how every transformer layer is run.
+// attention: a fused FlashAttention-style kernel (FlashAttention-2, FlashAttention-3,
+// cuDNN's fused SDPA), priced by the device profile's attention curves, or Megatron-LM's
+// unfused core attention (score-matrix GEMM, fused scale-mask-softmax, attention
+// dropout, PV GEMM).
+enum class AttentionImpl { flash2, flash3, cudnn, unfused };
+constexpr std::array<std::string_view, 4> option_names(AttentionImpl) {
+  return {"flash2", "flash3", "cudnn", "unfused"};
+}
+
+// $.kernels.position_embedding: rotary on q and k in every layer, or a learned absolute
+// position table added to the token embedding (GPT-2/GPT-3).
+enum class PositionEmbedding { rotary, learned_absolute };
+constexpr std::array<std::string_view, 2> option_names(PositionEmbedding) { return {"rotary", "learned_absolute"}; }
+
+// $.kernels.gemm_precision: the transformer layers' linear GEMMs in the model's dtype,
+// or in FP8 with TransformerEngine-style scaling (attention, the LM head and
+// communication stay in the model's dtype).
+enum class GemmPrecision { model, fp8 };
+constexpr std::array<std::string_view, 2> option_names(GemmPrecision) { return {"model", "fp8"}; }
+
+// $.kernels.fp8_recipe: delayed scaling (amax from the history, taken inside the cast
+// kernel) or current (per-tensor) scaling (an amax pass over each tensor before its cast).
+enum class Fp8Recipe { delayed, current };
+constexpr std::array<std::string_view, 2> option_names(Fp8Recipe) { return {"delayed", "current"}; }
+
 template <class Option>
 concept ScenarioOption = std::is_enum_v<Option> && requires(Option value) { option_names(value); };
 

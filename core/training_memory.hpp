@@ -50,6 +50,12 @@ struct ActivationModel {
   bool dropout = false;
 };
 
+// What a model's layer kernels store (core/layer_kernels.hpp): the score matrix unless
+// attention is fused; dropout masks when either dropout is on.
+inline ActivationModel activation_model_of(const LayerKernels& kernels) {
+  return {kernels.attention != AttentionImpl::unfused, kernels.attention_dropout > 0 || kernels.hidden_dropout > 0};
+}
+
 inline constexpr std::int64_t kWeightBytesPerParam = 2;
 inline constexpr std::int64_t kGradBytesPerParam = 4;
 inline constexpr std::int64_t kOptimizerBytesPerParam = 12;

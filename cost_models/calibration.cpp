@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <variant>
 
@@ -159,6 +158,16 @@ std::vector<const ProfileRow*> sorted_rows(const KernelProfile& measured, OpClas
   return rows;
 }
 
+// The splits of `rows` sorted rows the ridge search tries: all of 0..rows up to
+// kMaxRidgeSplits rows, else kMaxRidgeSplits + 1 evenly spaced ones (0 and rows among them).
+constexpr std::size_t kMaxRidgeSplits = 256;
+std::vector<std::size_t> ridge_splits(std::size_t rows) {
+  std::vector<std::size_t> splits;
+  const std::size_t count = std::min(rows, kMaxRidgeSplits);
+  for (std::size_t i = 0; i <= count; ++i) splits.push_back(count == 0 ? 0 : i * rows / count);
+  return splits;
+}
+
 struct ClassWork {
   ClassCalibration report;
   std::vector<const ProfileRow*> train;
@@ -172,7 +181,10 @@ ClassWork fit_class(const KernelProfile& measured, OpClass op_class, OpClassProf
   const std::vector<const ProfileRow*> rows = sorted_rows(measured, op_class);
   work.report.rows = rows.size();
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    (is_held_out(i, rows.size(), options.holdout_every) ? work.held_out : work.train).push_back(rows[i]);
+    const bool held_out = options.held_out_rows.empty()
+                              ? is_held_out(i, rows.size(), options.holdout_every)
+                              : options.held_out_rows.at(static_cast<std::size_t>(rows[i] - measured.rows.data()));
+    (held_out ? work.held_out : work.train).push_back(rows[i]);
   }
   work.report.train_rows = work.train.size();
   if (work.train.empty()) return work;
@@ -198,8 +210,11 @@ ClassWork fit_class(const KernelProfile& measured, OpClass op_class, OpClassProf
   // Which rows are compute-bound? The roofline's answer is a ridge in arithmetic
   // intensity: rows below it stream, rows above it compute. Every split of the rows
   // sorted by FLOPs per byte is fitted and the one with the least training error wins
-  // (extraction-bound SpMM rows stay out). Then rows are re-decided by the larger term
-  // under the fitted curves, refitted, for as long as that lowers the error.
+  // (extraction-bound SpMM rows stay out); a measured table of thousands of rows tries
+  // kMaxRidgeSplits evenly spaced splits instead (each try is a fit of all rows, so
+  // every split would cost rows^2), leaving the rest to the re-assignment. Then rows
+  // are re-decided by the larger term under the fitted curves, refitted, for as long
+  // as that lowers the error.
   std::vector<std::size_t> by_intensity;
   for (std::size_t i = 0; i < terms.size(); ++i) {
     if (binding_term(terms[i], profile, hw) == Term::extraction) {
@@ -216,7 +231,7 @@ ClassWork fit_class(const KernelProfile& measured, OpClass op_class, OpClassProf
   std::vector<RowTerms> best_terms = terms;
   OpClassProfile best_profile = profile;
   int best_clamped = 0;
-  for (std::size_t split = 0; split <= by_intensity.size(); ++split) {
+  for (std::size_t split : ridge_splits(by_intensity.size())) {
     for (std::size_t r = 0; r < by_intensity.size(); ++r) {
       terms[by_intensity[r]].binding = r < split ? Term::memory : Term::compute;
     }
@@ -268,12 +283,6 @@ ErrorSummary errors_of(const CostModel& model, const std::vector<const ProfileRo
     measured_s.push_back(r->median_s);
   }
   return summarize_relative_errors(predicted, measured_s);
-}
-
-std::string percent(double fraction) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f%%", 100.0 * fraction);
-  return text;
 }
 
 Provenance provenance_of(const KernelProfile& measured) {
@@ -365,12 +374,12 @@ std::string calibration_summary(const std::vector<ClassCalibration>& classes) {
     text += std::string(to_string(c.op_class)) + ": " + std::to_string(c.rows) + " rows (" +
             std::to_string(c.train_rows) + " fit, " + std::to_string(c.held_out.count) + " held out)";
     if (c.held_out.count > 0) {
-      text += ", held-out median " + percent(c.held_out.median) + " p90 " + percent(c.held_out.p90);
+      text += ", held-out median " + format_percent(c.held_out.median) + " p90 " + format_percent(c.held_out.p90);
     }
-    if (c.train.count > 0) text += ", train median " + percent(c.train.median) + " p90 " + percent(c.train.p90);
+    if (c.train.count > 0) text += ", train median " + format_percent(c.train.median) + " p90 " + format_percent(c.train.p90);
     if (c.held_out_with_tables.count > 0) {
-      text += ", held-out with tables of the fitted rows median " + percent(c.held_out_with_tables.median) + " p90 " +
-              percent(c.held_out_with_tables.p90);
+      text += ", held-out with tables of the fitted rows median " + format_percent(c.held_out_with_tables.median) + " p90 " +
+              format_percent(c.held_out_with_tables.p90);
     }
     if (c.clamped_points > 0) {
       text += " [" + std::to_string(c.clamped_points) + " knot(s) clamped into (0, 1]; above 1 means the hardware peak is below the measured rate]";

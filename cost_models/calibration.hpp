@@ -2,10 +2,10 @@
 // Calibration: a device profile fitted to a kernel profile (`lcperf calibrate`).
 //
 // Per op class, every training row is assigned to the roofline term that binds it:
-// rows sorted by arithmetic intensity are split at a ridge (every split is fitted, the
-// least training error wins), then rows move to the larger term under the fitted
-// curves while that lowers the error (SpMM's extraction term is left as the base has
-// it). The efficiency each row needed to match its measured median becomes a sample
+// rows sorted by arithmetic intensity are split at a ridge (every split is fitted, at
+// most 257 of them, the least training error wins), then rows move to the larger term
+// under the fitted curves while that lowers the error (SpMM's extraction term is left
+// as the base has it). The efficiency each row needed to match its measured median becomes a sample
 // of its term's curve, and the curves are fitted by least squares (calibration_fit.hpp).
 // About a fifth of each class's rows are held out (calibration_fit.hpp, is_held_out)
 // and priced afterwards by the real CostModel with the fitted profile: their median
@@ -29,6 +29,9 @@ struct CalibrationOptions {
   int max_knots = 6;              // per curve
   int max_rounds = 8;             // re-assignments of rows to binding terms
   bool include_tables = false;    // also write every measured row as a measured-table point
+  // When not empty (one flag per row of the kernel profile): row i is held out exactly
+  // when held_out_rows[i], in place of the one-in-N rule (a whole model family, say).
+  std::vector<bool> held_out_rows;
 };
 
 struct ClassCalibration {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include <Eigen/Dense>
@@ -27,49 +28,65 @@ constexpr double kSmoothingWeight = 1e-4;
 
 }  // namespace
 
-CurveFit fit_efficiency_curve(SizeVariable variable, const std::vector<EfficiencySample>& samples, int max_knots) {
-  std::vector<EfficiencySample> usable;
-  for (const EfficiencySample& s : samples) {
-    if (s.size > 0 && s.efficiency > 0 && std::isfinite(s.size) && std::isfinite(s.efficiency)) usable.push_back(s);
-  }
-  if (usable.empty()) throw std::invalid_argument("fit_efficiency_curve: no sample with positive size and efficiency");
+double PiecewiseLinear::at(double x) const {
+  const int knots = static_cast<int>(values.size());
+  double sum = 0;
+  for (int j = 0; j < knots; ++j) sum += hat(x, x0, spacing, j, knots) * values[static_cast<std::size_t>(j)];
+  return sum;
+}
 
-  std::vector<double> xs;
-  for (const EfficiencySample& s : usable) xs.push_back(std::log2(s.size));
+PiecewiseLinear fit_piecewise_linear(const std::vector<double>& xs, const std::vector<double>& ys,
+                                     const std::vector<double>& weights, int max_knots) {
+  if (xs.empty() || xs.size() != ys.size() || xs.size() != weights.size()) {
+    throw std::invalid_argument("fit_piecewise_linear: need equal, non-empty lists of x, y and weights");
+  }
   std::vector<double> distinct = xs;
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end(), [](double a, double b) { return std::abs(a - b) < 1e-9; }),
                  distinct.end());
   const int knots = std::max(1, std::min(max_knots, static_cast<int>(distinct.size())));
-  const double x0 = distinct.front();
-  const double h = knots > 1 ? (distinct.back() - x0) / (knots - 1) : 1.0;
+  PiecewiseLinear fit;
+  fit.x0 = distinct.front();
+  fit.spacing = knots > 1 ? (distinct.back() - fit.x0) / (knots - 1) : 1.0;
 
-  const int data_rows = static_cast<int>(usable.size());
+  const int data_rows = static_cast<int>(xs.size());
   const int penalty_rows = std::max(0, knots - 2);
   Eigen::MatrixXd a = Eigen::MatrixXd::Zero(data_rows + penalty_rows, knots);
   Eigen::VectorXd b = Eigen::VectorXd::Zero(data_rows + penalty_rows);
-  std::vector<double> efficiencies;
   for (int i = 0; i < data_rows; ++i) {
-    const double e = usable[static_cast<std::size_t>(i)].efficiency;
-    efficiencies.push_back(e);
-    for (int j = 0; j < knots; ++j) a(i, j) = hat(xs[static_cast<std::size_t>(i)], x0, h, j, knots) / e;
-    b(i) = 1.0;  // (curve(x_i) - e_i) / e_i = row_i . knots - 1
+    const auto row = static_cast<std::size_t>(i);
+    for (int j = 0; j < knots; ++j) a(i, j) = hat(xs[row], fit.x0, fit.spacing, j, knots) * weights[row];
+    b(i) = ys[row] * weights[row];
   }
-  std::nth_element(efficiencies.begin(), efficiencies.begin() + static_cast<long>(efficiencies.size() / 2),
-                   efficiencies.end());
-  const double typical = efficiencies[efficiencies.size() / 2];
-  const double penalty = std::sqrt(kSmoothingWeight * data_rows) / typical;
+  std::vector<double> sorted_weights = weights;
+  std::nth_element(sorted_weights.begin(), sorted_weights.begin() + static_cast<long>(sorted_weights.size() / 2),
+                   sorted_weights.end());
+  const double penalty = std::sqrt(kSmoothingWeight * data_rows) * sorted_weights[sorted_weights.size() / 2];
   for (int p = 0; p < penalty_rows; ++p) {
     a(data_rows + p, p) = penalty;
     a(data_rows + p, p + 1) = -2.0 * penalty;
     a(data_rows + p, p + 2) = penalty;
   }
   const Eigen::VectorXd solution = a.colPivHouseholderQr().solve(b);
+  for (int j = 0; j < knots; ++j) fit.values.push_back(solution(j));
+  return fit;
+}
+
+CurveFit fit_efficiency_curve(SizeVariable variable, const std::vector<EfficiencySample>& samples, int max_knots) {
+  std::vector<double> xs, efficiencies, weights;
+  for (const EfficiencySample& s : samples) {
+    if (!(s.size > 0 && s.efficiency > 0 && std::isfinite(s.size) && std::isfinite(s.efficiency))) continue;
+    xs.push_back(std::log2(s.size));
+    efficiencies.push_back(s.efficiency);
+    weights.push_back(1.0 / s.efficiency);  // relative residuals: (curve(x_i) - e_i) / e_i
+  }
+  if (xs.empty()) throw std::invalid_argument("fit_efficiency_curve: no sample with positive size and efficiency");
+  const PiecewiseLinear line = fit_piecewise_linear(xs, efficiencies, weights, max_knots);
 
   CurveFit fit;
   fit.curve.variable = variable;
-  for (int j = 0; j < knots; ++j) {
-    double e = solution(j);
+  for (std::size_t j = 0; j < line.values.size(); ++j) {
+    double e = line.values[j];
     if (!(e <= 1.0)) {
       e = 1.0;
       ++fit.clamped_points;
@@ -77,7 +94,7 @@ CurveFit fit_efficiency_curve(SizeVariable variable, const std::vector<Efficienc
       e = 1e-6;
       ++fit.clamped_points;
     }
-    fit.curve.points.push_back({std::exp2(x0 + h * j), e});
+    fit.curve.points.push_back({std::exp2(line.x0 + line.spacing * static_cast<double>(j)), e});
   }
   return fit;
 }
@@ -100,6 +117,12 @@ ErrorSummary summarize_relative_errors(const std::vector<double>& predicted_s, c
   summary.p90 = errors[rank - 1];
   summary.max = errors.back();
   return summary;
+}
+
+std::string format_percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f%%", 100.0 * fraction);
+  return text;
 }
 
 bool is_held_out(std::size_t index, std::size_t count, std::size_t every) {

@@ -20,8 +20,39 @@ namespace lcperf::cost {
 
 inline constexpr int kDeviceProfileFormatVersion = 1;
 
+// Where the measurements behind a calibrated profile came from (tables imported by
+// `lcperf calibrate`, e.g. Vidur's; cost_models/measured/).
+struct MeasuredData {
+  std::string name;     // the data set and its licence
+  std::string commit;   // of the repository the data was taken from
+  std::string path;     // where the copy lives in this repository
+  std::string gpu;      // the data's folder for this GPU
+  std::string network;  // the collective tables' setup; empty when none were fitted
+};
+
+// |model - measured| / measured over rows the fit never saw.
+struct ErrorFigures {
+  std::int64_t rows = 0;
+  double median = 0;
+  double p90 = 0;  // nearest rank
+};
+
+// The check that travels with a measured profile: a whole model family held out of
+// the fit (collectives: one size in five), and the errors of this file on it per group
+// (gemm, norm, rotary, activation, add, embedding, all_reduce, send_recv).
+struct HeldOutCheck {
+  std::string family;
+  std::map<std::string, ErrorFigures> errors;
+};
+
+// A profile derived from a measured one by ratios of datasheet figures.
+struct Derivation {
+  std::string from;                      // the measured profile's hardware id
+  std::map<std::string, double> ratios;  // target / source: "peak_bf16_flops", "hbm_bandwidth", ...
+};
+
 struct Provenance {
-  std::string source;  // "datasheet+published anchors" or "measured"
+  std::string source;  // "datasheet+published anchors", "measured" or "derived"
   std::string date;    // ISO date the numbers were produced
   std::string driver;  // empty when not measured
   std::string cuda;
@@ -29,6 +60,9 @@ struct Provenance {
   // CPU profiles: the host speed probe (kernels/speed_probe.hpp) the measured times were
   // scaled to; `lcperf validate` scales live runs to it. 0 = not probed.
   double host_speed_probe_s = 0;
+  std::optional<MeasuredData> data;          // measured and derived profiles
+  std::optional<HeldOutCheck> held_out;      // measured profiles
+  std::optional<Derivation> derived_from;    // derived profiles
 };
 
 // One measured kernel: the op that ran and its median time.

@@ -154,19 +154,70 @@ CollectiveProfile read_collective(core::ObjectReader r) {
   return c;
 }
 
+MeasuredData read_measured_data(core::ObjectReader r) {
+  MeasuredData d;
+  d.name = r.string("name");
+  d.commit = r.string("commit");
+  d.path = r.string_or("path", "");
+  d.gpu = r.string_or("gpu", "");
+  d.network = r.string_or("network", "");
+  r.finish();
+  return d;
+}
+
+// Calls read(member_reader, name) for every member of the optional object `key`, whose
+// names are free (groups, library names, ratio names); the reader checks each value.
+template <typename Read>
+void for_each_member(core::ObjectReader& r, std::string_view key, Read&& read) {
+  const Json* object = r.find(key);
+  if (object == nullptr) return;
+  core::ObjectReader members(*object, r.origin(), r.path_of(key));
+  for (const auto& item : object->items()) read(members, item.key());
+  members.finish();
+}
+
+HeldOutCheck read_held_out(core::ObjectReader r) {
+  HeldOutCheck h;
+  h.family = r.string("family");
+  for_each_member(r, "errors", [&h](core::ObjectReader& groups, const std::string& group) {
+    core::ObjectReader e = groups.object(group);
+    ErrorFigures& f = h.errors[group];
+    f.rows = e.integer("rows", core::Range::non_negative());
+    f.median = e.number("median", core::Range::non_negative());
+    f.p90 = e.number("p90", core::Range::non_negative());
+    e.finish();
+  });
+  r.finish();
+  return h;
+}
+
+Derivation read_derivation(core::ObjectReader r) {
+  Derivation d;
+  d.from = r.string("device");
+  for_each_member(r, "ratios", [&d](core::ObjectReader& ratios, const std::string& name) {
+    d.ratios[name] = ratios.number(name, core::Range::positive());
+  });
+  r.finish();
+  return d;
+}
+
 Provenance read_provenance(core::ObjectReader r) {
   Provenance p;
-  p.source = r.choice("source", {"datasheet+published anchors", "measured"});
+  p.source = r.choice("source", {"datasheet+published anchors", "measured", "derived"});
   p.date = r.string("date");
   p.driver = r.string_or("driver", "");
   p.cuda = r.string_or("cuda", "");
   // Free-form library versions: every member must be a string.
-  if (const Json* libraries = r.find("libraries")) {
-    core::ObjectReader libs(*libraries, r.origin(), r.path_of("libraries"));
-    for (const auto& item : libraries->items()) p.libraries[item.key()] = libs.string(item.key());
-    libs.finish();
-  }
+  for_each_member(r, "libraries", [&p](core::ObjectReader& libraries, const std::string& name) {
+    p.libraries[name] = libraries.string(name);
+  });
   p.host_speed_probe_s = r.number_or("host_speed_probe_s", 0.0, core::Range::non_negative());
+  if (auto data = r.object_if_present("data")) p.data = read_measured_data(*data);
+  if (auto held_out = r.object_if_present("held_out")) p.held_out = read_held_out(*held_out);
+  if (auto derived = r.object_if_present("derived_from")) p.derived_from = read_derivation(*derived);
+  if (p.source == "derived" && !p.derived_from) {
+    core::throw_at(r.origin(), r.path_of("derived_from"), "a derived profile names the profile it was derived from");
+  }
   r.finish();
   return p;
 }

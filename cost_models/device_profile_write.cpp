@@ -69,6 +69,16 @@ std::string device_profile_to_json(const DeviceProfile& profile) {
   provenance["cuda"] = profile.provenance.cuda;
   provenance["libraries"] = profile.provenance.libraries;
   if (profile.provenance.host_speed_probe_s > 0) provenance["host_speed_probe_s"] = profile.provenance.host_speed_probe_s;
+  if (const auto& d = profile.provenance.data) {
+    provenance["data"] = {{"name", d->name}, {"commit", d->commit}, {"path", d->path}, {"gpu", d->gpu},
+                          {"network", d->network}};
+  }
+  if (const auto& h = profile.provenance.held_out) {
+    nlohmann::ordered_json errors = nlohmann::ordered_json::object();
+    for (const auto& [group, e] : h->errors) errors[group] = {{"rows", e.rows}, {"median", e.median}, {"p90", e.p90}};
+    provenance["held_out"] = {{"family", h->family}, {"errors", errors}};
+  }
+  if (const auto& d = profile.provenance.derived_from) provenance["derived_from"] = {{"device", d->from}, {"ratios", d->ratios}};
   j["provenance"] = provenance;
   for (OpClass c : kAllOpClasses) j[std::string(to_string(c))] = class_json(profile.of(c), c);
   const CollectiveProfile& col = profile.collective;

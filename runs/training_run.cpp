@@ -115,7 +115,11 @@ std::int64_t training_tokens(const core::Scenario& s) {
 double training_model_flops(const core::Scenario& s) {
   // The whole model on one device, no recompute, each sequence on its own (no padding,
   // no chunking, causal attention within the sequence): forward plus backward of every
-  // layer and of the head. Sequences of one length are priced once.
+  // layer and of the head. Sequences of one length are priced once. Model FLOPs are the
+  // model's, not the kernels': the fused-attention count (the unfused path computes the
+  // masked scores too) and no FP8 cast work (core/layer_kernels.hpp).
+  core::ModelSpec model = s.model;
+  model.kernels = {};
   core::ParallelConfig whole;
   std::map<std::int64_t, int> lengths;
   for (std::int64_t len : training_sequences(s)) ++lengths[len];
@@ -123,12 +127,12 @@ double training_model_flops(const core::Scenario& s) {
   for (const auto& [len, count] : lengths) {
     const core::MicroBatchShape batch{{len}};
     double one = 0;
-    for (const auto& parts : {core::layer_forward_parts(s.model, whole, batch),
-                              core::layer_backward_parts(s.model, whole, batch, core::Recompute::none)}) {
-      for (const core::OpPart& part : parts) one += s.model.layers * core::flops_of(part);
+    for (const auto& parts : {core::layer_forward_parts(model, whole, batch),
+                              core::layer_backward_parts(model, whole, batch, core::Recompute::none)}) {
+      for (const core::OpPart& part : parts) one += model.layers * core::flops_of(part);
     }
     for (const auto& parts :
-         {core::head_forward_parts(s.model, whole, batch), core::head_backward_parts(s.model, whole, batch)}) {
+         {core::head_forward_parts(model, whole, batch), core::head_backward_parts(model, whole, batch)}) {
       for (const core::OpPart& part : parts) one += core::flops_of(part);
     }
     flops += one * count;

@@ -272,6 +272,7 @@ MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank, const 
   const bool planner = scenario.strategy.recompute == core::RecomputePolicy::planner;
   // The planner's layers start from no recompute; its plan regenerates what it chooses.
   plan.recompute = core::uniform_recompute(scenario.strategy.recompute).value_or(core::Recompute::none);
+  plan.activations = core::activation_model_of(scenario.model.kernels);
   plan.per_layer_ops = scenario.sim.granularity == core::Granularity::layer;
   plan.span = core::comm_span(scenario.cluster, scenario.parallel, rank);
   plan.rank = rank;

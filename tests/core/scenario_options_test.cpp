@@ -40,6 +40,10 @@ TEST(ScenarioOptions, EveryNameParsesToTheValueThatPrintsIt) {
   expect_names_round_trip<PreemptionMode>();
   expect_names_round_trip<KvPolicy>();
   expect_names_round_trip<TraceFormat>();
+  expect_names_round_trip<AttentionImpl>();
+  expect_names_round_trip<PositionEmbedding>();
+  expect_names_round_trip<GemmPrecision>();
+  expect_names_round_trip<Fp8Recipe>();
 }
 
 TEST(ScenarioOptions, NamesAreTheScenarioFilesSpellings) {
