@@ -24,7 +24,8 @@ TEST(FlashllmStudy, QuickWritesDeterministicTables) {
   for (const char* text :
        {"## Kernel level: SpMM vs dense GEMM on the OPT weight shapes", "## Serving: tokens per GPU-second",
         "## Where the simulation agrees or disagrees with the paper", "`lcperf reproduce flashllm --quick`",
-        "| opt-30b | qkv | 21504 x 7168 | 8 |", "| opt-30b | a100-80gb | 80 % | 64 |", "paper: up to 3.8x / 3.6x"}) {
+        "| opt-30b | qkv | 21504 x 7168 | 8 |", "| opt-30b | a100-80gb | 80 % | 64 |", "paper: up to 3.8x / 3.6x",
+        "Where the SpMM's time goes at N = 16", "| opt-30b | out | 90 % |"}) {
     EXPECT_NE(md.find(text), std::string::npos) << text;
   }
   EXPECT_EQ(md.find("opt-175b"), std::string::npos);  // quick: OPT-30B only
