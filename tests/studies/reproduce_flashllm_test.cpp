@@ -42,7 +42,11 @@ TEST(FlashllmStudy, SparseModelNeedsFewerGpusAndServesMorePerGpu) {
   ASSERT_GT(s80_64.gpus, 0);
   EXPECT_LE(s80_64.gpus, dense64.gpus);
   EXPECT_LT(s80_64.weight_bytes_per_gpu * s80_64.gpus, 0.5 * dense64.weight_bytes_per_gpu * dense64.gpus);
-  EXPECT_EQ(s80_64.sparse_classes, 4);
+  // Three of the four weight classes run sparse: at N = 64 on TP2 the output projection
+  // (7168 x 3584) is no faster as a Flash-LLM SpMM once its pipeline (Split-K reduction,
+  // 128 x 64 tiles, exposed extraction) is priced, so the break-even keeps it dense. (Was
+  // 4 with the ideal-overlap SpMM model.)
+  EXPECT_EQ(s80_64.sparse_classes, 3);
   EXPECT_GT(s80_64.tokens_per_gpu_s, dense64.tokens_per_gpu_s);
 }
 
