@@ -165,6 +165,8 @@ void hash_into(Fnv& f, const OpPart& part) {
                      f.add(a.backward);
                      f.add(a.density);
                      f.add(a.dca_partials);
+                     f.add(a.sparse_block);
+                     f.add(a.gathered_fraction);
                      f.add(a.paged_decode);
                      f.add(a.dtype);
                    },

@@ -42,6 +42,12 @@ struct AttentionShape {
   bool backward = false;
   double density = 1.0;       // fraction of the unmasked score matrix computed (sparse attention)
   int dca_partials = 1;       // dual chunk attention: partial attentions merged per query (1..3)
+  // Block-sparse kernel (vertical-slash): 0 = the dense fused kernel. Otherwise the query
+  // block and key tile edge (64): `density` then counts the executed whole tiles and
+  // gathered column groups, and `gathered_fraction` of those keys are loaded by index
+  // (vertical columns) rather than as contiguous tiles (slash diagonals).
+  int sparse_block = 0;
+  double gathered_fraction = 0.0;
   bool paged_decode = false;  // decode kernel reading a paged KV cache
   DType dtype = DType::bf16;
   bool operator==(const AttentionShape&) const = default;

@@ -1,6 +1,7 @@
 #include "core/qwen1m_attention.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/errors.hpp"
 #include "core/layer_ops.hpp"
@@ -9,9 +10,6 @@
 namespace lcperf::core {
 
 namespace {
-
-// Sum of n for n in [a, b] (0 when empty).
-double range_sum(double a, double b) { return b < a ? 0.0 : (a + b) * (b - a + 1) / 2.0; }
 
 ElementwiseShape ew(const char* kind, double elements, double flops, double bytes) {
   ElementwiseShape e;
@@ -35,27 +33,71 @@ LongContextOptions long_context_options(const ServingSpec& spec) {
   return o;
 }
 
-std::int64_t vertical_slash_keys_per_row(std::int64_t q_len, std::int64_t vertical_budget, std::int64_t slash_budget) {
-  // MInference's clamps: at least 30 verticals (attention sinks) and 50 slashes (local
-  // window), at most one per query of the segment.
-  const std::int64_t v = std::min(q_len, std::max<std::int64_t>(vertical_budget, 30));
-  const std::int64_t s = std::min(q_len, std::max<std::int64_t>(slash_budget, 50));
-  // Slashes are assumed clustered next to the diagonal (the forced local window and the
-  // usual case), so they merge into one contiguous range of whole tiles.
-  const std::int64_t slash_tiles = (s + kSparseTile - 1) / kSparseTile;
-  return v + kSparseTile * (slash_tiles + 1);
+double VerticalSlashWork::density() const {
+  return unmasked_pairs > 0 ? std::clamp(executed_pairs() / unmasked_pairs, 0.0, 1.0) : 1.0;
 }
 
-double vertical_slash_density(std::int64_t q_len, std::int64_t kv_len, std::int64_t vertical_budget,
-                              std::int64_t slash_budget) {
-  if (q_len <= 0 || kv_len < q_len) throw InputError("vertical-slash density: need 0 < q_len <= kv_len");
-  const double k = static_cast<double>(vertical_slash_keys_per_row(q_len, vertical_budget, slash_budget));
-  // Row i of the chunk sees n = kv_len - q_len + 1 + i keys, n from a to b.
-  const double a = static_cast<double>(kv_len - q_len + 1);
-  const double b = static_cast<double>(kv_len);
-  const double unmasked = range_sum(a, b);
-  const double computed = range_sum(a, std::min(b, k)) + std::max(0.0, b - std::max(k, a - 1)) * k;
-  return std::clamp(computed / unmasked, 0.0, 1.0);
+double VerticalSlashWork::gathered_fraction() const {
+  return executed_pairs() > 0 ? gathered_pairs / executed_pairs() : 0.0;
+}
+
+VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, std::int64_t vertical_budget,
+                                      std::int64_t slash_budget, int dca_partials) {
+  if (q_len <= 0 || kv_len < q_len) throw InputError("vertical-slash work: need 0 < q_len <= kv_len");
+  const double tile = static_cast<double>(kSparseTile);
+  const std::int64_t offset = kv_len - q_len;
+  const double extra_segments = std::max(0, dca_partials - 1);
+  VerticalSlashWork w;
+  for (std::int64_t r0 = 0; r0 < q_len; r0 += kSparseTile) {
+    const std::int64_t rows = std::min(kSparseTile, q_len - r0);
+    const std::int64_t n = offset + r0 + rows;  // keys the block's last row sees
+    const double all_tiles = std::ceil(static_cast<double>(n) / tile);
+    // MInference's floors (sinks, local window), cut to the keys there are.
+    const double v = static_cast<double>(std::min(n, std::max<std::int64_t>(vertical_budget, 30)));
+    const double s = static_cast<double>(std::min(n, std::max<std::int64_t>(slash_budget, 50)));
+    const double slash_tiles =
+        std::min(all_tiles, std::ceil((s + static_cast<double>(rows) - 1.0) / tile) + extra_segments);
+    const double tile_keys = std::min(static_cast<double>(n), tile * slash_tiles);
+    const double columns = v * (1.0 - tile_keys / static_cast<double>(n));
+    const double groups = columns > 0 ? std::ceil(columns / tile) + 0.5 * extra_segments : 0.0;
+    double tiles_run = slash_tiles;
+    double gathered_keys = tile * groups;
+    if (tile * slash_tiles + gathered_keys >= tile * all_tiles) {  // no cheaper than all tiles
+      tiles_run = all_tiles;
+      gathered_keys = 0;
+    }
+    const double r = static_cast<double>(rows);
+    const double first = static_cast<double>(offset + r0 + 1);
+    w.unmasked_pairs += r * first + r * (r - 1.0) / 2.0;
+    w.tile_pairs += r * tile * tiles_run;
+    w.gathered_pairs += r * gathered_keys;
+    w.index_steps += v + s;
+    w.selected = v + s;  // the last block sees every key of the chunk
+  }
+  return w;
+}
+
+VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, const LongContextOptions& o,
+                                      int dca_partials) {
+  if (o.head_budgets.empty()) {
+    return vertical_slash_work(q_len, kv_len, o.vertical_budget, o.slash_budget, dca_partials);
+  }
+  double shares = 0;
+  for (const HeadBudget& b : o.head_budgets) {
+    if (!(b.heads > 0)) throw InputError("vertical-slash head budgets: every share must be > 0");
+    shares += b.heads;
+  }
+  VerticalSlashWork mean;
+  for (const HeadBudget& b : o.head_budgets) {
+    const VerticalSlashWork w = vertical_slash_work(q_len, kv_len, b.vertical, b.slash, dca_partials);
+    const double f = b.heads / shares;
+    mean.unmasked_pairs += f * w.unmasked_pairs;
+    mean.tile_pairs += f * w.tile_pairs;
+    mean.gathered_pairs += f * w.gathered_pairs;
+    mean.index_steps += f * w.index_steps;
+    mean.selected += f * w.selected;
+  }
+  return mean;
 }
 
 int dca_partials(std::int64_t kv_len, std::int64_t dca_chunk_tokens) {
@@ -74,15 +116,22 @@ std::vector<OpPart> long_context_prefill_parts(const AttentionShape& base, std::
   a.seqs = {{q_len, kv_len}};
   a.paged_decode = false;
   const bool sparse = sparse_applies(o, prompt_tokens);
-  if (sparse) a.density = vertical_slash_density(q_len, kv_len, o.vertical_budget, o.slash_budget);
   if (o.dca) a.dca_partials = dca_partials(kv_len, o.dca_chunk_tokens);
+  VerticalSlashWork work;
+  if (sparse) {
+    work = vertical_slash_work(q_len, kv_len, o, a.dca_partials);
+    a.sparse_block = static_cast<int>(kSparseTile);
+    a.density = work.density();
+    a.gathered_fraction = work.gathered_fraction();
+  }
   std::vector<OpPart> parts{a};
 
   const double heads = a.heads_q;
   const double hd = a.head_dim;
   if (sparse) {
-    // Index estimation: scores of the chunk's last 64 queries against every key, then the
-    // fp32 softmax and the column and diagonal sums over that matrix.
+    // Index estimation: scores of the chunk's last 64 queries against every key (after
+    // GQA expansion, so per query head), then the fp32 softmax (read bf16, write fp32)
+    // and the column and diagonal sums over that matrix, each its own kernel.
     const std::int64_t last_q = std::min(kSparseTile, q_len);
     GemmShape g;
     g.m = last_q;
@@ -91,7 +140,23 @@ std::vector<OpPart> long_context_prefill_parts(const AttentionShape& base, std::
     g.batch = a.heads_q;
     g.dtype = a.dtype;
     parts.push_back(g);
-    parts.push_back(ew("sparse_index_estimation", static_cast<double>(last_q) * kv_len * heads, 6, 12));
+    const double scores = static_cast<double>(last_q) * static_cast<double>(kv_len) * heads;
+    parts.push_back(ew("sparse_index_estimation", scores, 5, 6));
+    parts.push_back(ew("sparse_vertical_sum", scores, 1, 4));
+    parts.push_back(ew("sparse_slash_sum", scores, 1, 4));
+    // Top-k over kv_len column scores and kv_len diagonal scores per head: a radix
+    // select reads its fp32 input once per 8-bit digit (4) and once more to gather.
+    parts.push_back(ew("sparse_topk", 2.0 * static_cast<double>(kv_len) * heads, 5, 5 * 4));
+    // Sorting the kept indices (verticals ascending, slashes descending): radix sort of
+    // 32-bit keys, 4 passes reading and writing 4 bytes.
+    parts.push_back(ew("sparse_topk_sort", work.selected * heads, 4, 4 * 8));
+    // Index building: one loop step per vertical and slash for every query block, each
+    // reading one 4-byte index and writing at most one 4-byte tile or column entry;
+    // one launch per DCA segment.
+    const int segments = a.dca_partials;
+    for (int seg = 0; seg < segments; ++seg) {
+      parts.push_back(ew("sparse_index_build", work.index_steps * heads / segments, 2, 8));
+    }
   }
   if (a.dca_partials > 1) {
     const double p = a.dca_partials;

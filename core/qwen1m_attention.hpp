@@ -15,15 +15,26 @@
 
 namespace lcperf::core {
 
+// One class of heads with its own vertical-slash budget (the shipped configs give every
+// (layer, head) its own pair). `heads` is the class's share; shares are normalised.
+struct HeadBudget {
+  std::int64_t vertical = 0;
+  std::int64_t slash = 0;
+  double heads = 1.0;
+  bool operator==(const HeadBudget&) const = default;
+};
+
 struct LongContextOptions {
-  // Vertical-slash sparse prefill: each query row computes `vertical_budget` gathered key
-  // columns plus the slash lines nearest the diagonal, rounded up to 64x64 tiles. Only
-  // requests whose prompt reaches `sparse_min_context` use it (vLLM's threshold); decode
-  // stays dense. Budgets are per head; a single mean budget stands for all heads.
+  // Vertical-slash sparse prefill: each 64-row query block computes the 64-wide key tiles
+  // its slash lines cover (clustered next to the diagonal) plus its vertical columns not
+  // inside those tiles, gathered in groups of 64. Only requests whose prompt reaches
+  // `sparse_min_context` use it (vLLM's threshold); decode stays dense. Budgets are per
+  // head: `head_budgets` when given, else `vertical_budget` / `slash_budget` for all.
   bool sparse_attention = false;
   std::int64_t sparse_min_context = 32768;
   std::int64_t vertical_budget = 3920;  // mean of the shipped 7B-1M config
   std::int64_t slash_budget = 7650;
+  std::vector<HeadBudget> head_budgets;
   // Dual chunk attention: beyond `dca_chunk_tokens` keys a query runs up to three partial
   // attentions (intra, successive, inter chunk) over disjoint keys, merged by LSE.
   bool dca = false;
@@ -40,17 +51,38 @@ LongContextOptions long_context_options(const ServingSpec& spec);
 // Query rows of the 64-row tiles the sparse kernel and the index estimation use.
 inline constexpr std::int64_t kSparseTile = 64;
 
-// Keys one query row computes under vertical-slash: the clamped vertical budget plus the
-// slash budget rounded up to whole tiles, plus the diagonal tile (a 64-row block's
-// slashes span 63 more columns than the slashes themselves).
-std::int64_t vertical_slash_keys_per_row(std::int64_t q_len, std::int64_t vertical_budget,
-                                         std::int64_t slash_budget);
+// What the vertical-slash kernel and its index building do for one head over one chunk
+// (q_len queries, the last of kv_len keys), query block by query block (block m covers
+// rows [64m, 64m + 64) and sees n = kv_len - q_len + its last row + 1 keys):
+// - budgets are raised to MInference's floors (30 verticals, 50 slashes) and cut to n;
+// - slashes sit next to the diagonal, so their ranges merge into one run of
+//   ceil((s + rows - 1) / 64) contiguous tiles, plus one more tile per extra DCA
+//   segment (each segment converts its own ranges);
+// - verticals spread evenly over the n keys; those inside the tiles are dropped, the
+//   rest are gathered in groups of 64 (the last group padded; each extra DCA segment
+//   pads half a group more on average);
+// - a block whose tiles and groups would reach all n keys runs them as ceil(n / 64) tiles.
+// Whole tiles and groups run for every row of the block (the causal mask wastes part of
+// the diagonal tile, as in the kernel).
+struct VerticalSlashWork {
+  double unmasked_pairs = 0;  // causal (query, key) pairs of the chunk
+  double tile_pairs = 0;      // executed in contiguous tiles
+  double gathered_pairs = 0;  // executed in gathered column groups, padding included
+  double index_steps = 0;     // index-building loop steps: (verticals + slashes) per query block
+  double selected = 0;        // verticals + slashes the top-k keeps
 
-// Fraction of the causal score matrix of one chunk (q_len queries, the last of kv_len
-// keys) that vertical-slash computes: sum over rows of min(keys the row sees, keys per
-// row) / unmasked pairs. 1 when the budget covers every row.
-double vertical_slash_density(std::int64_t q_len, std::int64_t kv_len, std::int64_t vertical_budget,
-                              std::int64_t slash_budget);
+  double executed_pairs() const { return tile_pairs + gathered_pairs; }
+  // The AttentionShape fields: executed / unmasked (at most 1) and the gathered share.
+  double density() const;
+  double gathered_fraction() const;
+};
+
+VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, std::int64_t vertical_budget,
+                                      std::int64_t slash_budget, int dca_partials = 1);
+
+// The head-share-weighted mean over `o`'s budgets (one head's work).
+VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, const LongContextOptions& o,
+                                      int dca_partials = 1);
 
 // Partial attentions a chunk's queries need under DCA: 1 while all keys fit one DCA
 // chunk, 2 when some lie in the previous chunk, 3 when some lie further back.
@@ -60,12 +92,16 @@ int dca_partials(std::int64_t kv_len, std::int64_t dca_chunk_tokens);
 bool sparse_applies(const LongContextOptions& o, std::int64_t prompt_tokens);
 
 // The attention parts of one prefill chunk on one TP rank. `base` gives heads, head_dim,
-// dtype and mask. Dense: one attention part. Sparse: the attention at the vertical-slash
-// density, then the index estimation (last 64 queries x all keys per head, scores and
-// the softmax/column/diagonal sums over them) as parts of their own. DCA: the attention
-// carries dca_partials (its extra query reads), plus the LSE merge of the partial
-// outputs and the rotary of the extra query variants; no extra score FLOPs, as the
-// partials cover disjoint keys.
+// dtype and mask. Dense: one attention part. Sparse (cost_models/README.md, "Sparse
+// attention"): the block-sparse kernel (sparse_block 64, density and gathered share
+// from vertical_slash_work), then per head the index estimation (last 64 queries x all
+// keys: the scores GEMM, the fp32 softmax, the column and diagonal sums), the top-k
+// selection of columns and diagonals (radix select: 4 digit passes + 1 gather pass over
+// each score vector) with the sort of what it keeps, and the index building (one loop
+// step per vertical and slash per query block; one launch per DCA segment). DCA: the
+// attention carries dca_partials (its extra query reads), plus the LSE merge of the
+// partial outputs and the rotary of the extra query variants; no extra score FLOPs, as
+// the partials cover disjoint keys.
 std::vector<OpPart> long_context_prefill_parts(const AttentionShape& base, std::int64_t q_len, std::int64_t kv_len,
                                                std::int64_t prompt_tokens, const LongContextOptions& o);
 

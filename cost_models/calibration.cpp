@@ -11,6 +11,7 @@
 #include "cost_models/op_cost.hpp"
 #include "cost_models/op_json.hpp"
 #include "cost_models/roofline.hpp"
+#include "cost_models/spmm_pipeline.hpp"
 
 namespace lcperf::cost {
 
@@ -58,14 +59,9 @@ double compute_size(SizeVariable variable, const core::OpPart& part) {
   return core::flops_of(part);
 }
 
-double spmm_extraction_s(const core::OpPart& part, const SpmmExtraction& x) {
+double extraction_s_of(const core::OpPart& part, const SpmmExtraction& x) {
   const auto* s = std::get_if<core::SpmmShape>(&part);
-  if (s == nullptr || !(x.smem_bytes_per_s > 0)) return 0.0;
-  const double elem = static_cast<double>(core::dtype_bytes(s->dtype));
-  const double dense = static_cast<double>(s->m) * static_cast<double>(s->k);
-  const double n_tiles = static_cast<double>(std::max<std::int64_t>(1, (s->n + x.n_tile - 1) / x.n_tile));
-  return n_tiles * (2.0 * dense * elem + dense * (1.0 - s->sparsity) * elem * x.bank_conflict_factor) /
-         x.smem_bytes_per_s;
+  return s != nullptr ? cost::spmm_extraction_s(*s, x) : 0.0;
 }
 
 enum class Term { compute, memory, extraction };
@@ -92,7 +88,7 @@ TermTimes term_times(const RowTerms& r, const OpClassProfile& profile, const cor
   TermTimes t;
   t.compute = r.flops > 0 ? r.flops / (r.peak_flops * curve.at(r.compute_size)) : 0.0;
   t.memory = r.bytes > 0 ? r.bytes / (hw.hbm_bandwidth_bytes_per_s * profile.memory_efficiency.at(r.bytes)) : 0.0;
-  t.extraction = spmm_extraction_s(r.row->shape, profile.extraction);
+  t.extraction = extraction_s_of(r.row->shape, profile.extraction);
   return t;
 }
 

@@ -75,10 +75,16 @@ struct MeasuredPoint {
 // its dense A tile in shared memory, scatters the Tiled-CSL non-zeros into it and reads
 // it back with ldmatrix, once per N tile it computes. That shared-memory traffic is a
 // third roofline term beside HBM and tensor cores (flash-llm.md section 6).
+//
+// With `sm_count` > 0 the kernel's pipeline is priced as well (cost_models/spmm_pipeline.hpp):
+// thread-block waves, Split-K and its reduction, tile load imbalance and the part of the
+// extraction that cannot overlap the memory stream. 0 keeps the ideal max of the terms.
 struct SpmmExtraction {
   double smem_bytes_per_s = 0;       // achievable aggregate shared-memory bandwidth; 0 = ignore the term
   double bank_conflict_factor = 1;   // >= 1: extra cost of the 16-bit scattered stores
   std::int64_t n_tile = 128;         // columns of the dense operand one thread block covers
+  int sm_count = 0;                  // streaming multiprocessors; 0 = ideal overlap, no waves
+  int blocks_per_sm = 2;             // resident SpMM thread blocks per SM (shared-memory bound)
 };
 
 struct OpClassProfile {

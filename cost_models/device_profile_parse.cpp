@@ -104,6 +104,8 @@ OpClassProfile read_class(core::ObjectReader r, OpClass op_class) {
     require(c.extraction.bank_conflict_factor >= 1, x, "bank_conflict_factor", "must be >= 1");
     c.extraction.n_tile = x.integer("n_tile");
     require(c.extraction.n_tile >= 1, x, "n_tile", "must be >= 1");
+    c.extraction.sm_count = x.int32_or("sm_count", 0, core::Range::at_least(0));
+    c.extraction.blocks_per_sm = x.int32_or("blocks_per_sm", 2, core::Range::at_least(1));
     x.finish();
   }
   if (r.find("table") != nullptr) c.table = read_table(r, op_class);

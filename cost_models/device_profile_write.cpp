@@ -25,6 +25,10 @@ Json class_json(const OpClassProfile& c, OpClass op_class) {
     j["extraction"] = {{"smem_bytes_per_s", c.extraction.smem_bytes_per_s},
                        {"bank_conflict_factor", c.extraction.bank_conflict_factor},
                        {"n_tile", c.extraction.n_tile}};
+    if (c.extraction.sm_count > 0) {
+      j["extraction"]["sm_count"] = c.extraction.sm_count;
+      j["extraction"]["blocks_per_sm"] = c.extraction.blocks_per_sm;
+    }
   }
   if (!c.table.empty()) {
     Json table = Json::array();

@@ -21,6 +21,9 @@ Problem check_attention(const core::AttentionShape& a) {
   if (a.head_dim < 1) return "head_dim must be >= 1";
   if (!(a.density > 0.0 && a.density <= 1.0)) return "density must be in (0, 1]";
   if (a.dca_partials < 1 || a.dca_partials > 3) return "dca_partials must be 1, 2 or 3";
+  if (a.sparse_block < 0) return "sparse_block must be >= 0 (0 = dense kernel)";
+  if (!(a.gathered_fraction >= 0.0 && a.gathered_fraction <= 1.0)) return "gathered_fraction must be in [0, 1]";
+  if (a.gathered_fraction > 0.0 && a.sparse_block == 0) return "gathered_fraction needs a sparse_block kernel";
   for (const core::AttentionSeq& s : a.seqs) {
     if (s.q_len < 0 || s.kv_len < 0) return "q_len and kv_len must be >= 0";
     // Bottom-right causal alignment needs every query to have its own key.

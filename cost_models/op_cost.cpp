@@ -4,8 +4,10 @@
 #include <variant>
 
 #include "core/errors.hpp"
+#include "cost_models/block_sparse_attention.hpp"
 #include "cost_models/op_checks.hpp"
 #include "cost_models/roofline.hpp"
+#include "cost_models/spmm_pipeline.hpp"
 
 namespace lcperf::cost {
 
@@ -54,18 +56,6 @@ double min_dim(const core::OpPart& part) {
   return 0;
 }
 
-// Shared-memory time of a Flash-LLM SpMM: per N tile, zero-fill and ldmatrix-read the
-// dense A tile (2 x M x K elements) and scatter the non-zeros into it. The pipeline
-// overlaps it with HBM loads and MMAs, so it enters the roofline max, not a sum.
-double spmm_extraction_s(const core::SpmmShape& s, const SpmmExtraction& x) {
-  if (!(x.smem_bytes_per_s > 0)) return 0.0;
-  const double elem = static_cast<double>(core::dtype_bytes(s.dtype));
-  const double dense = static_cast<double>(s.m) * static_cast<double>(s.k);
-  const double nonzeros = dense * (1.0 - s.sparsity);
-  const double n_tiles = static_cast<double>(std::max<std::int64_t>(1, (s.n + x.n_tile - 1) / x.n_tile));
-  return n_tiles * (2.0 * dense * elem + nonzeros * elem * x.bank_conflict_factor) / x.smem_bytes_per_s;
-}
-
 std::string collective_model_name(const CollectiveCost& c) {
   return "collective:" + std::string(to_string(c.algorithm)) + "/" + std::string(to_string(c.protocol));
 }
@@ -86,6 +76,11 @@ double CostModel::compute_time_s(const OpClassProfile& profile, const core::OpPa
   const double peak = peak_flops_for(part, hw_);
   if (!(peak > 0)) {
     throw core::InputError("hardware '" + hw_.id + "': no peak FLOP/s for this op's precision");
+  }
+  if (const auto* a = std::get_if<core::AttentionShape>(&part); a != nullptr && a->sparse_block > 0) {
+    const EfficiencyCurve& tiles = profile.compute_efficiency_full_mask ? *profile.compute_efficiency_full_mask
+                                                                         : profile.compute_efficiency;
+    return block_sparse_attention_s(*a, tiles, flops, peak);
   }
   const EfficiencyCurve& curve = compute_curve(profile, part);
   switch (curve.variable) {
@@ -115,6 +110,13 @@ OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
   const double memory =
       cost.bytes > 0 ? cost.bytes / (hw_.hbm_bandwidth_bytes_per_s * profile.memory_efficiency.at(cost.bytes)) : 0.0;
   const auto* spmm = std::get_if<core::SpmmShape>(&part);
+  if (spmm != nullptr && profile.extraction.sm_count > 0) {
+    const SpmmPipelineCost p = *spmm_pipeline(*spmm);
+    cost.time_s = p.time_s;
+    cost.model = "roofline:spmm:" + p.bound;
+    return cost;
+  }
+  // Without the pipeline: extraction overlaps HBM loads and MMAs perfectly.
   const double extraction = spmm != nullptr ? spmm_extraction_s(*spmm, profile.extraction) : 0.0;
 
   const double work = std::max({compute, memory, extraction});
@@ -149,6 +151,18 @@ double CostModel::time_s(const core::KernelOp& op) const {
   double total = 0;
   for (const core::OpPart& part : op.parts) total += cost(part).time_s;
   return total;
+}
+
+std::optional<SpmmPipelineCost> CostModel::spmm_pipeline(const core::SpmmShape& shape) const {
+  const OpClassProfile& profile = profile_.of(OpClass::spmm);
+  if (profile.extraction.sm_count <= 0) return std::nullopt;
+  const core::OpPart part{shape};
+  if (const auto problem = op_part_problem(part)) throw core::InputError("cost model: spmm: " + *problem);
+  auto stream_s = [&](double bytes) {
+    return bytes / (hw_.hbm_bandwidth_bytes_per_s * profile.memory_efficiency.at(bytes));
+  };
+  const double mma = compute_time_s(profile, part, core::flops_of(part));
+  return spmm_pipeline_cost(shape, profile.extraction, mma, profile.min_latency_s, stream_s);
 }
 
 CollectiveCost CostModel::collective(core::CollectiveKind kind, double bytes, int ranks, int nodes) const {

@@ -7,6 +7,7 @@
 //
 // with exact FLOPs and bytes from core::flops_of / core::bytes_of. Collective parts go
 // to the collective model. README.md describes every term.
+#include <optional>
 #include <string>
 
 #include "core/hardware_spec.hpp"
@@ -14,6 +15,7 @@
 #include "cost_models/collective_model.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/measured_table.hpp"
+#include "cost_models/spmm_pipeline.hpp"
 
 namespace lcperf::cost {
 
@@ -35,6 +37,10 @@ class CostModel {
   double time_s(const core::OpPart& part) const { return cost(part).time_s; }
   // A kernel op's parts run back to back, each a kernel of its own.
   double time_s(const core::KernelOp& op) const;
+
+  // The SpMM's pipeline breakdown (spmm_pipeline.hpp); nullopt when the profile's spmm
+  // extraction has no sm_count (ideal overlap).
+  std::optional<SpmmPipelineCost> spmm_pipeline(const core::SpmmShape& shape) const;
 
   CollectiveCost collective(core::CollectiveKind kind, double bytes, int ranks, int nodes) const;
   double p2p_time_s(double bytes, bool intra_node) const;

@@ -86,6 +86,8 @@ core::AttentionShape read_attention(core::ObjectReader& r, const std::string& op
   }
   a.density = r.number_or("density", 1.0);
   a.dca_partials = r.int32_or("dca_partials", 1);
+  a.sparse_block = r.int32_or("sparse_block", 0);
+  a.gathered_fraction = r.number_or("gathered_fraction", 0.0);
   a.dtype = read_dtype(r, core::DType::bf16);
   return a;
 }
@@ -195,6 +197,10 @@ Json op_to_json(const core::OpPart& part, bool with_op_name) {
                {"density", shape.density},
                {"dca_partials", shape.dca_partials},
                {"dtype", std::string(core::to_string(shape.dtype))}};
+          if (shape.sparse_block > 0) {
+            j["sparse_block"] = shape.sparse_block;
+            j["gathered_fraction"] = shape.gathered_fraction;
+          }
         } else if constexpr (std::is_same_v<T, core::ElementwiseShape>) {
           if (is_memcpy(shape) && shape.flops_per_element == 0.0 && shape.bytes_per_element == 2.0) {
             j = {{"op", "memcpy"}, {"bytes", shape.elements}};

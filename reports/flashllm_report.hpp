@@ -35,6 +35,26 @@ struct FlashllmComputeBoundRow {
   std::array<std::optional<std::int64_t>, kFlashllmKernelSparsities.size()> tokens{};
 };
 
+// Where one SpMM's time goes under the pipeline model (cost_models/spmm_pipeline.hpp).
+struct FlashllmPipelineRow {
+  std::string model;
+  std::string weight;
+  std::int64_t tokens = 0;
+  double sparsity = 0;
+  int split_k = 1;
+  double wave_utilisation = 1;
+  double imbalance = 1;
+  double stream_s = 0;
+  double smem_s = 0;
+  double mma_s = 0;
+  double exposed_scatter_s = 0;
+  double fill_s = 0;
+  double reduction_s = 0;
+  double time_s = 0;
+  double ideal_overlap_s = 0;  // the same SpMM with every term overlapped (the old model)
+  double dense_s = 0;
+};
+
 // The kernel-level results on one GPU.
 struct FlashllmGpuKernels {
   std::string id;    // hardware id, as FlashllmPoint::gpu names it
@@ -43,6 +63,8 @@ struct FlashllmGpuKernels {
   std::vector<FlashllmComputeBoundRow> compute_bound;  // model x weight
   // (N, sparsity above which the SpMM is compute-bound at peak rates).
   std::vector<std::pair<std::int64_t, double>> peak_rate_crossover;
+  // The first model's weights at N = 16, every kernel sparsity; empty without a pipeline.
+  std::vector<FlashllmPipelineRow> pipeline;
 };
 
 // One model on one GPU type at one sparsity and decode batch, on the fewest TP GPUs that fit.

@@ -12,6 +12,8 @@ namespace lcperf::reports {
 
 // The paper's "1M tokens" is 10^6, not 2^20.
 inline constexpr std::int64_t kQwen1mOneMillion = 1000000;
+// The chunk size the paper comparison and the sparse breakdown use (vLLM's recommended 128K).
+inline constexpr std::int64_t kQwen1mHeadlineChunk = 128 * 1024;
 
 // One *-prefill.json scenario of the study and its sparse-attention settings.
 struct Qwen1mScenario {
@@ -68,6 +70,23 @@ struct Qwen1mDcpp {
   std::vector<Qwen1mDcppRow> rows;  // dense then sparse, by chunk size
 };
 
+// Where one sparse 1M-token prefill (128K chunks) spends its time, all chunks and layers:
+// the block-sparse kernel, the index estimation (scores GEMM, softmax, column and
+// diagonal sums), top-k with its sort, index building, and everything else (linear
+// layers, norms, communication, DCA merges). `attention_cut`: dense causal score pairs
+// over the pairs the sparse kernel executes.
+struct Qwen1mSparseBreakdown {
+  std::string scenario;
+  double dense_attention_s = 0;
+  double attention_s = 0;
+  double estimation_s = 0;
+  double topk_s = 0;
+  double index_build_s = 0;
+  double other_s = 0;
+  double attention_cut = 0;
+  double gathered_fraction = 0;  // of the executed keys, over the prefill
+};
+
 struct Qwen1mResults {
   bool quick = false;  // named in the report's command line
   std::vector<Qwen1mScenario> scenarios;
@@ -75,6 +94,7 @@ struct Qwen1mResults {
   std::vector<Qwen1mMemory> memory;  // scenario x step size
   Qwen1mActivationCut activation_cut;
   Qwen1mDcpp dcpp;
+  std::vector<Qwen1mSparseBreakdown> breakdown;  // one per scenario
 };
 
 std::string render_qwen1m_report(const Qwen1mResults& results);

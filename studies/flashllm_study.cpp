@@ -1,6 +1,7 @@
 #include "studies/flashllm_study.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,10 +67,33 @@ FlashllmPoint serving_point(const cost::CostModel& cost, const core::ModelSpec& 
   return pt;
 }
 
+// The pipeline breakdown of one model's weights at N = 16 (decode-sized), against the
+// same SpMM with every term overlapped.
+std::vector<reports::FlashllmPipelineRow> price_pipeline(const core::ModelSpec& model, const FlashllmGpu& gpu) {
+  const cost::CostModel cost(gpu.hw, gpu.profile);
+  cost::DeviceProfile ideal_profile = gpu.profile;
+  ideal_profile.of(cost::OpClass::spmm).extraction.sm_count = 0;
+  const cost::CostModel ideal(gpu.hw, ideal_profile);
+  constexpr std::int64_t kTokens = 16;
+  std::vector<reports::FlashllmPipelineRow> rows;
+  for (const core::WeightMatrix& w : full_shapes(model)) {
+    const cost::WeightMatmul mm{w.out, w.in, kTokens, model.dtype};
+    for (double s : reports::kFlashllmKernelSparsities) {
+      const core::SpmmShape shape = cost::spmm_of(mm, s);
+      const std::optional<cost::SpmmPipelineCost> p = cost.spmm_pipeline(shape);
+      if (!p) return {};
+      rows.push_back({model.id, std::string(core::to_string(w.cls)), kTokens, s, p->split_k, p->wave_utilisation,
+                      p->imbalance, p->stream_s, p->smem_s, p->mma_s, p->exposed_scatter_s, p->fill_s, p->reduction_s,
+                      p->time_s, ideal.time_s(shape), cost.time_s(cost::dense_gemm_of(mm))});
+    }
+  }
+  return rows;
+}
+
 // Dense GEMM vs SpMM on every full weight shape of the study's models, on one GPU.
 reports::FlashllmGpuKernels price_kernels(const FlashllmStudy& study, const FlashllmGpu& gpu) {
   const cost::CostModel cost(gpu.hw, gpu.profile);
-  reports::FlashllmGpuKernels out{gpu.hw.id, gpu.hw.name, {}, {}, {}};
+  reports::FlashllmGpuKernels out{gpu.hw.id, gpu.hw.name, {}, {}, {}, {}};
   for (const core::ModelSpec& model : study.models) {
     for (const core::WeightMatrix& w : full_shapes(model)) {
       const std::string weight(core::to_string(w.cls));
@@ -93,6 +117,7 @@ reports::FlashllmGpuKernels price_kernels(const FlashllmStudy& study, const Flas
   for (std::int64_t n : {8, 16, 32, 64, 128}) {
     out.peak_rate_crossover.emplace_back(n, cost::ideal_compute_bound_sparsity(gpu.hw, n, core::DType::fp16));
   }
+  out.pipeline = price_pipeline(study.models.front(), gpu);
   return out;
 }
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <initializer_list>
+#include <string_view>
+#include <variant>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -37,15 +40,23 @@ class Pricer {
   // One engine step of a single prefill chunk, all layers.
   double step_s(const core::Scenario& s, const core::ParallelConfig& parallel, std::int64_t start,
                 std::int64_t tokens, std::int64_t prompt, const core::LongContextOptions& o) {
+    core::KernelOp op;
+    op.parts = step_parts(s, parallel, start, tokens, prompt, o);
+    return cache_.time_s(op);
+  }
+
+  // The step's parts, unpriced (for breakdowns).
+  static std::vector<core::OpPart> step_parts(const core::Scenario& s, const core::ParallelConfig& parallel,
+                                              std::int64_t start, std::int64_t tokens, std::int64_t prompt,
+                                              const core::LongContextOptions& o) {
     core::ServingSeq seq;
     seq.q_tokens = tokens;
     seq.context_before = start;
     seq.final_chunk = start + tokens == prompt;
     seq.prompt_tokens = prompt;
-    core::KernelOp op;
-    op.parts = core::serving_step_parts(s.model, parallel, {seq}, s.model.layers, true, true, o);
-    return cache_.time_s(op);
+    return core::serving_step_parts(s.model, parallel, {seq}, s.model.layers, true, true, o);
   }
+  double part_s(const core::OpPart& p) const { return model_.time_s(p); }
 
  private:
   cost::CostModel model_;
@@ -173,6 +184,61 @@ reports::Qwen1mDcpp price_dcpp(const core::Scenario& d) {
   return out;
 }
 
+bool is_kind(const core::OpPart& p, std::initializer_list<std::string_view> kinds) {
+  const auto* e = std::get_if<core::ElementwiseShape>(&p);
+  return e != nullptr && std::find(kinds.begin(), kinds.end(), e->kind) != kinds.end();
+}
+
+// The sparse 1M-token prefill of every scenario at the headline chunk, part by part.
+std::vector<reports::Qwen1mSparseBreakdown> price_breakdown(const std::vector<core::Scenario>& scenarios) {
+  std::vector<reports::Qwen1mSparseBreakdown> rows;
+  for (const core::Scenario& s : scenarios) {
+    Pricer pricer(s);
+    const core::LongContextOptions o = sparse_of(core::long_context_options(s.serving));
+    const std::int64_t chunk = reports::kQwen1mHeadlineChunk;
+    reports::Qwen1mSparseBreakdown b;
+    b.scenario = scenario_label(s);
+    double dense_pairs = 0, executed = 0, gathered = 0;
+    for (std::int64_t start = 0; start < kOneMillion; start += chunk) {
+      const std::int64_t tokens = std::min(chunk, kOneMillion - start);
+      bool after_sparse_attention = false;  // the estimation GEMM follows the sparse kernel
+      for (const core::OpPart& p : Pricer::step_parts(s, s.parallel, start, tokens, kOneMillion, o)) {
+        const double t = pricer.part_s(p);
+        if (const auto* a = std::get_if<core::AttentionShape>(&p)) {
+          const double pairs = core::attention_score_pairs(*a);
+          core::AttentionShape dense = *a;
+          dense.density = 1.0;
+          dense.sparse_block = 0;
+          dense.gathered_fraction = 0.0;
+          b.dense_attention_s += pricer.part_s(dense);
+          b.attention_s += t;
+          dense_pairs += pairs;
+          executed += pairs * a->density;
+          gathered += pairs * a->density * a->gathered_fraction;
+          after_sparse_attention = a->sparse_block > 0;
+          continue;
+        }
+        if (after_sparse_attention && std::holds_alternative<core::GemmShape>(p)) {
+          b.estimation_s += t;
+        } else if (is_kind(p, {"sparse_index_estimation", "sparse_vertical_sum", "sparse_slash_sum"})) {
+          b.estimation_s += t;
+        } else if (is_kind(p, {"sparse_topk", "sparse_topk_sort"})) {
+          b.topk_s += t;
+        } else if (is_kind(p, {"sparse_index_build"})) {
+          b.index_build_s += t;
+        } else {
+          b.other_s += t;
+        }
+        after_sparse_attention = false;
+      }
+    }
+    b.attention_cut = executed > 0 ? dense_pairs / executed : 0.0;
+    b.gathered_fraction = executed > 0 ? gathered / executed : 0.0;
+    rows.push_back(b);
+  }
+  return rows;
+}
+
 }  // namespace
 
 double single_prefill_ttft_s(const core::Scenario& s, std::int64_t prompt, std::int64_t chunk,
@@ -193,6 +259,7 @@ reports::Qwen1mResults run_qwen1m_study(const std::string& data_dir, bool quick)
   out.memory = price_memory(scenarios);
   out.activation_cut = activation_cut(scenarios.front());
   out.dcpp = price_dcpp(scenarios.front());
+  out.breakdown = price_breakdown(scenarios);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // Long-context prefill pricing (core/qwen1m_attention.hpp through serving_step_parts):
-// vertical-slash density by hand, sparse off below its minimum context, DCA adds merge
+// vertical-slash work by hand, sparse off below its minimum context, DCA adds merge
 // work but no score FLOPs, chunked-prefill activations set by the chunk.
 #include <gtest/gtest.h>
 
@@ -46,22 +46,33 @@ bool has_kind(const std::vector<OpPart>& parts, const std::string& kind) {
   return false;
 }
 
-TEST(LongCtxPricing, DensityOfTheFirstChunkByHand) {
-  // v = 100, s = 100 -> 2 slash tiles + the diagonal tile: 100 + 64 * 3 = 292 keys a row.
-  EXPECT_EQ(vertical_slash_keys_per_row(1024, 100, 100), 292);
-  // Rows see 1..1024 keys: sum_{n<=292} n + (1024 - 292) * 292 over 1024 * 1025 / 2.
-  const double expected = (292.0 * 293 / 2 + 732.0 * 292) / (1024.0 * 1025 / 2);
-  EXPECT_DOUBLE_EQ(vertical_slash_density(1024, 1024, 100, 100), expected);
+TEST(LongCtxPricing, WorkOfTheFirstChunkByHand) {
+  // 256 queries over their own 256 keys, v = s = 100. Block m sees 64 (m + 1) keys; the
+  // slash run is ceil((100 + 63) / 64) = 3 tiles, so blocks 0-2 run all their tiles, and
+  // block 3 (4 tiles) has 3 slash tiles + 100 x (1 - 192/256) = 25 verticals -> one
+  // gathered group, no cheaper than its 4 tiles: every block is dense.
+  const VerticalSlashWork w = vertical_slash_work(256, 256, 100, 100);
+  EXPECT_DOUBLE_EQ(w.unmasked_pairs, 256.0 * 257 / 2);
+  EXPECT_DOUBLE_EQ(w.tile_pairs, 64.0 * 64 * (1 + 2 + 3 + 4));
+  EXPECT_DOUBLE_EQ(w.gathered_pairs, 0.0);
+  EXPECT_DOUBLE_EQ(w.density(), 1.0);  // whole tiles exceed the causal pairs: capped
 }
 
-TEST(LongCtxPricing, DensityFarIntoThePromptAndClamps) {
-  // Every row sees more than 292 keys: density = 292 / mean keys per row.
-  const double mean_keys = (998977.0 + 1000000.0) / 2;
-  EXPECT_DOUBLE_EQ(vertical_slash_density(1024, 1000000, 100, 100), 292.0 / mean_keys);
-  // Budgets below MInference's floors are raised to 30 verticals and 50 slashes.
-  EXPECT_EQ(vertical_slash_keys_per_row(4096, 1, 1), 30 + 64 * 2);
+TEST(LongCtxPricing, WorkFarIntoThePromptAndClamps) {
+  // One block at 1M keys: 3 slash tiles (192 keys) + 100 x (1 - 192/1e6) verticals in
+  // two gathered groups (128 keys).
+  const VerticalSlashWork w = vertical_slash_work(64, 1000000, 100, 100);
+  EXPECT_DOUBLE_EQ(w.tile_pairs, 64.0 * 192);
+  EXPECT_DOUBLE_EQ(w.gathered_pairs, 64.0 * 128);
+  EXPECT_DOUBLE_EQ(w.density(), 64.0 * 320 / (64.0 * (1000000 - 63) + 64.0 * 63 / 2));
+  // Budgets below MInference's floors are raised to 30 verticals and 50 slashes:
+  // ceil((50 + 63) / 64) = 2 tiles and one group.
+  const VerticalSlashWork floors = vertical_slash_work(64, 1000000, 1, 1);
+  EXPECT_DOUBLE_EQ(floors.tile_pairs, 64.0 * 128);
+  EXPECT_DOUBLE_EQ(floors.gathered_pairs, 64.0 * 64);
+  EXPECT_DOUBLE_EQ(floors.index_steps, 80.0);
   // A budget covering every row computes everything.
-  EXPECT_DOUBLE_EQ(vertical_slash_density(128, 128, 4000, 4000), 1.0);
+  EXPECT_DOUBLE_EQ(vertical_slash_work(128, 128, 4000, 4000).density(), 1.0);
 }
 
 TEST(LongCtxPricing, DefaultOptionsLeaveTheStepUnchanged) {

@@ -24,7 +24,8 @@ TEST(FlashllmStudy, QuickWritesDeterministicTables) {
   for (const char* text :
        {"## Kernel level: SpMM vs dense GEMM on the OPT weight shapes", "## Serving: tokens per GPU-second",
         "## Where the simulation agrees or disagrees with the paper", "`lcperf reproduce flashllm --quick`",
-        "| opt-30b | qkv | 21504 x 7168 | 8 |", "| opt-30b | a100-80gb | 80 % | 64 |", "paper: up to 3.8x / 3.6x"}) {
+        "| opt-30b | qkv | 21504 x 7168 | 8 |", "| opt-30b | a100-80gb | 80 % | 64 |", "paper: up to 3.8x / 3.6x",
+        "Where the SpMM's time goes at N = 16", "| opt-30b | out | 90 % |"}) {
     EXPECT_NE(md.find(text), std::string::npos) << text;
   }
   EXPECT_EQ(md.find("opt-175b"), std::string::npos);  // quick: OPT-30B only
@@ -41,7 +42,11 @@ TEST(FlashllmStudy, SparseModelNeedsFewerGpusAndServesMorePerGpu) {
   ASSERT_GT(s80_64.gpus, 0);
   EXPECT_LE(s80_64.gpus, dense64.gpus);
   EXPECT_LT(s80_64.weight_bytes_per_gpu * s80_64.gpus, 0.5 * dense64.weight_bytes_per_gpu * dense64.gpus);
-  EXPECT_EQ(s80_64.sparse_classes, 4);
+  // Three of the four weight classes run sparse: at N = 64 on TP2 the output projection
+  // (7168 x 3584) is no faster as a Flash-LLM SpMM once its pipeline (Split-K reduction,
+  // 128 x 64 tiles, exposed extraction) is priced, so the break-even keeps it dense. (Was
+  // 4 with the ideal-overlap SpMM model.)
+  EXPECT_EQ(s80_64.sparse_classes, 3);
   EXPECT_GT(s80_64.tokens_per_gpu_s, dense64.tokens_per_gpu_s);
 }
 

@@ -26,6 +26,7 @@ TEST(Qwen1mReproduce, QuickWritesTheTablesDeterministically) {
   ASSERT_NO_FATAL_FAILURE(testing::reproduce_quick_twice("qwen1m", dir, md));
   for (const char* heading : {"## TTFT vs context length, dense vs sparse attention", "### Speedup at 1M tokens",
                               "## Peak memory of one 1M-token prefill", "## Dynamic chunked pipeline parallelism",
+                              "### Where the sparse 1M-token prefill spends its time",
                               "## Where the model may be wrong"}) {
     EXPECT_NE(md.find(heading), std::string::npos) << heading;
   }
