@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "core/output_set.hpp"
 #include "core/exit_codes.hpp"
 #include "core/atomic_file.hpp"
 #include "core/scenario.hpp"
@@ -60,6 +61,7 @@ void print_table(const cost::CalibrationResult& result, std::ostream& out) {
 }
 
 int run_calibrate(const CalibrateOptions& options) {
+  core::check_output_file(options.out);
   const cost::KernelProfile measured = cost::load_kernel_profile(options.profile);
   const cost::DeviceProfile base = cost::load_device_profile(options.base);
   const std::string hardware_id = options.hardware.empty() ? base.hardware : options.hardware;

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "core/output_set.hpp"
 #include "core/exit_codes.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
@@ -69,6 +70,8 @@ int run_report(const ReportOptions& options) {
   if (!fs::is_directory(dir)) throw core::InputError(options.dir + ": not a folder");
   const fs::path html = options.out.empty() ? dir / "plots.html" : fs::path(options.out);
   const fs::path markdown = fs::path(html).replace_extension(".md");
+  core::check_output_file(html);
+  core::check_output_file(markdown);
   const reports::ReportPage page = page_for(dir);
   core::write_file_atomically(html.string(), reports::html_page(page));
   core::write_file_atomically(markdown.string(), reports::markdown_page(page));
