@@ -71,7 +71,7 @@ fs::path output_dir(const SweepOptions& options, const runs::SweepSpec& spec) {
 }
 
 void prepare_dir(const fs::path& dir) {
-  core::check_output_folder(dir, {"results.jsonl", "pruned.json"});
+  core::check_output_folder(dir, {"results.jsonl", "best.json", "pruned.json", "plots.html", "plots.md"});
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw core::InputError(dir.string() + ": cannot create the output folder (" + ec.message() + ")");

@@ -39,7 +39,12 @@ std::string read_input_file(const std::string& path, std::size_t max_bytes) {
   if (path.empty()) throw InputError("an empty file name");
   if (path.find('\0') != std::string::npos) refuse(path, "a file name with a NUL character");
   const Descriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) refuse(path, std::string("cannot read file (") + std::strerror(errno) + ")");
+  if (file.fd < 0) {
+    // A missing file is the common case and needs no reason; the others (a name too long,
+    // no permission) do.
+    if (errno == ENOENT) refuse(path, "cannot read file");
+    refuse(path, std::string("cannot read file (") + std::strerror(errno) + ")");
+  }
   struct stat info {};
   if (::fstat(file.fd, &info) != 0) refuse(path, std::string("cannot read file (") + std::strerror(errno) + ")");
   if (S_ISDIR(info.st_mode)) refuse(path, "is a folder, not a file");

@@ -193,12 +193,14 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per case before it counts as a hang")
     parser.add_argument("--keep", help="folder to copy each defect's input into")
+    parser.add_argument("--log", help="JSON lines file: each case's index, class, mutation and outcome")
     options = parser.parse_args()
     lcperf = os.path.abspath(options.lcperf)
     cases = make_cases(options.cases, options.seed)
     histogram = collections.Counter()
     by_kind = collections.defaultdict(collections.Counter)
     defects = collections.Counter()
+    log = open(options.log, "w", encoding="utf-8") if options.log else None
     with tempfile.TemporaryDirectory(prefix="lcperf-mutate-") as work:
         with concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs) as pool:
             futures = {pool.submit(run_case, lcperf, work, i, c, options.timeout): i for i, c in enumerate(cases)}
@@ -207,6 +209,10 @@ def main():
                 outcome, first = future.result()
                 case = cases[i]
                 histogram[outcome] += 1
+                if log:
+                    log.write(json.dumps({"case": i, "kind": case["kind"], "source": case["source"],
+                                          "what": case["what"], "outcome": outcome, "stderr": first}) + "\n")
+                    log.flush()
                 by_kind[case["kind"]][outcome] += 1
                 if outcome not in ("exit 0", "exit 2"):
                     defects[(outcome, first)] += 1
