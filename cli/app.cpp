@@ -4,6 +4,7 @@
 #include "cli/app.hpp"
 
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "core/exit_codes.hpp"
 #include "core/errors.hpp"
+#include "core/input_file.hpp"
 #include "core/scenario.hpp"
 #include "sim/simulator.hpp"
 
@@ -29,6 +31,12 @@ int report_parse_error(CLI::App& app, const CLI::ParseError& error) {
   std::string message = error.what();
   std::string usage = "lcperf";
   const std::vector<CLI::App*> given = app.get_subcommands();
+  // CLI11 says "A subcommand is required" for `lcperf frobnicate`; name the word instead.
+  if (given.empty() && !app.remaining().empty()) {
+    std::string subcommands;
+    for (const CLI::App* sub : app.get_subcommands({})) subcommands += (subcommands.empty() ? "" : ", ") + sub->get_name();
+    message = "unknown subcommand '" + core::shown_path(app.remaining().front()) + "' (subcommands: " + subcommands + ")";
+  }
   if (!given.empty()) {
     usage += " " + given.front()->get_name();
     // CLI11 checks required options before stray ones, so "--op is required" can hide
@@ -50,6 +58,11 @@ int run_guarded(const Command& command) {
     return command.action();
   } catch (const core::InputError& error) {
     print_error(error.what());
+    return core::kExitBadInput;
+  } catch (const std::filesystem::filesystem_error& error) {
+    // Only paths the user gave reach the file system unchecked (a name too long, a
+    // folder where a file goes): an input error, named by the path.
+    print_error(core::shown_path(error.path1().string()) + ": " + error.code().message());
     return core::kExitBadInput;
   } catch (const sim::DeadlockError& error) {
     print_error(std::string("the simulated op programs deadlocked\n") + error.what());

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "core/output_set.hpp"
 #include "core/exit_codes.hpp"
 #include "core/atomic_file.hpp"
 #include "core/scenario.hpp"
@@ -179,6 +180,7 @@ int run_derive(const CalibrateOptions& options) {
 }
 
 int run_calibrate(const CalibrateOptions& options) {
+  core::check_output_file(options.out);
   if (!options.derive_from.empty()) {
     if (!options.input.empty()) throw core::InputError("--derive-from takes no INPUT (it rescales a measured profile)");
     return run_derive(options);

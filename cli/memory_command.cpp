@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "core/atomic_file.hpp"
 #include "core/exit_codes.hpp"
+#include "core/output_set.hpp"
 #include "reports/memory_study.hpp"
 #include "studies/memory_study.hpp"
 
@@ -26,7 +27,10 @@ Command add_memory_command(CLI::App& parent) {
   sub->add_option("--steps", options->steps, "Training steps")->capture_default_str();
   sub->add_option("--micro-batches", options->micro_batches, "Sequences per step, one per micro-batch")
       ->capture_default_str();
-  sub->add_option("--seed", options->seed, "Sampling seed")->capture_default_str();
+  // CLI11 would wrap -1 into an unsigned seed; a negative seed is a mistake, not 2^64-1.
+  sub->add_option("--seed", options->seed, "Sampling seed")->capture_default_str()->check(CLI::Validator(
+      [](const std::string& value) { return value.starts_with('-') ? std::string("must not be negative") : std::string(); },
+      "SEED >= 0"));
   sub->add_option("--tp", options->tp, "Tensor-parallel degree")->capture_default_str();
   sub->add_flag("--sp", options->sp, "Sequence parallelism over the TP group");
   sub->add_option("--context", options->context, "Context length: longer sequences are clipped")
@@ -48,6 +52,7 @@ Command add_memory_command(CLI::App& parent) {
       "  lcperf memory-study --tp 2 --sp --steps 50 --out reports/reproductions/bladedisc.md");
   return Command{sub, [options, limit] {
                    options->limit_given = limit->count() > 0;
+                   core::check_output_file(options->out);
                    const reports::MemoryStudy study = studies::run_memory_study(*options);
                    core::write_file_atomically(options->out, reports::render_memory_study(study));
                    std::cout << "wrote " << options->out << "\n";

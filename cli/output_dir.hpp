@@ -10,7 +10,8 @@ namespace lcperf::cli {
 
 // out/<scenario name>, with the name flattened to a plain folder name.
 std::string folder_name(const core::Scenario& scenario);
-// Checked before simulating (an existing file is an input error); the folder itself is
+// Checked before simulating (core::check_output_folder: an existing file, a folder where
+// a result file goes, an unwritable parent are input errors); the folder itself is
 // written only after the run succeeded, as one set (core/output_set.hpp), so a failed or
 // killed run leaves the previous outputs, or none.
 void check_out_dir(const std::filesystem::path& dir);

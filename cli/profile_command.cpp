@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "core/output_set.hpp"
 #include "core/exit_codes.hpp"
 #include "runs/profile_grid.hpp"
 #include "runs/profile_scenario_grid.hpp"
@@ -208,6 +209,7 @@ std::string seconds_text(double s) {
 }
 
 int run_profile(const ProfileOptions& options) {
+  core::check_output_file(options.out);
   const runs::ProfileBackend backend = options.backend == "cuda" ? runs::ProfileBackend::cuda : runs::ProfileBackend::cpu;
   const std::vector<cost::OpClass> classes = requested_classes(options.ops, backend);
 

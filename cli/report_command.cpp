@@ -2,17 +2,17 @@
 // Markdown twin beside it) from the output folder of simulate, replay or sweep. The
 // kind of folder is told by its files, so the user never has to say which it is.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "core/input_file.hpp"
+#include "core/output_set.hpp"
 #include "core/exit_codes.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
@@ -31,15 +31,13 @@ struct ReportOptions {
   bool quiet = false;
 };
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw core::InputError(path.string() + ": cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+// A run folder's files are outputs of ours, but the folder is the user's: read bounded.
+std::string slurp(const fs::path& path) { return core::read_input_file(path.string(), core::kMaxTraceFileBytes); }
 
-std::string slurp_if_present(const fs::path& path) { return fs::exists(path) ? slurp(path) : std::string(); }
+std::string slurp_if_present(const fs::path& path) {
+  std::error_code ec;
+  return fs::exists(path, ec) ? slurp(path) : std::string();
+}
 
 reports::ReportPage page_for(const fs::path& dir) {
   if (fs::exists(dir / "results.jsonl")) {
@@ -69,6 +67,8 @@ int run_report(const ReportOptions& options) {
   if (!fs::is_directory(dir)) throw core::InputError(options.dir + ": not a folder");
   const fs::path html = options.out.empty() ? dir / "plots.html" : fs::path(options.out);
   const fs::path markdown = fs::path(html).replace_extension(".md");
+  core::check_output_file(html);
+  core::check_output_file(markdown);
   const reports::ReportPage page = page_for(dir);
   core::write_file_atomically(html.string(), reports::html_page(page));
   core::write_file_atomically(markdown.string(), reports::markdown_page(page));

@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/forked_progress.hpp"
+#include "core/output_set.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/exit_codes.hpp"
@@ -52,6 +53,7 @@ void check_out_file(const fs::path& path) {
     throw core::InputError(path.string() + ": --out must name a Markdown file (FILE.md)");
   }
   if (fs::is_directory(path, ec)) throw core::InputError(path.string() + ": --out names an existing folder");
+  core::check_output_file(path);
 }
 
 // Runs the chosen study and renders its report; `svg_folder` is where the report links

@@ -55,10 +55,9 @@ std::string folder_name(const core::Scenario& scenario) {
 // after the simulation, but only created after the run succeeded: a failed run leaves
 // nothing behind.
 void check_out_dir(const std::filesystem::path& dir) {
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-    throw core::InputError(dir.string() + ": the output folder is an existing file");
-  }
+  // The files any of simulate, replay, validate and compare put in the folder.
+  core::check_output_folder(dir, {"result.json", "timeline.json", "memory.csv", "report.md", "timeline.svg",
+                                  "validation.json"});
 }
 
 

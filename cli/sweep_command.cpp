@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "core/output_set.hpp"
 #include "core/exit_codes.hpp"
 #include "runs/forked_runs.hpp"
 #include "runs/sweep_configs.hpp"
@@ -70,10 +71,8 @@ fs::path output_dir(const SweepOptions& options, const runs::SweepSpec& spec) {
 }
 
 void prepare_dir(const fs::path& dir) {
+  core::check_output_folder(dir, {"results.jsonl", "best.json", "pruned.json", "plots.html", "plots.md"});
   std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-    throw core::InputError(dir.string() + ": the output folder is an existing file");
-  }
   fs::create_directories(dir, ec);
   if (ec) throw core::InputError(dir.string() + ": cannot create the output folder (" + ec.message() + ")");
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <system_error>
 
 #include "core/errors.hpp"
+#include "core/input_file.hpp"
 
 namespace lcperf::core {
 
@@ -76,7 +78,65 @@ void sync_directory(const fs::path& dir) {
   ::close(fd);
 }
 
+// A path the system cannot even look up: a component over NAME_MAX or the whole over PATH_MAX.
+void check_name_lengths(const fs::path& path) {
+  if (path.native().size() >= PATH_MAX) {
+    throw InputError(shown_path(path.string()) + ": the path is longer than the system allows (" +
+                     std::to_string(PATH_MAX) + " bytes)");
+  }
+  for (const fs::path& part : path) {
+    if (part.native().size() > NAME_MAX) {
+      throw InputError(shown_path(path.string()) + ": a name in the path is longer than the system allows (" +
+                       std::to_string(NAME_MAX) + " bytes)");
+    }
+  }
+}
+
+// The nearest folder that exists above `path` must be a folder we may create entries in.
+void check_creatable(const fs::path& path) {
+  std::error_code ec;
+  fs::path above = fs::absolute(path, ec).lexically_normal().parent_path();
+  while (!above.empty() && !fs::exists(fs::symlink_status(above, ec)) && above != above.root_path()) {
+    above = above.parent_path();
+  }
+  if (above.empty()) return;
+  if (!fs::is_directory(above, ec)) {
+    throw InputError(shown_path(path.string()) + ": cannot be created, " + above.string() + " is a file");
+  }
+  // A probe, not access(2): root passes access() on read-only places such as /proc.
+  std::string probe = (above / ".lcperf-probe-XXXXXX").string();
+  if (::mkdtemp(probe.data()) == nullptr) {
+    throw InputError(shown_path(path.string()) + ": cannot be created, " + above.string() + " is not writable (" +
+                     std::strerror(errno) + ")");
+  }
+  ::rmdir(probe.c_str());
+}
+
 }  // namespace
+
+void check_output_folder(const fs::path& dir, std::initializer_list<std::string_view> names) {
+  check_name_lengths(dir);
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    throw InputError(shown_path(dir.string()) + ": the output folder is an existing file");
+  }
+  for (std::string_view name : names) {
+    if (fs::is_directory(dir / name, ec)) {
+      throw InputError(shown_path((dir / name).string()) + ": is a folder where the run writes a file (remove it or "
+                                                           "choose another --out)");
+    }
+  }
+  check_creatable(fs::is_directory(dir, ec) ? dir / "x" : dir);
+}
+
+void check_output_file(const fs::path& file) {
+  check_name_lengths(file);
+  std::error_code ec;
+  if (file.filename().empty() || fs::is_directory(file, ec)) {
+    throw InputError(shown_path(file.string()) + ": names a folder; give a file to write");
+  }
+  check_creatable(file);
+}
 
 bool process_is_alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
 

@@ -10,7 +10,9 @@
 // copies where links are impossible). Staging folders and `*.tmp.PID` files left by
 // processes that no longer run are removed when the next set for that folder is opened.
 #include <filesystem>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 namespace lcperf::core {
 
@@ -37,6 +39,16 @@ class OutputSet {
   std::filesystem::path staging_;
   bool committed_ = false;
 };
+
+// Output places, checked by every command before it runs anything (so an unusable --out
+// is exit 2 at once, never exit 1 after minutes of simulating). Both throw InputError
+// "PATH: RULE" for a name too long for the file system, a parent that is a file or
+// cannot be written, and:
+// - a folder that is an existing file, or holds a folder under a name the set writes
+//   (`names`: committing would replace that folder);
+void check_output_folder(const std::filesystem::path& dir, std::initializer_list<std::string_view> names = {});
+// - a file that is an existing folder.
+void check_output_file(const std::filesystem::path& file);
 
 // Whether the process `pid` still runs (a staging folder or temporary named after it is
 // still being written).

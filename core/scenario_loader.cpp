@@ -2,6 +2,7 @@
 // strict field-by-field parse -> cross-field validation. Each step reports InputError
 // naming the file and the JSON path (or line:column) at fault.
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
@@ -41,6 +42,21 @@ constexpr double kMaxNodes = 1 << 18;
 constexpr double kMaxGpusPerNode = 1 << 12;
 constexpr double kMaxNics = 1 << 8;
 constexpr double kMaxLatency_s = 1.0;
+// Rates, sizes and times (scenarios/README.md, "Ranges"): floors keep a typo such as
+// 1e-300 from reaching SimGrid (which aborts on such a link), ceilings keep byte counts
+// inside int64 wherever they become integers (hbm_bytes = 1e19 would wrap negative).
+constexpr double kMinFlops = 1e9;  // FLOP/s
+constexpr double kMaxFlops = 1e18;
+constexpr double kMinBandwidth = 1e6;  // bytes/s
+constexpr double kMaxBandwidth = 1e15;
+constexpr double kMinLatency_s = 1e-12;  // a latency is 0 (none) or at least this
+constexpr double kMaxBytes = 1e15;  // one GPU's or host's memory: 1 PB
+constexpr double kMaxGib = 1 << 20;      // budgets given in GiB: 1 PiB
+constexpr double kMinPeriod_s = 1e-4;    // DistKV timers and timeouts
+constexpr double kMaxHorizon_s = 1e7;    // simulated seconds (about 116 days)
+constexpr double kMinTimeScale = 1e-9;
+constexpr double kMaxTimeScale = 1e6;
+constexpr double kMaxCount = 1LL << 40;  // requests, iterations
 
 // ---- Data files -------------------------------------------------------------------
 
@@ -152,6 +168,18 @@ void read_metadata(ObjectReader& r) {
   r.string_or("description", "");
 }
 
+// A value that is 0 when the hardware lacks the feature (no NVLink, no NIC latency), and
+// otherwise at least `floor`: a denormal bandwidth is a typo, not a slow link.
+double zero_or_at_least(ObjectReader& r, std::string_view key, double floor, double ceiling) {
+  const double value = r.number(key, Range::non_negative().at_most(ceiling));
+  if (value != 0.0 && value < floor) {
+    char rule[96];
+    std::snprintf(rule, sizeof rule, "must be 0 (absent) or at least %g (got %g)", floor, value);
+    r.fail(key, rule);
+  }
+  return value;
+}
+
 ModelSpec parse_model(ObjectReader r) {
   ModelSpec m;
   m.id = r.string_or("id", "inline");
@@ -184,24 +212,25 @@ HardwareSpec parse_hardware(ObjectReader r) {
   h.name = r.string_or("name", h.id);
   r.string_or("source", "");
   r.string_or("description", "");
-  const Range rate = Range::positive();
-  const Range optional_rate = Range::non_negative();  // 0 = the GPU lacks it
-  const Range latency = Range::non_negative().at_most(kMaxLatency_s);
-  h.peak_bf16_flops = r.number("peak_bf16_flops", rate);
-  h.peak_fp16_flops = r.number("peak_fp16_flops", rate);
-  h.peak_fp8_flops = r.number("peak_fp8_flops", optional_rate);
-  h.peak_fp32_flops = r.number("peak_fp32_flops", rate);
-  h.hbm_bytes = r.number("hbm_bytes", rate);
+  const Range flops = Range::at_least(kMinFlops).at_most(kMaxFlops);
+  const Range rate = Range::at_least(kMinBandwidth).at_most(kMaxBandwidth);
+  const auto optional_rate = [&](std::string_view key) { return zero_or_at_least(r, key, kMinBandwidth, kMaxBandwidth); };
+  const auto latency = [&](std::string_view key) { return zero_or_at_least(r, key, kMinLatency_s, kMaxLatency_s); };
+  h.peak_bf16_flops = r.number("peak_bf16_flops", flops);
+  h.peak_fp16_flops = r.number("peak_fp16_flops", flops);
+  h.peak_fp8_flops = zero_or_at_least(r, "peak_fp8_flops", kMinFlops, kMaxFlops);  // 0 = the GPU lacks it
+  h.peak_fp32_flops = r.number("peak_fp32_flops", flops);
+  h.hbm_bytes = r.number("hbm_bytes", Range::positive().at_most(kMaxBytes));
   h.hbm_bandwidth_bytes_per_s = r.number("hbm_bandwidth_bytes_per_s", rate);
-  h.nvlink_bandwidth_bytes_per_s = r.number("nvlink_bandwidth_bytes_per_s", optional_rate);
-  h.nvlink_latency_s = r.number("nvlink_latency_s", latency);
+  h.nvlink_bandwidth_bytes_per_s = optional_rate("nvlink_bandwidth_bytes_per_s");
+  h.nvlink_latency_s = latency("nvlink_latency_s");
   h.pcie_bandwidth_bytes_per_s = r.number("pcie_bandwidth_bytes_per_s", rate);
-  h.pcie_latency_s = r.number("pcie_latency_s", latency);
-  h.nic_bandwidth_bytes_per_s = r.number("nic_bandwidth_bytes_per_s", optional_rate);
-  h.nic_latency_s = r.number("nic_latency_s", latency);
-  h.host_memory_bytes = r.number("host_memory_bytes", optional_rate);
-  h.host_memory_bandwidth_bytes_per_s = r.number("host_memory_bandwidth_bytes_per_s", optional_rate);
-  h.kernel_launch_latency_s = r.number("kernel_launch_latency_s", latency);
+  h.pcie_latency_s = latency("pcie_latency_s");
+  h.nic_bandwidth_bytes_per_s = optional_rate("nic_bandwidth_bytes_per_s");
+  h.nic_latency_s = latency("nic_latency_s");
+  h.host_memory_bytes = r.number("host_memory_bytes", Range::non_negative().at_most(kMaxBytes));
+  h.host_memory_bandwidth_bytes_per_s = optional_rate("host_memory_bandwidth_bytes_per_s");
+  h.kernel_launch_latency_s = latency("kernel_launch_latency_s");
   r.finish();
   return h;
 }
@@ -220,7 +249,8 @@ ClusterSpec parse_cluster(ObjectReader r) {
   const std::string topology = r.choice_or("topology", "fat_tree", {"fat_tree", "rail_optimized"});
   c.topology = topology == "rail_optimized" ? Topology::rail_optimized : Topology::fat_tree;
   c.oversubscription = r.number_or("oversubscription", 1.0, Range::at_least(1.0).at_most(1000.0));
-  c.switch_latency_s = r.number_or("switch_latency_s", 1e-6, Range::non_negative().at_most(kMaxLatency_s));
+  c.switch_latency_s = r.has("switch_latency_s") ? zero_or_at_least(r, "switch_latency_s", kMinLatency_s, kMaxLatency_s)
+                                                  : r.number_or("switch_latency_s", 1e-6);
   r.finish();
   // An unnamed inline cluster is named after its shape, e.g. "2x8-h200".
   c.id = !id.empty() ? id : std::to_string(c.nodes) + "x" + std::to_string(c.gpus_per_node) + "-" + c.gpu.id;
@@ -266,7 +296,7 @@ WorkloadSpec parse_workload(ObjectReader r) {
     w.dataset = r.string("dataset");
     w.global_batch = r.int32("global_batch", Range::positive().at_most(1 << 24));
     w.context_length = r.integer("context_length", Range::positive().at_most(kMaxContext));
-    w.iteration = r.integer_or("iteration", 0, Range::non_negative());
+    w.iteration = r.integer_or("iteration", 0, Range::non_negative().at_most(kMaxCount));
     w.seq_len = w.context_length;  // the longest a micro-batch or sequence can be
   }
   r.finish();
@@ -280,7 +310,7 @@ StrategySpec parse_strategy(ObjectReader r) {
   s.k = r.int32_or("k", s.k, Range::positive().at_most(1 << 20));
   s.schedule = option_or(r, "schedule", s.schedule);
   s.recompute = option_or(r, "recompute", s.recompute);
-  s.activation_budget_gib = r.number_or("activation_budget_gib", 0.0, Range::non_negative());
+  s.activation_budget_gib = r.number_or("activation_budget_gib", 0.0, Range::non_negative().at_most(kMaxGib));
   r.finish();
   return s;
 }
@@ -306,8 +336,8 @@ ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
   r.choice("kind", {"trace"});
   w.trace = r.string("trace");
   w.format = option_or(r, "format", w.format);
-  w.max_requests = r.integer_or("max_requests", 0, Range::non_negative());
-  w.time_scale = r.number_or("time_scale", 1.0, Range::positive());
+  w.max_requests = r.integer_or("max_requests", 0, Range::non_negative().at_most(kMaxCount));
+  w.time_scale = r.number_or("time_scale", 1.0, Range::at_least(kMinTimeScale).at_most(kMaxTimeScale));
   w.skip_corrupt = r.boolean_or("skip_corrupt", false);
   if (auto l = r.object_if_present("long_requests")) {
     auto& m = w.long_requests;
@@ -315,12 +345,13 @@ ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
     m.seed = static_cast<std::uint64_t>(l->integer_or("seed", static_cast<std::int64_t>(m.seed), Range::non_negative()));
     m.min_context_tokens = l->integer_or("min_context_tokens", m.min_context_tokens, Range::positive().at_most(kMaxContext));
     m.max_context_tokens = l->integer_or("max_context_tokens", m.max_context_tokens, Range::positive().at_most(kMaxContext));
-    m.generation_share = l->number_or("generation_share", m.generation_share, Range::between(0.0, 1.0));
-    m.short_output_min_tokens = l->integer_or("short_output_min_tokens", m.short_output_min_tokens, Range::positive());
-    m.short_output_max_tokens = l->integer_or("short_output_max_tokens", m.short_output_max_tokens, Range::positive());
-    m.short_prompt_min_tokens = l->integer_or("short_prompt_min_tokens", m.short_prompt_min_tokens, Range::positive());
-    m.short_prompt_max_tokens = l->integer_or("short_prompt_max_tokens", m.short_prompt_max_tokens, Range::positive());
-    m.arrival_window_s = l->number_or("arrival_window_s", m.arrival_window_s, Range::non_negative());
+    m.generation_share = l->number_or("generation_share", m.generation_share, Range::non_negative().below(1.0));
+    const Range tokens = Range::positive().at_most(kMaxContext);
+    m.short_output_min_tokens = l->integer_or("short_output_min_tokens", m.short_output_min_tokens, tokens);
+    m.short_output_max_tokens = l->integer_or("short_output_max_tokens", m.short_output_max_tokens, tokens);
+    m.short_prompt_min_tokens = l->integer_or("short_prompt_min_tokens", m.short_prompt_min_tokens, tokens);
+    m.short_prompt_max_tokens = l->integer_or("short_prompt_max_tokens", m.short_prompt_max_tokens, tokens);
+    m.arrival_window_s = l->number_or("arrival_window_s", m.arrival_window_s, Range::non_negative().at_most(kMaxHorizon_s));
     l->finish();
   }
   r.finish();
@@ -340,7 +371,7 @@ ServingSpec parse_serving(ObjectReader r) {
   s.preemption = option_or(r, "preemption", s.preemption);
   s.watermark = r.number_or("watermark", s.watermark, Range::between(0.0, 0.5));
   s.kv_memory_fraction = r.number_or("kv_memory_fraction", s.kv_memory_fraction, Range::positive().at_most(1.0));
-  s.host_kv_gib = r.number_or("host_kv_gib", s.host_kv_gib, Range::non_negative());
+  s.host_kv_gib = r.number_or("host_kv_gib", s.host_kv_gib, Range::non_negative().at_most(kMaxGib));
   if (auto sparsity = r.object_if_present("weight_sparsity")) {
     s.sparsity_qkv = sparsity->number_or("qkv", 0.0, Range::between(0.0, 0.99));
     s.sparsity_out = sparsity->number_or("out", 0.0, Range::between(0.0, 0.99));
@@ -360,11 +391,12 @@ ServingSpec parse_serving(ObjectReader r) {
   if (auto d = r.object_if_present("distkv")) {
     DistKvSpec& k = s.distkv;
     k.lend_cap_fraction = d->number_or("lend_cap_fraction", k.lend_cap_fraction, Range::between(0.0, 1.0));
-    k.heartbeat_period_s = d->number_or("heartbeat_period_s", k.heartbeat_period_s, Range::positive());
-    k.reply_timeout_s = d->number_or("reply_timeout_s", k.reply_timeout_s, Range::positive());
-    k.exchange_timeout_s = d->number_or("exchange_timeout_s", k.exchange_timeout_s, Range::positive());
-    k.dead_after_s = d->number_or("dead_after_s", k.dead_after_s, Range::positive());
-    k.reclaim_period_s = d->number_or("reclaim_period_s", k.reclaim_period_s, Range::positive());
+    const Range period = Range::at_least(kMinPeriod_s).at_most(kMaxHorizon_s);
+    k.heartbeat_period_s = d->number_or("heartbeat_period_s", k.heartbeat_period_s, period);
+    k.reply_timeout_s = d->number_or("reply_timeout_s", k.reply_timeout_s, period);
+    k.exchange_timeout_s = d->number_or("exchange_timeout_s", k.exchange_timeout_s, period);
+    k.dead_after_s = d->number_or("dead_after_s", k.dead_after_s, period);
+    k.reclaim_period_s = d->number_or("reclaim_period_s", k.reclaim_period_s, period);
     k.max_blocks_per_exchange =
         d->integer_or("max_blocks_per_exchange", k.max_blocks_per_exchange, Range::positive().at_most(1 << 20));
     k.max_candidates = d->int32_or("max_candidates", k.max_candidates, Range::positive().at_most(1 << 16));

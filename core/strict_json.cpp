@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <functional>
+#include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/input_file.hpp"
 #include "core/json_location.hpp"
 
 namespace lcperf::core {
@@ -63,6 +66,9 @@ std::optional<std::string> closest_key(std::string_view key, const std::vector<s
   std::optional<std::string> best;
   std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;  // only near misses
   for (const std::string& candidate : known) {
+    // Lengths this far apart cannot be a near miss; skipping them keeps a 50 MB key cheap.
+    const std::size_t gap = key.size() > candidate.size() ? key.size() - candidate.size() : candidate.size() - key.size();
+    if (gap >= best_distance) continue;
     const std::size_t d = edit_distance(key, candidate);
     if (d < best_distance) {
       best_distance = d;
@@ -104,28 +110,143 @@ double to_number(const json& value, const std::string& origin, const std::string
   return value.get<double>();
 }
 
+// A character iterator over JSON text that records how far the parser has read, so the
+// parse callback can place a key, and an overflowing number, at a line and column.
+class TrackedChars {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  TrackedChars(const char* at, const char** consumed) : at_(at), consumed_(consumed) {}
+  reference operator*() const {
+    *consumed_ = at_ + 1;
+    return *at_;
+  }
+  TrackedChars& operator++() {
+    ++at_;
+    return *this;
+  }
+  TrackedChars operator++(int) {
+    TrackedChars before = *this;
+    ++at_;
+    return before;
+  }
+  bool operator==(const TrackedChars& other) const { return at_ == other.at_; }
+  bool operator!=(const TrackedChars& other) const { return at_ != other.at_; }
+
+ private:
+  const char* at_;
+  const char** consumed_;
+};
+
+// A key or value text shortened for messages.
+std::string describe_text(std::string_view text) {
+  constexpr std::size_t kMaxShown = 60;
+  // Appending, not operator+ on a literal: GCC 12 warns falsely (-Wrestrict) on that.
+  std::string shown(1, '\'');
+  shown += text.substr(0, kMaxShown);
+  if (text.size() <= kMaxShown) return shown += '\'';
+  shown += "...' (";
+  shown += std::to_string(text.size());
+  return shown += " characters)";
+}
+
+// Follows the parse to refuse an object key given twice (nlohmann keeps the last one
+// silently, so a scenario would run with a value its author may not have meant).
+class KeyTracker {
+ public:
+  using Where = std::function<std::string(std::size_t)>;
+  KeyTracker(std::string_view text, const std::string& origin, Where where)
+      : text_(text), origin_(origin), where_(std::move(where)) {}
+
+  void on_event(json::parse_event_t event, const json& parsed, std::size_t consumed) {
+    switch (event) {
+      case json::parse_event_t::object_start: frames_.push_back({true, {}, {}, 0}); break;
+      case json::parse_event_t::array_start: frames_.push_back({false, {}, {}, 0}); break;
+      case json::parse_event_t::key: on_key(parsed.get_ref<const std::string&>(), consumed); break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value: element_done(); break;
+    }
+  }
+
+ private:
+  struct Frame {
+    bool object;
+    std::map<std::string, std::size_t, std::less<>> key_starts;  // key -> offset of its opening quote
+    std::string key;                                             // the member being read
+    std::size_t index;                                           // the element being read
+  };
+
+  void element_done() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+  }
+
+  // The JSON path of the innermost open container.
+  std::string path() const {
+    std::string p = "$";
+    for (std::size_t i = 0; i + 1 < frames_.size(); ++i) {
+      p = frames_[i].object ? child_path(p, frames_[i].key) : index_path(p, frames_[i].index);
+    }
+    return p;
+  }
+
+  void on_key(const std::string& key, std::size_t consumed) {
+    Frame& frame = frames_.back();
+    // The lexer stops on the closing quote; the key (escapes aside) and its opening quote precede it.
+    const std::size_t start = consumed >= key.size() + 2 ? consumed - key.size() - 2 : 0;
+    const auto [at, inserted] = frame.key_starts.emplace(key, start);
+    if (!inserted) {
+      throw InputError(origin_ + ":" + where_(start) + ": " + path() + ": duplicate key " + describe_text(key) +
+                       " (first at " + where_(at->second) + "); each key may appear once");
+    }
+    frame.key = key;
+  }
+
+  std::string_view text_;
+  const std::string& origin_;
+  Where where_;
+  std::vector<Frame> frames_;
+};
+
 }  // namespace
 
 json parse_json(std::string_view text, const std::string& origin) {
+  const char* consumed = text.data();
+  const auto where = [&](std::size_t offset) {
+    const TextPosition pos = position_of_offset(text, offset);
+    return std::to_string(pos.line) + ":" + std::to_string(pos.column);
+  };
+  KeyTracker keys(text, origin, where);
   try {
-    return json::parse(text.begin(), text.end());
+    return json::parse(TrackedChars(text.data(), &consumed), TrackedChars(text.data() + text.size(), &consumed),
+                       [&](int, json::parse_event_t event, json& parsed) {
+                         keys.on_event(event, parsed, static_cast<std::size_t>(consumed - text.data()));
+                         return true;
+                       });
   } catch (const json::parse_error& error) {
     // `byte` is 1-based: the index of the last character read, one past the end at EOF.
     const std::size_t offset = error.byte > 0 ? error.byte - 1 : 0;
-    const TextPosition pos = position_of_offset(text, offset);
-    throw InputError(origin + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
-                     ": malformed JSON: " + parse_error_reason(error.what()));
+    throw InputError(origin + ":" + where(offset) + ": malformed JSON: " + parse_error_reason(error.what()));
+  } catch (const json::out_of_range& error) {
+    // A number beyond a double (1e309): the lexer has read one character past it.
+    const std::size_t end = static_cast<std::size_t>(consumed - text.data());
+    const std::string what = error.what();
+    const std::size_t quote = what.find('\'');
+    const std::string token = quote == std::string::npos ? "" : what.substr(quote + 1, what.rfind('\'') - quote - 1);
+    const std::size_t start = end > token.size() ? end - 1 - token.size() : 0;
+    throw InputError(origin + ":" + where(start) + ": number " + describe_text(token) +
+                     " is out of range (JSON numbers must fit a double, |x| < 1.8e308)");
   }
 }
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot read file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError(path + ": cannot read file");
-  return text.str();
-}
+std::string read_text_file(const std::string& path, std::size_t max_bytes) { return read_input_file(path, max_bytes); }
 
 json read_json_file(const std::string& path) { return parse_json(read_text_file(path), path); }
 
@@ -165,6 +286,7 @@ std::optional<std::string> Range::violation(double value) const {
     if (min == 0.0) return std::string(min_exclusive ? "must be positive" : "must not be negative");
     return (min_exclusive ? "must be greater than " : "must be at least ") + format_number(min);
   }
+  if (max_exclusive && !(value < max)) return "must be less than " + format_number(max);
   if (value > max) return "must be at most " + format_number(max);
   return std::nullopt;
 }
@@ -264,7 +386,8 @@ std::int64_t ObjectReader::integer_or(std::string_view key, std::int64_t fallbac
 
 int ObjectReader::int32(std::string_view key, const Range& range) {
   const Range clamped{std::max(range.min, static_cast<double>(std::numeric_limits<int>::min())),
-                      std::min(range.max, static_cast<double>(std::numeric_limits<int>::max())), range.min_exclusive};
+                      std::min(range.max, static_cast<double>(std::numeric_limits<int>::max())), range.min_exclusive,
+                      range.max_exclusive};
   return static_cast<int>(integer(key, clamped));
 }
 
@@ -374,7 +497,7 @@ std::vector<std::string> ObjectReader::strings(std::string_view key) {
 void ObjectReader::finish() const {
   for (const auto& [key, value] : object_->items()) {
     if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
-    std::string message = origin_ + ": unknown key '" + key + "' at " + path_ + " (allowed: " + join(known_);
+    std::string message = origin_ + ": unknown key " + describe_text(key) + " at " + path_ + " (allowed: " + join(known_);
     if (auto hint = closest_key(key, known_)) message += "; did you mean '" + *hint + "'?";
     throw InputError(message + ")");
   }

@@ -22,15 +22,19 @@
 #include <string_view>
 #include <vector>
 
+#include "core/input_file.hpp"
+
 namespace lcperf::core {
 
 // Parses JSON text. Malformed input throws InputError
-// "ORIGIN:LINE:COL: malformed JSON: REASON".
+// "ORIGIN:LINE:COL: malformed JSON: REASON"; a number beyond a double (1e309) and a key
+// given twice in one object are InputErrors at their line and column too.
 nlohmann::json parse_json(std::string_view text, const std::string& origin);
 // Reads a whole file and parses it; an unreadable file is an InputError too.
 nlohmann::json read_json_file(const std::string& path);
-// Reads a whole file as text; InputError "PATH: cannot read file" when it cannot.
-std::string read_text_file(const std::string& path);
+// Reads a whole file as text, bounded (core/input_file.hpp); InputError "PATH: RULE"
+// when it cannot (missing, a folder, a device, over the size limit).
+std::string read_text_file(const std::string& path, std::size_t max_bytes = kMaxJsonFileBytes);
 
 // For messages: "a string", "an object", ...; and a short rendering of a value
 // (long values are cut, invalid UTF-8 is replaced rather than thrown on).
@@ -45,6 +49,7 @@ struct Range {
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
   bool min_exclusive = false;
+  bool max_exclusive = false;
 
   static Range any() { return {}; }
   static Range positive() { return {0.0, std::numeric_limits<double>::infinity(), true}; }
@@ -56,7 +61,14 @@ struct Range {
     r.max = high;
     return r;
   }
-  // "must be positive", "must be at least 1", "must be at most 65536"; nullopt when inside.
+  // [low, high): a share that must stay below a whole.
+  Range below(double high) const {
+    Range r = at_most(high);
+    r.max_exclusive = true;
+    return r;
+  }
+  // "must be positive", "must be at least 1", "must be at most 65536", "must be less
+  // than 1"; nullopt when inside.
   std::optional<std::string> violation(double value) const;
 };
 

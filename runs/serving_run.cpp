@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/input_file.hpp"
 #include "core/qwen1m_attention.hpp"
 #include "core/serving_ops.hpp"
 #include "cost_models/device_profile.hpp"
@@ -39,6 +40,9 @@ namespace serving = schedulers::serving;
 // a new GEMM shape with every new token count.
 constexpr std::size_t kStepShapesCached = 1 << 14;
 
+// The scenario file for messages (or its name when it was built in memory).
+std::string origin_of(const core::Scenario& s) { return s.source_path.empty() ? s.name : s.source_path; }
+
 std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, const std::string& trace,
                                                    const std::string& format) {
   traces::ServingTrace t = traces::load_serving_trace(trace, format, s.requests.skip_corrupt);
@@ -47,11 +51,17 @@ std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, cons
   std::vector<serving::ServingRequest> out;
   out.reserve(t.requests.size());
   for (const traces::ServingRequest& r : t.requests) {
+    // The readers check each row; a time scale can still push an arrival past a double.
+    if (!std::isfinite(r.arrival_s)) {
+      throw core::InputError(origin_of(s) + ": $.workload.time_scale: request " + std::to_string(r.id) + " of " +
+                             core::shown_path(trace) + " arrives at a time beyond a double once scaled by " +
+                             std::to_string(s.requests.time_scale));
+    }
     out.push_back({r.id, r.arrival_s, r.prompt_tokens, r.output_tokens});
   }
   const auto& l = s.requests.long_requests;
   if (l.count > 0 && !out.empty()) {
-    return serving::distkv::make_long_context_workload(out, l, s.name + ": workload.long_requests").requests;
+    return serving::distkv::make_long_context_workload(out, l, origin_of(s) + ": $.workload.long_requests").requests;
   }
   return out;
 }
@@ -104,13 +114,22 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
   const double weights = *std::max_element(per_stage.begin(), per_stage.end());
   const double left = s.cluster.gpu.hbm_bytes - weights;
   if (left <= 0) {
-    throw core::InputError(s.name + ": the weights of " + s.model.id + " (" + std::to_string(weights / 1e9) +
+    throw core::InputError(origin_of(s) + ": $.cluster.hardware.hbm_bytes: the weights of " + s.model.id + " (" + std::to_string(weights / 1e9) +
                            " GB per GPU at tp=" + std::to_string(s.parallel.tp) + ", pp=" +
                            std::to_string(s.parallel.pp) + ") do not fit the GPU's HBM");
   }
   c.kv_budget_bytes = static_cast<std::int64_t>(left * spec.kv_memory_fraction);
   c.host_kv_budget_bytes = static_cast<std::int64_t>(spec.host_kv_gib * kGiB);
   c.host_link_factor = s.cluster.gpu.hbm_bandwidth_bytes_per_s / s.cluster.gpu.pcie_bandwidth_bytes_per_s;
+  // The engine checks these again (for configs built in code); from a scenario, name the field.
+  if (c.kv_budget_bytes <= 0) {
+    throw core::InputError(origin_of(s) + ": $.serving.kv_memory_fraction: " + std::to_string(spec.kv_memory_fraction) +
+                           " of the " + std::to_string(left) + " bytes the weights leave is no KV cache at all");
+  }
+  if (!(c.host_link_factor > 0) || !std::isfinite(c.host_link_factor)) {
+    throw core::InputError(origin_of(s) + ": $.cluster.hardware.pcie_bandwidth_bytes_per_s: the HBM to PCIe bandwidth "
+                           "ratio is not a positive finite number");
+  }
   c.record_token_times = false;
   c.record_steps = false;
   c.log_batches = spec.log_batches;
@@ -136,9 +155,10 @@ std::string serving_trace_path(const core::Scenario& s, const std::string& trace
   // cluster paths are); ids and paths given on the command line are left as they are.
   if (trace_override.empty() && !s.source_path.empty()) {
     const std::filesystem::path beside = std::filesystem::path(s.source_path).parent_path() / trace;
-    if (std::filesystem::path(trace).is_relative() && std::filesystem::exists(beside)) trace = beside.string();
+    std::error_code missing;  // a name too long for the file system is reported by the reader
+    if (std::filesystem::path(trace).is_relative() && std::filesystem::exists(beside, missing)) trace = beside.string();
   }
-  if (trace.empty()) throw core::InputError(s.name + ": no trace given (workload.trace or --trace)");
+  if (trace.empty()) throw core::InputError(origin_of(s) + ": $.workload.trace: no trace given (workload.trace or --trace)");
   return trace;
 }
 

@@ -10,6 +10,7 @@
 namespace lcperf::traces {
 
 CsvTable::CsvTable(std::string_view text, std::string origin) : origin_(std::move(origin)) {
+  text = without_bom(text);
   bool have_header = false;
   std::size_t line_number = 0;
   for (std::size_t start = 0; start <= text.size();) {

@@ -241,7 +241,7 @@ LengthDistribution read_samples_csv(std::string_view text, const std::string& or
 
 LengthDistribution load_length_distribution(const std::string& id_or_path) {
   const std::string path = length_distribution_path(id_or_path);
-  const std::string text = core::read_text_file(path);
+  const std::string text = core::read_text_file(path, core::kMaxTraceFileBytes);
   const std::string extension = lowercase_extension(path);
   if (extension == ".jsonl" || extension == ".ndjson") return read_samples_jsonl(text, path);
   if (extension == ".csv") return csv_is_histogram(text, path) ? read_histogram_csv(text, path) : read_samples_csv(text, path);

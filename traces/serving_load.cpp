@@ -54,7 +54,7 @@ ServingTrace read_serving_trace(std::string_view text, const std::string& origin
 ServingTrace load_serving_trace(const std::string& path, const std::string& format, const ServingReadOptions& options,
                                 ServingReadCounts* counts) {
   const std::string resolved = serving_trace_path(path);
-  const std::string text = core::read_text_file(resolved);
+  const std::string text = core::read_text_file(resolved, core::kMaxTraceFileBytes);
   return read_serving_trace(text, resolved, format, options, counts);
 }
 
@@ -73,11 +73,13 @@ std::string serving_trace_path(const std::string& id_or_path) {
   const std::string extension = fs::path(id_or_path).extension().string();
   const bool is_id = !id_or_path.empty() && id_or_path.find('/') == std::string::npos && extension != ".csv" && extension != ".jsonl";
   // A file of that name in the working directory wins over the shipped id.
-  if (!is_id || fs::exists(id_or_path)) return id_or_path;
+  // The non-throwing checks: a name too long for the file system is reported by the reader.
+  std::error_code missing;
+  if (!is_id || fs::exists(id_or_path, missing)) return id_or_path;
   const fs::path dir(serving_traces_dir());
   for (const char* candidate : kExtensions) {
     const fs::path path = dir / (id_or_path + candidate);
-    if (fs::is_regular_file(path)) return path.string();
+    if (fs::is_regular_file(path, missing)) return path.string();
   }
   std::vector<std::string> known;
   std::error_code error;
@@ -89,7 +91,7 @@ std::string serving_trace_path(const std::string& id_or_path) {
   std::sort(known.begin(), known.end());
   std::string list;
   for (const std::string& id : known) list += (list.empty() ? "" : ", ") + id;
-  throw core::InputError("unknown serving trace '" + id_or_path + "' (shipped in " + dir.string() + ": " + (list.empty() ? "none" : list) +
+  throw core::InputError("unknown serving trace '" + core::shown_path(id_or_path) + "' (shipped in " + dir.string() + ": " + (list.empty() ? "none" : list) +
                          "; or give a path)");
 }
 

@@ -8,10 +8,16 @@
 
 namespace lcperf::traces {
 
-// Calls visit(number, line) for every line (1-based numbers; '\n' and a trailing '\r'
-// removed) until visit returns false.
+// The text without a leading UTF-8 byte-order mark (spreadsheet exports start with one).
+inline std::string_view without_bom(std::string_view text) {
+  return text.starts_with("\xEF\xBB\xBF") ? text.substr(3) : text;
+}
+
+// Calls visit(number, line) for every line (1-based numbers; a byte-order mark, '\n'
+// and a trailing '\r' removed) until visit returns false.
 template <typename Visit>
 void for_each_line(std::string_view text, Visit&& visit) {
+  text = without_bom(text);
   std::size_t number = 0;
   for (std::size_t start = 0; start < text.size();) {
     std::size_t end = text.find('\n', start);

@@ -10,7 +10,7 @@ namespace {
 
 // Op ids are unique across instances (the instance is the low part), so a lock or a
 // transfer tag never confuses two instances' operations.
-constexpr std::int64_t kOpStride = 4096;
+constexpr std::int64_t kOpStride = std::int64_t{1} << 16;  // the loader allows 65,536 instances (0..65535)
 
 bool any_locked(const RBlockTable& t) {
   return std::any_of(t.locked_by.begin(), t.locked_by.end(), [](std::int64_t op) { return op != 0; });
@@ -27,7 +27,7 @@ RManager::RManager(int instance, const DistKvConfig& config, double start_s)
       next_heartbeat_s_(start_s),
       next_reclaim_s_(start_s + config.reclaim_period_s) {
   validate(config_, "distkv rManager");
-  if (instance < 0 || instance >= config.instances || config.instances >= kOpStride) {
+  if (instance < 0 || instance >= config.instances || config.instances > kOpStride) {
     throw std::logic_error("distkv rManager: instance " + std::to_string(instance) + " out of range");
   }
 }
