@@ -6,6 +6,8 @@
 // One simulation per test (SimGrid runs one engine per process).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/layer_ops.hpp"
 #include "cost_models/op_cost.hpp"
 #include "runs/training_run.hpp"
@@ -127,6 +129,45 @@ TEST(GradReduceOverlap, DistributedOptimizerWithoutOverlapReducesThenGathers) {
   const double expected = kCompute + ring_s(s, core::CollectiveKind::reduce_scatter, 4 * p.total) +
                           ring_s(s, core::CollectiveKind::all_gather, 2 * p.total);
   EXPECT_NEAR(run(s).result.iteration_time_s, expected, expected * 1e-6);
+}
+
+// Fixed step work: clipping reads the rank's optimizer shard of fp32 gradients for the
+// norm (4 B each), all-reduces one float over every rank, then scales the gradients
+// (read and write, 8 B each); fp16 loss scaling unscales them (8 B each) and
+// all-reduces an overflow flag. Each op's bytes are the timeline's exact count, and
+// its time is what the iteration adds after the gradient reduction.
+TEST(FixedStepWork, ClippingAndLossScalingTouchEveryGradientOfTheShard) {
+  const core::Scenario s = scenario({{"parallel.distributed_optimizer", "true"},
+                                     {"training.clip_grad", "true"},
+                                     {"model.dtype", "\"fp16\""}});
+  TrainingRunOptions options;
+  options.kernel_time_s = [](const core::KernelOp& op) {
+    if (op.name == "clip grad") return 3e-3;
+    if (op.name == "loss unscale") return 5e-3;
+    return uniform_layers(op);
+  };
+  const TrainingRun r = run_training(s, options);
+  const Params p = params_of(s);
+  const double shard = std::ceil(p.total / kDp);
+  int clips = 0;
+  int unscales = 0;
+  for (const auto& rec : r.records.timeline) {
+    if (rec.rank != 0) continue;
+    if (rec.name == "clip grad") {
+      ++clips;
+      EXPECT_DOUBLE_EQ(rec.bytes, 4 * shard + 4 + 8 * shard);
+      EXPECT_EQ(rec.category, "grad_norm");
+    }
+    if (rec.name == "loss unscale") {
+      ++unscales;
+      EXPECT_DOUBLE_EQ(rec.bytes, 8 * shard + 4);
+    }
+  }
+  EXPECT_EQ(clips, 1);
+  EXPECT_EQ(unscales, 1);
+  const double expected = kCompute + ring_s(s, core::CollectiveKind::reduce_scatter, 4 * p.total) + 5e-3 + 3e-3 +
+                          ring_s(s, core::CollectiveKind::all_gather, 2 * p.total);
+  EXPECT_NEAR(r.result.iteration_time_s, expected, expected * 1e-6);
 }
 
 }  // namespace
