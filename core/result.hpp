@@ -12,8 +12,10 @@ namespace lcperf::core {
 // parts add up to iteration_time_s). compute: pipeline compute ops (forward, backward,
 // recompute; tensor- and context-parallel communication inside them counts here);
 // fixed: the other ops of the compute stream (optimizer step, gradient clipping, loss
-// unscaling); exposed communication: p2p and collective streams busy while the compute
-// stream is not; idle: nothing runs (pipeline bubbles, waits on other ranks).
+// unscaling); exposed communication: send and collective streams busy while the
+// compute stream is not (a collective's time includes waiting for its last member; a
+// p2p transfer counts on the sending side, since a posted receive mostly waits for the
+// peer's compute); idle: the rest (pipeline bubbles, waits on receives and other ranks).
 struct TimeBreakdown {
   double compute_s = 0;
   double fixed_s = 0;

@@ -164,6 +164,9 @@ core::TimeBreakdown time_breakdown(const core::RunRecords& records, double itera
   for (const core::TimelineRecord& record : records.timeline) {
     RankIntervals& r = by_rank[record.rank];
     const Interval interval{record.start_s, record.end_s};
+    // A receive is posted early and spans the wait for the peer's compute (a pipeline
+    // bubble); the transfer itself is counted on the sending side.
+    if (record.stream == core::kRecvStream) continue;
     r.all.push_back(interval);
     if (record.stream != core::kComputeStream) continue;
     r.compute_stream.push_back(interval);
