@@ -8,6 +8,21 @@
 
 namespace lcperf::core {
 
+// Where the iteration's time goes on a rank, averaged over the ranks simulated (the
+// parts add up to iteration_time_s). compute: pipeline compute ops (forward, backward,
+// recompute; tensor- and context-parallel communication inside them counts here);
+// fixed: the other ops of the compute stream (optimizer step, gradient clipping, loss
+// unscaling); exposed communication: send and collective streams busy while the
+// compute stream is not (a collective's time includes waiting for its last member; a
+// p2p transfer counts on the sending side, since a posted receive mostly waits for the
+// peer's compute); idle: the rest (pipeline bubbles, waits on receives and other ranks).
+struct TimeBreakdown {
+  double compute_s = 0;
+  double fixed_s = 0;
+  double exposed_communication_s = 0;
+  double idle_s = 0;
+};
+
 struct TrainingResult {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -21,6 +36,7 @@ struct TrainingResult {
   bool oom = false;
   OutOfMemory oom_detail;
   double recompute_time_s = 0;  // time of ops with category "recompute" on the slowest rank
+  TimeBreakdown time_breakdown;
   std::uint64_t events_simulated = 0;
   double wall_time_s = 0;
   double simulated_time_s = 0;

@@ -11,6 +11,7 @@
 #include "core/model_spec.hpp"
 #include "core/parallel_config.hpp"
 #include "core/scenario_options.hpp"
+#include "core/training_step.hpp"
 
 namespace lcperf::core {
 
@@ -127,6 +128,7 @@ struct Scenario {
   ServingWorkloadSpec requests;   // serving
   ServingSpec serving;            // serving
   StrategySpec strategy;
+  TrainingStepSpec training;      // training: gradient reduction and fixed step work
   SimOptions sim;
 };
 

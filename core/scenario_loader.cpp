@@ -16,6 +16,7 @@
 #include "core/json_location.hpp"
 #include "core/scenario.hpp"
 #include "core/strict_json.hpp"
+#include "core/training_step_parse.hpp"
 
 namespace lcperf::core {
 
@@ -541,7 +542,7 @@ void apply_override(json& root, const Override& o, const std::string& origin) {
 // scenario that relies on every parallel default.
 void add_optional_sections(json& root) {
   if (!root.is_object()) return;
-  for (const char* section : {"parallel", "strategy", "sim", "kernels"}) {
+  for (const char* section : {"parallel", "strategy", "training", "sim", "kernels"}) {
     if (root.find(section) == root.end()) root[section] = json::object();
   }
 }
@@ -627,6 +628,7 @@ Scenario parse_scenario(const json& root, const std::string& origin) {
     s.workload = parse_workload(r.object("workload"));
   }
   s.strategy = parse_strategy(r.object("strategy"));
+  s.training = parse_training_step(r.object("training"));
   s.sim = parse_sim(r.object("sim"));
   if (r.has("kernels")) {
     s.model.kernels = parse_kernels(r.object("kernels"));

@@ -147,9 +147,13 @@ OpCost CostModel::cost(const core::OpPart& part) const {
   return roofline(*op_class, part);
 }
 
+// Each part is one kernel launched by the host on its own (no CUDA graph). Launches are
+// asynchronous, so a kernel longer than the launch latency hides the next launch; a
+// shorter one leaves the GPU waiting for the host, and the kernel costs the launch
+// latency instead: the hardware's kernel_launch_latency_s is a floor per kernel.
 double CostModel::time_s(const core::KernelOp& op) const {
   double total = 0;
-  for (const core::OpPart& part : op.parts) total += cost(part).time_s;
+  for (const core::OpPart& part : op.parts) total += std::max(cost(part).time_s, hw_.kernel_launch_latency_s);
   return total;
 }
 

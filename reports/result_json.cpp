@@ -90,6 +90,10 @@ std::string training_result_json(const core::TrainingResult& result, const core:
   json["oom"] = result.oom;
   json["oom_detail"] = oom_detail_json(result);
   json["recompute_time_s"] = result.recompute_time_s;
+  json["time_breakdown"] = {{"compute_s", result.time_breakdown.compute_s},
+                            {"fixed_s", result.time_breakdown.fixed_s},
+                            {"exposed_communication_s", result.time_breakdown.exposed_communication_s},
+                            {"idle_s", result.time_breakdown.idle_s}};
   json["wall_time_s"] = result.wall_time_s;
   json["events_simulated"] = result.events_simulated;
   // Extras: what was run, so a result file can be read without its scenario.

@@ -53,6 +53,10 @@ json result_to_json(const core::TrainingResult& r) {
               {"oom_in_use_bytes", r.oom_detail.in_use_bytes},
               {"oom_capacity_bytes", r.oom_detail.capacity_bytes},
               {"recompute_time_s", r.recompute_time_s},
+              {"breakdown_compute_s", r.time_breakdown.compute_s},
+              {"breakdown_fixed_s", r.time_breakdown.fixed_s},
+              {"breakdown_exposed_communication_s", r.time_breakdown.exposed_communication_s},
+              {"breakdown_idle_s", r.time_breakdown.idle_s},
               {"events_simulated", r.events_simulated},
               {"wall_time_s", r.wall_time_s},
               {"simulated_time_s", r.simulated_time_s},
@@ -81,6 +85,10 @@ core::TrainingResult result_from_json(const json& j) {
   r.oom_detail.in_use_bytes = j.at("oom_in_use_bytes").get<std::int64_t>();
   r.oom_detail.capacity_bytes = j.at("oom_capacity_bytes").get<std::int64_t>();
   r.recompute_time_s = j.at("recompute_time_s").get<double>();
+  r.time_breakdown.compute_s = j.at("breakdown_compute_s").get<double>();
+  r.time_breakdown.fixed_s = j.at("breakdown_fixed_s").get<double>();
+  r.time_breakdown.exposed_communication_s = j.at("breakdown_exposed_communication_s").get<double>();
+  r.time_breakdown.idle_s = j.at("breakdown_idle_s").get<double>();
   r.events_simulated = j.at("events_simulated").get<std::uint64_t>();
   r.wall_time_s = j.at("wall_time_s").get<double>();
   r.simulated_time_s = j.at("simulated_time_s").get<double>();

@@ -156,6 +156,41 @@ double recompute_time_s(const core::RunRecords& records) {
   return longest;
 }
 
+core::TimeBreakdown time_breakdown(const core::RunRecords& records, double iteration_time_s) {
+  struct RankIntervals {
+    std::vector<Interval> compute, compute_stream, all;
+  };
+  std::map<int, RankIntervals> by_rank;
+  for (const core::TimelineRecord& record : records.timeline) {
+    RankIntervals& r = by_rank[record.rank];
+    const Interval interval{record.start_s, record.end_s};
+    // A receive is posted early and spans the wait for the peer's compute (a pipeline
+    // bubble); the transfer itself is counted on the sending side.
+    if (record.stream == core::kRecvStream) continue;
+    r.all.push_back(interval);
+    if (record.stream != core::kComputeStream) continue;
+    r.compute_stream.push_back(interval);
+    if (is_pipeline_compute(record)) r.compute.push_back(interval);
+  }
+  core::TimeBreakdown mean;
+  if (by_rank.empty()) return mean;
+  for (auto& [rank, r] : by_rank) {
+    const double compute = union_length(r.compute);
+    const double compute_stream = union_length(r.compute_stream);
+    const double busy = union_length(r.all);
+    mean.compute_s += compute;
+    mean.fixed_s += compute_stream - compute;
+    mean.exposed_communication_s += busy - compute_stream;
+    mean.idle_s += iteration_time_s - busy;
+  }
+  const auto n = static_cast<double>(by_rank.size());
+  mean.compute_s /= n;
+  mean.fixed_s /= n;
+  mean.exposed_communication_s /= n;
+  mean.idle_s /= n;
+  return mean;
+}
+
 core::TrainingResult compute_training_result(const core::Scenario& scenario, const core::RunRecords& records,
                                              double model_flops_per_iteration, std::int64_t tokens_per_iteration) {
   core::TrainingResult result;
@@ -178,6 +213,7 @@ core::TrainingResult compute_training_result(const core::Scenario& scenario, con
   result.bubble_ratio = bubble_ratio(records);
   result.dp_imbalance = dp_imbalance(scenario.parallel, records);
   result.recompute_time_s = recompute_time_s(records);
+  result.time_breakdown = time_breakdown(records, result.iteration_time_s);
 
   result.peak_memory_bytes_per_rank = peak_memory_per_rank(records, result.world_size);
   for (const std::int64_t peak : result.peak_memory_bytes_per_rank) {

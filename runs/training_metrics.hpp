@@ -22,5 +22,7 @@ bool is_pipeline_compute(const core::TimelineRecord& record);
 double bubble_ratio(const core::RunRecords& records);
 double dp_imbalance(const core::ParallelConfig& parallel, const core::RunRecords& records);
 double recompute_time_s(const core::RunRecords& records);
+// core::TimeBreakdown of the records over [0, iteration_time_s].
+core::TimeBreakdown time_breakdown(const core::RunRecords& records, double iteration_time_s);
 
 }  // namespace lcperf::runs

@@ -38,7 +38,15 @@ void route(sg::NetZone* zone, simgrid::kernel::routing::NetPoint* src, simgrid::
   zone->add_route(src, dst, nullptr, nullptr, links, false);
 }
 
+int nic_links(const core::ClusterSpec& cluster, int fold) {
+  return std::min(cluster.gpus_per_node / fold, std::max(1, cluster.nics_per_node));
+}
+
 }  // namespace
+
+int nic_link_of_host(const core::ClusterSpec& cluster, int fold, int host_in_node) {
+  return host_in_node % std::max(1, nic_links(cluster, fold));
+}
 
 Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold) {
   const core::HardwareSpec& hw = cluster.gpu;
@@ -49,10 +57,9 @@ Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool fr
   fabric->set_property("description", "scale-out network");
   const double nic_bw = hw.nic_bandwidth_bytes_per_s;
   const int nics = std::max(1, cluster.nics_per_node);
-  const int hosts_per_node = cluster.gpus_per_node / fold;
   // NIC links as the hosts see them: with folding, the NICs of a group are pooled.
-  const int nic_links = std::min(hosts_per_node, nics);
-  const double nic_link_bw = nic_bw * nics / nic_links;
+  const int links = nic_links(cluster, fold);
+  const double nic_link_bw = nic_bw * nics / links;
   // The node's share of the fabric: all its NICs, divided by the oversubscription.
   const LinkParams uplink = params(nic_bw * nics / std::max(1.0, cluster.oversubscription),
                                    cluster.switch_latency_s, free_communication);
@@ -71,7 +78,7 @@ Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool fr
     std::vector<sg::Host*> gpus;
     const int first = n * cluster.gpus_per_node;
     const int count = std::min(cluster.gpus_per_node, gpus_used - first) / fold;
-    for (int i = 0; i < nic_links; ++i) {
+    for (int i = 0; i < links; ++i) {
       nic.push_back(duplex(node, prefix + "-nic" + std::to_string(i),
                            params(nic_link_bw, hw.nic_latency_s, free_communication)));
     }
@@ -95,7 +102,7 @@ Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool fr
               {{nvlink[static_cast<std::size_t>(i)], Direction::UP}, {nvlink[static_cast<std::size_t>(j)], Direction::DOWN}});
       }
       // GPU i reaches the fabric through NIC (i mod nics), as GPUDirect RDMA does.
-      auto* nic_i = nic[static_cast<std::size_t>(i % nic_links)];
+      auto* nic_i = nic[static_cast<std::size_t>(nic_link_of_host(cluster, fold, i))];
       route(node, gi, gateway, {{nic_i, Direction::UP}});
       route(node, gateway, gi, {{nic_i, Direction::DOWN}});
       auto* pcie_i = pcie[static_cast<std::size_t>(i)];

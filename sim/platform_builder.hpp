@@ -29,6 +29,11 @@ inline constexpr double kGpuHostSpeed = 1e12;
 // With fold > 1 each host stands for `fold` consecutive GPUs (see SimulationInput::fold):
 // its NVLink and PCIe links are `fold` times as wide, and the node's NICs are pooled
 // into as many links as there are such hosts (or NICs, if fewer).
+// The NIC link (index within its node) through which host `host_in_node` of a node
+// reaches the fabric, with folding `fold`: NICs are pooled into min(hosts, NICs) links
+// and host i uses link i mod links, as GPUDirect RDMA pairs GPU i with NIC i.
+int nic_link_of_host(const core::ClusterSpec& cluster, int fold, int host_in_node);
+
 Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold = 1);
 
 }  // namespace lcperf::sim

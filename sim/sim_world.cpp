@@ -169,16 +169,63 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
       chunk = work.wire_bytes;
       break;
   }
-  const bool all_to_all = work.collective == core::CollectiveKind::all_to_all;
   sg::Mailbox* inbox = collective_mailbox(group, rank);
+  if (work.collective == core::CollectiveKind::all_to_all) {
+    for (int step = 0; step < steps; ++step) {
+      const int to = group.ranks[static_cast<std::size_t>((me + step + 1) % n)];
+      sg::CommPtr out = collective_mailbox(group, to)->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk));
+      inbox->get<int>();
+      out->wait();
+      count_events(1);
+    }
+    return;
+  }
+  // Rings over several nodes run as NCCL's channels do (ring_channels.hpp): each member
+  // sends to its successor on its node and, for the channels that leave the node
+  // through it, to its successor on the next node.
+  const RingMember& plan = ring_channels(group).members[static_cast<std::size_t>(me)];
+  const auto member = [&group](int position) { return group.ranks[static_cast<std::size_t>(position)]; };
+  sg::Mailbox* cross_inbox = collective_mailbox(group, rank, 1);
   for (int step = 0; step < steps; ++step) {
-    const int offset = all_to_all ? step + 1 : 1;
-    const int to = group.ranks[static_cast<std::size_t>((me + offset) % n)];
-    sg::CommPtr out = collective_mailbox(group, to)->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk));
-    inbox->get<int>();
-    out->wait();
+    sg::CommPtr on_node;
+    sg::CommPtr cross;
+    if (plan.on_node_share > 0) {
+      on_node = collective_mailbox(group, member(plan.on_node_next))
+                    ->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk * plan.on_node_share));
+    }
+    if (plan.cross_share > 0) {
+      cross = collective_mailbox(group, member(plan.cross_next), 1)
+                  ->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk * plan.cross_share));
+    }
+    // Both receives are posted before either is waited on: a mailbox transfer starts
+    // only once its receive is posted, and the two flows run concurrently.
+    int* on_node_in = nullptr;
+    int* cross_in = nullptr;
+    sg::CommPtr from_node = plan.on_node_prev_share > 0 ? inbox->get_async<int>(&on_node_in) : nullptr;
+    sg::CommPtr from_cross = plan.cross_prev_share > 0 ? cross_inbox->get_async<int>(&cross_in) : nullptr;
+    for (const sg::CommPtr& comm : {on_node, cross, from_node, from_cross}) {
+      if (comm) comm->wait();
+    }
     count_events(1);
   }
+}
+
+MemberPlace SimWorld::place_of_actor(int actor) const {
+  const int rank = rank_of_actor(actor);
+  const int g = input_.gpu_of_rank.empty() ? rank : input_.gpu_of_rank[static_cast<std::size_t>(rank)];
+  const core::ClusterSpec& c = input_.cluster;
+  return {c.node_of(g), nic_link_of_host(c, fold_, (g % c.gpus_per_node) / fold_)};
+}
+
+const RingChannels& SimWorld::ring_channels(const core::CommGroup& group) {
+  std::string key = group.name;
+  key.append(":").append(std::to_string(group.ranks.front())).append(":").append(std::to_string(group.ranks.size()));
+  auto it = ring_channels_.find(key);
+  if (it != ring_channels_.end()) return it->second;
+  std::vector<MemberPlace> places;
+  places.reserve(group.ranks.size());
+  for (int actor : group.ranks) places.push_back(place_of_actor(actor));
+  return ring_channels_.emplace(std::move(key), plan_ring_channels(places)).first->second;
 }
 
 // Names are built by appending (GCC 12 warns falsely on `"literal" + std::string`).
@@ -191,11 +238,12 @@ sg::Mailbox* SimWorld::p2p_mailbox(int src, int dst, int tag) {
   return box;
 }
 
-sg::Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int member) {
+sg::Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int member, int lane) {
   // Groups are identified by name, first rank and size: the same on every member.
   std::string name = "c";
   name.append(group.name).append(":").append(std::to_string(group.ranks.front()));
   name.append(":").append(std::to_string(group.ranks.size())).append(">").append(std::to_string(member));
+  if (lane != 0) name.append("/x");
   return sg::Mailbox::by_name(name);
 }
 

@@ -16,6 +16,7 @@
 #include "core/runtime.hpp"
 #include "core/memory_tracker.hpp"
 #include "sim/platform_builder.hpp"
+#include "sim/ring_channels.hpp"
 #include "sim/simulator.hpp"
 
 namespace lcperf::sim {
@@ -108,7 +109,9 @@ class SimWorld {
   // start eagerly (the seam's buffered-send rule).
   simgrid::s4u::Mailbox* p2p_mailbox(int src, int dst, int tag);
   void set_rank_actor(int actor, simgrid::s4u::ActorPtr a) { rank_actors_[static_cast<std::size_t>(actor)] = std::move(a); }
-  simgrid::s4u::Mailbox* collective_mailbox(const core::CommGroup& group, int member);
+  // lane 0: the ring edge inside a node (or a plain ring's edge); lane 1: the edge to
+  // the next node (ring_channels.hpp). Each lane of a member has one sender.
+  simgrid::s4u::Mailbox* collective_mailbox(const core::CommGroup& group, int member, int lane = 0);
   simgrid::s4u::Mailbox* message_mailbox(int rank);
 
   core::MemoryTracker& memory() { return memory_; }
@@ -122,6 +125,9 @@ class SimWorld {
   void stream_loop(StreamState& stream);
   void execute(int rank, const StreamWork& work);
   void run_collective(int rank, const StreamWork& work);
+  // The channel plan of a group's rings, built once per group (same on every member).
+  const RingChannels& ring_channels(const core::CommGroup& group);
+  MemberPlace place_of_actor(int actor) const;
 
   const SimulationInput& input_;
   int fold_;
@@ -129,6 +135,7 @@ class SimWorld {
   std::vector<RankState> ranks_;
   std::vector<simgrid::s4u::ActorPtr> rank_actors_;
   std::unordered_set<simgrid::s4u::Mailbox*> eager_mailboxes_;
+  std::map<std::string, RingChannels> ring_channels_;
   std::vector<char> done_;
   core::MemoryTracker memory_;
   core::RunRecords records_;

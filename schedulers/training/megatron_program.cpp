@@ -8,6 +8,7 @@
 
 #include "core/errors.hpp"
 #include "core/units.hpp"
+#include "schedulers/training/grad_buckets.hpp"
 #include "schedulers/training/pipeline_schedule.hpp"
 #include "schedulers/training/stage_rank.hpp"
 #include "schedulers/training/training_batch.hpp"
@@ -49,6 +50,11 @@ class MegatronRun : private StageRank {
     }
     allocate_model_states();
     held_.assign(static_cast<std::size_t>(m * v_), {});
+    last_backward_.assign(static_cast<std::size_t>(v_), -1);
+    for (const PipelineStep& step : steps) {
+      if (step.kind != PipelineStep::Kind::forward) last_backward_[static_cast<std::size_t>(step.model_chunk)] = step.micro_batch;
+    }
+    if (p_.step.overlap_param_gather) gather_parameters_early();
     for (const PipelineStep& step : steps) {
       if (step.kind == PipelineStep::Kind::forward) {
         forward(step.micro_batch, step.model_chunk);
@@ -102,6 +108,47 @@ class MegatronRun : private StageRank {
     return cat({"L", std::to_string(first), "-", std::to_string(first + layers_per_chunk_ - 1)});
   }
 
+  // Units of chunk c (forward order) and its gradient buckets (over units in backward
+  // order), see grad_buckets.hpp.
+  std::vector<std::int64_t> units(int c) const {
+    const Position pos = position(c);
+    return chunk_unit_params(p_.model, p_.parallel, stage_, layers_per_chunk_, pos.first, pos.last, p_.per_layer_ops);
+  }
+  std::vector<GradBucket> buckets(const std::vector<std::int64_t>& forward_units) const {
+    const std::vector<std::int64_t> backward_units(forward_units.rbegin(), forward_units.rend());
+    const auto bytes = static_cast<double>(core::dtype_bytes(p_.step.grad_reduce_dtype));
+    const auto bucket_params = static_cast<std::int64_t>(p_.step.grad_bucket_mb * 1e6 / bytes);
+    return make_grad_buckets(backward_units, std::max<std::int64_t>(1, bucket_params));
+  }
+  std::string bucket_name(const char* what, int c, std::size_t b) const {
+    return cat({what, " chunk", std::to_string(c), " bucket", std::to_string(b)});
+  }
+
+  // Steady state of overlap_param_gather: the previous step's parameter all-gathers run
+  // while this iteration's forward starts, bucket by bucket in forward order; a unit's
+  // first forward waits for its bucket.
+  void gather_parameters_early() {
+    params_ready_.assign(static_cast<std::size_t>(v_), {});
+    for (int c = 0; c < v_; ++c) {
+      const std::vector<std::int64_t> u = units(c);
+      const std::vector<GradBucket> b = buckets(u);
+      auto& ready = params_ready_[static_cast<std::size_t>(c)];
+      ready.assign(u.size(), {});
+      const int n = static_cast<int>(u.size());
+      for (std::size_t i = b.size(); i-- > 0;) {  // the bucket of the first forward units first
+        const Completion done = gather_bucket(bucket_name("params", c, i), b[i].params);
+        for (int unit = b[i].first_unit; unit <= b[i].last_unit; ++unit) ready[static_cast<std::size_t>(n - 1 - unit)] = done;
+      }
+    }
+  }
+  void wait_params(int c, std::size_t forward_unit) {
+    if (params_ready_.empty()) return;
+    auto& ready = params_ready_[static_cast<std::size_t>(c)];
+    if (forward_unit >= ready.size() || ready[forward_unit].id == 0) return;
+    rt_.wait(ready[forward_unit]);
+    ready[forward_unit] = {};  // later micro-batches find the parameters in place
+  }
+
   void forward(int j, int c) {
     ShapeWork& w = work(j);
     const auto [vs, first, last, edge] = position(c);
@@ -124,18 +171,27 @@ class MegatronRun : private StageRank {
                                                         p_.micro_batches[static_cast<std::size_t>(j)], vs, p_.activations);
     if (p_.planner) held.push_back(allocate(cat({"act planned", mb_suffix(j)}), w.planned_bytes - input_held,
                                             MemoryTag::activations));
+    std::size_t unit = 0;
     if (p_.per_layer_ops) {
-      if (first) launch(cat({"fwd embed", mb_suffix(j)}), "forward", w.embedding_fwd, j);
+      if (first) {
+        wait_params(c, unit++);
+        launch(cat({"fwd embed", mb_suffix(j)}), "forward", w.embedding_fwd, j);
+      }
       for (int l = 0; l < layers_per_chunk_; ++l) {
         const std::string name = cat({"L", std::to_string(vs * layers_per_chunk_ + l), mb_suffix(j)});
         held.push_back(allocate(cat({"act ", name}), w.layer_bytes - (l == 0 ? input_held : 0), MemoryTag::activations));
+        wait_params(c, unit++);
         launch(cat({"fwd ", name}), "forward", w.layer_fwd, j);
       }
       held.push_back(allocate(cat({"act extra", mb_suffix(j)}), extra, MemoryTag::activations));
-      if (last) launch(cat({"fwd head", mb_suffix(j)}), "forward", w.head_fwd, j);
+      if (last) {
+        wait_params(c, unit++);
+        launch(cat({"fwd head", mb_suffix(j)}), "forward", w.head_fwd, j);
+      }
     } else {
       held.push_back(allocate(cat({"act ", layer_range(c), mb_suffix(j)}),
                               layers_per_chunk_ * w.layer_bytes + extra - input_held, MemoryTag::activations));
+      wait_params(c, unit++);
       launch(cat({"fwd ", layer_range(c), mb_suffix(j)}), "forward",
              region(w.chunk_fwd, edge, first ? w.embedding_fwd : kNone, w.layer_fwd, last ? w.head_fwd : kNone), j);
     }
@@ -160,20 +216,41 @@ class MegatronRun : private StageRank {
     Tensor workspace = allocate(cat({"recompute", mb_suffix(j)}), w.workspace_bytes, MemoryTag::activations);
 
     static const std::vector<OpPart> kNone;
+    // When each unit's gradients are complete (backward order), for the buckets.
+    std::vector<Completion> unit_done;
     launch(cat({"recompute planned", mb_suffix(j)}), "recompute", w.planned_recompute, j);
     if (p_.per_layer_ops) {
-      if (last) launch(cat({"bwd head", mb_suffix(j)}), "backward", w.head_bwd, j);
+      if (last) {
+        launch(cat({"bwd head", mb_suffix(j)}), "backward", w.head_bwd, j);
+        unit_done.push_back(last_compute_);
+      }
       for (int l = layers_per_chunk_ - 1; l >= 0; --l) {
         const std::string name = cat({"L", std::to_string(vs * layers_per_chunk_ + l), mb_suffix(j)});
         launch(cat({"recompute ", name}), "recompute", w.layer_recompute, j);
         launch(cat({"bwd ", name}), "backward", w.layer_bwd, j);
+        unit_done.push_back(last_compute_);
       }
-      if (first) launch(cat({"bwd embed", mb_suffix(j)}), "backward", w.embedding_bwd, j);
+      if (first) {
+        launch(cat({"bwd embed", mb_suffix(j)}), "backward", w.embedding_bwd, j);
+        unit_done.push_back(last_compute_);
+      }
     } else {
       launch(cat({"recompute ", layer_range(c), mb_suffix(j)}), "recompute",
              region(w.chunk_recompute, 0, kNone, w.layer_recompute, kNone), j);
       launch(cat({"bwd ", layer_range(c), mb_suffix(j)}), "backward",
              region(w.chunk_bwd, edge, last ? w.head_bwd : kNone, w.layer_bwd, first ? w.embedding_bwd : kNone), j);
+      unit_done.push_back(last_compute_);
+    }
+    // The chunk's last micro-batch completes its gradients: each bucket's reduction
+    // starts on the collective stream as soon as the backward of its last unit has
+    // run, while the rest of the backward goes on.
+    if (p_.step.overlap_grad_reduce && j == last_backward_[static_cast<std::size_t>(c)]) {
+      const std::vector<GradBucket> b = buckets(units(c));
+      for (std::size_t i = 0; i < b.size(); ++i) {
+        const std::size_t ready = std::min(static_cast<std::size_t>(b[i].last_unit), unit_done.size() - 1);
+        rt_.wait(unit_done[ready]);
+        reduce_bucket(bucket_name("grads", c, i), b[i].params);
+      }
     }
 
     // Buffers the backward reads may go once it has run.
@@ -192,6 +269,8 @@ class MegatronRun : private StageRank {
   int v_ = 1;
   int layers_per_chunk_ = 0;
   std::vector<std::vector<Tensor>> held_;  // per (micro-batch, chunk): activations kept for backward
+  std::vector<int> last_backward_;         // per chunk: the micro-batch whose backward completes its gradients
+  std::vector<std::vector<Completion>> params_ready_;  // per chunk and forward unit: its parameters' all-gather
 };
 
 }  // namespace
@@ -276,6 +355,9 @@ MegatronPlan make_megatron_plan(const core::Scenario& scenario, int rank, const 
   plan.per_layer_ops = scenario.sim.granularity == core::Granularity::layer;
   plan.span = core::comm_span(scenario.cluster, scenario.parallel, rank);
   plan.rank = rank;
+  plan.step = scenario.training;
+  plan.world_nodes = std::max(1, (scenario.parallel.world_size() + scenario.cluster.gpus_per_node - 1) /
+                                     std::max(1, scenario.cluster.gpus_per_node));
   // Checks the schedule (name, virtual stages, micro-batch count) now rather than
   // inside the run.
   (void)make_pipeline_schedule(plan.schedule, plan.parallel.pp, 0, static_cast<int>(plan.micro_batches.size()),

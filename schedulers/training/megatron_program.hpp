@@ -30,6 +30,7 @@
 #include "core/layer_ops.hpp"
 #include "core/runtime.hpp"
 #include "core/scenario.hpp"
+#include "core/training_step.hpp"
 #include "core/training_memory.hpp"
 #include "schedulers/training/planned_memory.hpp"
 
@@ -51,6 +52,9 @@ struct MegatronPlan {
   // of one micro-batch (planned_memory.hpp); null otherwise.
   std::shared_ptr<const StagePlanner> planner;
   std::int64_t activation_budget = 0;
+  // Gradient reduction, parameter gathering and fixed step work (scenario "training").
+  core::TrainingStepSpec step;
+  int world_nodes = 1;  // nodes the whole job spans (one-float all-reduces over every rank)
 };
 
 // Throws core::InputError for what the baseline does not model (workload kinds other

@@ -133,26 +133,90 @@ bool StageRank::tied_copy() const {
   return p_.model.tied_embeddings && p_.parallel.pp > 1 && (stage_ == 0 || stage_ == p_.parallel.pp - 1);
 }
 
+core::CommGroup StageRank::gradient_group_of_rank() const { return gradient_group(p_.parallel, p_.rank); }
+
+bool StageRank::sharded_optimizer() const {
+  return p_.parallel.distributed_optimizer && gradient_group_of_rank().ranks.size() > 1;
+}
+
+Tensor StageRank::view(const Tensor& of, const std::string& name, std::int64_t params, core::DType dtype) {
+  Tensor t = of;
+  t.desc.name = name;
+  t.desc.shape = {params};
+  t.desc.dtype = dtype;
+  return t;
+}
+
+void StageRank::reduce_bucket(const std::string& name, std::int64_t params) {
+  buckets_reduced_ = true;
+  const core::CommGroup group = gradient_group_of_rank();
+  if (group.ranks.size() <= 1 || params <= 0) return;
+  const auto kind = sharded_optimizer() ? core::CollectiveKind::reduce_scatter : core::CollectiveKind::all_reduce;
+  bucket_reductions_.push_back(
+      rt_.collective(kind, group, view(grads_, name, params, p_.step.grad_reduce_dtype), core::kCollectiveStream));
+}
+
+Completion StageRank::gather_bucket(const std::string& name, std::int64_t params) {
+  params_gathered_early_ = true;
+  if (!sharded_optimizer() || params <= 0) return {};
+  return rt_.collective(core::CollectiveKind::all_gather, gradient_group_of_rank(),
+                        view(weights_, name, params, core::DType::bf16), core::kCollectiveStream);
+}
+
+// Work every iteration does between the gradient reduction and the optimizer, on the
+// rank's optimizer shard (all of its gradients without the distributed optimizer):
+// fp16 loss scaling unscales the gradients and checks them for inf/NaN (one flag
+// all-reduced over every rank); clipping sums the squared gradients, all-reduces the
+// one-float norm over every rank and scales the gradients. The one-float all-reduces
+// are latency-bound and priced by the collective model inside the op.
+void StageRank::launch_fixed_step_work() {
+  const std::int64_t shard = core::optimizer_params(params_, p_.parallel);
+  const core::CollectiveShape flag{core::CollectiveKind::all_reduce, 4, p_.parallel.world_size(), p_.world_nodes};
+  if (p_.model.dtype == core::DType::fp16) {
+    std::vector<OpPart> unscale{core::ElementwiseShape{"grad_unscale", shard, 2.0, 8.0}};
+    if (flag.ranks > 1) unscale.push_back(flag);
+    launch("loss unscale", "loss_scale", unscale, -1);
+  }
+  if (p_.step.clip_grad) {
+    std::vector<OpPart> clip{core::ElementwiseShape{"grad_norm", shard, 2.0, 4.0}};
+    if (flag.ranks > 1) clip.push_back(flag);
+    clip.push_back(core::ElementwiseShape{"grad_scale", shard, 1.0, 8.0});
+    launch("clip grad", "grad_norm", clip, -1);
+  }
+}
+
 void StageRank::reduce_gradients_and_step() {
   rt_.wait(last_compute_);
-  if (embedding_grads_.valid()) {
+  const core::CommGroup group = gradient_group_of_rank();
+  const bool reduce = group.ranks.size() > 1;
+  const bool sharded = sharded_optimizer();
+  const auto tied_all_reduce = [this] {
     const std::vector<int> stages = core::pp_group(p_.parallel, p_.rank);
     const core::CommGroup tied{"embedding", {stages.front(), stages.back()}};
     rt_.wait(rt_.collective(core::CollectiveKind::all_reduce, tied, embedding_grads_, core::kCollectiveStream));
+  };
+  if (buckets_reduced_) {
+    // The buckets covered every gradient, the tied copy included; the two copies of a
+    // tied embedding are summed after the data-parallel reduction (as Megatron's
+    // finalize step does; the sum is the same in either order).
+    rt_.wait_all(bucket_reductions_);
+    bucket_reductions_.clear();
+    if (embedding_grads_.valid()) tied_all_reduce();
+  } else {
+    if (embedding_grads_.valid()) tied_all_reduce();
+    std::vector<Completion> reductions;
+    for (const Tensor* g : {&grads_, &embedding_grads_}) {
+      if (!reduce || !g->valid()) continue;
+      const auto kind = sharded ? core::CollectiveKind::reduce_scatter : core::CollectiveKind::all_reduce;
+      const Tensor wire = view(*g, g->desc.name, g->desc.elements(), p_.step.grad_reduce_dtype);
+      reductions.push_back(rt_.collective(kind, group, wire, core::kCollectiveStream));
+    }
+    rt_.wait_all(reductions);
   }
-  const core::CommGroup group = gradient_group(p_.parallel, p_.rank);
-  const bool reduce = group.ranks.size() > 1;
-  const bool sharded = p_.parallel.distributed_optimizer && reduce;
-  std::vector<Completion> reductions;
-  for (const Tensor* g : {&grads_, &embedding_grads_}) {
-    if (!reduce || !g->valid()) continue;
-    const auto kind = sharded ? core::CollectiveKind::reduce_scatter : core::CollectiveKind::all_reduce;
-    reductions.push_back(rt_.collective(kind, group, *g, core::kCollectiveStream));
-  }
-  rt_.wait_all(reductions);
+  launch_fixed_step_work();
   std::vector<OpPart> step = core::optimizer_parts(core::optimizer_params(params_, p_.parallel));
   launch("optimizer", "optimizer", step, -1);
-  if (sharded) {  // every rank updated its shard; gather the new bf16 weights
+  if (sharded && !params_gathered_early_) {  // every rank updated its shard; gather the new bf16 weights
     rt_.wait(last_compute_);
     rt_.wait(rt_.collective(core::CollectiveKind::all_gather, group, weights_, core::kCollectiveStream));
   }

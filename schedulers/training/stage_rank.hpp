@@ -61,8 +61,19 @@ class StageRank {
   void send_later(core::Tensor buffer, int peer, int tag);
   void flush_sends();
   void allocate_model_states();
+  // After the pipeline: reduces what the overlapped buckets did not (everything when
+  // they are off), runs the fixed step work (loss unscaling, gradient clipping), the
+  // optimizer, and gathers the updated parameters unless they were gathered early.
   void reduce_gradients_and_step();
   void release_model_states();
+
+  // Overlapped gradient reduction and parameter gathering (MegatronPlan::step): one
+  // bucket's reduce-scatter (distributed optimizer) or all-reduce of its gradients in
+  // the reduction dtype, and one bucket's all-gather of bf16 parameters, on the
+  // collective stream. Both do nothing when the gradient group has one member.
+  void reduce_bucket(const std::string& name, std::int64_t params);
+  core::Completion gather_bucket(const std::string& name, std::int64_t params);
+  bool sharded_optimizer() const;
 
   const MegatronPlan& p_;
   core::Runtime& rt_;
@@ -74,11 +85,19 @@ class StageRank {
 
  private:
   bool tied_copy() const;
+  core::CommGroup gradient_group_of_rank() const;
+  // A bucket (or whole buffer) of `of`, as the collective sees it: same buffer, the
+  // given parameter count and dtype.
+  static core::Tensor view(const core::Tensor& of, const std::string& name, std::int64_t params, core::DType dtype);
+  void launch_fixed_step_work();
 
   core::Tensor weights_;
   core::Tensor grads_;
   core::Tensor embedding_grads_;
   core::Tensor optimizer_;
+  std::vector<core::Completion> bucket_reductions_;
+  bool buckets_reduced_ = false;
+  bool params_gathered_early_ = false;
   core::KernelOp scratch_;
   std::map<std::pair<std::vector<std::int64_t>, std::int64_t>, ShapeWork> shapes_;
   std::vector<std::pair<core::Completion, core::Tensor>> pending_sends_;
