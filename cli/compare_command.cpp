@@ -1,6 +1,6 @@
 // `lcperf compare MEASURED.jsonl [--out DIR] [--jobs N] [--quiet]`: a user's measured
 // runs against their simulations. The rows are read and checked first (a bad row costs
-// no simulation time), each training row is simulated in its own forked child
+// no simulation time), each row (training or serving) is simulated in its own forked child
 // (studies/measured_comparison.hpp), and this process writes compare.json, compare.md,
 // compare.html and the scatters as one output set, and prints the table.
 #include <filesystem>
@@ -86,10 +86,10 @@ Command add_compare_command(CLI::App& parent) {
   sub->footer(
       "Each line names a scenario (a file, relative to MEASURED.jsonl's folder, or an inline\n"
       "object), --set-style overrides, the measured metrics with their units, a source and\n"
-      "an id. Every row is checked before anything runs; then each training row is\n"
-      "simulated in its own process and compared: error = (simulated - measured) / measured\n"
-      "per metric, and the mean absolute error per metric over the rows. Serving rows are\n"
-      "checked but not simulated yet. Writes DIR/compare.json, DIR/compare.md,\n"
+      "an id. Every row is checked before anything runs; then each row (training or\n"
+      "serving) is simulated in its own process and compared: error = (simulated -\n"
+      "measured) / measured per metric, and the mean absolute error per metric over the\n"
+      "rows. Writes DIR/compare.json, DIR/compare.md,\n"
       "DIR/compare.html and DIR/compare-METRIC.svg (simulated vs measured, log-log, with\n"
       "y = x), and prints the table. Progress goes to stderr.\n"
       "Exit code 0 on success, 2 on bad input (the message names the file, line and\n"

@@ -103,6 +103,10 @@ struct KernelOp {
   std::size_t repeat_period = 0;
   std::size_t repeat_count = 0;
   bool repeats() const { return repeat_count > 1 && repeat_period > 0; }
+  // Host (CPU) time the op takes on top of its parts: an op with no parts and a host
+  // time is host work on an engine's timeline (core/serving_stack.hpp). The simulator
+  // adds it to the priced time; live backends do the host work for real and ignore it.
+  double host_time_s = 0;
 };
 
 // The op with its compact repeat written out (itself when it has none).

@@ -36,6 +36,9 @@ inline constexpr StreamId kComputeStream = 0;
 inline constexpr StreamId kSendStream = 1;
 inline constexpr StreamId kRecvStream = 2;
 inline constexpr StreamId kCollectiveStream = 3;
+// A serving engine's host work (scheduling, input preparation, sampling, output
+// processing, kernel launches the GPU waits for): its own timeline lane.
+inline constexpr StreamId kHostStream = 4;
 
 struct Completion {
   std::uint64_t id = 0;  // 0 = already complete (nothing to wait for)

@@ -28,9 +28,22 @@ struct WorkloadSpec {
   std::int64_t iteration = 0;
 };
 
+// A fixed-shape serving load (workload.kind "fixed"), as serving benchmarks run one.
+struct FixedServingLoad {
+  std::int64_t requests = 0;
+  int concurrency = 1;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t output_tokens = 0;
+};
+
 // Serving workload (kind "serving"): requests replayed from a trace file or id
-// (traces/data/serving/), optionally cut and rescaled.
+// (traces/data/serving/), optionally cut and rescaled; or a fixed-shape benchmark load.
 struct ServingWorkloadSpec {
+  ServingWorkloadKind kind = ServingWorkloadKind::trace;
+  // fixed: `requests` requests of prompt_tokens in and output_tokens out, kept
+  // `concurrency` at a time by a closed-loop client (a new one arrives as one ends; all of
+  // the first `concurrency` at t = 0). concurrency = requests is a static batch.
+  FixedServingLoad fixed;
   std::string trace;          // id in traces/data/serving/ or a path
   TraceFormat format = TraceFormat::detect;
   std::int64_t max_requests = 0;  // 0 = all
@@ -82,6 +95,9 @@ struct ServingSpec {
   bool dca = false;
   std::int64_t dca_chunk_tokens = 253952;
   bool log_batches = false;  // a "batch" decision per engine step (costly on long traces)
+  // The serving stack's host side: "ideal" (no host time), an id in cost_models/stacks/
+  // or a path (core/serving_stack.hpp, cost_models/stack_profile.hpp).
+  std::string stack = "ideal";
   // local: each instance holds its requests' KV itself; distkv: DistKV-LLM, rBlocks
   // borrowed from other instances and attention run where they live.
   KvPolicy kv_policy = KvPolicy::local;

@@ -332,9 +332,23 @@ LayerKernels parse_kernels(ObjectReader r) {
   return k;
 }
 
+// workload.kind "fixed": a closed-loop benchmark load of identical requests.
+ServingWorkloadSpec parse_fixed_serving_workload(ObjectReader& r) {
+  ServingWorkloadSpec w;
+  w.kind = ServingWorkloadKind::fixed;
+  FixedServingLoad& f = w.fixed;
+  f.requests = r.integer("requests", Range::positive().at_most(1 << 24));
+  f.concurrency = r.int32("concurrency", Range::positive().at_most(1 << 20));
+  f.prompt_tokens = r.integer("prompt_tokens", Range::positive().at_most(kMaxContext));
+  f.output_tokens = r.integer("output_tokens", Range::positive().at_most(kMaxContext));
+  if (f.concurrency > f.requests) r.fail("concurrency", "must be at most requests (" + std::to_string(f.requests) + ")");
+  r.finish();
+  return w;
+}
+
 ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
   ServingWorkloadSpec w;
-  r.choice("kind", {"trace"});
+  if (option<ServingWorkloadKind>(r, "kind") == ServingWorkloadKind::fixed) return parse_fixed_serving_workload(r);
   w.trace = r.string("trace");
   w.format = option_or(r, "format", w.format);
   w.max_requests = r.integer_or("max_requests", 0, Range::non_negative().at_most(kMaxCount));
@@ -388,6 +402,8 @@ ServingSpec parse_serving(ObjectReader r) {
   s.dca = r.boolean_or("dca", s.dca);
   s.dca_chunk_tokens = r.integer_or("dca_chunk_tokens", s.dca_chunk_tokens, Range::positive().at_most(kMaxContext));
   s.log_batches = r.boolean_or("log_batches", s.log_batches);
+  s.stack = r.string_or("stack", s.stack);
+  if (s.stack.empty()) r.fail("stack", "must name a serving stack profile (\"ideal\" for none)");
   s.kv_policy = option_or(r, "kv_policy", s.kv_policy);
   if (auto d = r.object_if_present("distkv")) {
     DistKvSpec& k = s.distkv;

@@ -76,6 +76,10 @@ constexpr std::array<std::string_view, 2> option_names(PreemptionMode) { return 
 enum class KvPolicy { local, distkv };
 constexpr std::array<std::string_view, 2> option_names(KvPolicy) { return {"local", "distkv"}; }
 
+// $.workload.kind (serving): requests from a trace, or a fixed-shape benchmark load.
+enum class ServingWorkloadKind { trace, fixed };
+constexpr std::array<std::string_view, 2> option_names(ServingWorkloadKind) { return {"trace", "fixed"}; }
+
 // $.workload.format (serving): detected from the trace's content, or named.
 enum class TraceFormat { detect, azure, mooncake, burstgpt };
 constexpr std::array<std::string_view, 4> option_names(TraceFormat) { return {"", "azure", "mooncake", "burstgpt"}; }

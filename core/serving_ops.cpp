@@ -118,7 +118,10 @@ ServingStepShape serving_step_shape(const ModelSpec& model, const ParallelConfig
   const std::int64_t qkv_width = static_cast<std::int64_t>(d.heads_q + 2 * d.heads_kv) * hd;
   const std::int64_t q_width = static_cast<std::int64_t>(d.heads_q) * hd;
   const std::int64_t up_width = (model.gated_mlp ? 2 : 1) * d.ffn;
-  const std::int64_t elem = dtype_bytes(model.dtype);
+  // Bytes of an activation element: the model's dtype, except that an FP8 engine keeps
+  // its activations (and so the collectives on them) in 16 bits and quantises only GEMM
+  // inputs (TensorRT-LLM's and Transformer Engine's FP8 recipes).
+  const std::int64_t elem = model.dtype == DType::fp8 ? 2 : dtype_bytes(model.dtype);
 
   auto all_reduce = [&](std::vector<OpPart>& parts, std::int64_t bytes) {
     if (p.tp == 1) return;

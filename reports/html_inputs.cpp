@@ -18,12 +18,13 @@ namespace {
 
 using nlohmann::json;
 
-// "compute" 0, "send" 1, "recv" 2, "collective" 3, "stream S" S (stream_display_name).
+// "compute" 0, "send" 1, "recv" 2, "collective" 3, "host" 4, "stream S" S (stream_display_name).
 int stream_of(const std::string& name) {
   if (name == "compute") return 0;
   if (name == "send") return 1;
   if (name == "recv") return 2;
   if (name == "collective") return 3;
+  if (name == "host") return 4;
   if (name.rfind("stream ", 0) == 0) return std::stoi(name.substr(7));
   return -1;  // "decisions" and anything else: not a device lane
 }

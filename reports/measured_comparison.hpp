@@ -19,7 +19,7 @@ struct ComparedMetric {
 
 enum class RowStatus {
   compared,  // simulated; its errors count in the summary
-  skipped,   // not simulated (serving rows, for now): no errors
+  skipped,   // not simulated: no errors
 };
 
 std::string row_status_name(RowStatus status);  // "compared", "skipped"

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
 #include "core/errors.hpp"
 #include "core/parallel_config.hpp"
@@ -98,6 +99,19 @@ core::TrainingResult result_from_json(const json& j) {
   return r;
 }
 
+// The figures a measured row compares, from a serving result.json.
+ServingFigures serving_figures_from_json(const json& j) {
+  ServingFigures f;
+  f.ttft_p50_s = j.at("ttft_s").at("p50").get<double>();
+  f.tpot_p50_s = j.at("tpot_s").at("p50").get<double>();
+  f.e2e_p50_s = j.at("e2e_s").at("p50").get<double>();
+  f.throughput_tokens_per_s = j.at("throughput_tokens_per_s").get<double>();
+  f.output_tokens_per_s = j.at("output_tokens_per_s").get<double>();
+  f.gpus = j.at("tp").get<int>() * j.at("pp").get<int>() * j.at("instances").get<int>();
+  f.oom = j.at("oom").get<bool>();
+  return f;
+}
+
 // The timeline of one tensor-parallel rank per (pipeline stage, DP replica): the other
 // TP ranks run the same ops at the same times, and leaving them out keeps the SVG small.
 std::string timeline_svg(const TrainingRun& run, const std::string& title) {
@@ -130,9 +144,13 @@ void write_all(int fd, std::string_view data) {
   json payload;
   int code = kChildOk;
   try {
-    const TrainingRun training = run_training(run.scenario);
-    payload["result"] = result_to_json(training.result);
-    if (run.want_svg) payload["svg"] = timeline_svg(training, run.svg_title);
+    if (run.scenario.kind == core::ScenarioKind::serving) {
+      payload["serving"] = json::parse(run_serving(run.scenario).result_json);
+    } else {
+      const TrainingRun training = run_training(run.scenario);
+      payload["result"] = result_to_json(training.result);
+      if (run.want_svg) payload["svg"] = timeline_svg(training, run.svg_title);
+    }
   } catch (const core::InputError& error) {
     payload = json{{"error", error.what()}, {"input_error", true}};
     code = kChildBadInput;
@@ -185,6 +203,12 @@ ForkedOutcome decode(const ForkedRun& run, const std::string& data, int status) 
     return outcome;
   }
   try {
+    if (payload.contains("serving")) {
+      outcome.serving = true;
+      outcome.serving_figures = serving_figures_from_json(payload.at("serving"));
+      outcome.ok = true;
+      return outcome;
+    }
     outcome.result = result_from_json(payload.at("result"));
     if (payload.contains("svg")) outcome.svg = payload.at("svg").get<std::string>();
     outcome.ok = true;

@@ -1,5 +1,5 @@
 #pragma once
-// Runs many training scenarios, each in its own forked child process, a few at a time.
+// Runs many scenarios (training or serving), each in its own forked child process, a few at a time.
 // SimGrid allows one simulation per process, so the parent never simulates: it loads
 // the scenarios, forks, and reads each child's metrics (and optional timeline SVG) back
 // through a pipe as JSON. Used by `lcperf reproduce`.
@@ -20,9 +20,22 @@ struct ForkedRun {
   std::string svg_title;
 };
 
+// The figures of a serving run's result.json that measured rows compare against.
+struct ServingFigures {
+  double ttft_p50_s = 0;
+  double tpot_p50_s = 0;
+  double e2e_p50_s = 0;
+  double throughput_tokens_per_s = 0;
+  double output_tokens_per_s = 0;
+  int gpus = 0;  // tp x pp x instances
+  bool oom = false;
+};
+
 struct ForkedOutcome {
   std::string id;
-  core::TrainingResult result;  // the metrics; per-rank peaks and wall time included
+  bool serving = false;           // a serving scenario: `serving_figures` holds its metrics
+  core::TrainingResult result;  // training: the metrics; per-rank peaks and wall time included
+  ServingFigures serving_figures;
   std::string svg;              // empty unless want_svg
   bool ok = false;
   bool input_error = false;  // the child failed on bad input (exit code 2), not a bug

@@ -21,6 +21,8 @@
 #include "cost_models/op_cost.hpp"
 #include "cost_models/price_cache.hpp"
 #include "cost_models/spmm_breakeven.hpp"
+#include "cost_models/stack_profile.hpp"
+#include "runs/serving_breakdown.hpp"
 #include "core/sparse_weights.hpp"
 #include "core/units.hpp"
 #include "schedulers/serving/engine.hpp"
@@ -36,6 +38,12 @@ namespace {
 
 namespace serving = schedulers::serving;
 
+// The warm-up requests of a fixed workload (fixed_requests): its first `concurrency`
+// when there are more requests than that, none for a static batch.
+std::int64_t warmup_requests(const core::FixedServingLoad& f) {
+  return f.requests > f.concurrency ? f.concurrency : 0;
+}
+
 // Step part shapes the price cache holds before it starts over: a replay of hours meets
 // a new GEMM shape with every new token count.
 constexpr std::size_t kStepShapesCached = 1 << 14;
@@ -43,8 +51,27 @@ constexpr std::size_t kStepShapesCached = 1 << 14;
 // The scenario file for messages (or its name when it was built in memory).
 std::string origin_of(const core::Scenario& s) { return s.source_path.empty() ? s.name : s.source_path; }
 
+// workload.kind "fixed": identical requests, all arriving at t = 0; the engine's closed
+// loop (EngineConfig::closed_loop) holds back all but `concurrency` of them. With more
+// requests than users, the first `concurrency` are a warm-up whose outputs are spread
+// over 1..output_tokens (user k: ceil(output x (k+1) / concurrency)), so they end one
+// after another and the requests after them arrive staggered, as in a benchmark's steady
+// state (identical requests started together would otherwise prefill, decode and end in
+// lockstep forever). The warm-up is left out of the metrics (warmup_requests).
+std::vector<serving::ServingRequest> fixed_requests(const core::FixedServingLoad& f) {
+  std::vector<serving::ServingRequest> out;
+  out.reserve(static_cast<std::size_t>(f.requests));
+  const std::int64_t warmup = warmup_requests(f);
+  for (std::int64_t i = 0; i < f.requests; ++i) {
+    const std::int64_t output = i < warmup ? (f.output_tokens * (i + 1) + warmup - 1) / warmup : f.output_tokens;
+    out.push_back({i, 0.0, f.prompt_tokens, output});
+  }
+  return out;
+}
+
 std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, const std::string& trace,
                                                    const std::string& format) {
+  if (s.requests.kind == core::ServingWorkloadKind::fixed && trace.empty()) return fixed_requests(s.requests.fixed);
   traces::ServingTrace t = traces::load_serving_trace(trace, format, s.requests.skip_corrupt);
   if (s.requests.max_requests > 0) t = traces::truncate_to_count(t, s.requests.max_requests);
   if (s.requests.time_scale != 1.0) t = traces::scale_time(t, s.requests.time_scale);
@@ -83,13 +110,15 @@ std::vector<double> stage_weight_bytes(const core::Scenario& s, const serving::E
     const double edges = 2.0 * static_cast<double>(m.embedding_params() + m.lm_head_params()) / s.parallel.tp;
     return std::vector<double>(static_cast<std::size_t>(pp), (all - edges) / pp + edges);
   }
-  if (pp == 1) return {2.0 * static_cast<double>(m.total_params()) / s.parallel.tp};
+  // Dense weights are stored in the model's dtype (an FP8 engine holds one byte each).
+  const double elem = static_cast<double>(core::dtype_bytes(m.dtype));
+  if (pp == 1) return {elem * static_cast<double>(m.total_params()) / s.parallel.tp};
   const double layers = static_cast<double>(m.params_per_layer()) * (m.layers / pp);
   const double head = static_cast<double>(m.lm_head_params() > 0 ? m.lm_head_params() : m.embedding_params()) +
                       static_cast<double>(m.hidden);
-  std::vector<double> bytes(static_cast<std::size_t>(pp), 2.0 * layers / s.parallel.tp);
-  bytes.front() = 2.0 * (layers + static_cast<double>(m.embedding_params())) / s.parallel.tp;
-  bytes.back() = 2.0 * (layers + head) / s.parallel.tp;
+  std::vector<double> bytes(static_cast<std::size_t>(pp), elem * layers / s.parallel.tp);
+  bytes.front() = elem * (layers + static_cast<double>(m.embedding_params())) / s.parallel.tp;
+  bytes.back() = elem * (layers + head) / s.parallel.tp;
   return bytes;
 }
 
@@ -134,6 +163,14 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
   c.record_steps = false;
   c.log_batches = spec.log_batches;
   c.long_context = core::long_context_options(spec);
+  c.stack = cost::load_stack_profile(spec.stack);
+  if (s.requests.kind == core::ServingWorkloadKind::fixed) {
+    if (spec.instances != 1) {
+      throw core::InputError(s.name + ": a fixed workload (a closed-loop client) runs on one instance (serving.instances " +
+                             std::to_string(spec.instances) + ")");
+    }
+    c.closed_loop = s.requests.fixed.concurrency;
+  }
   return c;
 }
 
@@ -150,6 +187,7 @@ std::string fmt(const char* format, double value) {
 }  // namespace
 
 std::string serving_trace_path(const core::Scenario& s, const std::string& trace_override) {
+  if (s.requests.kind == core::ServingWorkloadKind::fixed && trace_override.empty()) return "";
   std::string trace = trace_override.empty() ? s.requests.trace : trace_override;
   // A relative trace path in a scenario file is relative to that file (as model and
   // cluster paths are); ids and paths given on the command line are left as they are.
@@ -233,8 +271,10 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
   // Engine steps are priced part by part (a step's op is new almost every time, its
   // parts are not), bounded since a long replay meets new shapes every step.
-  auto cache = std::make_shared<cost::PriceCache>([&model](const core::OpPart& part) { return model.time_s(part); },
-                                                  kStepShapesCached);
+  const double prefill_factor = cost::load_stack_profile(s.serving.stack).prefill_attention_time_factor;
+  auto cache = std::make_shared<cost::PriceCache>(
+      [&model, prefill_factor](const core::OpPart& part) { return serving_part_time_s(model, part, prefill_factor); },
+      kStepShapesCached);
   in.kernel_price = [cache](const core::KernelOp& op) { return cache->price(op); };
   return sim::simulate(in);
 }
@@ -261,8 +301,13 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
 
   std::vector<serving::RequestMetrics> all;
   std::vector<serving::EngineCounters> counters;
+  const std::int64_t warmup = s.requests.kind == core::ServingWorkloadKind::fixed && trace_override.empty()
+                                  ? warmup_requests(s.requests.fixed)
+                                  : 0;
   for (const auto& r : records) {
-    all.insert(all.end(), r->requests.begin(), r->requests.end());
+    for (const serving::RequestMetrics& m : r->requests) {
+      if (m.id >= warmup) all.push_back(m);
+    }
     counters.push_back(r->counters);
   }
   const serving::ServingSummary sum = serving::summarize(all, counters);
@@ -310,6 +355,11 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   j["memory_events_dropped"] = run.records.memory_dropped;
   j["kv_policy"] = to_string(s.serving.kv_policy);
   if (built.distkv) j["distkv"] = distkv_summary_json(*built.distkv);
+  j["stack"] = config.stack.id;
+  if (s.requests.kind == core::ServingWorkloadKind::fixed) {
+    j["warmup_requests"] = warmup;
+    j["step_breakdown"] = step_breakdown_json(s, model, config);
+  }
   run.result_json = j.dump(2) + "\n";
 
   std::ostringstream out;

@@ -107,7 +107,7 @@ core::Completion SimRuntime::launch(const core::KernelOp& op, core::StreamId str
   work.category = op.category;
   work.micro_batch = op.micro_batch;
   const cost::Price price = world_.input().kernel_price(op);
-  work.duration_s = price.time_s;
+  work.duration_s = price.time_s + op.host_time_s;
   work.flops = price.flops;
   work.bytes = price.bytes;
   return enqueue(stream, std::move(work));

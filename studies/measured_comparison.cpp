@@ -65,13 +65,16 @@ std::vector<reports::MetricSummary> summarize_errors(const std::vector<reports::
   return summary;
 }
 
-reports::ComparedRow compare_row(const MeasuredRow& row, const std::optional<core::TrainingResult>& result) {
+reports::ComparedRow compare_row(const MeasuredRow& row, const SimulatedRun& result) {
   reports::ComparedRow out = row_shell(row);
-  if (!result) {
+  const bool simulated = result.training || result.serving;
+  if (!simulated) {
     out.status = reports::RowStatus::skipped;
-    out.reason = "serving rows are read and checked but not simulated by lcperf compare yet";
-  } else if (result->oom) {
-    out.warning = oom_warning(*result);
+    out.reason = "the row was not simulated";
+  } else if (result.training && result.training->oom) {
+    out.warning = oom_warning(*result.training);
+  } else if (result.serving && result.serving->oom) {
+    out.warning = "the simulation ran out of memory where the measured run did not; its timing still counts";
   }
   for (const MeasuredValue& measured : row.measured) {
     const MetricSpec& spec = metric_spec(measured.metric);
@@ -79,8 +82,9 @@ reports::ComparedRow compare_row(const MeasuredRow& row, const std::optional<cor
     m.metric = std::string(spec.name);
     m.unit = std::string(spec.canonical_unit());
     m.measured = measured.value;
-    if (result) {
-      m.simulated = simulated_training_value(measured.metric, *result);
+    if (simulated) {
+      m.simulated = result.training ? simulated_training_value(measured.metric, *result.training)
+                                    : simulated_serving_value(measured.metric, *result.serving);
       m.relative_error = relative_error(m.simulated, m.measured);
     }
     out.metrics.push_back(std::move(m));
@@ -90,6 +94,12 @@ reports::ComparedRow compare_row(const MeasuredRow& row, const std::optional<cor
 
 reports::MeasuredComparison compare_results(const MeasuredRuns& runs,
                                             const std::vector<std::optional<core::TrainingResult>>& results) {
+  std::vector<SimulatedRun> simulated(results.size());
+  for (std::size_t i = 0; i < results.size(); ++i) simulated[i].training = results[i];
+  return compare_results(runs, simulated);
+}
+
+reports::MeasuredComparison compare_results(const MeasuredRuns& runs, const std::vector<SimulatedRun>& results) {
   if (results.size() != runs.rows.size()) throw std::logic_error("compare_results: one result per row is needed");
   reports::MeasuredComparison comparison;
   comparison.input = runs.path;
@@ -99,8 +109,8 @@ reports::MeasuredComparison compare_results(const MeasuredRuns& runs,
   return comparison;
 }
 
-std::vector<std::optional<core::TrainingResult>> simulate_measured_runs(const MeasuredRuns& runs, int jobs,
-                                                                        const runs::ForkedProgress& progress) {
+std::vector<SimulatedRun> simulate_measured_runs(const MeasuredRuns& runs, int jobs,
+                                                 const runs::ForkedProgress& progress) {
   // One simulation per distinct run: the same configuration measured twice (two
   // releases of a benchmark) is simulated once and compared twice.
   std::vector<runs::ForkedRun> forked;
@@ -109,7 +119,6 @@ std::vector<std::optional<core::TrainingResult>> simulate_measured_runs(const Me
   std::vector<std::optional<std::size_t>> run_of_row(runs.rows.size());
   for (std::size_t i = 0; i < runs.rows.size(); ++i) {
     const MeasuredRow& row = runs.rows[i];
-    if (row.kind != RunKind::training) continue;
     const auto [known, fresh] = run_of_key.emplace(row.run_key, forked.size());
     if (fresh) {
       forked.push_back(runs::ForkedRun{row.id, row.scenario, false, ""});
@@ -132,9 +141,15 @@ std::vector<std::optional<core::TrainingResult>> simulate_measured_runs(const Me
     if (input_error) throw core::InputError(message);
     throw std::runtime_error(message);
   }
-  std::vector<std::optional<core::TrainingResult>> results(runs.rows.size());
+  std::vector<SimulatedRun> results(runs.rows.size());
   for (std::size_t i = 0; i < runs.rows.size(); ++i) {
-    if (run_of_row[i]) results[i] = outcomes[*run_of_row[i]].result;
+    if (!run_of_row[i]) continue;
+    const runs::ForkedOutcome& outcome = outcomes[*run_of_row[i]];
+    if (outcome.serving) {
+      results[i].serving = outcome.serving_figures;
+    } else {
+      results[i].training = outcome.result;
+    }
   }
   return results;
 }

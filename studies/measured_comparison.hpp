@@ -21,21 +21,28 @@ double relative_error(double simulated, double measured);
 // no compared row measured left out.
 std::vector<reports::MetricSummary> summarize_errors(const std::vector<reports::ComparedRow>& rows);
 
-// One row against its simulation: `result` is the training run's result, or nullopt for a
-// row that was not simulated (serving rows, for now: status "skipped"). A simulation that
-// ran out of memory is compared all the same, with a warning saying so.
-reports::ComparedRow compare_row(const MeasuredRow& row, const std::optional<core::TrainingResult>& result);
+// What a row's simulation gave: a training result, a serving result's figures, or
+// neither (the row was not simulated: status "skipped").
+struct SimulatedRun {
+  std::optional<core::TrainingResult> training;
+  std::optional<runs::ServingFigures> serving;
+};
+
+// One row against its simulation. A simulation that ran out of memory is compared all
+// the same, with a warning saying so.
+reports::ComparedRow compare_row(const MeasuredRow& row, const SimulatedRun& result);
 
 // Every row against its result (`results[i]` for row i) and the summary.
+reports::MeasuredComparison compare_results(const MeasuredRuns& runs, const std::vector<SimulatedRun>& results);
+// The same for training results only (nullopt = not simulated).
 reports::MeasuredComparison compare_results(const MeasuredRuns& runs,
                                             const std::vector<std::optional<core::TrainingResult>>& results);
 
-// Simulates the training rows, `jobs` at a time, each in its own child process (rows
-// with the same run_key once); serving rows get nullopt. A failed simulation throws:
-// core::InputError when a child failed on bad input, std::runtime_error otherwise,
-// naming every failed row (file:line, id).
-std::vector<std::optional<core::TrainingResult>> simulate_measured_runs(const MeasuredRuns& runs, int jobs,
-                                                                        const runs::ForkedProgress& progress = {});
+// Simulates every row, `jobs` at a time, each in its own child process (rows with the
+// same run_key once). A failed simulation throws: core::InputError when a child failed
+// on bad input, std::runtime_error otherwise, naming every failed row (file:line, id).
+std::vector<SimulatedRun> simulate_measured_runs(const MeasuredRuns& runs, int jobs,
+                                                 const runs::ForkedProgress& progress = {});
 
 // simulate_measured_runs, then compare_results.
 reports::MeasuredComparison compare_measured_runs(const MeasuredRuns& runs, int jobs,

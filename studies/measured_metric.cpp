@@ -15,9 +15,7 @@ constexpr std::array<UnitSpelling, 1> kTokensPerSPerGpu = {{{"tokens/s/GPU", 1}}
 constexpr std::array<UnitSpelling, 2> kRatio = {{{"ratio", 1}, {"%", 1e-2}}};
 constexpr std::array<UnitSpelling, 3> kBytes = {{{"bytes", 1}, {"GiB", kGiB}, {"GB", kGB}}};
 
-// Serving rows are read and checked today but not simulated yet; their keys name the
-// serving result.json fields a later comparison reads.
-constexpr std::array<MetricSpec, 9> kMetrics = {{
+constexpr std::array<MetricSpec, 11> kMetrics = {{
     {MeasuredMetric::iteration_time_s, "iteration_time_s", RunKind::training, kSeconds,
      "result.json iteration_time_s (one training iteration: a global batch)"},
     {MeasuredMetric::tokens_per_s, "tokens_per_s", RunKind::training, kTokensPerS,
@@ -33,6 +31,10 @@ constexpr std::array<MetricSpec, 9> kMetrics = {{
     {MeasuredMetric::e2e_p50_s, "e2e_p50_s", RunKind::serving, kSeconds, "result.json e2e_s.p50"},
     {MeasuredMetric::serving_throughput_tokens_per_s, "throughput_tokens_per_s", RunKind::serving, kTokensPerS,
      "result.json throughput_tokens_per_s"},
+    {MeasuredMetric::output_tokens_per_s, "output_tokens_per_s", RunKind::serving, kTokensPerS,
+     "result.json output_tokens_per_s (the whole run)"},
+    {MeasuredMetric::output_tokens_per_s_per_gpu, "output_tokens_per_s_per_gpu", RunKind::serving, kTokensPerSPerGpu,
+     "result.json output_tokens_per_s / (tp x pp x instances)"},
 }};
 
 }  // namespace
@@ -66,6 +68,24 @@ double simulated_training_value(MeasuredMetric metric, const core::TrainingResul
     default: break;
   }
   throw std::logic_error("'" + std::string(metric_spec(metric).name) + "' is not a training metric");
+}
+
+}  // namespace lcperf::studies
+
+namespace lcperf::studies {
+
+double simulated_serving_value(MeasuredMetric metric, const runs::ServingFigures& result) {
+  switch (metric) {
+    case MeasuredMetric::ttft_p50_s: return result.ttft_p50_s;
+    case MeasuredMetric::tpot_p50_s: return result.tpot_p50_s;
+    case MeasuredMetric::e2e_p50_s: return result.e2e_p50_s;
+    case MeasuredMetric::serving_throughput_tokens_per_s: return result.throughput_tokens_per_s;
+    case MeasuredMetric::output_tokens_per_s: return result.output_tokens_per_s;
+    case MeasuredMetric::output_tokens_per_s_per_gpu:
+      return result.gpus > 0 ? result.output_tokens_per_s / result.gpus : 0.0;
+    default: break;
+  }
+  throw std::logic_error("'" + std::string(metric_spec(metric).name) + "' is not a serving metric");
 }
 
 }  // namespace lcperf::studies

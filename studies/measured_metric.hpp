@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "runs/forked_runs.hpp"
 
 namespace lcperf::studies {
 
@@ -27,6 +28,8 @@ enum class MeasuredMetric {
   tpot_p50_s,
   e2e_p50_s,
   serving_throughput_tokens_per_s,
+  output_tokens_per_s,
+  output_tokens_per_s_per_gpu,
 };
 
 // One accepted spelling of a unit and the factor that turns a value written in it into
@@ -54,5 +57,7 @@ const MetricSpec* find_metric(std::string_view name);
 
 // The simulated value of a training metric; throws std::logic_error for a serving one.
 double simulated_training_value(MeasuredMetric metric, const core::TrainingResult& result);
+// The simulated value of a serving metric; throws std::logic_error for a training one.
+double simulated_serving_value(MeasuredMetric metric, const runs::ServingFigures& result);
 
 }  // namespace lcperf::studies

@@ -259,6 +259,7 @@ std::string stream_display_name(int stream) {
     case core::kSendStream: return "send";
     case core::kRecvStream: return "recv";
     case core::kCollectiveStream: return "collective";
+    case core::kHostStream: return "host";
     default: return "stream " + std::to_string(stream);
   }
 }

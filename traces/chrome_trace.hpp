@@ -16,7 +16,7 @@ std::string chrome_trace_json(const core::RunRecords& records, const std::string
 // Writes chrome_trace_json() to `path` atomically (temp file + rename).
 void write_chrome_trace(const std::string& path, const core::RunRecords& records, const std::string& scenario_name);
 
-// Display name of a stream id: "compute", "send", "recv", "collective", or "stream S".
+// Display name of a stream id: "compute", "send", "recv", "collective", "host", or "stream S".
 std::string stream_display_name(int stream);
 
 }  // namespace lcperf::traces

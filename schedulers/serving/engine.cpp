@@ -13,6 +13,7 @@
 #include "core/serving_ops.hpp"
 #include "schedulers/serving/batch_scheduler.hpp"
 #include "schedulers/serving/block_manager.hpp"
+#include "schedulers/serving/host_work.hpp"
 #include "schedulers/serving/stage_message.hpp"
 #include "schedulers/serving/step_op.hpp"
 
@@ -148,7 +149,9 @@ class EngineRun {
         sched_(plan.config, make_blocks(plan), plan.requests, plan.parallel.pp),
         kv_(plan, rt),
         ops_(plan.model, plan.parallel, plan.config, 0),
-        order_(arrival_order(plan.requests)) {
+        host_(plan.config.stack),
+        order_(arrival_order(plan.requests)),
+        arrival_(initial_arrivals()) {
     if (rec_ == nullptr) return;
     *rec_ = EngineRecords{};
     rec_->requests.resize(p_.requests.size());
@@ -157,7 +160,7 @@ class EngineRun {
       const ServingRequest& r = p_.requests[i];
       RequestMetrics& m = rec_->requests[i];
       m.id = r.id;
-      m.arrival_s = r.arrival_s;
+      m.arrival_s = arrival_[i];
       m.prompt = r.prompt_tokens;
       m.output = r.output_tokens;
     }
@@ -178,11 +181,11 @@ class EngineRun {
       }
       if (!sched_.has_work()) {
         if (next == order_.size()) break;
-        rt_.sleep_until(p_.requests[order_[next]].arrival_s);
+        rt_.sleep_until(arrival_[order_[next]]);
         continue;
       }
       if (sched_.holds_any()) {  // only held requests wait: until a hold or an arrival ends
-        const double arrival = next < order_.size() ? p_.requests[order_[next]].arrival_s : hold_ends;
+        const double arrival = next < order_.size() ? arrival_[order_[next]] : hold_ends;
         rt_.sleep_until(std::min(hold_ends, arrival));
         continue;
       }
@@ -208,9 +211,29 @@ class EngineRun {
 
   bool pipelined() const { return p_.parallel.pp > 1; }
 
+  // Arrival times per slot: the trace's, except in a closed loop, where requests after
+  // the first `closed_loop` (in arrival order) wait for an earlier one to end.
+  std::vector<double> initial_arrivals() {
+    std::vector<double> arrivals(p_.requests.size());
+    for (std::size_t i = 0; i < arrivals.size(); ++i) arrivals[i] = p_.requests[i].arrival_s;
+    const std::size_t users = static_cast<std::size_t>(p_.config.closed_loop);
+    if (users == 0) return arrivals;
+    released_ = std::min(users, order_.size());
+    for (std::size_t k = released_; k < order_.size(); ++k) arrivals[order_[k]] = std::numeric_limits<double>::infinity();
+    return arrivals;
+  }
+
+  // Closed loop: a request ended (finished or rejected) at `now`; the next one arrives.
+  void release_next(double now) {
+    if (p_.config.closed_loop == 0 || released_ >= order_.size()) return;
+    const std::size_t slot = order_[released_++];
+    arrival_[slot] = std::max(now, p_.requests[slot].arrival_s);
+    if (rec_ != nullptr) rec_->requests[slot].arrival_s = arrival_[slot];
+  }
+
   std::size_t admit_arrivals(std::size_t next) {
     const double now = rt_.now_s();
-    for (; next < order_.size() && p_.requests[order_[next]].arrival_s <= now; ++next) {
+    for (; next < order_.size() && arrival_[order_[next]] <= now; ++next) {
       const std::size_t slot = order_[next];
       if (sched_.enqueue(slot)) continue;
       const ServingRequest& r = p_.requests[slot];
@@ -218,6 +241,7 @@ class EngineRun {
                                      std::to_string(r.output_tokens) +
                                      " tokens never fit the KV cache or the token budget");
       if (rec_ != nullptr) rec_->requests[slot].rejected = true;
+      release_next(now);
     }
     return next;
   }
@@ -248,10 +272,11 @@ class EngineRun {
     const core::KernelOp& op = ops_.build(step, seqs, plan.swap_out_blocks * kv_.block_bytes(),
                                           plan.swap_in_blocks * kv_.block_bytes());
     if (!pipelined()) {
-      if (!op.parts.empty()) rt_.wait(rt_.launch(op, core::kComputeStream));
+      host_.run_step(rt_, op, seqs);
       complete(plan, step, start, rt_.now_s());
       return true;
     }
+    host_.before_batch(rt_, op, seqs);
     post_batch(step, seqs, plan, false);
     rt_.wait(rt_.launch(op, core::kComputeStream));
     Tensor hidden = rt_.allocate(activations(p_, seqs));
@@ -325,6 +350,7 @@ class EngineRun {
     rt_.wait(batch.hidden_sent);
     rt_.release(batch.hidden);
     rt_.release(batch.tokens);
+    if (host_.active()) host_.after_batch(rt_, step_seqs(p_, batch.plan));
     complete(batch.plan, batch.step, batch.start_s, rt_.now_s());
   }
 
@@ -332,6 +358,7 @@ class EngineRun {
     const StepOutcome outcome = sched_.complete(plan);
     apply_kv(outcome.kv_events);
     record(plan, outcome, step, start, end);
+    for (std::size_t i = 0; i < outcome.finished.size(); ++i) release_next(end);
   }
 
   void log(const StepPlan& plan) {
@@ -431,7 +458,10 @@ class EngineRun {
   BatchScheduler sched_;
   KvMirror kv_;
   StepOpBuilder ops_;
+  HostWork host_;
   std::vector<std::size_t> order_;  // requests by arrival
+  std::size_t released_ = 0;        // closed loop: requests (in order_) given an arrival time
+  std::vector<double> arrival_;     // per slot: when the request arrives
   std::int64_t step_ = 0;
   std::deque<InFlight> in_flight_;
   std::map<std::size_t, int> placement_failures_;  // slot -> failed placements in a row (remote_kv)

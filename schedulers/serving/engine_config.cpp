@@ -14,6 +14,13 @@ void validate_engine_config(const EngineConfig& c, const std::string& where) {
   if (c.max_num_seqs <= 0) fail("max_num_seqs must be > 0");
   if (c.chunked_prefill && c.prefill_chunk_tokens <= 0) fail("prefill_chunk_tokens must be > 0");
   if (!(c.host_link_factor > 0)) fail("host_link_factor must be > 0");
+  if (c.closed_loop < 0) fail("closed_loop must be >= 0");
+  const core::ServingStack& h = c.stack;
+  for (double v : {h.step_s, h.schedule_per_seq_s, h.prepare_per_seq_s, h.prepare_per_token_s, h.sample_per_seq_s,
+                   h.output_per_seq_s, h.kernel_launch_s, h.graph_launch_s}) {
+    if (!(v >= 0)) fail("the serving stack's host times must be >= 0");
+  }
+  if (!(h.prefill_attention_time_factor > 0)) fail("the serving stack's prefill_attention_time_factor must be > 0");
 }
 
 }  // namespace lcperf::schedulers::serving

@@ -7,6 +7,7 @@
 
 #include "core/qwen1m_attention.hpp"
 #include "core/scenario_options.hpp"
+#include "core/serving_stack.hpp"
 #include "core/sparse_weights.hpp"
 
 namespace lcperf::schedulers::serving {
@@ -57,6 +58,17 @@ struct EngineConfig {
 
   // Long-context prefill techniques (sparse attention, DCA); all off by default.
   core::LongContextOptions long_context;
+
+  // The serving stack's host side (core/serving_stack.hpp): host work around each step
+  // and kernel launches, run as host ops on the engine's timeline (core::kHostStream)
+  // and part of TTFT, TPOT and throughput. The default ("ideal") takes no host time.
+  core::ServingStack stack;
+
+  // Closed loop: at most this many requests are outstanding; the first `closed_loop`
+  // requests (in arrival order) arrive at their trace times, and each later one arrives
+  // when an earlier one ends (a benchmark client with that many concurrent users).
+  // 0 = open loop: every request arrives at its trace time.
+  int closed_loop = 0;
 
   // Flash-LLM: unstructured weight sparsity per matrix class; a linear layer runs as a
   // Tiled-CSL SpMM when `sparse_choice` says so (lcperf decides with the cost model's

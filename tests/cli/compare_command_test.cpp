@@ -1,6 +1,6 @@
 // `lcperf compare` through the binary: the outputs of a small measured file, errors that
 // are exact (a measured value equal to the simulated one gives 0, half of it +100 %), a
-// serving row skipped, and bad rows refused with exit 2 naming the file, line and field.
+// serving row simulated and compared, and bad rows refused with exit 2 naming the file, line and field.
 #include <gtest/gtest.h>
 
 #include <ostream>
@@ -34,23 +34,25 @@ TEST(CompareCommand, WritesTheReportAndPrintsTheTable) {
                                {"set", {"parallel.pp=1", "parallel.dp=4"}},
                                {"measured", {{"tokens_per_s_per_gpu", 5000}, {"mfu", {{"value", 40}, {"unit", "%"}}}}}};
   nlohmann::json serving_row = {{"id", "serving"}, {"source", "test"},
-                                {"scenario", LCPERF_SOURCE_DIR "/scenarios/serving/qwen2.5-7b-h200-azure-conv.json"},
+                                {"scenario", LCPERF_SOURCE_DIR "/scenarios/serving/llama3-70b-h100-tp8-fixed.json"},
                                 {"measured", {{"ttft_p50_s", {{"value", 30}, {"unit", "ms"}}}}}};
   const fs::path runs = write_runs(dir, timed_row("file", 1.0) + "\n" + inline_row.dump() + "\n" + serving_row.dump() + "\n");
   const Invocation run = run_lcperf({"compare", runs.string(), "--out", (dir / "out").string(), "--jobs", "2"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   for (const char* file : {"compare.json", "compare.md", "compare.html", "compare-iteration_time_s.svg",
-                           "compare-tokens_per_s_per_gpu.svg", "compare-mfu.svg"}) {
+                           "compare-tokens_per_s_per_gpu.svg", "compare-mfu.svg", "compare-ttft_p50_s.svg"}) {
     EXPECT_TRUE(fs::exists(dir / "out" / file)) << file;
   }
-  for (const char* text : {"file", "inline", "tokens_per_s_per_gpu", "mean |error|", "skipped"}) {
+  for (const char* text : {"file", "inline", "tokens_per_s_per_gpu", "mean |error|", "ttft_p50_s"}) {
     EXPECT_NE(run.out.find(text), std::string::npos) << text << "\n" << run.out;
   }
   const nlohmann::json json = compare_json(dir);
   ASSERT_EQ(json.at("rows").size(), 3u);
   EXPECT_EQ(json.at("rows")[1].at("gpus"), 8);
-  EXPECT_EQ(json.at("rows")[2].at("status"), "skipped");
-  EXPECT_EQ(json.at("summary").size(), 3u);
+  // Serving rows are simulated too: their metric joins the summary.
+  EXPECT_EQ(json.at("rows")[2].at("status"), "compared");
+  EXPECT_EQ(json.at("summary").size(), 4u);
+  EXPECT_EQ(json.at("summary")[3].at("metric"), "ttft_p50_s");
   // The scatter draws the y = x line and one dot per compared row.
   const std::string svg = read_file(dir / "out" / "compare-iteration_time_s.svg");
   EXPECT_NE(svg.find("class=\"ideal\""), std::string::npos);

@@ -148,7 +148,8 @@ class FakeRuntime : public core::Runtime {
 
   core::Completion launch(const core::KernelOp& op, core::StreamId) override {
     log().ops.push_back(op);
-    now_ += world_.op_time_s();
+    // Host work (a serving stack's host ops) takes its own time; every other op op_time_s.
+    now_ += op.category == "host" ? op.host_time_s : world_.op_time_s();
     return {};
   }
   core::Completion send(const core::Tensor& tensor, int peer, core::StreamId, int tag) override {

@@ -1,0 +1,94 @@
+#include "runs/serving_breakdown.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include "cost_models/op_cost.hpp"
+#include "schedulers/serving/host_work.hpp"
+#include "schedulers/serving/step_op.hpp"
+
+namespace lcperf::runs {
+
+double serving_part_time_s(const cost::CostModel& model, const core::OpPart& part, double prefill_attention_factor) {
+  const double t = model.time_s(part);
+  if (prefill_attention_factor == 1.0) return t;
+  const auto* attention = std::get_if<core::AttentionShape>(&part);
+  return attention != nullptr && !attention->paged_decode && !attention->backward ? t * prefill_attention_factor : t;
+}
+
+StepBreakdown break_down_step(const core::Scenario& s, const cost::CostModel& model,
+                              const schedulers::serving::EngineConfig& config,
+                              const std::vector<core::ServingSeq>& seqs) {
+  schedulers::serving::StepOpBuilder builder(s.model, s.parallel, config, 0);
+  const core::KernelOp& compact = builder.build(0, seqs, 0, 0);
+  const core::KernelOp op = core::expanded(compact);
+  StepBreakdown b;
+  for (const core::ServingSeq& seq : seqs) b.tokens += seq.q_tokens;
+  b.seqs = static_cast<std::int64_t>(seqs.size());
+  b.kernels = schedulers::serving::kernels_of(compact);
+  const double factor = config.stack.prefill_attention_time_factor;
+  for (const core::OpPart& part : op.parts) {
+    const double t = serving_part_time_s(model, part, factor);
+    const std::string_view cls = core::op_class_name(part);
+    if (cls == "gemm" || cls == "spmm") {
+      b.gemm_s += t;
+    } else if (cls == "attention_fwd" || cls == "attention_decode" || cls == "attention_bwd") {
+      b.attention_s += t;
+    } else if (cls == "collective") {
+      b.communication_s += t;
+    } else {
+      b.elementwise_s += t;
+    }
+    b.gpu_s += t;
+  }
+  const core::StepHostTime host =
+      core::step_host_time(config.stack, schedulers::serving::step_host_shape(seqs, compact));
+  const core::ExposedHostTime e = core::exposed_host_time(config.stack, host, b.gpu_s);
+  b.host_before_s = e.before_s;
+  b.host_launch_wait_s = e.launch_wait_s;
+  b.host_after_s = e.after_s;
+  b.step_s = b.gpu_s + e.before_s + e.launch_wait_s + e.after_s;
+  return b;
+}
+
+namespace {
+
+nlohmann::ordered_json to_json(const StepBreakdown& b) {
+  return {{"seqs", b.seqs},
+          {"tokens", b.tokens},
+          {"kernels", b.kernels},
+          {"gemm_s", b.gemm_s},
+          {"attention_s", b.attention_s},
+          {"elementwise_s", b.elementwise_s},
+          {"communication_s", b.communication_s},
+          {"gpu_s", b.gpu_s},
+          {"host_before_s", b.host_before_s},
+          {"host_launch_wait_s", b.host_launch_wait_s},
+          {"host_after_s", b.host_after_s},
+          {"step_s", b.step_s}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json step_breakdown_json(const core::Scenario& s, const cost::CostModel& model,
+                                           const schedulers::serving::EngineConfig& config) {
+  const core::FixedServingLoad& f = s.requests.fixed;
+  std::vector<core::ServingSeq> decode(static_cast<std::size_t>(f.concurrency));
+  for (core::ServingSeq& seq : decode) {
+    seq.q_tokens = 1;
+    seq.context_before = f.prompt_tokens + f.output_tokens / 2;
+    seq.decode = true;
+    seq.prompt_tokens = f.prompt_tokens;
+  }
+  core::ServingSeq first;
+  first.q_tokens = config.chunked_prefill ? std::min(f.prompt_tokens, config.prefill_chunk_tokens) : f.prompt_tokens;
+  first.q_tokens = std::min(first.q_tokens, config.max_num_batched_tokens);
+  first.final_chunk = first.q_tokens == f.prompt_tokens;
+  first.prompt_tokens = f.prompt_tokens;
+  nlohmann::ordered_json j;
+  j["decode"] = to_json(break_down_step(s, model, config, decode));
+  j["prefill"] = to_json(break_down_step(s, model, config, {first}));
+  return j;
+}
+
+}  // namespace lcperf::runs

@@ -1,0 +1,42 @@
+// The shipped measured serving set, validation/measured/serving-h100-a100.jsonl: every
+// row simulates, and the mean absolute error per metric stays at or under the figure
+// reached when the set was built (validation/measured/README.md). Deterministic, so a
+// ratchet: a change that makes serving less faithful on these rows fails here, and one
+// that makes it more faithful lowers the bounds in the same commit.
+//
+// Cost: 21 small simulations (at most 200 requests of a few hundred decode steps each, or
+// one static batch of up to 1024): a few seconds of CPU in all.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "studies/measured_comparison.hpp"
+
+namespace lcperf::studies {
+namespace {
+
+TEST(MeasuredServingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
+  const MeasuredRuns runs = read_measured_runs(LCPERF_SOURCE_DIR "/validation/measured/serving-h100-a100.jsonl");
+  ASSERT_EQ(runs.rows.size(), 21u);
+  const reports::MeasuredComparison comparison = compare_measured_runs(runs, 2);
+  for (const reports::ComparedRow& row : comparison.rows) {
+    EXPECT_EQ(row.status, reports::RowStatus::compared) << row.id;
+  }
+  // Reached with the serving stacks (cost_models/stacks/), the fixed closed-loop workload
+  // and the first-principles decode attention: TTFT 32.57 % (13 rows), ITL 2.37 % (5),
+  // output tokens/s 8.73 % (5), output tokens/s per GPU 37.84 % (8); each bound is that
+  // figure rounded up in its second significant digit.
+  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.33},
+                                               {"tpot_p50_s", 0.024},
+                                               {"output_tokens_per_s", 0.088},
+                                               {"output_tokens_per_s_per_gpu", 0.38}};
+  ASSERT_EQ(comparison.summary.size(), bound.size());
+  for (const reports::MetricSummary& summary : comparison.summary) {
+    ASSERT_TRUE(bound.count(summary.metric)) << summary.metric;
+    EXPECT_LE(summary.mean_absolute_error, bound.at(summary.metric)) << summary.metric;
+  }
+}
+
+}  // namespace
+}  // namespace lcperf::studies
