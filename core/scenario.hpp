@@ -128,6 +128,11 @@ struct SimOptions {
   // for training (its metrics are read off the timeline), kServingTimelineLimit for
   // serving (metrics come from the engine; an hour's replay makes millions of records).
   std::optional<std::int64_t> timeline_limit;
+  // Most ring steps simulated per collective (0 = all): longer rings merge their steps,
+  // keeping bytes and latency (sim/simulator.hpp, SimulationInput::ring_step_limit).
+  // 16 leaves every ring of up to 9 members exact and cuts a 128-member all-reduce's
+  // 254 steps of flows to 16.
+  int ring_step_limit = 16;
 };
 
 inline constexpr std::int64_t kServingTimelineLimit = 100000;

@@ -263,6 +263,7 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   // Every rank of a TP group runs the same loop: one actor per pipeline stage.
   in.fold = serving_fold(s);
   in.free_communication = s.sim.communication == core::Communication::free;
+  in.ring_step_limit = s.sim.ring_step_limit;
   in.gpu_of_rank = gpu_of_rank;
   // Instances never interact and an engine waits on each step alone: run ahead. Not
   // with ranks sharing a GPU (DistKV's agents run attention on the engines' GPUs).

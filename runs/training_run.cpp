@@ -206,6 +206,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   in.ranks = scenario.parallel.world_size();
   in.fold = run.fold;
   in.free_communication = free_comm;
+  in.ring_step_limit = scenario.sim.ring_step_limit;
   in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
   auto cache = std::make_shared<cost::PriceCache>(price);
   in.kernel_price = [cache](const core::KernelOp& op) { return cache->price(op); };

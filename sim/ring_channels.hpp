@@ -42,6 +42,9 @@ struct RingMember {
 struct RingChannels {
   int channels = 1;
   std::vector<RingMember> members;  // by position in the group's member list
+  // Latency of the slowest edge any member sends on (set by the simulator from the
+  // platform's routes): the time one ring step pays before its bytes move.
+  double max_edge_latency_s = 0;
 };
 
 // Plans the rings for members at `places` (group order). Members are visited node by

@@ -183,9 +183,19 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
   // Rings over several nodes run as NCCL's channels do (ring_channels.hpp): each member
   // sends to its successor on its node and, for the channels that leave the node
   // through it, to its successor on the next node.
-  const RingMember& plan = ring_channels(group).members[static_cast<std::size_t>(me)];
+  const RingChannels& rings = ring_channels(group);
+  const RingMember& plan = rings.members[static_cast<std::size_t>(me)];
   const auto member = [&group](int position) { return group.ranks[static_cast<std::size_t>(position)]; };
   sg::Mailbox* cross_inbox = collective_mailbox(group, rank, 1);
+  // Merged steps (SimulationInput::ring_step_limit): the same bytes in fewer flows, and
+  // the latency the merged steps would have paid, paid once up front.
+  const int limit = input_.ring_step_limit;
+  if (limit > 0 && steps > limit) {
+    chunk *= static_cast<double>(steps) / limit;
+    const double merged_latency_s = (steps - limit) * rings.max_edge_latency_s;
+    if (merged_latency_s > 0) sg::this_actor::sleep_for(merged_latency_s);
+    steps = limit;
+  }
   for (int step = 0; step < steps; ++step) {
     sg::CommPtr on_node;
     sg::CommPtr cross;
@@ -225,7 +235,23 @@ const RingChannels& SimWorld::ring_channels(const core::CommGroup& group) {
   std::vector<MemberPlace> places;
   places.reserve(group.ranks.size());
   for (int actor : group.ranks) places.push_back(place_of_actor(actor));
-  return ring_channels_.emplace(std::move(key), plan_ring_channels(places)).first->second;
+  RingChannels plan = plan_ring_channels(places);
+  // The slowest edge's latency, for merged steps (run_collective).
+  const auto latency_between = [this, &group](int from, int to) {
+    std::vector<sg::Link*> links;
+    double latency = 0;
+    gpu(group.ranks[static_cast<std::size_t>(from)])->route_to(gpu(group.ranks[static_cast<std::size_t>(to)]), links, &latency);
+    return latency;
+  };
+  for (std::size_t i = 0; i < plan.members.size(); ++i) {
+    const RingMember& m = plan.members[i];
+    const int self = static_cast<int>(i);
+    if (m.on_node_share > 0 && m.on_node_next != self) {
+      plan.max_edge_latency_s = std::max(plan.max_edge_latency_s, latency_between(self, m.on_node_next));
+    }
+    if (m.cross_share > 0) plan.max_edge_latency_s = std::max(plan.max_edge_latency_s, latency_between(self, m.cross_next));
+  }
+  return ring_channels_.emplace(std::move(key), std::move(plan)).first->second;
 }
 
 // Names are built by appending (GCC 12 warns falsely on `"literal" + std::string`).

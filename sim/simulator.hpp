@@ -34,6 +34,14 @@ struct SimulationInput {
   // before its transfers; may be empty for none.
   std::function<double(core::CollectiveKind, std::int64_t bytes, int ranks)> collective_overhead_s;
   bool free_communication = false;  // links of infinite bandwidth and no latency
+  // Most ring steps simulated per collective (0 = every step). A ring all-reduce over n
+  // members takes 2(n-1) steps of n flows each, so a data-parallel ring of 128 GPUs
+  // reduced in 30 buckets is ~1M SimGrid flows per iteration. Above the limit, the
+  // steps are merged: `limit` steps each carrying steps/limit chunks, plus a sleep of the
+  // merged steps' latency (steps - limit) x the slowest edge's latency. Bytes on every
+  // link are unchanged; in isolation the time is exact whenever the same edge binds every
+  // step; under contention the flows start and end in fewer, larger pieces.
+  int ring_step_limit = 0;
   std::int64_t memory_capacity_bytes = 0;  // 0 = the GPU's HBM size
   // Symmetry folding: each run of `fold` consecutive ranks (a tensor-parallel group)
   // behaves identically, so one actor simulates the whole group on a device whose links
