@@ -51,6 +51,9 @@ int run_guarded(const Command& command) {
   } catch (const core::InputError& error) {
     print_error(error.what());
     return core::kExitBadInput;
+  } catch (const core::RunStoppedError& error) {
+    print_error(error.what());
+    return core::kExitInternalFailure;
   } catch (const sim::DeadlockError& error) {
     print_error(std::string("the simulated op programs deadlocked\n") + error.what());
     return core::kExitInternalFailure;

@@ -123,11 +123,16 @@ void write_all(int fd, std::string_view data) {
   int code = kChildOk;
   try {
     const TrainingRun training = run_training(run.scenario);
+    // A configuration the simulation budget stopped is a failed row, not a result.
+    if (!training.records.stopped_reason.empty()) throw core::RunStoppedError(training.records.stopped_reason);
     payload["result"] = result_to_json(training.result);
     if (run.want_svg) payload["svg"] = timeline_svg(training, run.svg_title);
   } catch (const core::InputError& error) {
     payload = json{{"error", error.what()}, {"input_error", true}};
     code = kChildBadInput;
+  } catch (const core::RunStoppedError& error) {
+    payload = json{{"error", std::string("stopped: ") + error.what()}};
+    code = kChildFailed;
   } catch (const sim::DeadlockError& error) {
     payload = json{{"error", std::string("the simulated op programs deadlocked\n") + error.what()}};
     code = kChildFailed;

@@ -1,6 +1,7 @@
 #include "schedulers/serving/distkv/rmanager.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -44,7 +45,28 @@ std::int64_t RManager::lendable_blocks() const {
 }
 
 Packet RManager::heartbeat() {
-  return to(gmanager_, Heartbeat{++heartbeat_sequence_, device_.free_count(), lendable_blocks()});
+  Heartbeat hb;
+  hb.sequence = ++heartbeat_sequence_;
+  hb.free_blocks = device_.free_count();
+  hb.lendable_blocks = lendable_blocks();
+  hb.parked = parked_ ? 1 : 0;
+  return to(gmanager_, hb);
+}
+
+bool RManager::quiet() const {
+  return requests_.empty() && borrows_.empty() && !exchange_ && participating_.empty() && deferred_returns_.empty();
+}
+
+// Resumes the periodic work on its grid: a heartbeat at once (the gManager learns the
+// instance is back), the reclaim look at its next multiple of the period.
+void RManager::unpark(double now_s) {
+  if (!parked_) return;
+  parked_ = false;
+  next_heartbeat_s_ = now_s;
+  if (next_reclaim_s_ < now_s) {
+    const double periods = std::ceil((now_s - next_reclaim_s_) / config_.reclaim_period_s);
+    next_reclaim_s_ = std::max(next_reclaim_s_ + periods * config_.reclaim_period_s, now_s);
+  }
 }
 
 void RManager::transfer(bool sending, int peer, std::int64_t op, int direction, std::int64_t blocks, Actions& out) {
@@ -60,6 +82,7 @@ Actions RManager::allocate(std::int64_t request, std::int64_t blocks, double now
   Actions out;
   if (blocks <= 0) throw std::logic_error("distkv rManager: allocation of " + std::to_string(blocks) + " blocks");
   AllocationOutcome outcome{request, AllocationStatus::ok, blocks, 0, 0, {}, {}};
+  unpark(now_s);
   if (fenced_) {
     outcome.status = AllocationStatus::preempted;
     outcome.reason = "instance " + std::to_string(self_) + " was declared dead";
@@ -541,6 +564,7 @@ void RManager::on_instance_dead(int dead, double now_s, Actions& out) {
 Actions RManager::on_packet(const Packet& packet, double now_s) {
   Actions out;
   if (fenced_) return out;
+  unpark(now_s);
   const int from = packet.from;
   if (from != gmanager_) {
     if (dead_.count(from) != 0) return out;  // the dead are not listened to
@@ -593,6 +617,7 @@ Actions RManager::on_tick(double now_s) {
     abort_own_exchange(true, out);
   }
   if (now_s >= next_heartbeat_s_) {
+    parked_ = quiet();  // said in this heartbeat, so the gManager stops expecting more
     out.push_back(heartbeat());
     next_heartbeat_s_ = std::max(next_heartbeat_s_ + config_.heartbeat_period_s, now_s + 1e-12);
   }
@@ -605,7 +630,7 @@ Actions RManager::on_tick(double now_s) {
 }
 
 double RManager::next_deadline_s() const {
-  if (fenced_) return std::numeric_limits<double>::infinity();
+  if (fenced_ || parked_) return std::numeric_limits<double>::infinity();
   double next = std::min(next_heartbeat_s_, next_reclaim_s_);
   for (const auto& [id, op] : borrows_) next = std::min(next, op.deadline_s);
   if (exchange_) next = std::min(next, exchange_->deadline_s);
