@@ -26,13 +26,18 @@ constexpr double kTrainingEventsPerLayer = 2.2;
 constexpr double kTrainingEventsPerMicroBatch = 1;
 // Serving: events per generated token (the decode steps it takes part in, their
 // kernels and wake-ups, per pipeline stage), per prefill piece and per request
-// (arrival, placement, release, DistKV's messages). Measured on the shipped serving
-// scenarios: 0.35 to 0.5 events per output token without DistKV (batched decoding
-// shares a step), 2.3 to 5 with it (heartbeats, remote attention); 2 is the middle,
-// so the estimate is within a factor of 3 to 4 of the real count either way.
-constexpr double kEventsPerOutputToken = 2;
+// (arrival, placement, release). Measured on the shipped serving scenarios: 0.35 to
+// 0.48 events per output token without DistKV (batched decoding shares a step), 2.3 to
+// 5.2 with it (heartbeats, remote attention, block moves); the upper ends are used.
+constexpr double kEventsPerOutputToken = 0.5;
+constexpr double kDistKvEventsPerOutputToken = 5;
 constexpr double kEventsPerPrefillPiece = 3;
 constexpr double kEventsPerRequest = 10;
+
+// Building the platform costs SimGrid a name lookup over the links made so far for
+// every link it makes: quadratic in the simulated GPUs. Measured: 1,024 simulated GPUs
+// took about 25 s of set-up, the time of about a million events; counted as such.
+double platform_work(double simulated_gpus) { return simulated_gpus * simulated_gpus; }
 
 std::string format_g(double value) {
   char text[32];
@@ -60,7 +65,11 @@ SizeEstimate estimate_training_size(const core::Scenario& s) {
       s.sim.granularity == core::Granularity::stage ? 1.0 : std::max(1.0, static_cast<double>(s.model.layers) / p.pp);
   SizeEstimate e;
   e.actors = actors;
-  e.events = actors * units * (layers_per_stage * kTrainingEventsPerLayer + kTrainingEventsPerMicroBatch);
+  // The data-parallel gradient reduction is a ring: each of a group's dp members takes
+  // part in 2 (dp - 1) steps, so the groups together make 2 (dp - 1) events per actor.
+  const double gradient_ring = 2.0 * actors * (p.dp - 1);
+  e.events = actors * units * (layers_per_stage * kTrainingEventsPerLayer + kTrainingEventsPerMicroBatch) +
+             gradient_ring + platform_work(actors);
   // Training keeps its whole timeline (its metrics are read from it).
   e.memory_bytes = actors * kBytesPerActor + e.events * kBytesPerEvent;
   return e;
@@ -84,8 +93,9 @@ SizeEstimate estimate_serving_size(const core::Scenario& s,
   }
   SizeEstimate e;
   e.actors = instances * per_instance / fold + (distkv ? instances + 1 : 0);  // engines' stages, agents, gManager
-  e.events = (decode_tokens * kEventsPerOutputToken + prefill_steps * kEventsPerPrefillPiece) * s.parallel.pp +
-             static_cast<double>(requests.size()) * kEventsPerRequest;
+  const double per_token = distkv ? kDistKvEventsPerOutputToken : kEventsPerOutputToken;
+  e.events = (decode_tokens * per_token + prefill_steps * kEventsPerPrefillPiece) * s.parallel.pp +
+             static_cast<double>(requests.size()) * kEventsPerRequest + platform_work(instances * per_instance / fold);
   const double kept = std::min<double>(e.events, static_cast<double>(core::timeline_limit_of(s) > 0
                                                                           ? core::timeline_limit_of(s)
                                                                           : e.events));

@@ -101,6 +101,33 @@ TEST(RunBudget, DistKvArrivalsDaysApartRunWithoutSteppingThroughIdleTime) {
   EXPECT_EQ(b.at("partial"), false);
 }
 
+// The whole Azure trace (19,366 requests) with DistKV: about 2e7 events, refused by
+// the default budget (1e7) at once instead of running for an hour.
+TEST(RunBudget, DistKvOverTheWholeTraceIsRefusedBySize) {
+  const ScratchDir dir;
+  expect_bad_input(simulate(dir, kDistKv, {"workload.max_requests=0"}),
+                   {"too large to simulate", "sim.max_events = 1e+07"});
+}
+
+// One-token batches and blocks, and a long request that grows by generation, are long
+// runs, not endless ones (tens of seconds now that a reclaim look with nothing to move
+// costs nothing): the size estimate sees them, so a budget answers at once.
+TEST(RunBudget, OneTokenBatchesAndBlocksAreSeenByTheSizeEstimate) {
+  const ScratchDir dir;
+  expect_bad_input(simulate(dir, kDistKv,
+                            {"serving.max_num_batched_tokens=1", "serving.block_size_tokens=1", "sim.max_events=1e5"}),
+                   {"too large to simulate", "events"});
+  // The same budget admits the scenario as shipped.
+  const testing::Invocation shipped = simulate(dir, kDistKv, {"workload.max_requests=4", "sim.max_events=1e5"});
+  EXPECT_EQ(shipped.exit_code, 0) << shipped.err;
+}
+
+TEST(RunBudget, LongRequestsGrowingByGenerationAreSeenByTheSizeEstimate) {
+  const ScratchDir dir;
+  expect_bad_input(simulate(dir, kDistKv, {"workload.long_requests.generation_share=0.5", "sim.max_events=1e5"}),
+                   {"too large to simulate"});
+}
+
 TEST(RunBudget, TrainingWith65537MicroBatchesIsRefusedBySize) {
   const ScratchDir dir;
   expect_bad_input(simulate(dir, testing::smoke_scenario(), {"parallel.num_micro_batches=65537"}),
@@ -124,39 +151,38 @@ TEST(RunBudget, TwoMillionGpuTrainingIsRefusedBySize) {
 
 TEST(RunBudget, SixtyFiveThousandServingInstancesAreRefusedBySize) {
   const ScratchDir dir;
-  expect_bad_input(simulate(dir, kServing, {"cluster.nodes=8192", "serving.instances=65536"}),
+  expect_bad_input(simulate(dir, kServing, {"cluster.nodes=32768", "serving.instances=65536"}),
                    {"too large to simulate", "GiB"});
 }
 
-// The estimate is a budget, not a verdict: raising the budget lets the run through
-// to the next check (here the run budget, which stops it at once).
-TEST(RunBudget, RaisingTheBudgetAdmitsWhatTheEstimateRefused) {
+// --max-memory is the memory budget: a small one refuses the smoke scenario, naming it.
+TEST(RunBudget, MaxMemoryRefusesWhatItCannotHold) {
   const ScratchDir dir;
-  const testing::Invocation refused = simulate(dir, testing::smoke_scenario(), {"sim.max_events=1000"});
-  expect_bad_input(refused, {"too large to simulate", "sim.max_events = 1e+03"});
+  expect_bad_input(simulate(dir, testing::smoke_scenario(), {}, {"--max-memory", "0.001"}),
+                   {"too large to simulate", "sim.max_memory_gib = 0.001", "--max-memory"});
 }
 
 // ---- the run budget -------------------------------------------------------------
 
 // Past sim.max_events the run stops, its outputs are written and marked partial, and
-// the command exits 1 naming the budget.
+// the command exits 1 naming the budget. The estimate of this chunked scenario counts
+// micro-batches, not the chunks' messages (110 against 270 real events), so a budget
+// of 150 admits it and the run reaches it.
 TEST(RunBudget, ARunPastItsEventBudgetWritesPartialOutputsAndExitsOne) {
   const ScratchDir dir;
-  // The serving replay's size estimate (its decode steps are a lower bound) admits it
-  // under this budget; the run itself needs more events.
-  const testing::Invocation run = simulate(dir, kServing, {"workload.max_requests=200", "sim.max_events=20000"});
+  const std::string scenario = LCPERF_SOURCE_DIR "/scenarios/live/tiny-256-chunkflow-pp2-dp2.json";
+  const testing::Invocation run = simulate(dir, scenario, {"sim.max_events=150"});
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_NE(run.err.find("sim.max_events"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("partial"), std::string::npos) << run.err;
   const nlohmann::json result = nlohmann::json::parse(testing::read_file(dir / "out" / "result.json"));
   EXPECT_EQ(result.at("partial"), true);
-  EXPECT_NE(result.at("partial_reason").get<std::string>().find("20000 events"), std::string::npos);
-  EXPECT_LT(result.at("completed").get<int>(), 200);
-  EXPECT_LE(result.at("events_simulated").get<double>(), 20001.0);
+  EXPECT_NE(result.at("partial_reason").get<std::string>().find("150 events"), std::string::npos);
+  EXPECT_LE(result.at("events_simulated").get<double>(), 151.0);
 }
 
-// --timeout sets sim.max_wall_s; its clock is read every 4096 events, so a timeout far
-// below any run's duration stops a run of more than 4096 events at its first look.
+// --timeout sets sim.max_wall_s; its clock is first read at the first event, so a
+// timeout far below any run's duration stops the run there.
 TEST(RunBudget, TimeoutStopsTheRunWithPartialOutputs) {
   const ScratchDir dir;
   const testing::Invocation run =

@@ -318,6 +318,10 @@ void RManager::take_return(int home, const ReturnBlocks& rb, Actions& out) {
 Actions RManager::start_reclaim(double now_s) {
   Actions out;
   if (fenced_ || exchange_) return out;
+  // A plain pull needs a free slot here and a swap a peer's block hosted here: with
+  // neither, nothing can move, and the walk over every block below (each period, for
+  // tables of up to millions of one-token blocks) would find nothing.
+  if (device_.free_count() == 0 && lent_total_ == 0) return out;
   // Blocks of my requests on each peer, in (request, index) order.
   std::map<int, std::vector<MoveItem>> away;
   for (const auto& [request, table] : requests_) {
