@@ -1,20 +1,10 @@
 #include "cli/budget_flags.hpp"
 
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
 
+#include "core/number_text.hpp"
+
 namespace lcperf::cli {
-
-namespace {
-
-std::string json_number(double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
-}
-
-}  // namespace
 
 void BudgetFlags::add_to(CLI::App& command) {
   command
@@ -30,8 +20,8 @@ void BudgetFlags::add_to(CLI::App& command) {
 }
 
 void BudgetFlags::append_to(std::vector<core::Override>& overrides) const {
-  if (timeout_s) overrides.push_back({"sim.max_wall_s", json_number(*timeout_s)});
-  if (max_memory_gib) overrides.push_back({"sim.max_memory_gib", json_number(*max_memory_gib)});
+  if (timeout_s) overrides.push_back({"sim.max_wall_s", core::number_text(*timeout_s, 17)});
+  if (max_memory_gib) overrides.push_back({"sim.max_memory_gib", core::number_text(*max_memory_gib, 17)});
 }
 
 }  // namespace lcperf::cli

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "core/errors.hpp"
+#include "core/number_text.hpp"
 #include "core/units.hpp"
 #include "runs/training_run.hpp"
 
@@ -39,11 +39,7 @@ constexpr double kEventsPerRequest = 10;
 // took about 25 s of set-up, the time of about a million events; counted as such.
 double platform_work(double simulated_gpus) { return simulated_gpus * simulated_gpus; }
 
-std::string format_g(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g", value);
-  return text;
-}
+std::string format_g(double value) { return core::number_text(value, 3); }
 
 }  // namespace
 

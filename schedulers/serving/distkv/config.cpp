@@ -1,9 +1,9 @@
 #include "schedulers/serving/distkv/config.hpp"
 
-#include <cstdio>
 #include <utility>
 
 #include "core/errors.hpp"
+#include "core/number_text.hpp"
 
 namespace lcperf::schedulers::serving::distkv {
 
@@ -17,9 +17,7 @@ void check_period_floors(const DistKvConfig& config, const std::string& where) {
   for (const auto& [name, value] : {std::pair{"heartbeat_period_s", config.heartbeat_period_s},
                                     std::pair{"reclaim_period_s", config.reclaim_period_s}}) {
     if (value < kMinPeriodS) {
-      char text[32];
-      std::snprintf(text, sizeof text, "%g", value);
-      throw core::InputError(where + ": serving.distkv." + name + " = " + text +
+      throw core::InputError(where + ": serving.distkv." + name + " = " + core::number_text(value) +
                              " s is below the floor of 1e-4 s (periodic work would run that often while busy)");
     }
   }

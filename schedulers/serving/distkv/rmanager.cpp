@@ -57,16 +57,24 @@ bool RManager::quiet() const {
   return requests_.empty() && borrows_.empty() && !exchange_ && participating_.empty() && deferred_returns_.empty();
 }
 
-// Resumes the periodic work on its grid: a heartbeat at once (the gManager learns the
-// instance is back), the reclaim look at its next multiple of the period.
+namespace {
+
+// The first point of the grid `next + k * period` (k >= 0) at or after now_s.
+double next_on_grid(double next_s, double period_s, double now_s) {
+  if (next_s >= now_s) return next_s;
+  return std::max(next_s + std::ceil((now_s - next_s) / period_s) * period_s, now_s);
+}
+
+}  // namespace
+
+// Resumes the periodic work where its grid would have been had it never stopped: the
+// next heartbeat (within one period, as when busy: it tells the gManager the instance
+// is back) and the next reclaim look.
 void RManager::unpark(double now_s) {
   if (!parked_) return;
   parked_ = false;
-  next_heartbeat_s_ = now_s;
-  if (next_reclaim_s_ < now_s) {
-    const double periods = std::ceil((now_s - next_reclaim_s_) / config_.reclaim_period_s);
-    next_reclaim_s_ = std::max(next_reclaim_s_ + periods * config_.reclaim_period_s, now_s);
-  }
+  next_heartbeat_s_ = next_on_grid(next_heartbeat_s_, config_.heartbeat_period_s, now_s);
+  next_reclaim_s_ = next_on_grid(next_reclaim_s_, config_.reclaim_period_s, now_s);
 }
 
 void RManager::transfer(bool sending, int peer, std::int64_t op, int direction, std::int64_t blocks, Actions& out) {
