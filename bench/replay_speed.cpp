@@ -42,6 +42,9 @@ struct ReplayCase {
 ReplayFigures replay(const ReplayCase& c) {
   std::vector<core::Override> overrides;
   for (const std::string& text : c.overrides) overrides.push_back(core::parse_override(text));
+  // Whole-trace replays are what this benchmark measures: no simulation budget.
+  overrides.push_back({"sim.max_events", "0"});
+  overrides.push_back({"sim.max_wall_s", "0"});
   const runs::ServingRun run = runs::run_serving(core::load_scenario(kScenario, overrides));
   ReplayFigures f;
   f.ok = true;

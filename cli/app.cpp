@@ -64,6 +64,9 @@ int run_guarded(const Command& command) {
     // folder where a file goes): an input error, named by the path.
     print_error(core::shown_path(error.path1().string()) + ": " + error.code().message());
     return core::kExitBadInput;
+  } catch (const core::RunStoppedError& error) {
+    print_error(error.what());
+    return core::kExitInternalFailure;
   } catch (const sim::DeadlockError& error) {
     print_error(std::string("the simulated op programs deadlocked\n") + error.what());
     return core::kExitInternalFailure;

@@ -17,6 +17,9 @@ std::string folder_name(const core::Scenario& scenario);
 void check_out_dir(const std::filesystem::path& dir);
 // result.json, timeline.json and memory.csv of a serving replay; prints the summary
 // unless quiet. Returns the exit code.
+// After a run's outputs are written: a run the simulation budget stopped
+// (stopped_reason non-empty) ends as core::RunStoppedError (exit 1).
+void throw_if_partial(const std::string& stopped_reason, const std::filesystem::path& dir);
 int write_serving_outputs(const runs::ServingRun& run, const std::filesystem::path& dir, bool quiet);
 
 }  // namespace lcperf::cli

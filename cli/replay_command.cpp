@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_dir.hpp"
 #include "runs/serving_run.hpp"
@@ -25,11 +26,13 @@ struct ReplayOptions {
   std::vector<std::string> overrides;
   std::string out_dir;
   bool quiet = false;
+  BudgetFlags budget;
 };
 
 int run_replay(const ReplayOptions& options) {
   std::vector<core::Override> overrides;
   for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
+  options.budget.append_to(overrides);
   const core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
   if (scenario.kind != core::ScenarioKind::serving) {
     throw core::InputError(options.scenario_path + ": $.kind: replay needs a serving scenario (got \"" +
@@ -58,6 +61,7 @@ Command add_replay_command(CLI::App& parent) {
       ->allow_extra_args(false);
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>)")->type_name("DIR");
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");
+  options->budget.add_to(*sub);
   sub->footer(
       "Routes the trace's requests over serving.instances instances of parallel.tp GPUs,\n"
       "runs the serving engine (continuous batching, chunked prefill, paged KV cache,\n"

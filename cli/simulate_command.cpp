@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 #include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
@@ -36,6 +37,7 @@ struct SimulateOptions {
   std::vector<std::string> overrides;  // raw --set texts, parsed by core::parse_override
   std::string out_dir;                 // empty: out/<scenario name>
   bool quiet = false;
+  BudgetFlags budget;
 };
 
 // The default output folder is named after the scenario; a name that is not a plain
@@ -62,12 +64,19 @@ void check_out_dir(const std::filesystem::path& dir) {
 
 
 
+void throw_if_partial(const std::string& stopped_reason, const fs::path& dir) {
+  if (stopped_reason.empty()) return;
+  throw core::RunStoppedError(stopped_reason + "; the partial outputs are in " + dir.string() +
+                              " (result.json: \"partial\": true); raise sim.max_events or --timeout to run it whole");
+}
+
 int write_serving_outputs(const runs::ServingRun& run, const fs::path& dir, bool quiet) {
   core::OutputSet set(dir);
   core::write_file_atomically(set.staged("result.json").string(), run.result_json);
   traces::write_chrome_trace(set.staged("timeline.json").string(), run.records, run.scenario.name);
   traces::write_memory_csv(set.staged("memory.csv").string(), run.records);
   set.commit();
+  throw_if_partial(run.records.stopped_reason, dir);
   const std::vector<fs::path> written = {set.published("result.json"), set.published("timeline.json"),
                                          set.published("memory.csv")};
   if (quiet) return core::kExitSuccess;
@@ -82,6 +91,7 @@ int run_simulate(const SimulateOptions& options) {
   std::vector<core::Override> overrides;
   overrides.reserve(options.overrides.size());
   for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
+  options.budget.append_to(overrides);
   const core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
 
   const fs::path dir = options.out_dir.empty() ? fs::path("out") / folder_name(scenario) : fs::path(options.out_dir);
@@ -96,6 +106,7 @@ int run_simulate(const SimulateOptions& options) {
   traces::write_memory_csv(set.staged("memory.csv").string(), run.records);
   reports::write_training_report(set.staging_dir().string(), run.scenario, run.result, run.comparison, run.records);
   set.commit();
+  throw_if_partial(run.records.stopped_reason, dir);
   std::vector<fs::path> written;
   for (const char* name : {"result.json", "timeline.json", "memory.csv", "report.md", "timeline.svg"}) {
     written.push_back(set.published(name));
@@ -121,6 +132,7 @@ Command add_simulate_command(CLI::App& parent) {
       ->allow_extra_args(false);
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>)")->type_name("DIR");
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success (errors still go to stderr)");
+  options->budget.add_to(*sub);
   sub->footer(
       "Loads the scenario (model, cluster, parallel config, workload, strategy), applies the\n"
       "--set overrides, validates it, and simulates one training iteration on the modelled\n"
@@ -128,7 +140,9 @@ Command add_simulate_command(CLI::App& parent) {
       "Perfetto), DIR/memory.csv (memory per rank over time), DIR/report.md and\n"
       "DIR/timeline.svg, each atomically, and prints a summary table with the closed-form\n"
       "checks. The same scenario and seed give the same files; only wall_time_s differs.\n"
-      "Exit code 0 on success, 2 on bad input, 1 on internal failure.\n"
+      "Exit code 0 on success, 2 on bad input (also a scenario whose estimated size exceeds\n"
+      "sim.max_events or --max-memory), 1 on internal failure or a run stopped by --timeout\n"
+      "or sim.max_events (its outputs are then written with \"partial\": true).\n"
       "\n"
       "Example:\n"
       "  lcperf simulate scenarios/smoke/llama3-8b-8xh200-1f1b.json \\\n"

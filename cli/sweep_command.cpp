@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 #include "core/output_set.hpp"
 #include "core/exit_codes.hpp"
@@ -47,6 +48,7 @@ struct SweepOptions {
   std::string out_dir;  // empty: out/sweeps/<name>
   int jobs = 2;
   std::string shard = "0/1";
+  BudgetFlags budget;  // applied to every configuration
 };
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -102,7 +104,8 @@ int run_sweep(const SweepOptions& options) {
   }
   const runs::Shard shard = runs::parse_shard(options.shard);
   const std::unique_ptr<runs::SweepTeam> team = runs::join_sweep_team();
-  const runs::SweepSpec spec = runs::load_sweep_spec(options.sweep_path);
+  runs::SweepSpec spec = runs::load_sweep_spec(options.sweep_path);
+  options.budget.append_to(spec.fixed);
   const runs::SweepBase base = runs::load_sweep_base(spec);
   const std::vector<runs::SweepConfig> configs = runs::enumerate_configs(spec, base);
   const fs::path dir = output_dir(options, spec);
@@ -252,6 +255,7 @@ Command add_sweep_command(CLI::App& parent) {
   sub->add_option("--out", options->out_dir, "Output folder (default: out/sweeps/<sweep name>)")->type_name("DIR");
   sub->add_option("--shard", options->shard, "Run only configurations whose index % n == i (job arrays)")
       ->type_name("i/n");
+  options->budget.add_to(*sub);
   sub->footer(
       "Enumerates the Cartesian product of the sweep's axes (dotted --set paths) over its base\n"
       "scenario, prunes before simulating (validation failures by rule, the GPU-count\n"

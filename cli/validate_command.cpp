@@ -15,6 +15,7 @@
 
 #include "backends/cuda/cuda_runtime.hpp"
 #include "backends/live_input.hpp"
+#include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 #include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
@@ -35,6 +36,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ValidateOptions {
+  BudgetFlags budget;
   std::string scenario_path;
   std::string backend = "cpu";
   std::string device;
@@ -82,6 +84,7 @@ int run_validate(const ValidateOptions& options) {
   if (options.runs < 1) throw core::InputError("--runs must be at least 1 (got " + std::to_string(options.runs) + ")");
   std::vector<core::Override> overrides;
   for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
+  options.budget.append_to(overrides);
   core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
   if (!options.device.empty()) {
     std::error_code ec;
@@ -100,6 +103,8 @@ int run_validate(const ValidateOptions& options) {
   const runs::LiveRuns runs = runs::run_live_iterations(scenario, options.runs, on_cuda);
   const std::vector<backends::LiveResult>& live = runs.kept;
   const runs::TrainingRun simulated = runs::run_training(scenario);
+  // A validation compares whole runs: a partial simulation has nothing to compare.
+  if (!simulated.records.stopped_reason.empty()) throw core::RunStoppedError(simulated.records.stopped_reason);
 
   runs::Validation v = runs::compare_runs(simulated.records, live, model);
   v.scenario = scenario.name;
@@ -148,6 +153,7 @@ Command add_validate_command(CLI::App& parent) {
       ->type_name("PATH=VALUE")
       ->allow_extra_args(false);
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>-validate)")->type_name("DIR");
+  options->budget.add_to(*sub);
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");
   sub->footer(
       "Runs the scenario's rank programs --runs times live on the CPU backend (threads as\n"

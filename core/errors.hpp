@@ -13,4 +13,12 @@ class InputError : public std::runtime_error {
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
 };
 
+// Raised after a run that the simulation budget stopped (sim.max_events, sim.max_wall_s,
+// --timeout) has written its partial outputs: exit 1, since nothing shows the input
+// itself to be wrong (a run that the input makes unable to progress is an InputError).
+class RunStoppedError : public std::runtime_error {
+ public:
+  explicit RunStoppedError(const std::string& message) : std::runtime_error(message) {}
+};
+
 }  // namespace lcperf::core

@@ -60,6 +60,10 @@ struct RunRecords {
   OutOfMemory oom;
   double end_time_s = 0;
   std::uint64_t events_simulated = 0;  // activities the runtime executed
+  // Non-empty when the run was stopped before its programs finished (the simulation
+  // budget, sim.max_events / sim.max_wall_s): says why. The records are then partial,
+  // and so is every result computed from them ("partial": true in result.json).
+  std::string stopped_reason;
 };
 
 }  // namespace lcperf::core

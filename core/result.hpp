@@ -43,6 +43,9 @@ struct TrainingResult {
   std::int64_t tokens_per_iteration = 0;
   double model_flops_per_iteration = 0;
   int world_size = 0;
+  // Non-empty when the simulation budget stopped the run: why. The metrics then
+  // describe the part that ran ("partial": true in result.json).
+  std::string partial_reason;
 };
 
 }  // namespace lcperf::core

@@ -113,6 +113,13 @@ struct StrategySpec {
   double activation_budget_gib = 0;  // planner: bytes one micro-batch may hold; 0 = derived from HBM
 };
 
+// Defaults of the simulation budget: 1e7 events are 25 s to 4 min of simulation on one
+// core (40k-400k events per second measured), 400 times the largest shipped scenario's
+// estimate; half an hour of wall time; 8 GiB of memory.
+inline constexpr std::int64_t kDefaultMaxEvents = 10'000'000;
+inline constexpr double kDefaultMaxWallS = 1800;
+inline constexpr double kDefaultMaxMemoryGiB = 8;
+
 struct SimOptions {
   // stage: one activity per micro-batch per pipeline stage (fast, for sweeps);
   // layer: one activity per layer (finer timeline).
@@ -133,6 +140,13 @@ struct SimOptions {
   // 16 leaves every ring of up to 9 members exact and cuts a 128-member all-reduce's
   // 254 steps of flows to 16.
   int ring_step_limit = 16;
+  // The simulation budget (scenarios/README.md, "Simulation budget"; 0 = unlimited).
+  // A scenario whose estimated size exceeds max_events or max_memory_gib is refused
+  // before it runs (runs/size_admission.hpp); a run that still reaches max_events or
+  // max_wall_s is stopped and its outputs are marked partial.
+  std::int64_t max_events = kDefaultMaxEvents;
+  double max_wall_s = kDefaultMaxWallS;
+  double max_memory_gib = kDefaultMaxMemoryGiB;
 };
 
 inline constexpr std::int64_t kServingTimelineLimit = 100000;

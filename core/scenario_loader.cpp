@@ -423,6 +423,13 @@ ServingSpec parse_serving(ObjectReader r) {
   return s;
 }
 
+// sim.max_events, sim.max_wall_s, sim.max_memory_gib: 0 = unlimited.
+void parse_sim_budget(ObjectReader& r, SimOptions& o) {
+  o.max_events = r.integer_or("max_events", o.max_events, Range::non_negative());
+  o.max_wall_s = r.number_or("max_wall_s", o.max_wall_s, Range::non_negative());
+  o.max_memory_gib = r.number_or("max_memory_gib", o.max_memory_gib, Range::non_negative());
+}
+
 SimOptions parse_sim(ObjectReader r) {
   SimOptions o;
   o.granularity = option_or(r, "granularity", o.granularity);
@@ -431,6 +438,7 @@ SimOptions parse_sim(ObjectReader r) {
   o.fold_tensor_parallel = option_or(r, "fold_tensor_parallel", o.fold_tensor_parallel);
   if (r.has("timeline_limit")) o.timeline_limit = r.integer("timeline_limit", Range::non_negative());
   o.ring_step_limit = r.int32_or("ring_step_limit", o.ring_step_limit, Range::non_negative().at_most(1 << 20));
+  parse_sim_budget(r, o);
   r.finish();
   return o;
 }

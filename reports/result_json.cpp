@@ -96,6 +96,8 @@ std::string training_result_json(const core::TrainingResult& result, const core:
                             {"idle_s", result.time_breakdown.idle_s}};
   json["wall_time_s"] = result.wall_time_s;
   json["events_simulated"] = result.events_simulated;
+  json["partial"] = !result.partial_reason.empty();
+  if (!result.partial_reason.empty()) json["partial_reason"] = result.partial_reason;
   // Extras: what was run, so a result file can be read without its scenario.
   json["simulated_time_s"] = result.simulated_time_s;
   json["tokens_per_iteration"] = result.tokens_per_iteration;

@@ -144,16 +144,26 @@ void write_all(int fd, std::string_view data) {
   json payload;
   int code = kChildOk;
   try {
+    // A run the simulation budget stopped is a failed row, not a result.
+    const auto fail_if_stopped = [](const core::RunRecords& records) {
+      if (!records.stopped_reason.empty()) throw core::RunStoppedError(records.stopped_reason);
+    };
     if (run.scenario.kind == core::ScenarioKind::serving) {
-      payload["serving"] = json::parse(run_serving(run.scenario).result_json);
+      const ServingRun serving = run_serving(run.scenario);
+      fail_if_stopped(serving.records);
+      payload["serving"] = json::parse(serving.result_json);
     } else {
       const TrainingRun training = run_training(run.scenario);
+      fail_if_stopped(training.records);
       payload["result"] = result_to_json(training.result);
       if (run.want_svg) payload["svg"] = timeline_svg(training, run.svg_title);
     }
   } catch (const core::InputError& error) {
     payload = json{{"error", error.what()}, {"input_error", true}};
     code = kChildBadInput;
+  } catch (const core::RunStoppedError& error) {
+    payload = json{{"error", std::string("stopped: ") + error.what()}};
+    code = kChildFailed;
   } catch (const sim::DeadlockError& error) {
     payload = json{{"error", std::string("the simulated op programs deadlocked\n") + error.what()}};
     code = kChildFailed;

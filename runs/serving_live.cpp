@@ -176,6 +176,7 @@ ServingLiveComparison run_serving_live_and_simulated(const core::Scenario& scena
   out.simulated = decode(in_child([&] {
     const ServingPrograms built = build_serving_programs(s, requests, config);
     const core::RunRecords records = simulate_serving_programs(s, model, built.programs);
+    if (!records.stopped_reason.empty()) throw core::RunStoppedError(records.stopped_reason);
     return encode(outcome_of(records, built, requests));
   }));
 

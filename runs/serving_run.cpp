@@ -1,5 +1,6 @@
 #include "runs/serving_run.hpp"
 #include "runs/serving_distkv.hpp"
+#include "runs/size_admission.hpp"
 #include "schedulers/serving/distkv/workload.hpp"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -69,6 +71,20 @@ std::vector<serving::ServingRequest> fixed_requests(const core::FixedServingLoad
   return out;
 }
 
+// Arrivals past the horizon are refused: at 1e8 s a double still resolves 15 ns, so
+// kernel times and protocol periods keep their meaning, while 1e12 s (a trace in the
+// wrong unit) or 1e300 s would make `t + period == t` and a periodic loop endless.
+std::vector<serving::ServingRequest> within_horizon(std::vector<serving::ServingRequest> requests,
+                                                    const std::string& where) {
+  for (const serving::ServingRequest& r : requests) {
+    if (r.arrival_s <= kArrivalHorizonS) continue;
+    throw core::InputError(where + ": request " + std::to_string(r.id) + " arrives at " + std::to_string(r.arrival_s) +
+                           " s, beyond the simulation horizon of 1e8 s (about 3.2 years; docs/contract.md); check "
+                           "the trace's time unit, workload.time_scale and workload.long_requests.arrival_window_s");
+  }
+  return requests;
+}
+
 std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, const std::string& trace,
                                                    const std::string& format) {
   if (s.requests.kind == core::ServingWorkloadKind::fixed && trace.empty()) return fixed_requests(s.requests.fixed);
@@ -86,11 +102,13 @@ std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, cons
     }
     out.push_back({r.id, r.arrival_s, r.prompt_tokens, r.output_tokens});
   }
+  const std::string where = s.name + " (trace " + trace + ")";
   const auto& l = s.requests.long_requests;
   if (l.count > 0 && !out.empty()) {
-    return serving::distkv::make_long_context_workload(out, l, origin_of(s) + ": $.workload.long_requests").requests;
+    return within_horizon(
+        serving::distkv::make_long_context_workload(out, l, origin_of(s) + ": $.workload.long_requests").requests, where);
   }
-  return out;
+  return within_horizon(std::move(out), where);
 }
 
 // Weight bytes on the most loaded GPU of an instance. One stage (pp = 1) holds the
@@ -269,6 +287,8 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   // with ranks sharing a GPU (DistKV's agents run attention on the engines' GPUs).
   in.run_ahead = gpu_of_rank.empty();
   in.timeline_limit = core::timeline_limit_of(s);
+  in.max_events = static_cast<std::uint64_t>(s.sim.max_events);
+  in.max_wall_s = s.sim.max_wall_s;
   in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
   // Engine steps are priced part by part (a step's op is new almost every time, its
   // parts are not), bounded since a long replay meets new shapes every step.
@@ -290,6 +310,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   const std::string format = format_override.empty() ? std::string(to_string(s.requests.format)) : format_override;
   const std::vector<serving::ServingRequest> requests = load_requests(s, trace, format);
   run.requests = static_cast<std::int64_t>(requests.size());
+  admit_size(s, estimate_serving_size(s, requests));
 
   const std::string profile_id = s.sim.device_profile.empty() ? s.cluster.gpu.id : s.sim.device_profile;
   const cost::CostModel model(s.cluster.gpu, cost::load_device_profile(profile_id));
@@ -351,6 +372,9 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   j["simulated_time_s"] = run.simulated_s;
   j["wall_time_s"] = run.wall_s;
   j["events_simulated"] = run.records.events_simulated;
+  // Stopped by the simulation budget: the metrics cover the requests finished so far.
+  j["partial"] = !run.records.stopped_reason.empty();
+  if (!run.records.stopped_reason.empty()) j["partial_reason"] = run.records.stopped_reason;
   j["timeline_records"] = run.records.timeline.size();
   j["timeline_records_dropped"] = run.records.timeline_dropped;
   j["memory_events_dropped"] = run.records.memory_dropped;

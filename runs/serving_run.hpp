@@ -53,6 +53,9 @@ core::RunRecords simulate_serving_programs(const core::Scenario& scenario, const
                                            const std::vector<core::RankProgram>& programs,
                                            const std::vector<int>& gpu_of_rank = {});
 
+// Latest arrival a replay accepts, in seconds (docs/contract.md, "Simulation budget").
+inline constexpr double kArrivalHorizonS = 1e8;
+
 struct ServingRun {
   core::Scenario scenario;
   core::RunRecords records;

@@ -202,6 +202,7 @@ core::TrainingResult compute_training_result(const core::Scenario& scenario, con
   result.events_simulated = records.events_simulated;
   result.simulated_time_s = records.end_time_s;
   result.iteration_time_s = records.end_time_s;
+  result.partial_reason = records.stopped_reason;
 
   if (result.iteration_time_s > 0) {
     result.tokens_per_s = static_cast<double>(tokens_per_iteration) / result.iteration_time_s;

@@ -1,4 +1,5 @@
 #include "runs/training_run.hpp"
+#include "runs/size_admission.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -177,6 +178,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   TrainingRun run;
   run.scenario = scenario;
   run.fold = tensor_parallel_fold(scenario);
+  admit_size(scenario, estimate_training_size(scenario));  // before the programs are built
   const core::ClusterSpec& cluster = scenario.cluster;
 
   const cost::CostModel model = scenario_cost_model(scenario);
@@ -213,6 +215,8 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   const double call_overhead_s =
       coll.constants(cost::CollectiveAlgorithm::ring, cost::CollectiveProtocol::simple).base_latency_s;
   in.collective_overhead_s = [call_overhead_s](core::CollectiveKind, std::int64_t, int) { return call_overhead_s; };
+  in.max_events = static_cast<std::uint64_t>(scenario.sim.max_events);
+  in.max_wall_s = scenario.sim.max_wall_s;
 
   const auto sim_started = std::chrono::steady_clock::now();
   run.records = sim::simulate(in);
@@ -220,7 +224,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   run.result = compute_training_result(scenario, run.records, training_model_flops(scenario),
                                              training_tokens(scenario));
   // The closed forms hold for the baseline on equal micro-batches.
-  if (scenario.strategy.name == core::Strategy::megatron && scenario.workload.kind == core::WorkloadKind::fixed_length &&
+  if (run.records.stopped_reason.empty() && scenario.strategy.name == core::Strategy::megatron && scenario.workload.kind == core::WorkloadKind::fixed_length &&
       scenario.strategy.schedule != core::PipelineSchedule::interleaved_1f1b &&
       scenario.strategy.recompute != core::RecomputePolicy::planner) {
     run.comparison = closed_form_comparison(scenario, run.result, price);

@@ -1,6 +1,7 @@
 #include "sim/sim_runtime.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace lcperf::sim {
@@ -179,6 +180,7 @@ void SimRuntime::sleep_until(double time_s) {
   flush_deferred();
   catch_up();
   sg::this_actor::sleep_until(time_s);
+  world_.count_wakeup();
 }
 
 void SimRuntime::post_message(int to, const core::Message& message) {
@@ -198,9 +200,10 @@ std::optional<core::Message> SimRuntime::receive_message(double timeout_s) {
     pending_payload_ = nullptr;
     pending_message_ = world_.message_mailbox(actor_)->get_async<core::Message>(&pending_payload_);
   }
-  if (timeout_s < 0) {
+  if (timeout_s < 0 || std::isinf(timeout_s)) {
     pending_message_->wait();
   } else if (sg::Comm::wait_any_for({pending_message_}, timeout_s) < 0) {
+    world_.count_wakeup();
     return std::nullopt;  // timed out: unlike Comm::wait_for, wait_any_for leaves the get posted
   }
   pending_message_ = nullptr;

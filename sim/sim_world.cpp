@@ -1,6 +1,9 @@
 #include "sim/sim_world.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "core/number_text.hpp"
 
 namespace lcperf::sim {
 
@@ -34,6 +37,28 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
     const int g = input.gpu_of_rank.empty() ? r : input.gpu_of_rank[static_cast<std::size_t>(r)];
     records_.node_of_rank[static_cast<std::size_t>(r)] = input.cluster.node_of(g);
   }
+}
+
+void SimWorld::charge_budget(std::uint64_t n) {
+  budget_used_ += n;
+  const SimulationInput& in = input_;
+  if (in.max_events > 0 && budget_used_ > in.max_events) {
+    stopped_reason_ = "the simulation budget of " + std::to_string(in.max_events) +
+                      " events (sim.max_events) was used up at simulated time " + core::number_text(sg::Engine::get_clock()) +
+                      " s";
+  } else if (in.max_wall_s > 0 && budget_used_ >= next_wall_check_) {
+    // Reading the clock costs more than an event: look every 4096 events.
+    next_wall_check_ = budget_used_ + 4096;
+    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    if (wall_s > in.max_wall_s) {
+      stopped_reason_ = "the simulation budget of " + core::number_text(in.max_wall_s) +
+                        " s of wall time (sim.max_wall_s or --timeout) was used up at simulated time " +
+                        core::number_text(sg::Engine::get_clock()) + " s, after " + std::to_string(budget_used_) + " events";
+    }
+  }
+  if (stopped_reason_.empty()) return;
+  sg::Actor::kill_all();
+  sg::this_actor::exit();
 }
 
 std::uint64_t SimWorld::new_completion() {

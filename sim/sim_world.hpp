@@ -2,6 +2,7 @@
 // Shared state of one simulation: platform, per-rank stream queues, completion flags,
 // records. Internal to sim/ (it includes SimGrid). SimGrid runs actors one at a time,
 // so plain containers are safe; s4u condition variables do the blocking.
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
@@ -118,10 +119,21 @@ class SimWorld {
   // Moves records out, with memory peaks expanded to every rank of a folded group.
   core::RunRecords take_records();
   core::RunRecords& records() { return records_; }
-  void count_events(std::uint64_t n) { records_.events_simulated += n; }
+  void count_events(std::uint64_t n) {
+    records_.events_simulated += n;
+    charge_budget(n);
+  }
+  // A timer wake-up of an actor (a sleep, a receive that timed out): no event of the
+  // records, but work for the simulator, so it counts against the budget.
+  void count_wakeup() { charge_budget(1); }
+  // Why the run was stopped early ("" while it runs on).
+  const std::string& stopped_reason() const { return stopped_reason_; }
   std::uint64_t next_tensor_id() { return ++tensor_ids_; }
 
  private:
+  // Counts n events against SimulationInput::max_events and max_wall_s; past either,
+  // stops the simulation: every other actor is killed and the calling one exits.
+  void charge_budget(std::uint64_t n);
   void stream_loop(StreamState& stream);
   void execute(int rank, const StreamWork& work);
   void run_collective(int rank, const StreamWork& work);
@@ -140,6 +152,10 @@ class SimWorld {
   core::MemoryTracker memory_;
   core::RunRecords records_;
   std::uint64_t tensor_ids_ = 0;
+  std::uint64_t budget_used_ = 0;
+  std::uint64_t next_wall_check_ = 0;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::string stopped_reason_;
 };
 
 }  // namespace lcperf::sim

@@ -121,6 +121,12 @@ core::RunRecords simulate(const SimulationInput& input) {
   }
   engine.run();
 
+  if (!world.stopped_reason().empty()) {
+    core::RunRecords partial = world.take_records();
+    partial.end_time_s = sg::Engine::get_clock();
+    partial.stopped_reason = world.stopped_reason();
+    return partial;
+  }
   if (!program_error.empty()) throw std::runtime_error(program_error);
   for (int a = 0; a < world.actors(); ++a) {
     if (!world.rank_state(a).finished) throw DeadlockError(deadlock_report(world));

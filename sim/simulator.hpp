@@ -62,6 +62,11 @@ struct SimulationInput {
   // Most timeline records kept (0 = all); the rest are only counted (timeline_dropped).
   std::int64_t timeline_limit = 0;
   std::vector<std::string> simgrid_args;   // extra --cfg=/--log= options
+  // The simulation budget (0 = unlimited): events (activities, messages and timer
+  // wake-ups of the actors) and wall-clock seconds. A run that reaches either is
+  // stopped, and simulate() returns the records so far with stopped_reason set.
+  std::uint64_t max_events = 0;
+  double max_wall_s = 0;
 };
 
 // Thrown when rank programs wait on each other forever; names ranks and their pending ops.

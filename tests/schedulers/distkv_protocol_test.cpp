@@ -4,6 +4,8 @@
 // reclaim byte counts, and the wire format.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "schedulers/serving/distkv/loopback_cluster.hpp"
 
 namespace lcperf::schedulers::serving::distkv {
@@ -289,9 +291,30 @@ TEST(DistKvProtocol, ReleaseDuringAMoveWaitsForTheMoveToEnd) {
   expect_consistent(c, true);
 }
 
+// Parking: an instance with nothing in flight says so in a heartbeat and then has no
+// deadline at all, and the gManager does not declare it dead however long it stays
+// silent; an allocation wakes it, and its heartbeats resume on their grid.
+TEST(DistKvProtocol, AnIdleInstanceParksAndIsNotDeclaredDeadByItsSilence) {
+  LoopbackCluster c(three_instances());
+  creditors_reported(c);  // instance 0 holds nothing: its heartbeat at 0 parks it
+  EXPECT_TRUE(c.instance(0).parked());
+  EXPECT_FALSE(c.instance(1).parked());  // holds request 100
+  EXPECT_TRUE(std::isinf(c.instance(0).next_deadline_s()));
+  c.advance_to(1e6);  // far past dead_after_s (0.05 s)
+  c.tick();
+  c.deliver_all();
+  EXPECT_FALSE(c.gmanager().view()[0].dead);
+  EXPECT_TRUE(c.gmanager().view()[1].dead);  // busy and silent: dead, as before
+  c.allocate(0, 1, 2);
+  EXPECT_FALSE(c.instance(0).parked());
+  // The next heartbeat is the first point of its 0.01 s grid at or after 1e6 s.
+  EXPECT_NEAR(c.instance(0).next_deadline_s(), 1e6, 0.01 + 1e-6);
+  EXPECT_GE(c.instance(0).next_deadline_s(), 1e6);
+}
+
 TEST(DistKvWire, EveryMessageSurvivesEncodingAndIsSizedByItsFields) {
   const std::vector<Body> bodies = {
-      Heartbeat{3, 10, 6},
+      Heartbeat{3, 10, 6, 1},
       CreditorQuery{7, 4},
       CreditorList{7, {2, 1}},
       BorrowRequest{7, 11, 10, 4},
@@ -305,7 +328,7 @@ TEST(DistKvWire, EveryMessageSurvivesEncodingAndIsSizedByItsFields) {
       ExchangeReply{9, true, 2},
       ExchangeDecision{9, true},
   };
-  const std::vector<std::int64_t> fields = {3, 2, 4, 4, 7, 1, 4, 2, 1, 1, 1 + 1 + 8 + 1 + 4, 3, 2};
+  const std::vector<std::int64_t> fields = {4, 2, 4, 4, 7, 1, 4, 2, 1, 1, 1 + 1 + 8 + 1 + 4, 3, 2};
   for (std::size_t i = 0; i < bodies.size(); ++i) {
     const core::Message m = encode(Packet{0, 1, bodies[i]});
     EXPECT_EQ(m.bytes, kHeaderBytes + 8 * fields[i]) << m.type;

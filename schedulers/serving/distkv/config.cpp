@@ -1,8 +1,29 @@
 #include "schedulers/serving/distkv/config.hpp"
 
+#include <utility>
+
 #include "core/errors.hpp"
+#include "core/number_text.hpp"
 
 namespace lcperf::schedulers::serving::distkv {
+
+namespace {
+
+// Periodic work runs once per period while an instance is busy: a period far below the
+// protocol's message latencies (microseconds) only multiplies the simulated events
+// (1e-9 s made a smoke scenario run for hours). The floor is well below what a real
+// deployment uses (milliseconds).
+void check_period_floors(const DistKvConfig& config, const std::string& where) {
+  for (const auto& [name, value] : {std::pair{"heartbeat_period_s", config.heartbeat_period_s},
+                                    std::pair{"reclaim_period_s", config.reclaim_period_s}}) {
+    if (value < kMinPeriodS) {
+      throw core::InputError(where + ": serving.distkv." + name + " = " + core::number_text(value) +
+                             " s is below the floor of 1e-4 s (periodic work would run that often while busy)");
+    }
+  }
+}
+
+}  // namespace
 
 void validate(const DistKvConfig& config, const std::string& where) {
   auto fail = [&](const std::string& rule) { throw core::InputError(where + ": " + rule); };
@@ -20,6 +41,7 @@ void validate(const DistKvConfig& config, const std::string& where) {
   if (!(config.reclaim_period_s > 0)) fail("reclaim_period_s must be positive");
   if (config.max_blocks_per_exchange < 1) fail("max_blocks_per_exchange must be at least 1");
   if (config.max_candidates < 1) fail("max_candidates must be at least 1");
+  check_period_floors(config, where);
 }
 
 }  // namespace lcperf::schedulers::serving::distkv

@@ -1,6 +1,7 @@
 #include "schedulers/serving/distkv/controller.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <deque>
 #include <sstream>
@@ -26,6 +27,12 @@ int DistKvTopology::node_of(int rank) const {
 }
 
 namespace {
+
+// The timeout of a receive that should return by `wake_s`; a parked core has no
+// deadline (infinity), and "no timeout" is -1 in the runtime seam.
+double timeout_until(double wake_s, double now_s) {
+  return std::isinf(wake_s) ? -1.0 : std::max(wake_s - now_s, 0.0);
+}
 
 std::string describe(const AllocationOutcome& o) {
   std::ostringstream text;
@@ -73,8 +80,7 @@ class ActionRunner {
   // Waits for one message until `wake_s`; false on timeout.
   template <typename Handler>
   bool receive_until(double wake_s, int self_node, Handler&& handle) {
-    const double wait_s = std::max(wake_s - rt_.now_s(), 0.0);
-    std::optional<core::Message> message = rt_.receive_message(wait_s);
+    std::optional<core::Message> message = rt_.receive_message(timeout_until(wake_s, rt_.now_s()));
     if (!message) return false;
     run(handle(decode(*message, topology_.node_of(message->from), self_node)));
     return true;
@@ -236,7 +242,7 @@ core::RankProgram make_agent_program(AgentSetup setup) {
       }
       double wake = core.next_deadline_s();
       if (stop_by >= 0) wake = std::min(wake, stop_by);
-      const std::optional<core::Message> m = rt.receive_message(std::max(wake - now, 0.0));
+      const std::optional<core::Message> m = rt.receive_message(timeout_until(wake, now));
       if (!m) continue;
       if (!is_control(*m)) {
         runner.run(core.on_packet(decode(*m, setup.topology.node_of(m->from), self), rt.now_s()));
@@ -282,7 +288,7 @@ core::RankProgram make_gmanager_service_program(std::shared_ptr<GManager> core, 
         runner.run(core->on_tick(now));
         continue;
       }
-      const std::optional<core::Message> m = rt.receive_message(std::max(core->next_deadline_s() - now, 0.0));
+      const std::optional<core::Message> m = rt.receive_message(timeout_until(core->next_deadline_s(), now));
       if (!m) continue;
       if (m->type == kInstanceDoneMessage) {
         ++done;

@@ -43,6 +43,7 @@ Actions GManager::on_packet(const Packet& packet, double now_s) {
     sender.lendable_blocks = hb->lendable_blocks;
     sender.last_heard_s = now_s;
     sender.suspected = false;
+    sender.parked = hb->parked != 0;
   } else if (const auto* q = std::get_if<CreditorQuery>(&packet.body)) {
     ++counters_.queries;
     CreditorList list{q->op, {}};
@@ -79,7 +80,7 @@ Actions GManager::on_tick(double now_s) {
   for (int i = 0; i < config_.instances; ++i) {
     const InstanceView& v = view_[static_cast<std::size_t>(i)];
     const double last = v.heard ? v.last_heard_s : start_s_;
-    if (!v.dead && now_s >= last + config_.dead_after_s) {
+    if (!v.dead && !v.parked && now_s >= last + config_.dead_after_s) {
       Actions notices = declare_dead(i);
       out.insert(out.end(), notices.begin(), notices.end());
     }
@@ -90,7 +91,7 @@ Actions GManager::on_tick(double now_s) {
 double GManager::next_deadline_s() const {
   double next = std::numeric_limits<double>::infinity();
   for (const InstanceView& v : view_) {
-    if (!v.dead) next = std::min(next, (v.heard ? v.last_heard_s : start_s_) + config_.dead_after_s);
+    if (!v.dead && !v.parked) next = std::min(next, (v.heard ? v.last_heard_s : start_s_) + config_.dead_after_s);
   }
   return next;
 }

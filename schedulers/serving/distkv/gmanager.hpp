@@ -23,6 +23,7 @@ struct InstanceView {
   double last_heard_s = 0;
   bool suspected = false;
   bool dead = false;
+  bool parked = false;  // its last heartbeat said it parked: silence is expected, not death
 };
 
 struct GManagerCounters {

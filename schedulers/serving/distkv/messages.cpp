@@ -30,7 +30,7 @@ Fields fields_of(const Body& body) {
   std::visit(
       [&f](const auto& m) {
         using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<T, Heartbeat>) f = {m.sequence, m.free_blocks, m.lendable_blocks};
+        if constexpr (std::is_same_v<T, Heartbeat>) f = {m.sequence, m.free_blocks, m.lendable_blocks, m.parked};
         if constexpr (std::is_same_v<T, CreditorQuery>) f = {m.op, m.blocks};
         if constexpr (std::is_same_v<T, CreditorList>) { f = {m.op}; put_list(f, m.creditors); }
         if constexpr (std::is_same_v<T, BorrowRequest>) f = {m.op, m.request, m.first_index, m.blocks};
@@ -83,7 +83,15 @@ Body body_of(std::size_t type, const Fields& fields) {
   FieldReader r(fields);
   Body body;
   switch (type) {
-    case 0: body = Heartbeat{r.next(), r.next(), r.next()}; break;
+    case 0: {
+      Heartbeat m;
+      m.sequence = r.next();
+      m.free_blocks = r.next();
+      m.lendable_blocks = r.next();
+      m.parked = r.next();
+      body = m;
+      break;
+    }
     case 1: body = CreditorQuery{r.next(), r.next()}; break;
     case 2: { CreditorList m; m.op = r.next(); m.creditors = r.list(); body = m; break; }
     case 3: body = BorrowRequest{r.next(), r.next(), r.next(), r.next()}; break;

@@ -27,6 +27,9 @@ struct Heartbeat {        // rManager -> gManager
   std::int64_t sequence = 0;
   std::int64_t free_blocks = 0;
   std::int64_t lendable_blocks = 0;  // min(free, lend cap - lent)
+  // 1: the instance has nothing in flight and stops its heartbeats until something
+  // happens to it (rmanager.hpp, "parking"); the gManager then does not expect them.
+  std::int64_t parked = 0;
 };
 struct CreditorQuery {    // debtor -> gManager
   std::int64_t op = 0;

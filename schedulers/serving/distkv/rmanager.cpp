@@ -1,6 +1,7 @@
 #include "schedulers/serving/distkv/rmanager.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -44,7 +45,36 @@ std::int64_t RManager::lendable_blocks() const {
 }
 
 Packet RManager::heartbeat() {
-  return to(gmanager_, Heartbeat{++heartbeat_sequence_, device_.free_count(), lendable_blocks()});
+  Heartbeat hb;
+  hb.sequence = ++heartbeat_sequence_;
+  hb.free_blocks = device_.free_count();
+  hb.lendable_blocks = lendable_blocks();
+  hb.parked = parked_ ? 1 : 0;
+  return to(gmanager_, hb);
+}
+
+bool RManager::quiet() const {
+  return requests_.empty() && borrows_.empty() && !exchange_ && participating_.empty() && deferred_returns_.empty();
+}
+
+namespace {
+
+// The first point of the grid `next + k * period` (k >= 0) at or after now_s.
+double next_on_grid(double next_s, double period_s, double now_s) {
+  if (next_s >= now_s) return next_s;
+  return std::max(next_s + std::ceil((now_s - next_s) / period_s) * period_s, now_s);
+}
+
+}  // namespace
+
+// Resumes the periodic work where its grid would have been had it never stopped: the
+// next heartbeat (within one period, as when busy: it tells the gManager the instance
+// is back) and the next reclaim look.
+void RManager::unpark(double now_s) {
+  if (!parked_) return;
+  parked_ = false;
+  next_heartbeat_s_ = next_on_grid(next_heartbeat_s_, config_.heartbeat_period_s, now_s);
+  next_reclaim_s_ = next_on_grid(next_reclaim_s_, config_.reclaim_period_s, now_s);
 }
 
 void RManager::transfer(bool sending, int peer, std::int64_t op, int direction, std::int64_t blocks, Actions& out) {
@@ -60,6 +90,7 @@ Actions RManager::allocate(std::int64_t request, std::int64_t blocks, double now
   Actions out;
   if (blocks <= 0) throw std::logic_error("distkv rManager: allocation of " + std::to_string(blocks) + " blocks");
   AllocationOutcome outcome{request, AllocationStatus::ok, blocks, 0, 0, {}, {}};
+  unpark(now_s);
   if (fenced_) {
     outcome.status = AllocationStatus::preempted;
     outcome.reason = "instance " + std::to_string(self_) + " was declared dead";
@@ -295,6 +326,10 @@ void RManager::take_return(int home, const ReturnBlocks& rb, Actions& out) {
 Actions RManager::start_reclaim(double now_s) {
   Actions out;
   if (fenced_ || exchange_) return out;
+  // A plain pull needs a free slot here and a swap a peer's block hosted here: with
+  // neither, nothing can move, and the walk over every block below (each period, for
+  // tables of up to millions of one-token blocks) would find nothing.
+  if (device_.free_count() == 0 && lent_total_ == 0) return out;
   // Blocks of my requests on each peer, in (request, index) order.
   std::map<int, std::vector<MoveItem>> away;
   for (const auto& [request, table] : requests_) {
@@ -541,6 +576,7 @@ void RManager::on_instance_dead(int dead, double now_s, Actions& out) {
 Actions RManager::on_packet(const Packet& packet, double now_s) {
   Actions out;
   if (fenced_) return out;
+  unpark(now_s);
   const int from = packet.from;
   if (from != gmanager_) {
     if (dead_.count(from) != 0) return out;  // the dead are not listened to
@@ -593,6 +629,7 @@ Actions RManager::on_tick(double now_s) {
     abort_own_exchange(true, out);
   }
   if (now_s >= next_heartbeat_s_) {
+    parked_ = quiet();  // said in this heartbeat, so the gManager stops expecting more
     out.push_back(heartbeat());
     next_heartbeat_s_ = std::max(next_heartbeat_s_ + config_.heartbeat_period_s, now_s + 1e-12);
   }
@@ -605,7 +642,7 @@ Actions RManager::on_tick(double now_s) {
 }
 
 double RManager::next_deadline_s() const {
-  if (fenced_) return std::numeric_limits<double>::infinity();
+  if (fenced_ || parked_) return std::numeric_limits<double>::infinity();
   double next = std::min(next_heartbeat_s_, next_reclaim_s_);
   for (const auto& [id, op] : borrows_) next = std::min(next, op.deadline_s);
   if (exchange_) next = std::min(next, exchange_->deadline_s);

@@ -79,7 +79,13 @@ class RManager {
   Actions on_packet(const Packet& packet, double now_s);
   Actions on_tick(double now_s);     // timeouts, heartbeat, reclaim look
   Actions start_reclaim(double now_s);  // one exchange toward the peer with most to bring home
-  double next_deadline_s() const;
+  double next_deadline_s() const;  // infinity while parked
+  // Parking: an rManager with nothing in flight (no request of its own, no borrow, no
+  // exchange) has nothing to reclaim and nothing new to report, so after one heartbeat
+  // saying so it stops its periodic work (next_deadline_s() is infinite) until a call
+  // or a packet reaches it. Idle stretches of a trace, however long, then cost no
+  // simulated events instead of one heartbeat and one reclaim look per period.
+  bool parked() const { return parked_; }
 
   // Inspection (tests, audit, records).
   int instance() const { return self_; }
@@ -104,6 +110,8 @@ class RManager {
   std::int64_t new_op_id();
   Packet to(int node, Body body) const { return Packet{self_, node, std::move(body)}; }
   Packet heartbeat();
+  bool quiet() const;
+  void unpark(double now_s);
   void ask_next_creditor(BorrowOp& op, double now_s, Actions& out);
   void finish_borrow(BorrowOp& op, Actions& out);  // candidates exhausted: host tier or preempt
   void complete_borrow(std::int64_t op_id, Actions& out);
@@ -145,6 +153,7 @@ class RManager {
   double next_heartbeat_s_;
   double next_reclaim_s_;
   std::int64_t heartbeat_sequence_ = 0;
+  bool parked_ = false;
   std::int64_t op_counter_ = 0;
   RManagerCounters counters_;
 };
