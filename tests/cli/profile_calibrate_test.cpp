@@ -66,21 +66,40 @@ TEST(CliProfileCalibrate, QuickCpuProfileCalibratesIntoADeviceThatPricesItsGemmR
   EXPECT_EQ(calibrated.at("provenance").at("host_speed_probe_s"), provenance.at("speed_probe_s"));
   EXPECT_NE(calibrated.at("notes").get<std::string>().find("held-out median"), std::string::npos);
 
-  // The calibrated device, through `lcperf cost`, prices the measured GEMMs. Stated
-  // tolerance: median relative error <= 25 % and every row within a factor of 3.
-  // The quick grid times each shape 7 times on a shared 2-core machine where other
-  // builds run, so the per-row bound is loose on purpose.
+  // How well the fit prices GEMMs is checked on rows whose times are known, not on the
+  // timed rows above (their noise depends on what else the machine runs; the timed
+  // profile's fit quality is a benchmark's business: bench/validation_error). The same
+  // rows with times from a closed form -- 30 % of the reference core's 59.2 GFLOP/s --
+  // must be priced back by the calibrated device within 5 % in median, 25 % each.
+  constexpr double kSyntheticFlopsPerS = 0.3 * 59.2e9;
+  nlohmann::json synthetic = measured;
+  const auto gemm_time_s = [](const nlohmann::json& shape) {
+    return 2.0 * shape.at("m").get<double>() * shape.at("n").get<double>() * shape.at("k").get<double>() /
+           kSyntheticFlopsPerS;
+  };
+  for (nlohmann::json& row : synthetic.at("rows")) {
+    if (row.at("class") != "gemm") continue;
+    const double s = gemm_time_s(row.at("shape"));
+    row["median_s"] = s;
+    row["min_s"] = s;
+    row["max_s"] = s;
+  }
+  const std::string synthetic_profile = (dir / "synthetic.json").string();
+  write_file(synthetic_profile, synthetic.dump());
+  const std::string synthetic_device = (dir / "synthetic-cpu.json").string();
+  const Invocation fit = run_lcperf({"calibrate", synthetic_profile, "--base", kCpuReference, "--out", synthetic_device});
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
   std::vector<double> errors;
   for (const nlohmann::json& row : gemm_rows) {
-    const Invocation cost = run_lcperf({"cost", "--device", device, "--op", row.at("shape").dump()});
+    const Invocation cost = run_lcperf({"cost", "--device", synthetic_device, "--op", row.at("shape").dump()});
     ASSERT_EQ(cost.exit_code, 0) << cost.err;
     const double predicted = nlohmann::json::parse(cost.out).at("time_s").get<double>();
-    const double measured_s = row.at("median_s").get<double>();
-    EXPECT_LT(std::max(predicted / measured_s, measured_s / predicted), 3.0) << row.dump();
-    errors.push_back(std::abs(predicted - measured_s) / measured_s);
+    const double known_s = gemm_time_s(row.at("shape"));
+    EXPECT_LT(std::max(predicted / known_s, known_s / predicted), 1.25) << row.dump();
+    errors.push_back(std::abs(predicted - known_s) / known_s);
   }
   std::sort(errors.begin(), errors.end());
-  EXPECT_LE(errors[errors.size() / 2], 0.25);
+  EXPECT_LE(errors[errors.size() / 2], 0.05);
 }
 
 TEST(CliProfileCalibrate, BadKernelProfileExitsTwoNamingThePath) {

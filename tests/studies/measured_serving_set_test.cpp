@@ -23,14 +23,17 @@ TEST(MeasuredServingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   for (const reports::ComparedRow& row : comparison.rows) {
     EXPECT_EQ(row.status, reports::RowStatus::compared) << row.id;
   }
-  // Reached with the serving stacks (cost_models/stacks/), the fixed closed-loop workload
-  // and the first-principles decode attention: TTFT 32.57 % (13 rows), ITL 2.37 % (5),
-  // output tokens/s 8.73 % (5), output tokens/s per GPU 37.84 % (8); each bound is that
-  // figure rounded up in its second significant digit.
-  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.33},
-                                               {"tpot_p50_s", 0.024},
-                                               {"output_tokens_per_s", 0.088},
-                                               {"output_tokens_per_s_per_gpu", 0.38}};
+  // Reached with the serving stacks (cost_models/stacks/), the fixed closed-loop workload,
+  // the first-principles decode attention and the measured device profiles (fitted to
+  // Vidur's tables): TTFT 23.41 % (13 rows), ITL 15.12 % (5), output tokens/s 21.67 % (5),
+  // output tokens/s per GPU 28.03 % (8); each bound is that figure rounded up in its
+  // second significant digit. (On the hand-estimated profiles the same model reached
+  // 32.57 %, 2.37 %, 8.73 % and 37.84 %: the measured H100 fit prices decode-sized GEMMs
+  // ~30 % slow on its held-out family, cost_models/README.md, and ITL follows it.)
+  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.24},
+                                               {"tpot_p50_s", 0.16},
+                                               {"output_tokens_per_s", 0.22},
+                                               {"output_tokens_per_s_per_gpu", 0.29}};
   ASSERT_EQ(comparison.summary.size(), bound.size());
   for (const reports::MetricSummary& summary : comparison.summary) {
     ASSERT_TRUE(bound.count(summary.metric)) << summary.metric;
