@@ -123,26 +123,29 @@ TEST(RingChannels, OneNicPerNodeThrottlesTheRingToIt) {
 // steps of 3.5 chunks plus the 10 merged steps' latency. The cross-node edge binds every
 // step, so the time is the exact one; the ring's flows drop from 14 to 4 per member.
 TEST(RingChannels, MergedStepsKeepTheBytesAndTheLatency) {
-  const int n = 8;
-  const double bytes = 8e8;
+  constexpr int n = 8;
+  constexpr double bytes = 8e8;
+  // One SimGrid engine per process: each run in its own child.
   const auto run = [bytes](int limit) {
-    SimulationInput in = input_for(round_cluster(2, 4), n, [bytes](core::Runtime& rt) {
-      core::CommGroup group{"dp", {0, 1, 2, 3, 4, 5, 6, 7}};
-      core::Tensor t{1, core::bytes_tensor("grads", static_cast<std::int64_t>(bytes), core::MemoryTag::gradients)};
-      rt.wait(rt.collective(core::CollectiveKind::all_reduce, group, t, core::kCollectiveStream));
+    return testing::simulate_in_child([bytes, limit] {
+      SimulationInput in = input_for(round_cluster(2, 4), n, [bytes](core::Runtime& rt) {
+        core::CommGroup group{"dp", {0, 1, 2, 3, 4, 5, 6, 7}};
+        core::Tensor t{1, core::bytes_tensor("grads", static_cast<std::int64_t>(bytes), core::MemoryTag::gradients)};
+        rt.wait(rt.collective(core::CollectiveKind::all_reduce, group, t, core::kCollectiveStream));
+      });
+      in.ring_step_limit = limit;
+      return simulate(in);
     });
-    in.ring_step_limit = limit;
-    return simulate(in);
   };
-  const auto exact = run(0);
-  const auto merged = run(4);
+  const testing::ChildRun exact = run(0);
+  const testing::ChildRun merged = run(4);
   const double latency = 2 * 3e-6 + 2 * 1e-6;
   const double expected = 2 * (n - 1) * (latency + bytes / n / (4 * 50e9));
   EXPECT_NEAR(exact.end_time_s, expected, expected * 1e-9);
   EXPECT_NEAR(merged.end_time_s, expected, expected * 1e-9);
-  EXPECT_EQ(exact.events_simulated - merged.events_simulated, static_cast<std::uint64_t>(n * (14 - 4)));
+  EXPECT_EQ(exact.events - merged.events, static_cast<std::uint64_t>(n * (14 - 4)));
   // A limit at or above the step count changes nothing.
-  EXPECT_EQ(run(14).events_simulated, exact.events_simulated);
+  EXPECT_EQ(run(14).events, exact.events);
 }
 
 }  // namespace
