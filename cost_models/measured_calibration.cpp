@@ -184,9 +184,11 @@ std::string notes_of(const MeasuredCalibration& r, const MeasuredKernels& kernel
           std::to_string(r.collective.bus_efficiency_factor).substr(0, 5) + ", base latencies x" +
           std::to_string(r.collective.base_latency_factor).substr(0, 5) + " and intra-node hop latencies x" +
           std::to_string(r.collective.hop_latency_factor).substr(0, 5) +
-          " from all-reduce (single node); inter-node constants kept from the base. Not measured, kept from " +
-          (base.origin.empty() ? base.device : base.origin) +
-          ": attention, memcpy, and SpMM with its efficiencies scaled like the dense GEMM's (new/old at each size). "
+          " from all-reduce (single node); inter-node constants kept from the base. Not measured, kept from the "
+          // The base is named by its hardware id, not by the path it was read from: the
+          // notes are committed with the profile and must hold no machine's path.
+          "base profile of hardware '" +
+          base.hardware + "': attention, memcpy, and SpMM with its efficiencies scaled like the dense GEMM's (new/old at each size). "
           "Relative errors of this file: " +
           measured_calibration_summary(r) + "." + previous_notes_suffix(base.notes);
   return text;
