@@ -54,6 +54,12 @@ struct ServingWorkloadSpec {
   LongRequestMix long_requests;
 };
 
+// Floor of DistKV's periods and timeouts, in seconds: periodic work runs once per period
+// while an instance is busy, so a period far below the protocol's message latencies
+// only multiplies the simulated events (1e-9 s made a smoke scenario run for hours).
+// One value for the loader's range rule and for DistKvConfig's own check.
+inline constexpr double kMinDistKvPeriodS = 1e-4;
+
 // DistKV-LLM's protocol knobs (schedulers/serving/distkv/config.hpp); block counts are
 // derived from the engine's KV budget, tokens per rBlock is serving.block_size_tokens.
 struct DistKvSpec {

@@ -53,7 +53,6 @@ constexpr double kMaxBandwidth = 1e15;
 constexpr double kMinLatency_s = 1e-12;  // a latency is 0 (none) or at least this
 constexpr double kMaxBytes = 1e15;  // one GPU's or host's memory: 1 PB
 constexpr double kMaxGib = 1 << 20;      // budgets given in GiB: 1 PiB
-constexpr double kMinPeriod_s = 1e-4;    // DistKV timers and timeouts
 constexpr double kMaxHorizon_s = 1e7;    // simulated seconds (about 116 days)
 constexpr double kMinTimeScale = 1e-9;
 constexpr double kMaxTimeScale = 1e6;
@@ -408,7 +407,7 @@ ServingSpec parse_serving(ObjectReader r) {
   if (auto d = r.object_if_present("distkv")) {
     DistKvSpec& k = s.distkv;
     k.lend_cap_fraction = d->number_or("lend_cap_fraction", k.lend_cap_fraction, Range::between(0.0, 1.0));
-    const Range period = Range::at_least(kMinPeriod_s).at_most(kMaxHorizon_s);
+    const Range period = Range::at_least(kMinDistKvPeriodS).at_most(kMaxHorizon_s);
     k.heartbeat_period_s = d->number_or("heartbeat_period_s", k.heartbeat_period_s, period);
     k.reply_timeout_s = d->number_or("reply_timeout_s", k.reply_timeout_s, period);
     k.exchange_timeout_s = d->number_or("exchange_timeout_s", k.exchange_timeout_s, period);

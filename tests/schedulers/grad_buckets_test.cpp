@@ -7,6 +7,7 @@
 #include "core/layer_ops.hpp"
 #include "core/model_spec.hpp"
 #include "schedulers/training/grad_buckets.hpp"
+#include "test_models.hpp"
 
 namespace lcperf::schedulers::training {
 namespace {
@@ -30,20 +31,6 @@ TEST(GradBuckets, AUnitLargerThanABucketIsItsOwnBucket) {
   EXPECT_EQ(b[1].params, 100);
 }
 
-core::ModelSpec model(bool tied) {
-  core::ModelSpec m;
-  m.layers = 8;
-  m.hidden = 512;
-  m.heads = 8;
-  m.kv_heads = 2;
-  m.head_dim = 64;
-  m.ffn_hidden = 1536;
-  m.vocab = 1000;
-  m.gated_mlp = true;
-  m.tied_embeddings = tied;
-  return m;
-}
-
 TEST(GradBuckets, ChunkUnitsAddUpToTheStageParameters) {
   for (bool tied : {false, true}) {
     for (int pp : {1, 2}) {
@@ -52,7 +39,7 @@ TEST(GradBuckets, ChunkUnitsAddUpToTheStageParameters) {
         par.tp = 2;
         par.pp = pp;
         par.virtual_stages = v;
-        const core::ModelSpec m = model(tied);
+        const core::ModelSpec m = test::tiny_model(tied);
         const int layers_per_chunk = m.layers / (pp * v);
         for (int stage = 0; stage < pp; ++stage) {
           std::int64_t total = 0;

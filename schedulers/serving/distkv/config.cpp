@@ -9,10 +9,8 @@ namespace lcperf::schedulers::serving::distkv {
 
 namespace {
 
-// Periodic work runs once per period while an instance is busy: a period far below the
-// protocol's message latencies (microseconds) only multiplies the simulated events
-// (1e-9 s made a smoke scenario run for hours). The floor is well below what a real
-// deployment uses (milliseconds).
+// core::kMinDistKvPeriodS says why there is a floor. Scenario files meet it in the
+// loader's range rule first; this check is for configs built in code.
 void check_period_floors(const DistKvConfig& config, const std::string& where) {
   for (const auto& [name, value] : {std::pair{"heartbeat_period_s", config.heartbeat_period_s},
                                     std::pair{"reclaim_period_s", config.reclaim_period_s}}) {

@@ -4,10 +4,13 @@
 #include <cstdint>
 #include <string>
 
+#include "core/scenario.hpp"
+
 namespace lcperf::schedulers::serving::distkv {
 
-// Floor of the periodic work's periods (heartbeats, reclaim looks), in seconds.
-inline constexpr double kMinPeriodS = 1e-4;
+// Floor of the periodic work's periods (heartbeats, reclaim looks), in seconds: the
+// scenario loader's floor, so a config built in code meets the same rule.
+inline constexpr double kMinPeriodS = core::kMinDistKvPeriodS;
 
 struct DistKvConfig {
   int instances = 2;
