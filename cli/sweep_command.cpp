@@ -31,6 +31,7 @@
 #include "runs/sweep_results.hpp"
 #include "runs/sweep_spec.hpp"
 #include "runs/sweep_team.hpp"
+#include "runs/sweep_tiers.hpp"
 #include "core/errors.hpp"
 #include "reports/format.hpp"
 
@@ -126,62 +127,65 @@ int run_sweep(const SweepOptions& options) {
     done.insert(done_keys.substr(at, next - at));
   }
 
-  // Prune in the parent (no simulation here), skipping what earlier runs finished.
+  // Prune in the parent (no simulation here) and estimate every survivor: the analytic
+  // tier. Configurations earlier runs simulated are estimated too (the agreement counts
+  // them) but not simulated again.
   const Clock::time_point prune_start = Clock::now();
   runs::SweepPruner pruner(spec, base);
   runs::PruneSummary summary;
   summary.configurations = configs.size();
   summary.shard = options.shard;
-  std::vector<runs::ForkedRun> runs;
-  std::map<std::string, const runs::SweepConfig*> by_id;
-  std::map<std::string, std::int64_t> bound_of;  // id -> the memory lower bound, for the result line
+  struct Survivor {
+    const runs::SweepConfig* config = nullptr;
+    std::optional<core::Scenario> scenario;
+    std::optional<runs::ConfigurationEstimate> estimate;
+    std::int64_t memory_bound = -1;
+  };
+  std::vector<Survivor> survivors;
+  std::vector<runs::TierCandidate> candidates;  // same order as survivors
   std::size_t already_done = 0;
   for (const runs::SweepConfig& config : configs) {
     if (config.index % static_cast<std::size_t>(shard.count) != static_cast<std::size_t>(shard.index)) continue;
     ++summary.selected;
-    if (done.count(config.key) != 0) {
-      ++already_done;
-      ++summary.survivors;
-      continue;
-    }
+    const bool done_before = done.count(config.key) != 0;
     runs::PruneVerdict verdict = pruner.check(config);
-    if (!verdict.scenario) {
+    if (done_before) ++already_done;
+    if (!verdict.scenario && !done_before) {
       summary.pruned.push_back({config.index, config.key, verdict.reason, verdict.detail});
       continue;
     }
     ++summary.survivors;
-    runs::ForkedRun run;
-    run.id = std::to_string(config.index);
-    run.scenario = std::move(*verdict.scenario);
-    by_id[run.id] = &config;
-    bound_of[run.id] = verdict.memory_bound;
-    runs.push_back(std::move(run));
+    if (!verdict.estimate) continue;  // simulated earlier although it prunes now: its line stands
+    candidates.push_back({config.key, verdict.estimate->metric(spec.objective.metric), done_before});
+    survivors.push_back({&config, std::move(verdict.scenario), verdict.estimate, verdict.memory_bound});
   }
   const double prune_s = seconds_since(prune_start);
-  const std::size_t to_simulate = runs.size();
-  // The survivors are dealt out by rank (every rank pruned the same list).
-  std::vector<runs::ForkedRun> mine;
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    if (runs::dealt_to(i, team->rank(), team->size())) mine.push_back(std::move(runs[i]));
-  }
+  std::vector<std::size_t> round = runs::first_simulation_round(candidates, spec.objective, spec.simulate);
   if (team->is_root()) {
     runs::write_pruned_json((dir / "pruned.json").string(), spec, summary);
     std::cerr << "sweep: " << spec.name << ": " << configs.size() << " configurations";
     if (shard.count > 1) std::cerr << ", shard " << options.shard << " holds " << summary.selected;
     std::cerr << "; " << summary.pruned.size() << " pruned, " << already_done << " already in results.jsonl, "
-              << to_simulate << " to simulate, up to " << options.jobs << " at a time";
+              << candidates.size() - already_done << " estimated in " << reports::printf_string("%.2f s", prune_s)
+              << ", " << round.size() << " to simulate"
+              << (spec.simulate.all ? "" : reports::printf_string(" (the %d best by estimate and a sample of %d)",
+                                                                   spec.simulate.top, spec.simulate.sample))
+              << ", up to " << options.jobs << " at a time";
     if (team->size() > 1) std::cerr << " on each of " << team->size() << " " << team->transport() << " ranks";
     std::cerr << "\n" << std::flush;
   }
 
-  // Simulate. Rank 0 appends every line (its own and those the other ranks send) as it
-  // arrives, so a kill loses only what was still running; a rerun redoes exactly that.
+  // Simulate, in rounds. Rank 0 appends every line (its own and those the other ranks
+  // send) as it arrives, so a kill loses only what was still running; a rerun redoes
+  // exactly that.
   const Clock::time_point simulate_start = Clock::now();
   std::unique_ptr<runs::ResultsLog> log;
   if (team->is_root()) log = std::make_unique<runs::ResultsLog>(results_path);
-  SweepProgress progress(to_simulate, stderr_is_terminal());
+  SweepProgress progress(round.size(), stderr_is_terminal());
   std::size_t recorded = 0;
   std::size_t failed = 0;
+  std::size_t simulated = 0;
+  std::size_t mine_count = 0;
   const auto record = [&](const std::string& line) {
     log->append(line);
     runs::SweepResult stored;
@@ -191,43 +195,108 @@ int run_sweep(const SweepOptions& options) {
     results.push_back(std::move(stored));
   };
   double child_wall_s = 0;
-  runs::run_forked(mine, options.jobs, [&](const runs::ForkedOutcome& outcome, std::size_t, std::size_t) {
-    const runs::SweepConfig& config = *by_id.at(outcome.id);
-    child_wall_s += outcome.ok ? outcome.result.wall_time_s : 0;
-    if (worth_recording(outcome)) {
-      const std::string line = runs::result_line(config, outcome, bound_of.at(outcome.id));
+  std::map<std::string, std::size_t> survivor_of;  // run id -> position in survivors
+  const auto simulate_round = [&](const std::vector<std::size_t>& chosen) {
+    std::vector<runs::ForkedRun> mine;
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+      Survivor& survivor = survivors[chosen[i]];
+      candidates[chosen[i]].simulated = true;
+      ++simulated;
+      if (!runs::dealt_to(i, team->rank(), team->size())) continue;
+      runs::ForkedRun run;
+      run.id = std::to_string(survivor.config->index);
+      run.scenario = std::move(*survivor.scenario);
+      survivor_of[run.id] = chosen[i];
+      mine.push_back(std::move(run));
+    }
+    mine_count += mine.size();
+    runs::run_forked(mine, options.jobs, [&](const runs::ForkedOutcome& outcome, std::size_t, std::size_t) {
+      const Survivor& survivor = survivors[survivor_of.at(outcome.id)];
+      child_wall_s += outcome.ok ? outcome.result.wall_time_s : 0;
+      if (worth_recording(outcome)) {
+        const std::string line =
+            runs::result_line(*survivor.config, outcome, survivor.memory_bound, &*survivor.estimate);
+        if (team->is_root()) {
+          record(line);
+        } else {
+          team->send_line(line);
+        }
+      }
       if (team->is_root()) {
-        record(line);
-      } else {
-        team->send_line(line);
+        while (std::optional<std::string> line = team->poll_line()) record(*line);
+      }
+    });
+  };
+  simulate_round(round);
+  // Further rounds until the best of the ranking is simulated: while an unsimulated
+  // configuration's estimate beats the best simulated value, simulate the next few by
+  // estimate. The other ranks of a distributed sweep do not see the results, so a team
+  // runs the first round only.
+  while (team->size() == 1 && !spec.simulate.all) {
+    const runs::Ranking ranking = runs::rank_results(spec, configs, results);
+    const runs::SweepResult* best_simulated = nullptr;
+    for (const runs::SweepResult* r : ranking.ranked) {
+      if (!r->estimated) {
+        best_simulated = r;
+        break;
       }
     }
-    if (team->is_root()) {
-      while (std::optional<std::string> line = team->poll_line()) record(*line);
-    }
-  });
+    if (best_simulated == nullptr) break;
+    round = runs::refinement_round(candidates, spec.objective, best_simulated->metrics.at(spec.objective.metric),
+                                   static_cast<std::size_t>(spec.simulate.top));
+    if (round.empty()) break;
+    progress.add(round.size());
+    simulate_round(round);
+  }
   if (!team->is_root()) {
     team->send_done();
     std::cerr << reports::printf_string("sweep: rank %d simulated %zu configurations in %.2f s\n", team->rank(),
-                                        mine.size(), seconds_since(simulate_start));
+                                        mine_count, seconds_since(simulate_start));
     return core::kExitSuccess;
   }
   while (std::optional<std::string> line = team->wait_line()) record(*line);
   progress.close();
   const double simulate_s = seconds_since(simulate_start);
 
-  runs::write_best_json((dir / "best.json").string(), spec, configs, results);
+  // The survivors the simulator did not run are ranked by their estimates, marked so.
+  std::vector<runs::EstimatePair> pairs;
+  std::map<std::string, const runs::SweepResult*> simulated_by_key;
+  for (const runs::SweepResult& r : results) {
+    if (!r.estimated && r.ok && !r.oom) simulated_by_key.emplace(r.key, &r);
+  }
+  std::string estimated_lines;
+  for (std::size_t i = 0; i < survivors.size(); ++i) {
+    const Survivor& survivor = survivors[i];
+    const auto it = simulated_by_key.find(survivor.config->key);
+    if (it != simulated_by_key.end()) {
+      pairs.push_back({it->first, survivor.estimate->metric(spec.objective.metric),
+                       it->second->metrics.at(spec.objective.metric)});
+    } else if (!candidates[i].simulated) {
+      estimated_lines += runs::estimated_result_line(*survivor.config, *survivor.estimate, survivor.memory_bound);
+    }
+  }
+  if (!estimated_lines.empty()) {
+    log->append(estimated_lines);
+    for (std::size_t at = 0, next = 0; at < estimated_lines.size(); at = next + 1) {
+      next = estimated_lines.find('\n', at);
+      runs::SweepResult stored;
+      if (runs::parse_result_line(estimated_lines.substr(at, next - at), stored)) results.push_back(std::move(stored));
+    }
+  }
+  const runs::EstimateAgreement agreement = runs::estimate_agreement(pairs);
+
+  runs::write_best_json((dir / "best.json").string(), spec, configs, results, &agreement);
 
   // The benchmark line: where the time went and how many configurations per second the
   // whole pipeline evaluated (pruned ones included: deciding them is the pruning's work).
   const double total_s = seconds_since(start);
   const std::size_t evaluated = summary.selected - already_done;
   std::cerr << reports::printf_string(
-      "sweep: evaluated %zu configurations in %.2f s (%.1f configs/s): prune %.2f s for %zu (%.0f/s), simulate "
-      "%.2f s for %zu with %d jobs (%.2f s per simulation inside the children)\n",
-      evaluated, total_s, total_s > 0 ? static_cast<double>(evaluated) / total_s : 0.0, prune_s, evaluated,
-      prune_s > 0 ? static_cast<double>(evaluated) / prune_s : 0.0, simulate_s, to_simulate, options.jobs,
-      mine.empty() ? 0.0 : child_wall_s / static_cast<double>(mine.size()));
+      "sweep: evaluated %zu configurations in %.2f s (%.1f configs/s): prune and estimate %.2f s for %zu (%.0f/s), "
+      "simulate %.2f s for %zu with %d jobs (%.2f s per simulation inside the children)\n",
+      evaluated, total_s, total_s > 0 ? static_cast<double>(evaluated) / total_s : 0.0, prune_s, summary.selected,
+      prune_s > 0 ? static_cast<double>(summary.selected) / prune_s : 0.0, simulate_s, simulated, options.jobs,
+      mine_count == 0 ? 0.0 : child_wall_s / static_cast<double>(mine_count));
   const double self_cpu_s = cpu_seconds(RUSAGE_SELF);
   const double children_cpu_s = cpu_seconds(RUSAGE_CHILDREN);
   const double cpu_bound_s = std::max(self_cpu_s, (self_cpu_s + children_cpu_s) / options.jobs);
@@ -235,6 +304,13 @@ int run_sweep(const SweepOptions& options) {
       "sweep: CPU time: %.2f s in this process, %.2f s in the simulation children; on %d free cores that is "
       "%.1f configs/s\n",
       self_cpu_s, children_cpu_s, options.jobs, cpu_bound_s > 0 ? static_cast<double>(evaluated) / cpu_bound_s : 0.0);
+  if (agreement.compared > 0) {
+    std::cerr << reports::printf_string(
+        "sweep: estimate vs simulation (%s) over %zu simulated configurations: median error %.1f%%, worst %.1f%% "
+        "(%s)\n",
+        spec.objective.metric.c_str(), agreement.compared, 100 * agreement.median_relative_error,
+        100 * agreement.worst_relative_error, agreement.worst_key.c_str());
+  }
   if (failed > 0) std::cerr << "sweep: " << failed << " simulations failed (see \"error\" in results.jsonl)\n";
   std::cout << runs::comparison_text(spec, runs::rank_results(spec, configs, results), 5);
   std::cout << "wrote:\n  " << results_path << "\n  " << (dir / "pruned.json").string() << "\n  "

@@ -14,6 +14,8 @@ class SweepProgress {
   // `label`: the configuration key; `summary`: its headline metric or failure.
   void finished(std::size_t done, const std::string& label, const std::string& summary);
   void close();  // ends the bar's line
+  // A later round of simulations (two-tier sweeps) adds to the total.
+  void add(std::size_t more) { total_ += more; }
 
  private:
   std::size_t total_;

@@ -58,7 +58,9 @@ Ranking rank_results(const SweepSpec& spec, const std::vector<SweepConfig>& conf
 namespace {
 
 json entry_json(const SweepResult& result, std::size_t rank) {
-  json entry{{"rank", rank}, {"config", json::parse(result.config)}};
+  json entry{{"rank", rank},
+             {"config", json::parse(result.config)},
+             {"source", result.estimated ? "estimated" : "simulated"}};
   for (const auto& [name, value] : result.metrics) entry[name] = value;
   entry["peak_memory_bytes"] = static_cast<std::int64_t>(result.metrics.at("peak_memory_bytes"));
   return entry;
@@ -119,7 +121,7 @@ std::string comparison_text(const SweepSpec& spec, const Ranking& ranking, std::
 }
 
 void write_best_json(const std::string& path, const SweepSpec& spec, const std::vector<SweepConfig>& configs,
-                     const std::vector<SweepResult>& results) {
+                     const std::vector<SweepResult>& results, const EstimateAgreement* agreement) {
   const Ranking ranking = rank_results(spec, configs, results);
   json top = json::array();
   for (std::size_t i = 0; i < ranking.ranked.size() && i < static_cast<std::size_t>(spec.top); ++i) {
@@ -137,7 +139,17 @@ void write_best_json(const std::string& path, const SweepSpec& spec, const std::
                   {"ranked", ranking.ranked.size()}, {"oom", ranking.oom},
                   {"failed", ranking.failed},   {"top", std::move(top)},
                   {"best_by", std::move(best_by)}};
-  core::write_file_atomically(path, best.dump(2) + "\n");
+  json with_agreement = best;
+  if (agreement != nullptr) {
+    with_agreement["estimate_agreement"] = json{{"metric", spec.objective.metric},
+                                                {"compared", agreement->compared},
+                                                {"median_relative_error", agreement->median_relative_error},
+                                                {"worst_relative_error", agreement->worst_relative_error},
+                                                {"worst_config", agreement->compared > 0
+                                                                     ? json::parse(agreement->worst_key)
+                                                                     : json(nullptr)}};
+  }
+  core::write_file_atomically(path, with_agreement.dump(2) + "\n");
 }
 
 void write_pruned_json(const std::string& path, const SweepSpec& spec, const PruneSummary& summary) {

@@ -10,6 +10,7 @@
 #include "runs/sweep_configs.hpp"
 #include "runs/sweep_results.hpp"
 #include "runs/sweep_spec.hpp"
+#include "runs/sweep_tiers.hpp"
 
 namespace lcperf::runs {
 
@@ -45,8 +46,9 @@ std::string comparison_text(const SweepSpec& spec, const Ranking& ranking, std::
 
 // `results`: every stored result; only those whose key belongs to the sweep count.
 // best.json also holds "best_by": {axis: {value: entry}} for the string-valued axes.
+// `agreement`: the analytic tier's error on the simulated configurations, when known.
 void write_best_json(const std::string& path, const SweepSpec& spec, const std::vector<SweepConfig>& configs,
-                     const std::vector<SweepResult>& results);
+                     const std::vector<SweepResult>& results, const EstimateAgreement* agreement = nullptr);
 void write_pruned_json(const std::string& path, const SweepSpec& spec, const PruneSummary& summary);
 
 // The reasons in checking order (sweep_prune.hpp), for counts that list every reason.

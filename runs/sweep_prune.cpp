@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "runs/sweep_memory_bound.hpp"
 #include "runs/training_run.hpp"
 #include "runs/training_strategy.hpp"
 #include "core/errors.hpp"
@@ -97,14 +96,17 @@ PruneVerdict SweepPruner::check(const SweepConfig& config) {
 
   try {
     const std::vector<std::int64_t>& lengths = sequences(scenario);
-    training_strategy(scenario.strategy.name).check_layout(scenario, lengths);
+    // The estimate plans every replica as the strategy's rank programs would (ChunkFlow's
+    // dealing included), so it refuses what the strategy's layout check refuses.
+    verdict.estimate = estimator_.estimate(scenario, lengths);
     if (spec_.memory_fit) {
-      const std::int64_t bound = peak_memory_lower_bound(scenario, lengths);
+      const std::int64_t bound = verdict.estimate->memory_lower_bound_bytes;
       verdict.memory_bound = bound;
       const auto hbm = static_cast<std::int64_t>(scenario.cluster.gpu.hbm_bytes);
       if (bound > hbm) {
         verdict.reason = kPruneMemory;
         verdict.detail = "lower bound " + gib(bound) + " > HBM " + gib(hbm);
+        verdict.estimate.reset();
         return verdict;
       }
     }

@@ -2,7 +2,9 @@
 // Pruning before simulation: every configuration is loaded and validated like
 // `lcperf simulate --set ...` would, then checked against the sweep's GPU-count and
 // memory constraints. A pruned configuration gets one reason; the reasons are counted
-// in pruned.json. Nothing here simulates, so it runs in the parent process.
+// in pruned.json. A survivor gets the analytic estimate (runs/sweep_estimate.hpp), whose
+// memory lower bound is the one the memory constraint compares with HBM. Nothing here
+// simulates, so it runs in the parent process.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "runs/sweep_configs.hpp"
+#include "runs/sweep_estimate.hpp"
 #include "runs/sweep_spec.hpp"
 #include "core/scenario.hpp"
 
@@ -29,7 +32,9 @@ struct PruneVerdict {
   std::optional<core::Scenario> scenario;  // loaded and kept: the configuration survives
   std::string reason;                      // one of the kPrune* names when pruned
   std::string detail;                      // the validation message or the numbers compared
-  std::int64_t memory_bound = -1;          // the analytical lower bound when computed (bytes)
+  std::int64_t memory_bound = -1;          // the analytical lower bound when "memory": "fit" (bytes)
+  // The analytic tier's estimate of a survivor (its memory is the bound above).
+  std::optional<ConfigurationEstimate> estimate;
 };
 
 class SweepPruner {
@@ -46,6 +51,7 @@ class SweepPruner {
   const SweepSpec& spec_;
   const SweepBase& base_;
   std::map<std::string, std::vector<std::int64_t>> sampled_;  // dataset batches, sampled once
+  ConfigurationEstimator estimator_;                          // prices every survivor, bounds its memory
 };
 
 }  // namespace lcperf::runs

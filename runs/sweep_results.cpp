@@ -43,6 +43,12 @@ bool parse_result_line(const std::string& text, SweepResult& result) {
   result.config = line["config"].dump();
   result.key = result.config;  // parsed into a sorted object, so already canonical
   result.ok = line["ok"].get<bool>();
+  if (line.contains("source")) {
+    if (!line["source"].is_string()) return false;
+    const std::string source = line["source"].get<std::string>();
+    if (source != "simulated" && source != "estimated") return false;
+    result.estimated = source == "estimated";
+  }
   if (!result.ok) {
     if (line.contains("error") && line["error"].is_string()) result.error = line["error"].get<std::string>();
     return true;
@@ -56,7 +62,35 @@ bool parse_result_line(const std::string& text, SweepResult& result) {
   return true;
 }
 
-std::string result_line(const SweepConfig& config, const ForkedOutcome& outcome, std::int64_t memory_bound) {
+namespace {
+
+json estimate_json(const ConfigurationEstimate& estimate) {
+  json object = json::object();
+  for (const std::string& name : sweep_metrics()) object[name] = estimate.metric(name);
+  object["peak_memory_bytes"] = estimate.memory_lower_bound_bytes;
+  return object;
+}
+
+std::string line_text(const json& line) { return line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
+
+}  // namespace
+
+std::string estimated_result_line(const SweepConfig& config, const ConfigurationEstimate& estimate,
+                                  std::int64_t memory_bound) {
+  json line = json::object();
+  line["index"] = config.index;
+  line["config"] = json::parse(config.key);
+  line["ok"] = true;
+  line["oom"] = false;
+  const json metrics = estimate_json(estimate);  // items() refers into it: keep it alive
+  for (const auto& [name, value] : metrics.items()) line[name] = value;
+  if (memory_bound >= 0) line["memory_lower_bound_bytes"] = memory_bound;
+  line["source"] = "estimated";
+  return line_text(line);
+}
+
+std::string result_line(const SweepConfig& config, const ForkedOutcome& outcome, std::int64_t memory_bound,
+                        const ConfigurationEstimate* estimate) {
   json line = json::object();
   line["index"] = config.index;
   line["config"] = json::parse(config.key);
@@ -71,7 +105,9 @@ std::string result_line(const SweepConfig& config, const ForkedOutcome& outcome,
   } else {
     line["error"] = outcome.error;
   }
-  return line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  line["source"] = "simulated";
+  if (estimate != nullptr) line["estimate"] = estimate_json(*estimate);
+  return line_text(line);
 }
 
 std::vector<SweepResult> read_results(const std::string& path) {
@@ -85,7 +121,7 @@ std::vector<SweepResult> read_results(const std::string& path) {
   while (std::getline(in, text)) {
     if (in.eof()) dropped = true;  // no newline at the end: rewrite so appends start clean
     SweepResult result;
-    if (text.empty() || !parse_result_line(text, result)) {
+    if (text.empty() || !parse_result_line(text, result) || result.estimated) {
       dropped = true;
       continue;
     }

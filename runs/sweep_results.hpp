@@ -8,14 +8,20 @@
 // Line: {"index": I, "config": {path: value, ...}, "ok": true, "oom": false,
 //        "iteration_time_s": ..., "tokens_per_s": ..., "mfu": ..., "peak_memory_bytes": ...,
 //        "bubble_ratio": ..., "dp_imbalance": ..., "wall_time_s": ...,
-//        "memory_lower_bound_bytes": ...}  (the pruning bound, when "memory": "fit")
-// or, when the child failed: {"index": I, "config": {...}, "ok": false, "error": "..."}.
+//        "memory_lower_bound_bytes": ...,  (the pruning bound, when "memory": "fit")
+//        "source": "simulated", "estimate": {metric: value, ...}}  (the analytic tier's)
+// or, when the child failed: {"index": I, "config": {...}, "ok": false, "error": "..."};
+// or, for a survivor the simulator did not run (runs/sweep_estimate.hpp):
+//       {"index": I, "config": {...}, "ok": true, "oom": false, metrics..., "source": "estimated"}
+// with peak_memory_bytes the memory lower bound. Estimated lines are rewritten by every
+// run (they are dropped on reading), so a rerun may still simulate them.
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "runs/forked_runs.hpp"
+#include "runs/sweep_estimate.hpp"
 #include "runs/sweep_configs.hpp"
 
 namespace lcperf::runs {
@@ -27,10 +33,16 @@ struct SweepResult {
   bool oom = false;
   std::map<std::string, double> metrics;  // sweep_metrics() when ok
   std::string error;                      // the failure, when not ok
+  bool estimated = false;                 // "source": "estimated": metrics from the analytic tier
 };
 
-// Ends in '\n'. `memory_bound` < 0: not computed, left out.
-std::string result_line(const SweepConfig& config, const ForkedOutcome& outcome, std::int64_t memory_bound);
+// Ends in '\n'. `memory_bound` < 0: not computed, left out. `estimate`: the analytic
+// tier's, recorded next to the simulated metrics when given.
+std::string result_line(const SweepConfig& config, const ForkedOutcome& outcome, std::int64_t memory_bound,
+                        const ConfigurationEstimate* estimate = nullptr);
+// The line of a survivor ranked by its estimate alone.
+std::string estimated_result_line(const SweepConfig& config, const ConfigurationEstimate& estimate,
+                                  std::int64_t memory_bound);
 
 // Parses one line of results.jsonl (with or without its '\n'); false when it is not a
 // whole, well-formed result line.
@@ -38,7 +50,8 @@ bool parse_result_line(const std::string& text, SweepResult& result);
 
 // Reads the results of earlier runs. Lines that do not parse (a file edited by hand, or
 // truncated by something other than this tool) are dropped and the file is rewritten
-// atomically without them, so the next append starts on a fresh line. The first line of
+// atomically without them, so the next append starts on a fresh line. Estimated lines
+// are dropped the same way (the run that reads them writes its own). The first line of
 // a key wins. A missing file is no results.
 std::vector<SweepResult> read_results(const std::string& path);
 

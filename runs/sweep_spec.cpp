@@ -130,6 +130,28 @@ SweepObjective parse_objective(core::ObjectReader objective) {
   return result;
 }
 
+// "simulate": "all" or {"top": N, "sample": N}.
+SimulateSelection parse_simulate(core::ObjectReader& reader) {
+  SimulateSelection selection;
+  const json* value = reader.find("simulate");
+  if (value == nullptr) return selection;
+  if (value->is_string()) {
+    if (value->get<std::string>() != "all") {
+      core::throw_at(reader.origin(), reader.path_of("simulate"), "expected \"all\" or {\"top\": N, \"sample\": N}");
+    }
+    selection.all = true;
+    return selection;
+  }
+  if (!value->is_object()) {
+    core::throw_at(reader.origin(), reader.path_of("simulate"), "expected \"all\" or {\"top\": N, \"sample\": N}");
+  }
+  core::ObjectReader object(*value, reader.origin(), reader.path_of("simulate"));
+  selection.top = object.int32_or("top", selection.top, core::Range::at_least(1).at_most(10000000));
+  selection.sample = object.int32_or("sample", selection.sample, core::Range::at_least(0).at_most(10000000));
+  object.finish();
+  return selection;
+}
+
 }  // namespace
 
 const std::vector<std::string>& sweep_metrics() {
@@ -172,6 +194,7 @@ SweepSpec parse_sweep_spec(const std::string& json_text, const std::string& orig
   }
   if (auto objective = reader.object_if_present("objective")) spec.objective = parse_objective(*objective);
   spec.top = reader.int32_or("top", 10, core::Range::at_least(1).at_most(100000));
+  spec.simulate = parse_simulate(reader);
   reader.finish();
   return spec;
 }

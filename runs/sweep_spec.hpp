@@ -27,6 +27,15 @@ struct SweepObjective {
   bool maximize = true;
 };
 
+// How many surviving configurations go to the simulator (sweeps/README.md, "Two
+// tiers"): the `top` best by the analytic estimate and `sample` more spread evenly over
+// the rest of the estimate's ranking; `all` simulates every survivor.
+struct SimulateSelection {
+  bool all = false;
+  int top = 16;
+  int sample = 16;
+};
+
 struct SweepSpec {
   std::string name;
   std::string source_path;  // the sweep file
@@ -38,6 +47,7 @@ struct SweepSpec {
   bool memory_fit = false;  // "memory": "fit": prune when the analytical lower bound exceeds HBM
   SweepObjective objective;
   int top = 10;
+  SimulateSelection simulate;
 };
 
 // Metrics an objective may name (the numeric metrics written to results.jsonl).

@@ -28,17 +28,16 @@ core::RankProgram chunkflow_rank_program(const core::Scenario& s, int rank, cons
 }
 
 // ChunkFlow rejects some layouts only when it plans (a replica left without chunks,
-// context parallelism); planning the first rank of every replica finds them.
+// context parallelism); dealing the chunks to every replica once finds them.
 void chunkflow_check_layout(const core::Scenario& s, const std::vector<std::int64_t>& sequences) {
-  for (int replica = 0; replica < s.parallel.dp; ++replica) {
-    const int rank = core::rank_of(s.parallel, core::RankCoord{0, 0, replica, 0});
-    training::make_chunkflow_plan(s, rank, sequences);
-  }
+  (void)training::chunkflow_shares(s, sequences);
 }
 
 constexpr TrainingStrategy kMegatron{megatron_rank_program, megatron_check_layout, megatron_stage_memory_bound,
+                                     megatron_replica_pipelines,
                                      /*reads_chunk_parameters=*/false};
 constexpr TrainingStrategy kChunkflow{chunkflow_rank_program, chunkflow_check_layout, chunkflow_stage_memory_bound,
+                                      chunkflow_replica_pipelines,
                                       /*reads_chunk_parameters=*/true};
 
 }  // namespace

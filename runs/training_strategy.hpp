@@ -10,6 +10,7 @@
 #include "core/layer_ops.hpp"
 #include "core/runtime.hpp"
 #include "core/scenario.hpp"
+#include "runs/sweep_pipeline_items.hpp"
 
 namespace lcperf::runs {
 
@@ -27,6 +28,10 @@ struct TrainingStrategy {
   // (runs/sweep_memory_bound.hpp says how each strategy's is derived).
   std::int64_t (*stage_memory_bound)(const core::Scenario& scenario, int stage, std::int64_t longest,
                                      core::Recompute recompute);
+  // What each data-parallel replica's pipeline runs and in which order (the sweep's
+  // estimator prices it, runs/sweep_estimate.hpp).
+  std::vector<ReplicaPipeline> (*replica_pipelines)(const core::Scenario& scenario,
+                                                  const std::vector<std::int64_t>& sequences);
   // Whether the strategy reads strategy.chunk_size and strategy.k; configurations
   // differing only there run the same simulation when it does not.
   bool reads_chunk_parameters = false;

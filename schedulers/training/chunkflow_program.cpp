@@ -220,8 +220,7 @@ double chunk_cost(const core::ModelSpec& model, const core::ParallelConfig& para
   return flops;
 }
 
-ChunkFlowPlan make_chunkflow_plan(const core::Scenario& scenario, int rank,
-                                  const std::vector<std::int64_t>& global_batch) {
+std::vector<DpRankShare> chunkflow_shares(const core::Scenario& scenario, const std::vector<std::int64_t>& global_batch) {
   const std::string where = scenario.source_path.empty() ? scenario.name : scenario.source_path;
   if (scenario.parallel.virtual_stages != 1) {
     throw core::InputError(where + ": chunkflow runs without virtual stages (parallel.virtual_stages must be 1)");
@@ -241,6 +240,25 @@ ChunkFlowPlan make_chunkflow_plan(const core::Scenario& scenario, int rank,
                            " must be a multiple of " + std::to_string(token_multiple(scenario.parallel)) +
                            " (sequence parallelism splits chunks over the TP group)");
   }
+  const std::vector<std::int64_t> lengths =
+      scenario.workload.kind == core::WorkloadKind::dataset ? global_batch : fixed_length_global_batch(scenario);
+  const std::vector<ChunkUnit> units =
+      group_into_units(construct_chunks(as_sequences(lengths), scenario.strategy.chunk_size));
+  const auto cost = [&](const Chunk& c) { return chunk_cost(scenario.model, scenario.parallel, c); };
+  std::vector<DpRankShare> shares = assign_units_lpt(units, scenario.parallel.dp, cost);
+  for (std::size_t dp = 0; dp < shares.size(); ++dp) {
+    if (shares[dp].units.empty()) {
+      throw core::InputError(where + ": data-parallel replica " + std::to_string(dp) +
+                             " gets no chunk: the global batch is too small for dp = " +
+                             std::to_string(scenario.parallel.dp));
+    }
+  }
+  return shares;
+}
+
+ChunkFlowPlan make_chunkflow_plan(const core::Scenario& scenario, int rank,
+                                  const std::vector<std::int64_t>& global_batch) {
+  std::vector<DpRankShare> shares = chunkflow_shares(scenario, global_batch);
   ChunkFlowPlan plan;
   // The baseline plan carries everything but the batches.
   core::Scenario fixed = scenario;
@@ -252,19 +270,8 @@ ChunkFlowPlan make_chunkflow_plan(const core::Scenario& scenario, int rank,
   plan.base.schedule = core::PipelineSchedule::one_f_one_b;
   plan.chunk_size = scenario.strategy.chunk_size;
   plan.k = scenario.strategy.k;
-
-  const std::vector<std::int64_t> lengths =
-      scenario.workload.kind == core::WorkloadKind::dataset ? global_batch : fixed_length_global_batch(scenario);
-  const std::vector<ChunkUnit> units = group_into_units(construct_chunks(as_sequences(lengths), plan.chunk_size));
-  const auto cost = [&](const Chunk& c) { return chunk_cost(scenario.model, scenario.parallel, c); };
-  const std::vector<DpRankShare> shares = assign_units_lpt(units, scenario.parallel.dp, cost);
-  const DpRankShare& mine = shares[static_cast<std::size_t>(core::coord_of(scenario.parallel, rank).dp)];
-  if (mine.units.empty()) {
-    throw core::InputError(where + ": data-parallel replica " + std::to_string(core::coord_of(scenario.parallel, rank).dp) +
-                           " gets no chunk: the global batch is too small for dp = " +
-                           std::to_string(scenario.parallel.dp));
-  }
-  plan.units = mine.units;
+  DpRankShare& mine = shares[static_cast<std::size_t>(core::coord_of(scenario.parallel, rank).dp)];
+  plan.units = std::move(mine.units);
   plan.estimated_cost = mine.cost;
   plan.base.batch = chunk_shape(plan.units.front().chunks.front(), scenario.parallel);
   return plan;

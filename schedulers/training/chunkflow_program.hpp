@@ -18,6 +18,7 @@
 #include "core/runtime.hpp"
 #include "core/scenario.hpp"
 #include "schedulers/training/chunk_unit.hpp"
+#include "schedulers/training/dp_assignment.hpp"
 #include "schedulers/training/megatron_program.hpp"
 
 namespace lcperf::schedulers::training {
@@ -34,8 +35,13 @@ struct ChunkFlowPlan {
 // rank, so later dependent chunks (longer key prefixes) weigh more, as their time does.
 double chunk_cost(const core::ModelSpec& model, const core::ParallelConfig& parallel, const Chunk& chunk);
 
-// Throws core::InputError for what ChunkFlow does not model here (virtual stages,
-// context parallelism) or bad strategy parameters.
+// Every replica's share of the iteration's chunks (index = dp coordinate): the units in
+// forward order, dealt by LPT on chunk_cost; shapes are unpadded chunks. Throws
+// core::InputError for what ChunkFlow does not model here (virtual stages, context
+// parallelism), bad strategy parameters, or a replica left without chunks.
+std::vector<DpRankShare> chunkflow_shares(const core::Scenario& scenario, const std::vector<std::int64_t>& global_batch);
+
+// The plan of one rank: its replica's share of chunkflow_shares. Throws as it does.
 ChunkFlowPlan make_chunkflow_plan(const core::Scenario& scenario, int rank,
                                   const std::vector<std::int64_t>& global_batch);
 
