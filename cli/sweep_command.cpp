@@ -312,7 +312,7 @@ int run_sweep(const SweepOptions& options) {
         100 * agreement.worst_relative_error, agreement.worst_key.c_str());
   }
   if (failed > 0) std::cerr << "sweep: " << failed << " simulations failed (see \"error\" in results.jsonl)\n";
-  std::cout << runs::comparison_text(spec, runs::rank_results(spec, configs, results), 5);
+  std::cout << runs::comparison_text(spec, runs::rank_results(spec, configs, results), 5, base.scenario.strategy.name);
   std::cout << "wrote:\n  " << results_path << "\n  " << (dir / "pruned.json").string() << "\n  "
             << (dir / "best.json").string() << "\n";
   return core::kExitSuccess;

@@ -56,6 +56,16 @@ std::string simulation_key(const std::vector<core::Override>& overrides, core::S
 
 }  // namespace
 
+std::vector<std::string> ignored_axes(const std::string& config_key, core::Strategy base_strategy) {
+  const json config = json::parse(config_key);
+  std::optional<core::Strategy> strategy = base_strategy;
+  if (config.contains("strategy.name") && config.at("strategy.name").is_string()) {
+    strategy = core::parse_option<core::Strategy>(config.at("strategy.name").get<std::string>());
+  }
+  if (!strategy || training_strategy(*strategy).reads_chunk_parameters) return {};
+  return {"strategy.chunk_size", "strategy.k"};
+}
+
 Shard parse_shard(const std::string& text) {
   const std::size_t slash = text.find('/');
   Shard shard;

@@ -42,6 +42,11 @@ SweepBase load_sweep_base(const SweepSpec& spec);
 // Every configuration of the sweep, in index order.
 std::vector<SweepConfig> enumerate_configs(const SweepSpec& spec, const SweepBase& base);
 
+// The axes of a configuration (its key's paths) that its strategy does not read, so a
+// table shows them as "—": strategy.chunk_size and strategy.k unless the strategy (the
+// key's strategy.name, else `base_strategy`) reads them.
+std::vector<std::string> ignored_axes(const std::string& config_key, core::Strategy base_strategy);
+
 // The key of a set of overrides (canonical: sorted paths, values as JSON).
 std::string config_key(const std::vector<core::Override>& overrides);
 

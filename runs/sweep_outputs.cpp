@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runs/sweep_prune.hpp"
+#include "runs/sweep_table.hpp"
 #include "core/atomic_file.hpp"
 
 namespace lcperf::runs {
@@ -82,40 +83,53 @@ std::map<std::string, std::map<std::string, std::size_t>> best_by_category(const
   return best;
 }
 
-std::string config_text(const std::string& config_json) {
-  std::string text;
-  const json config = json::parse(config_json);  // items() refers into it: keep it alive
-  for (const auto& [path, value] : config.items()) {
-    if (!text.empty()) text += " ";
-    text += path + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
-  }
-  return text;
-}
-
 }  // namespace
 
-std::string comparison_text(const SweepSpec& spec, const Ranking& ranking, std::size_t top) {
+std::string comparison_text(const SweepSpec& spec, const Ranking& ranking, std::size_t top,
+                            core::Strategy base_strategy) {
   const std::string& metric = spec.objective.metric;
+  const std::size_t estimated = static_cast<std::size_t>(std::count_if(
+      ranking.ranked.begin(), ranking.ranked.end(), [](const SweepResult* r) { return r->estimated; }));
   std::ostringstream out;
   out << "best configurations by " << (spec.objective.maximize ? "max " : "min ") << metric << " ("
-      << ranking.ranked.size() << " ranked, " << ranking.oom << " OOM, " << ranking.failed << " failed):\n";
+      << ranking.ranked.size() << " ranked: " << ranking.ranked.size() - estimated << " simulated, " << estimated
+      << " estimated; " << ranking.oom << " OOM, " << ranking.failed << " failed):\n";
   if (ranking.ranked.empty()) return out.str();
-  const double best_value = ranking.ranked.front()->metrics.at(metric);
-  char line[96];
+  std::vector<const SweepResult*> rows;
+  std::vector<std::size_t> ranks;
   for (std::size_t i = 0; i < ranking.ranked.size() && i < top; ++i) {
-    const SweepResult& r = *ranking.ranked[i];
-    std::snprintf(line, sizeof line, "  %2zu. %12.5g  ", i + 1, r.metrics.at(metric));
-    out << line << config_text(r.config) << "\n";
+    rows.push_back(ranking.ranked[i]);
+    ranks.push_back(i + 1);
   }
+  out << results_table(spec, rows, ranks, base_strategy);
+  const double best_value = ranking.ranked.front()->metrics.at(metric);
   for (const auto& [path, values] : best_by_category(spec, ranking)) {
-    out << "best per " << path << " (" << metric << ", relative to the best overall):\n";
+    out << "best per " << path << " (" << metric_header(metric) << ", relative to the best overall):\n";
+    rows.clear();
+    ranks.clear();
+    std::vector<std::string> relative;
     for (const auto& [value, index] : values) {
       const SweepResult& r = *ranking.ranked[index];
       const double v = r.metrics.at(metric);
-      std::snprintf(line, sizeof line, "  %-12s %12.5g  %6.3fx  #%zu  ", json::parse(value).get<std::string>().c_str(),
-                    v, best_value != 0 ? v / best_value : 0.0, index + 1);
-      out << line << config_text(r.config) << "\n";
+      rows.push_back(&r);
+      ranks.push_back(index + 1);
+      char text[64];
+      std::snprintf(text, sizeof text, "  %-12s %6.3fx", json::parse(value).get<std::string>().c_str(),
+                    best_value != 0 ? v / best_value : 0.0);
+      relative.push_back(text);
     }
+    // The value and its ratio before each row of the table (the header row first).
+    const std::string table = results_table(spec, rows, ranks, base_strategy);
+    std::size_t line = 0;
+    for (std::size_t at = 0, next = 0; at < table.size(); at = next + 1, ++line) {
+      next = table.find('\n', at);
+      const std::string prefix = line == 0 ? std::string(relative.front().size(), ' ') : relative[line - 1];
+      out << prefix << table.substr(at, next - at) << "\n";
+    }
+  }
+  if (estimated > 0) {
+    out << "est. = ranked by the analytic estimate alone (not simulated: OOM not checked, memory is its lower bound); "
+           "sim. = simulated\n";
   }
   return out.str();
 }

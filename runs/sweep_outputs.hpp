@@ -41,8 +41,11 @@ Ranking rank_results(const SweepSpec& spec, const std::vector<SweepConfig>& conf
 
 // The comparison a person reads first: the top configurations, then, for every axis whose
 // values are strings (strategy, recompute, schedule ...), the best configuration of each
-// value and its objective relative to the best overall. Plain text, for stdout.
-std::string comparison_text(const SweepSpec& spec, const Ranking& ranking, std::size_t top);
+// value and its objective relative to the best overall. Plain text, for stdout: tables
+// with a header and units (runs/sweep_table.hpp). `base_strategy`: the strategy of
+// configurations whose key does not name one.
+std::string comparison_text(const SweepSpec& spec, const Ranking& ranking, std::size_t top,
+                            core::Strategy base_strategy);
 
 // `results`: every stored result; only those whose key belongs to the sweep count.
 // best.json also holds "best_by": {axis: {value: entry}} for the string-valued axes.
