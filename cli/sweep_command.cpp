@@ -166,11 +166,12 @@ int run_sweep(const SweepOptions& options) {
     std::cerr << "sweep: " << spec.name << ": " << configs.size() << " configurations";
     if (shard.count > 1) std::cerr << ", shard " << options.shard << " holds " << summary.selected;
     std::cerr << "; " << summary.pruned.size() << " pruned, " << already_done << " already in results.jsonl, "
-              << candidates.size() - already_done << " estimated in " << reports::printf_string("%.2f s", prune_s)
-              << ", " << round.size() << " to simulate"
-              << (spec.simulate.all ? "" : reports::printf_string(" (the %d best by estimate and a sample of %d)",
-                                                                   spec.simulate.top, spec.simulate.sample))
-              << ", up to " << options.jobs << " at a time";
+              << round.size() << " to simulate (of " << candidates.size() << " estimated in "
+              << reports::printf_string("%.2f s", prune_s)
+              << (spec.simulate.all ? std::string(": all")
+                                    : reports::printf_string(": the %d best by estimate and a sample of %d",
+                                                             spec.simulate.top, spec.simulate.sample))
+              << "), up to " << options.jobs << " at a time";
     if (team->size() > 1) std::cerr << " on each of " << team->size() << " " << team->transport() << " ranks";
     std::cerr << "\n" << std::flush;
   }

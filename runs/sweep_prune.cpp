@@ -38,22 +38,19 @@ std::string gib(std::int64_t bytes) {
 }  // namespace
 
 const std::vector<std::int64_t>& SweepPruner::sequences(const core::Scenario& s) {
-  // Sampling depends only on the workload and the seed; fixed-length batches are tiny.
+  // Sampling depends only on the workload and the seed; a fixed-length batch only on its
+  // shape (the estimate counts its tokens, so every sequence is kept).
   const bool sampled = s.workload.kind == core::WorkloadKind::dataset;
   const std::string key = sampled
                               ? s.workload.dataset + "|" + std::to_string(s.seed) + "|" +
                                     std::to_string(s.workload.iteration) + "|" + std::to_string(s.workload.global_batch) +
                                     "|" + std::to_string(s.workload.context_length)
-                              : "fixed|" + std::to_string(s.workload.seq_len);
+                              : "fixed|" + std::to_string(s.workload.seq_len) + "|" + std::to_string(s.parallel.dp) +
+                                    "|" + std::to_string(s.parallel.num_micro_batches) + "|" +
+                                    std::to_string(s.parallel.micro_batch_size);
   auto it = sampled_.find(key);
   if (it != sampled_.end()) return it->second;
-  std::vector<std::int64_t> lengths;
-  if (sampled) {
-    lengths = training_sequences(s);
-  } else {
-    lengths = {s.workload.seq_len};  // the bound needs only the longest sequence
-  }
-  return sampled_.emplace(key, std::move(lengths)).first->second;
+  return sampled_.emplace(key, training_sequences(s)).first->second;
 }
 
 PruneVerdict SweepPruner::check(const SweepConfig& config) {
