@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/layer_ops.hpp"
 #include "core/scenario.hpp"
+#include "runs/forked_runs.hpp"
 #include "runs/sweep_estimate.hpp"
 #include "runs/training_run.hpp"
 #include "schedulers/training/pipeline_schedule.hpp"
@@ -127,21 +129,31 @@ TEST(SweepEstimate, ComputeIsTheSumOfThePricedWork) {
 
 // The bound the sweep documents for this tier on the shipped sweeps is well under 1 %
 // (sweeps/README.md); the smoke scenario (tensor, pipeline and data parallelism, the
-// network model on) must land within 2 % of its simulation. One simulation per test:
-// each test case runs in its own process.
-void expect_agreement_with_simulation(const char* schedule) {
-  const core::Scenario s = core::load_scenario(kSmoke, {{"strategy.schedule", schedule}, {"sim.granularity", "\"stage\""}});
+// network model on) under 1F1B and GPipe must land within 2 % of its simulation. SimGrid
+// runs one simulation per process, so each runs in a forked child as the sweep's do.
+TEST(SweepEstimate, AgreesWithTheSimulationOfTheSmokeScenario) {
+  std::vector<ForkedRun> runs;
+  std::map<std::string, ConfigurationEstimate> estimates;
   ConfigurationEstimator estimator;
-  const ConfigurationEstimate e = estimator.estimate(s, training_sequences(s));
-  const TrainingRun run = run_training(s);
-  EXPECT_NEAR(e.iteration_time_s / run.result.iteration_time_s, 1.0, 0.02);
-  EXPECT_NEAR(e.tokens_per_s / run.result.tokens_per_s, 1.0, 0.02);
-  EXPECT_NEAR(e.mfu / run.result.mfu, 1.0, 0.02);
-  EXPECT_LE(e.memory_lower_bound_bytes, run.result.peak_memory_bytes);
+  for (const char* schedule : {"\"1f1b\"", "\"gpipe\""}) {
+    ForkedRun run;
+    run.id = schedule;
+    run.scenario = core::load_scenario(kSmoke, {{"strategy.schedule", schedule}, {"sim.granularity", "\"stage\""}});
+    estimates[run.id] = estimator.estimate(run.scenario, training_sequences(run.scenario));
+    runs.push_back(std::move(run));
+  }
+  std::size_t finished = 0;
+  run_forked(runs, 2, [&](const ForkedOutcome& outcome, std::size_t, std::size_t) {
+    ASSERT_TRUE(outcome.ok) << outcome.error;
+    ++finished;
+    const ConfigurationEstimate& e = estimates.at(outcome.id);
+    EXPECT_NEAR(e.iteration_time_s / outcome.result.iteration_time_s, 1.0, 0.02) << outcome.id;
+    EXPECT_NEAR(e.tokens_per_s / outcome.result.tokens_per_s, 1.0, 0.02) << outcome.id;
+    EXPECT_NEAR(e.mfu / outcome.result.mfu, 1.0, 0.02) << outcome.id;
+    EXPECT_LE(e.memory_lower_bound_bytes, outcome.result.peak_memory_bytes) << outcome.id;
+  });
+  EXPECT_EQ(finished, 2u);
 }
-
-TEST(SweepEstimate, AgreesWithTheSimulationOf1F1B) { expect_agreement_with_simulation("\"1f1b\""); }
-TEST(SweepEstimate, AgreesWithTheSimulationOfGPipe) { expect_agreement_with_simulation("\"gpipe\""); }
 
 }  // namespace
 }  // namespace lcperf::runs
