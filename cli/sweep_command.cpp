@@ -307,7 +307,7 @@ int run_sweep(const SweepOptions& options) {
       self_cpu_s, children_cpu_s, options.jobs, cpu_bound_s > 0 ? static_cast<double>(evaluated) / cpu_bound_s : 0.0);
   if (agreement.compared > 0) {
     std::cerr << reports::printf_string(
-        "sweep: estimate vs simulation (%s) over %zu simulated configurations: median error %.1f%%, worst %.1f%% "
+        "sweep: estimate vs simulation (%s) over %zu simulated configurations: median error %.2f%%, worst %.2f%% "
         "(%s)\n",
         spec.objective.metric.c_str(), agreement.compared, 100 * agreement.median_relative_error,
         100 * agreement.worst_relative_error, agreement.worst_key.c_str());

@@ -125,7 +125,7 @@ ReportPage serving_page(const std::string& result_json) {
 
 ReportPage sweep_page(const std::string& results_jsonl, const std::string& best_json) {
   std::vector<SweepPoint> points;
-  int oom = 0, failed = 0, lines = 0;
+  int oom = 0, failed = 0, lines = 0, estimated = 0;
   std::istringstream in(results_jsonl);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -139,6 +139,12 @@ ReportPage sweep_page(const std::string& results_jsonl, const std::string& best_
       ++oom;
       continue;
     }
+    // A two-tier sweep's estimated lines: no simulated peak (only a lower bound), so they
+    // stay off the memory axis and the Pareto front.
+    if (row.value("source", std::string()) == "estimated") {
+      ++estimated;
+      continue;
+    }
     const json config = row.contains("config") ? row["config"] : json::object();
     std::string group = "base strategy";
     if (config.contains("strategy.name") && config["strategy.name"].is_string()) group = config["strategy.name"];
@@ -149,6 +155,7 @@ ReportPage sweep_page(const std::string& results_jsonl, const std::string& best_
   page.title = "lcperf report: sweep " + best.value("sweep", std::string());
   page.facts.emplace_back("configurations in results.jsonl", std::to_string(lines));
   page.facts.emplace_back("plotted (ran, fit in memory)", std::to_string(points.size()));
+  page.facts.emplace_back("estimated only (not simulated, not plotted)", std::to_string(estimated));
   page.facts.emplace_back("out of memory", std::to_string(oom));
   page.facts.emplace_back("failed or unreadable", std::to_string(failed));
   if (best.contains("top") && best["top"].is_array() && !best["top"].empty()) {
