@@ -28,7 +28,7 @@ std::string metric_cell(const std::string& metric, const SweepResult& r) {
   const double v = r.metrics.at(metric);
   if (metric == "mfu" || metric == "bubble_ratio" || metric == "dp_imbalance") return number("%.1f", 100 * v);
   if (metric == "peak_memory_bytes") return (r.estimated ? "≥" : "") + number("%.1f", v / kGiB);
-  if (metric == "iteration_time_s") return number("%.3g", v);
+  if (metric == "iteration_time_s") return number(v < 100 ? "%.3f" : "%.1f", v);
   if (metric == "tokens_per_s") return number("%.0f", v);
   return number("%.5g", v);
 }
