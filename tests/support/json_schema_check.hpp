@@ -1,7 +1,7 @@
 #pragma once
 // A small JSON Schema checker for the tests: the keywords schema/*.schema.json use
 // (type, enum, minimum, maximum, exclusiveMinimum, exclusiveMaximum, properties,
-// additionalProperties: false, items, anyOf, required). It returns the violations with
+// additionalProperties (false or a schema), items, anyOf, required). It returns the violations with
 // their JSON paths, so a test can say where the schema and the loader disagree.
 #include <nlohmann/json.hpp>
 #include <string>
@@ -59,6 +59,8 @@ inline void check_against_schema(const nlohmann::json& schema, const nlohmann::j
         check_against_schema(*p, member, path + "." + key, violations);
       } else if (schema.contains("additionalProperties") && schema["additionalProperties"] == false) {
         violations.push_back(path + ": unknown key '" + key + "'");
+      } else if (schema.contains("additionalProperties") && schema["additionalProperties"].is_object()) {
+        check_against_schema(schema["additionalProperties"], member, path + "." + key, violations);
       }
     }
     for (const auto& key : schema.value("required", nlohmann::json::array())) {
