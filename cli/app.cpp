@@ -95,7 +95,8 @@ int run_main(int argc, char** argv) {
                                          add_report_command(app),
                                          add_profile_command(app), add_calibrate_command(app),
                                          add_validate_command(app),
-                                         add_compare_command(app)};
+                                         add_compare_command(app), add_import_model_command(app),
+                                         add_schema_command(app)};
 
   try {
     app.parse(argc, argv);

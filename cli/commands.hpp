@@ -27,5 +27,7 @@ Command add_profile_command(CLI::App& parent);
 Command add_calibrate_command(CLI::App& parent);
 Command add_validate_command(CLI::App& parent);
 Command add_compare_command(CLI::App& parent);
+Command add_import_model_command(CLI::App& parent);
+Command add_schema_command(CLI::App& parent);
 
 }  // namespace lcperf::cli

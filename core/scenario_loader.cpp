@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/hf_config.hpp"
 #include "core/json_location.hpp"
 #include "core/scenario.hpp"
 #include "core/strict_json.hpp"
@@ -240,7 +241,9 @@ ClusterSpec parse_cluster(ObjectReader r) {
   ClusterSpec c;
   const std::string id = r.string_or("id", "");
   read_metadata(r);
-  c.gpu = parse_hardware(r.object("hardware"));
+  // Read like "model": an id in the file (so the schema types it as either), the object
+  // it resolved to here.
+  c.gpu = parse_hardware(ObjectReader(r.raw("hardware"), r.origin(), r.path_of("hardware")));
   c.nodes = r.int32("nodes", Range::positive().at_most(kMaxNodes));
   c.gpus_per_node = r.int32("gpus_per_node", Range::positive().at_most(kMaxGpusPerNode));
   const std::string fabric = r.choice_or("fabric", "nvswitch", {"nvswitch", "pcie"});
@@ -442,6 +445,20 @@ SimOptions parse_sim(ObjectReader r) {
   return o;
 }
 
+// "hf:PATH" in "model": a Hugging Face config.json (relative to the file that names
+// it), converted to the lcperf model object (core/hf_config.hpp) and checked like a model
+// file, so a shape the importer produced but the model rules refuse names the config.
+json hf_model(const fs::path& base_dir, const std::string& path, const std::string& where) {
+  const fs::path file = base_dir / path;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    throw InputError(where + ": Hugging Face config '" + file.string() + "' not found");
+  }
+  json model = read_hf_model(file.string());
+  parse_model(ObjectReader(model, file.string()));
+  return model;
+}
+
 // ---- Id resolution ----------------------------------------------------------------
 // Replaces "model", "cluster" and "cluster.hardware" ids by the objects of their data
 // files, so --set can reach into them (model.layers=8) and the strict parse sees one
@@ -474,6 +491,7 @@ struct Resolver {
   }
 
   json model(const std::string& id, const std::string& where) const {
+    if (const std::string hf = hf_config_path(id); !hf.empty()) return hf_model(base_dir, hf, where);
     DataFile file = read_data_file(kModels, id, data, base_dir, where);
     parse_model(ObjectReader(file.value, file.path));
     return std::move(file.value);
@@ -634,8 +652,11 @@ std::string default_name(const std::string& origin) {
 Scenario parse_scenario(const json& root, const std::string& origin) {
   ObjectReader r(root, origin);
   Scenario s;
-  s.name = r.string_or("name", default_name(origin));
+  s.name = r.string_or("name", "");  // default: the file's name (not the schema's default, which is per file)
+  if (s.name.empty()) s.name = default_name(origin);
   r.string_or("description", "");
+  // An editor finds the published schema (schema/scenario.schema.json) through "$schema".
+  r.string_or("$schema", "");
   s.seed = static_cast<std::uint64_t>(r.integer_or("seed", 1, Range::non_negative()));
   s.kind = option_or(r, "kind", s.kind);
   const json& model = r.raw("model");
@@ -704,6 +725,9 @@ std::string data_dir(const std::string& near_path) {
 }
 
 ModelSpec load_model(const std::string& id_or_path) {
+  if (const std::string hf = hf_config_path(id_or_path); !hf.empty()) {
+    return parse_model(ObjectReader(hf_model(working_directory(), hf, "--model"), hf));
+  }
   const std::string data = data_dir();
   DataFile file = read_data_file(kModels, id_or_path, data, working_directory(), data + "/models");
   return parse_model(ObjectReader(file.value, file.path));

@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "core/input_file.hpp"
 #include "core/json_location.hpp"
+#include "core/schema_recorder.hpp"
 
 namespace lcperf::core {
 
@@ -293,9 +294,50 @@ std::optional<std::string> Range::violation(double value) const {
 
 // ---- ObjectReader ----
 
+namespace {
+
+// Getters call one another (string_or -> string -> required -> find); only the
+// outermost one, which knows the most (a default, the allowed names), is recorded.
+thread_local int getter_depth = 0;
+
+class SchemaNote {
+ public:
+  template <class Describe>
+  SchemaNote(const ObjectReader& reader, std::string_view key, Describe&& describe) {
+    if (getter_depth++ == 0 && SchemaRecorder::active_for(reader.origin())) {
+      SchemaRecorder::note_key(reader.path(), key, describe());
+    }
+  }
+  ~SchemaNote() { --getter_depth; }
+  SchemaNote(const SchemaNote&) = delete;
+  SchemaNote& operator=(const SchemaNote&) = delete;
+};
+
+json typed(const char* type) { return json{{"type", type}}; }
+
+json with_range(json schema, const Range& range) {
+  if (std::isfinite(range.min)) schema[range.min_exclusive ? "exclusiveMinimum" : "minimum"] = range.min;
+  if (std::isfinite(range.max)) schema[range.max_exclusive ? "exclusiveMaximum" : "maximum"] = range.max;
+  return schema;
+}
+
+json with_default(json schema, json fallback) {
+  schema["default"] = std::move(fallback);
+  return schema;
+}
+
+json named(std::span<const std::string_view> allowed) {
+  json names = json::array();
+  for (std::string_view name : allowed) names.push_back(std::string(name));
+  return json{{"type", "string"}, {"enum", names}};
+}
+
+}  // namespace
+
 ObjectReader::ObjectReader(const json& value, std::string origin, std::string path)
     : object_(&value), origin_(std::move(origin)), path_(std::move(path)) {
   if (!value.is_object()) wrong_type(origin_, path_, "an object", value);
+  if (SchemaRecorder::active_for(origin_)) SchemaRecorder::note_object(path_);
 }
 
 std::string ObjectReader::path_of(std::string_view key) const { return child_path(path_, key); }
@@ -307,6 +349,7 @@ void ObjectReader::mark_known(std::string_view key) {
 }
 
 const json* ObjectReader::find(std::string_view key) {
+  const SchemaNote note(*this, key, [] { return json::object(); });
   mark_known(key);
   const auto it = object_->find(key);
   return it == object_->end() ? nullptr : &*it;
@@ -332,7 +375,10 @@ const json& ObjectReader::required(std::string_view key) {
 
 const json& ObjectReader::raw(std::string_view key) { return required(key); }
 
-void ObjectReader::ignore(std::string_view key) { mark_known(key); }
+void ObjectReader::ignore(std::string_view key) {
+  const SchemaNote note(*this, key, [] { return json::object(); });
+  mark_known(key);
+}
 
 void ObjectReader::fail(std::string_view key, const std::string& message) const {
   throw_at(origin_, path_of(key), message);
@@ -341,12 +387,14 @@ void ObjectReader::fail(std::string_view key, const std::string& message) const 
 void ObjectReader::fail_here(const std::string& message) const { throw_at(origin_, path_, message); }
 
 std::string ObjectReader::string(std::string_view key) {
+  const SchemaNote note(*this, key, [] { return typed("string"); });
   const json& value = required(key);
   if (!value.is_string()) wrong_type(origin_, path_of(key), "a string", value);
   return value.get<std::string>();
 }
 
 std::string ObjectReader::string_or(std::string_view key, const std::string& fallback) {
+  const SchemaNote note(*this, key, [&] { return with_default(typed("string"), fallback); });
   if (!has(key)) {
     mark_known(key);  // absent is fine, but the key is still an allowed one
     return fallback;
@@ -355,12 +403,14 @@ std::string ObjectReader::string_or(std::string_view key, const std::string& fal
 }
 
 bool ObjectReader::boolean(std::string_view key) {
+  const SchemaNote note(*this, key, [] { return typed("boolean"); });
   const json& value = required(key);
   if (!value.is_boolean()) wrong_type(origin_, path_of(key), "true or false", value);
   return value.get<bool>();
 }
 
 bool ObjectReader::boolean_or(std::string_view key, bool fallback) {
+  const SchemaNote note(*this, key, [&] { return with_default(typed("boolean"), fallback); });
   if (!has(key)) {
     mark_known(key);  // absent is fine, but the key is still an allowed one
     return fallback;
@@ -369,6 +419,7 @@ bool ObjectReader::boolean_or(std::string_view key, bool fallback) {
 }
 
 std::int64_t ObjectReader::integer(std::string_view key, const Range& range) {
+  const SchemaNote note(*this, key, [&] { return with_range(typed("integer"), range); });
   const json& value = required(key);
   const std::string path = path_of(key);
   const std::int64_t result = to_integer(value, origin_, path);
@@ -377,6 +428,7 @@ std::int64_t ObjectReader::integer(std::string_view key, const Range& range) {
 }
 
 std::int64_t ObjectReader::integer_or(std::string_view key, std::int64_t fallback, const Range& range) {
+  const SchemaNote note(*this, key, [&] { return with_default(with_range(typed("integer"), range), fallback); });
   if (!has(key)) {
     mark_known(key);  // absent is fine, but the key is still an allowed one
     return fallback;
@@ -385,6 +437,7 @@ std::int64_t ObjectReader::integer_or(std::string_view key, std::int64_t fallbac
 }
 
 int ObjectReader::int32(std::string_view key, const Range& range) {
+  const SchemaNote note(*this, key, [&] { return with_range(typed("integer"), range); });
   const Range clamped{std::max(range.min, static_cast<double>(std::numeric_limits<int>::min())),
                       std::min(range.max, static_cast<double>(std::numeric_limits<int>::max())), range.min_exclusive,
                       range.max_exclusive};
@@ -392,6 +445,7 @@ int ObjectReader::int32(std::string_view key, const Range& range) {
 }
 
 int ObjectReader::int32_or(std::string_view key, int fallback, const Range& range) {
+  const SchemaNote note(*this, key, [&] { return with_default(with_range(typed("integer"), range), fallback); });
   if (!has(key)) {
     mark_known(key);  // absent is fine, but the key is still an allowed one
     return fallback;
@@ -400,6 +454,7 @@ int ObjectReader::int32_or(std::string_view key, int fallback, const Range& rang
 }
 
 double ObjectReader::number(std::string_view key, const Range& range) {
+  const SchemaNote note(*this, key, [&] { return with_range(typed("number"), range); });
   const json& value = required(key);
   const std::string path = path_of(key);
   const double result = to_number(value, origin_, path);
@@ -408,6 +463,7 @@ double ObjectReader::number(std::string_view key, const Range& range) {
 }
 
 double ObjectReader::number_or(std::string_view key, double fallback, const Range& range) {
+  const SchemaNote note(*this, key, [&] { return with_default(with_range(typed("number"), range), fallback); });
   if (!has(key)) {
     mark_known(key);  // absent is fine, but the key is still an allowed one
     return fallback;
@@ -425,6 +481,7 @@ std::string ObjectReader::choice_or(std::string_view key, const std::string& fal
 }
 
 std::string ObjectReader::choice(std::string_view key, std::span<const std::string_view> allowed) {
+  const SchemaNote note(*this, key, [&] { return named(allowed); });
   const std::string value = string(key);
   for (std::string_view option : allowed) {
     if (option == value) return value;
@@ -435,6 +492,7 @@ std::string ObjectReader::choice(std::string_view key, std::span<const std::stri
 
 std::string ObjectReader::choice_or(std::string_view key, const std::string& fallback,
                                     std::span<const std::string_view> allowed) {
+  const SchemaNote note(*this, key, [&] { return with_default(named(allowed), fallback); });
   if (!has(key)) {
     mark_known(key);  // absent is fine, but the key is still an allowed one
     return fallback;
@@ -442,9 +500,13 @@ std::string ObjectReader::choice_or(std::string_view key, const std::string& fal
   return choice(key, allowed);
 }
 
-ObjectReader ObjectReader::object(std::string_view key) { return ObjectReader(required(key), origin_, path_of(key)); }
+ObjectReader ObjectReader::object(std::string_view key) {
+  const SchemaNote note(*this, key, [] { return typed("object"); });
+  return ObjectReader(required(key), origin_, path_of(key));
+}
 
 std::optional<ObjectReader> ObjectReader::object_if_present(std::string_view key) {
+  const SchemaNote note(*this, key, [] { return typed("object"); });
   const json* value = find(key);
   if (value == nullptr) return std::nullopt;
   return ObjectReader(*value, origin_, path_of(key));
@@ -460,6 +522,7 @@ const json& require_array(const json& value, const std::string& origin, const st
 }  // namespace
 
 std::vector<ObjectReader> ObjectReader::objects(std::string_view key) {
+  const SchemaNote note(*this, key, [] { return json{{"type", "array"}, {"items", typed("object")}}; });
   const std::string path = path_of(key);
   const json& array = require_array(required(key), origin_, path);
   std::vector<ObjectReader> readers;
@@ -469,6 +532,7 @@ std::vector<ObjectReader> ObjectReader::objects(std::string_view key) {
 }
 
 std::vector<double> ObjectReader::numbers(std::string_view key, const Range& range) {
+  const SchemaNote note(*this, key, [&] { return json{{"type", "array"}, {"items", with_range(typed("number"), range)}}; });
   const std::string path = path_of(key);
   const json& array = require_array(required(key), origin_, path);
   std::vector<double> values;
@@ -483,6 +547,7 @@ std::vector<double> ObjectReader::numbers(std::string_view key, const Range& ran
 }
 
 std::vector<std::string> ObjectReader::strings(std::string_view key) {
+  const SchemaNote note(*this, key, [] { return json{{"type", "array"}, {"items", typed("string")}}; });
   const std::string path = path_of(key);
   const json& array = require_array(required(key), origin_, path);
   std::vector<std::string> values;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/records.hpp"
+#include "reports/text_table.hpp"
 
 namespace lcperf::reports {
 
@@ -14,6 +15,7 @@ struct ReportSection {
   std::string heading;
   std::string note;               // one paragraph of plain text, may be empty
   std::vector<std::string> svgs;  // standalone SVG documents, shown side by side when small
+  Table table;                    // shown under the charts when it has rows; sortable in HTML
 };
 
 struct ReportPage {

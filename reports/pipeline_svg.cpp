@@ -17,7 +17,7 @@ namespace {
 
 // Geometry, in pixels.
 constexpr double kLeftMargin = 90;   // rank labels
-constexpr double kRightMargin = 20;
+constexpr double kRightMargin = 64;  // each row's idle share
 constexpr double kTopMargin = 58;    // title and legend
 constexpr double kBottomMargin = 44;  // time axis
 constexpr double kComputeLaneHeight = 16;
@@ -45,6 +45,8 @@ constexpr std::array<Legend, 6> kLegend = {{
     {"optimizer", "optimizer", "#b07aa1"},
 }};
 constexpr const char* kOtherColour = "#bab0ac";
+// The compute lane's background: time the compute stream ran nothing (bubbles, waits).
+constexpr const char* kIdleColour = "#e4e4e4";
 
 struct Box {
   double x0 = 0;
@@ -143,6 +145,23 @@ void draw_legend(std::string& out, const std::set<std::string>& present) {
     if (category_colour(category) == kOtherColour) other = true;
   }
   if (other) item("other", kOtherColour);
+  item("idle", kIdleColour);
+}
+
+std::string whole_percent(double ratio) { return std::to_string(std::lround(ratio * 100)) + "%"; }
+
+// Share of [t0, t0 + span] in which none of the lane's ops ran (overlapping ops counted once).
+double idle_fraction(std::vector<const core::TimelineRecord*> lane, double t0, double span_s) {
+  std::sort(lane.begin(), lane.end(), [](auto* a, auto* b) { return a->start_s < b->start_s; });
+  double busy = 0, covered_to = t0;
+  for (const auto* r : lane) {
+    const double start = std::max(r->start_s, covered_to);
+    if (r->end_s > start) {
+      busy += r->end_s - start;
+      covered_to = r->end_s;
+    }
+  }
+  return std::clamp(1.0 - busy / span_s, 0.0, 1.0);
 }
 
 void draw_axis(std::string& out, double t0, double span_s, double scale, double plot_top, double plot_bottom,
@@ -216,7 +235,7 @@ std::string pipeline_svg(const core::RunRecords& records, const PipelineSvgOptio
   out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + px(width) + "\" height=\"" + px(height) +
          "\" viewBox=\"0 0 " + px(width) + " " + px(height) + "\" font-family=\"Helvetica, Arial, sans-serif\">\n";
   out += "<style>.title{font-size:15px;font-weight:bold}.legend,.rank{font-size:11px}"
-         ".tick{font-size:10px;text-anchor:middle;fill:#444}.mb{font-size:9px;fill:#fff;text-anchor:middle}"
+         ".tick{font-size:10px;text-anchor:middle;fill:#444}.idle{font-size:10px;fill:#666}.mb{font-size:9px;fill:#fff;text-anchor:middle}"
          ".op{stroke:#fff;stroke-width:0.5}.oomlabel{font-size:10px;font-weight:bold;fill:#d00;paint-order:stroke;stroke:#fff;stroke-width:3px}"
          ".axis{stroke:#444}.grid{stroke:#ddd}.oom{stroke:#d00;stroke-width:2}</style>\n";
   out += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n";
@@ -232,7 +251,13 @@ std::string pipeline_svg(const core::RunRecords& records, const PipelineSvgOptio
     const double y = plot_top + kRowHeight * static_cast<double>(row) + kRowGap / 2;
     out += "<text x=\"" + px(kLeftMargin - 8) + "\" y=\"" + px(y + 12) + "\" class=\"rank\" text-anchor=\"end\">rank " +
            std::to_string(ranks[row]) + "</text>\n";
+    const double idle = idle_fraction(compute[row], t0, span_s);
+    out += "<rect x=\"" + px(kLeftMargin) + "\" y=\"" + px(y) + "\" width=\"" + px(plot_right - kLeftMargin) +
+           "\" height=\"" + px(kComputeLaneHeight) + "\" fill=\"" + kIdleColour + "\"><title>rank " +
+           std::to_string(ranks[row]) + ": compute stream idle " + whole_percent(idle) + " of the span</title></rect>\n";
     for (const Box& box : lane_boxes(compute[row], t0, scale)) draw_box(out, box, y, kComputeLaneHeight, true);
+    out += "<text x=\"" + px(plot_right + 6) + "\" y=\"" + px(y + 12) + "\" class=\"idle\">" +
+           whole_percent(idle) + " idle</text>\n";
     const double comm_y = y + kComputeLaneHeight + kLaneGap;
     for (const Box& box : lane_boxes(comm[row], t0, scale)) draw_box(out, box, comm_y, kCommLaneHeight, false);
   }

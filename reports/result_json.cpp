@@ -56,6 +56,7 @@ Json cluster_json(const core::ClusterSpec& cluster) {
   json["gpu"] = cluster.gpu.id;
   json["nodes"] = cluster.nodes;
   json["gpus_per_node"] = cluster.gpus_per_node;
+  json["hbm_bytes"] = cluster.gpu.hbm_bytes;  // the report draws it as each memory plot's limit
   return json;
 }
 

@@ -17,106 +17,9 @@ namespace lcperf::reports {
 
 namespace {
 
-constexpr const char* kIdleColour = "#e4e4e4";
-// Ops closer than this on screen are drawn as one box: a layer-granularity timeline has
-// thousands of back-to-back ops that would otherwise bloat the page.
-constexpr double kMergePx = 0.5;
-
-struct Span {
-  double x0, x1;
-  std::string category;
-  int ops;
-};
-
-// Communication streams (1 send, 2 recv, 3 collective) get the p2p / collective colours
-// even when recorded under a generic category, as in pipeline_svg.
-std::string lane_category(const core::TimelineRecord& r) {
-  if (r.stream == 0) return r.category;
-  if (r.category == "collective" || r.stream == 3) return "collective";
-  return "p2p";
-}
-
-std::vector<Span> merged(std::vector<const core::TimelineRecord*> lane, const svg::Frame& f, double t0) {
-  std::stable_sort(lane.begin(), lane.end(), [](auto* a, auto* b) { return a->start_s < b->start_s; });
-  std::vector<Span> spans;
-  for (const auto* r : lane) {
-    Span s{f.x(r->start_s - t0), f.x(r->end_s - t0), lane_category(*r), 1};
-    if (!spans.empty() && spans.back().category == s.category && s.x0 - spans.back().x1 < kMergePx) {
-      spans.back().x1 = std::max(spans.back().x1, s.x1);
-      ++spans.back().ops;
-    } else {
-      spans.push_back(s);
-    }
-  }
-  return spans;
-}
-
 }  // namespace
 
-std::string gantt_svg(const core::RunRecords& records, int max_ranks) {
-  std::map<int, std::pair<std::vector<const core::TimelineRecord*>, std::vector<const core::TimelineRecord*>>> lanes;
-  double t0 = std::numeric_limits<double>::infinity(), t1 = 0;
-  for (const auto& r : records.timeline) {
-    auto& lane = lanes[r.rank];
-    (r.stream == 0 ? lane.first : lane.second).push_back(&r);
-    t0 = std::min(t0, r.start_s);
-    t1 = std::max(t1, r.end_s);
-  }
-  if (lanes.empty()) t0 = 0;
-  const std::size_t total = lanes.size();
-  while (lanes.size() > static_cast<std::size_t>(std::max(max_ranks, 1))) lanes.erase(std::prev(lanes.end()));
-  constexpr double kRow = 30, kCompute = 17, kComm = 7;
-  svg::Frame f;
-  f.left = 70;
-  f.top = 62;
-  f.width = 1000;
-  f.height = kRow * static_cast<double>(std::max<std::size_t>(lanes.size(), 1));
-  f.x_lo = 0;
-  f.x_hi = std::max(t1 - t0, 1e-9);
-  f.y_lo = 0;
-  f.y_hi = 1;
-  svg::Chart chart;
-  chart.width = 1100;
-  chart.height = static_cast<int>(f.top + f.height + 46);
-  chart.title = "Pipeline timeline per rank";
-  if (lanes.size() < total) chart.title += " (first " + std::to_string(lanes.size()) + " of " + std::to_string(total) + " ranks)";
-  chart.x_label = "time since the first op";
-  chart.x_ticks = svg::seconds_tick;
-  chart.y_ticks = [](double) { return std::string(); };
-  chart.y_grid = false;
-
-  std::set<std::string> present;
-  std::string body;
-  double row_top = f.top;
-  for (const auto& [rank, lane] : lanes) {
-    body += svg::text(f.left - 8, row_top + 15, "rank " + std::to_string(rank), "legend", "end");
-    // Idle first, underneath: the whole row, then the busy compute spans over it.
-    body += svg::rect(f.left, row_top + 3, f.width, kCompute, kIdleColour, "idle (compute stream)");
-    for (const Span& s : merged(lane.first, f, t0)) {
-      present.insert(s.category);
-      body += svg::rect(s.x0, row_top + 3, std::max(s.x1 - s.x0, 0.5), kCompute,
-                        category_colour(s.category), s.category + " x" + std::to_string(s.ops));
-    }
-    for (const Span& s : merged(lane.second, f, t0)) {
-      present.insert(s.category);
-      body += svg::rect(s.x0, row_top + 3 + kCompute + 1, std::max(s.x1 - s.x0, 0.5), kComm,
-                        category_colour(s.category), s.category + " x" + std::to_string(s.ops));
-    }
-    row_top += kRow;
-  }
-  std::vector<svg::LegendItem> items;
-  for (const char* c : {"forward", "backward", "recompute", "optimizer", "p2p", "collective"}) {
-    if (present.count(c)) items.push_back({c == std::string("p2p") ? "p2p send/recv" : c, category_colour(c)});
-  }
-  bool other = false;
-  for (const auto& c : present) other = other || category_colour(c) == category_colour("?");
-  if (other) items.push_back({"other", category_colour("?")});
-  items.push_back({"idle", kIdleColour});
-  return svg::begin_chart(chart, f) + svg::legend(items, f.left, 32, f.width) + body + svg::end_chart();
-}
-
-
-std::string memory_svg(const core::RunRecords& records, int rank) {
+std::string memory_svg(const core::RunRecords& records, int rank, const MemoryPanel& panel) {
   // Replay the rank's events into per-tag totals; one stacked sample per instant (the
   // last event at a time wins, since totals in between are not visible anyway).
   std::vector<const core::MemoryEvent*> events;
@@ -150,11 +53,12 @@ std::string memory_svg(const core::RunRecords& records, int rank) {
   f.width = 420;
   f.height = 170;
   f.x_hi = t_end > 0 ? t_end : 1.0;
-  f.y_hi = peak > 0 ? peak * 1.05 : 1.0;
+  f.y_hi = std::max(peak, panel.hbm_limit_bytes) > 0 ? std::max(peak, panel.hbm_limit_bytes) * 1.05 : 1.0;
   svg::Chart chart;
   chart.width = 520;
   chart.height = 270;
-  chart.title = "Memory of rank " + std::to_string(rank) + " (peak " + format_bytes(peak) + ")";
+  chart.title = (panel.title.empty() ? "Memory of rank " + std::to_string(rank) : panel.title) + " (peak " +
+                format_bytes(peak) + ")";
   chart.x_label = "simulated time";
   chart.y_label = "bytes in use";
   chart.x_ticks = svg::seconds_tick;
@@ -185,6 +89,12 @@ std::string memory_svg(const core::RunRecords& records, int rank) {
     }
     body += svg::polygon(outline, colour, name);
     below = std::move(above);
+  }
+  if (panel.hbm_limit_bytes > 0) {
+    // The device's capacity: a band that reaches it is an out-of-memory run.
+    const double y = f.y(panel.hbm_limit_bytes);
+    body += svg::polyline({{f.x(0), y}, {f.x(f.x_hi), y}}, "#d00", 1.5, " stroke-dasharray=\"6 4\" class=\"hbm\"");
+    body += svg::text(f.x(f.x_hi) - 4, y - 4, "HBM limit " + format_bytes(panel.hbm_limit_bytes), "legend", "end");
   }
   return svg::begin_chart(chart, f) + body + svg::legend(items, f.left, 28, f.width) + svg::end_chart();
 }
@@ -274,9 +184,20 @@ std::string sweep_scatter_svg(const std::vector<SweepPoint>& points, const std::
                      p.label + ": " + format_tokens_per_s(p.tokens_per_s) + ", " + format_bytes(p.peak_memory_bytes),
                      " fill-opacity=\"0.85\"");
   }
+  double last_label_y = std::numeric_limits<double>::infinity();
   for (const std::size_t i : front) {
     body += svg::dot(f.x(points[i].peak_memory_bytes), f.y(points[i].tokens_per_s), 7.5, "none", "",
                      " stroke=\"#111\" stroke-width=\"1.5\"");
+    // Front points are labelled on the chart, unless the label would sit on the previous
+    // one (a dense front; the dot keeps its tooltip); a label that would leave the plot
+    // on the right is set to the point's left.
+    const double label_y = f.y(points[i].tokens_per_s) - 8;
+    if (points[i].short_label.empty() || std::abs(label_y - last_label_y) < 16) continue;
+    last_label_y = label_y;
+    const double x = f.x(points[i].peak_memory_bytes);
+    const bool left = x + 10 + 6.0 * static_cast<double>(points[i].short_label.size()) > f.left + f.width;
+    body += svg::text(left ? x - 10 : x + 10, label_y, points[i].short_label, "legend",
+                      left ? "end" : "start");
   }
   items.push_back({"Pareto front (ringed)", "#333"});
   return svg::begin_chart(chart, f) + svg::legend(items, f.left, 30, f.width) + body + svg::end_chart();

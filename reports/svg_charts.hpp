@@ -1,7 +1,7 @@
 #pragma once
 // The charts of `lcperf report`, each a standalone SVG document built on svg_plot.hpp:
-// a per-rank Gantt chart with idle time, per-rank memory stacked by tag, a sweep
-// scatter with its Pareto front, and step CDFs of serving latencies.
+// memory stacked by tag with the HBM limit, a sweep scatter with its labelled Pareto
+// front, and CDFs of serving latencies. The pipeline Gantt is pipeline_svg.hpp's.
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,19 +10,22 @@
 
 namespace lcperf::reports {
 
-// One row per rank (at most max_ranks): compute ops by category, communication on a
-// thin lane beneath, and the compute stream's idle gaps (bubbles) drawn in light grey.
-std::string gantt_svg(const core::RunRecords& records, int max_ranks = 32);
+// How one memory panel is titled and what it shows besides the bands.
+struct MemoryPanel {
+  std::string title;             // default "Memory of rank R"
+  double hbm_limit_bytes = 0;    // > 0: a dashed line at the device's capacity
+};
 
 // Memory of one rank over the iteration, one stacked band per tag (step area), from
 // records.memory (memory.csv).
-std::string memory_svg(const core::RunRecords& records, int rank);
+std::string memory_svg(const core::RunRecords& records, int rank, const MemoryPanel& panel = {});
 
 struct SweepPoint {
   double peak_memory_bytes = 0;
   double tokens_per_s = 0;
   std::string group;  // colour: the strategy name
   std::string label;  // tooltip: the config
+  std::string short_label;  // drawn beside the point when it is on the Pareto front
 };
 
 // Throughput against peak memory, coloured by group; the Pareto front (no other point

@@ -1,6 +1,10 @@
 #include "reports/text_table.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "reports/svg_plot.hpp"
 
 namespace lcperf::reports {
 
@@ -83,6 +87,35 @@ std::string render_markdown(const Table& table) {
     out += "\n";
   }
   return out;
+}
+
+}  // namespace lcperf::reports
+
+namespace lcperf::reports {
+
+std::string render_html(const Table& table, bool sortable) {
+  const std::size_t columns = table.headers.size();
+  std::string out = sortable ? "<table class=\"sortable\">\n<tr>" : "<table>\n<tr>";
+  for (std::size_t c = 0; c < columns; ++c) {
+    out += "<th";
+    if (sortable) out += " title=\"click to sort\"";
+    out += ">" + svg::escape(table.headers[c]) + "</th>";
+  }
+  out += "</tr>\n";
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    out += "<tr>";
+    for (std::size_t c = 0; c < columns; ++c) {
+      out += is_right_aligned(table, c) ? "<td class=\"v\"" : "<td";
+      if (r < table.sort_keys.size() && c < table.sort_keys[r].size() && std::isfinite(table.sort_keys[r][c])) {
+        char key[32];
+        std::snprintf(key, sizeof key, "%.17g", table.sort_keys[r][c]);
+        out += " data-sort=\"" + std::string(key) + "\"";
+      }
+      out += ">" + svg::escape(cell(table.rows[r], c)) + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table>\n";
 }
 
 }  // namespace lcperf::reports

@@ -167,6 +167,7 @@ SweepSpec parse_sweep_spec(const std::string& json_text, const std::string& orig
   spec.source_path = origin;
   spec.name = reader.string_or("name", fs::path(origin).stem().string());
   reader.ignore("description");
+  reader.string_or("$schema", "");  // an editor's pointer to schema/sweep.schema.json
   const std::string base = reader.string("base");
   spec.base_path = (fs::path(origin).parent_path() / base).lexically_normal().string();
   if (fs::path(base).is_absolute()) spec.base_path = base;

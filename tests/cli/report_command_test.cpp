@@ -30,9 +30,12 @@ TEST(ReportCommand, SimulateFolderGivesTimelineAndMemoryPlots) {
   const std::string html = read_file(dir / "plots.html");
   expect_self_contained(html);
   EXPECT_NE(html.find("<svg"), std::string::npos);
-  EXPECT_NE(html.find("Pipeline timeline per rank"), std::string::npos);
-  EXPECT_NE(html.find("Memory of rank 0"), std::string::npos);
-  EXPECT_NE(html.find(">idle<"), std::string::npos);
+  EXPECT_NE(html.find("Pipeline timeline"), std::string::npos);
+  EXPECT_NE(html.find("class=\"mb\">"), std::string::npos);  // micro-batch labels on the Gantt
+  EXPECT_NE(html.find("% idle<"), std::string::npos);
+  EXPECT_NE(html.find("Memory of ranks 0"), std::string::npos);  // TP/DP peers of stage 0 share a panel
+  EXPECT_NE(html.find("HBM limit"), std::string::npos);
+  EXPECT_NE(html.find("parallel layout"), std::string::npos);
   EXPECT_NE(read_file(dir / "plots.md").find("## Pipeline timeline"), std::string::npos);
 
   if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "no /usr/bin/chromium: page not rendered";

@@ -44,7 +44,7 @@ TEST(HtmlReport, ReadsMemoryCsvAndRejectsBadRows) {
 
 TEST(HtmlReport, ParetoFrontKeepsOnlyUndominatedPoints) {
   const std::vector<SweepPoint> points = {
-      {10, 100, "a", "p0"}, {20, 90, "a", "p1"}, {30, 150, "b", "p2"}, {5, 50, "b", "p3"}};
+      {10, 100, "a", "p0", ""}, {20, 90, "a", "p1", ""}, {30, 150, "b", "p2", ""}, {5, 50, "b", "p3", ""}};
   EXPECT_EQ(pareto_front(points), (std::vector<std::size_t>{3, 0, 2}));
 }
 
@@ -60,12 +60,75 @@ TEST(HtmlReport, TrainingPageIsSelfContainedWithPlots) {
   read_memory_csv(kMemory, "m.csv", records);
   const ReportPage page = training_page(R"({"kind":"training","scenario":"x","tokens_per_s":5})", records);
   const std::string html = html_page(page);
-  EXPECT_NE(html.find("Pipeline timeline per rank"), std::string::npos);
+  EXPECT_NE(html.find("Pipeline timeline"), std::string::npos);
   EXPECT_NE(html.find("Memory of rank 0"), std::string::npos);
   EXPECT_NE(html.find(">idle<"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);
   EXPECT_EQ(html.find("href="), std::string::npos);
   EXPECT_NE(markdown_page(page).find("## Memory over time"), std::string::npos);
+}
+
+// The Gantt labels micro-batches and states each row's idle share: rank 0 computes 1 ms
+// and rank 1 2 ms of the 3.5 ms span, so 71% and 43% idle.
+TEST(HtmlReport, TrainingGanttLabelsMicroBatchesAndIdleShares) {
+  const core::RunRecords records = read_chrome_trace(kTrace, "t.json");
+  const std::string html = html_page(training_page(R"({"scenario":"x"})", records));
+  EXPECT_NE(html.find("class=\"mb\">0</text>"), std::string::npos);
+  EXPECT_NE(html.find(">71% idle<"), std::string::npos);
+  EXPECT_NE(html.find(">43% idle<"), std::string::npos);
+  EXPECT_EQ(html.find("Pipeline timeline per rank"), std::string::npos) << "one Gantt, not two";
+}
+
+TEST(HtmlReport, TrainingPageStatesTheScenarioAndSharesAlikeMemoryPanels) {
+  core::RunRecords records;
+  // Ranks 0 and 1 hold the same bytes at the same times (TP peers of one stage); rank 2 differs.
+  read_memory_csv("time_s,rank,tag,delta_bytes,total_bytes\n"
+                  "0,0,weights,1073741824,1073741824\n"
+                  "0,1,weights,1073741824,1073741824\n"
+                  "0.001,0,activations,536870912,1610612736\n"
+                  "0.001,1,activations,536870912,1610612736\n"
+                  "0,2,weights,2147483648,2147483648\n",
+                  "m.csv", records);
+  const std::string result = R"({"scenario":"x",
+      "model":{"id":"llama3-8b","layers":32,"hidden":4096,"heads":32,"kv_heads":8,"params":8030261248},
+      "cluster":{"id":"h200-1node","gpu":"h200","nodes":1,"gpus_per_node":8,"hbm_bytes":3221225472},
+      "parallel":{"tp":2,"sequence_parallel":true,"pp":2,"virtual_stages":1,"dp":2,"cp":1,
+                  "micro_batch_size":1,"num_micro_batches":8,"distributed_optimizer":true}})";
+  const ReportPage page = training_page(result, records);
+  const std::string html = html_page(page);
+  EXPECT_NE(html.find("llama3-8b: 32 layers, hidden 4096, 32 heads (8 KV), 8.03026 B parameters"), std::string::npos);
+  EXPECT_NE(html.find("h200-1node: 1 x 8 h200 (3.00 GiB HBM each)"), std::string::npos);
+  EXPECT_NE(html.find("TP 2 (+SP), PP 2, DP 2 (distributed optimizer), CP 1; 8 micro-batches of 1"), std::string::npos);
+  EXPECT_NE(html.find("Memory of ranks 0, 1 (peak"), std::string::npos);
+  EXPECT_NE(html.find("Memory of rank 2 (peak"), std::string::npos);
+  ASSERT_EQ(page.sections.at(1).svgs.size(), 2u);
+  EXPECT_NE(html.find("HBM limit 3.00 GiB"), std::string::npos);
+  EXPECT_NE(html.find("class=\"hbm\""), std::string::npos);
+}
+
+TEST(HtmlReport, SweepPageHasASortableTableAndLabelledFront) {
+  const std::string results =
+      R"({"index":0,"config":{"strategy.name":"megatron","parallel.tp":2},"ok":true,"oom":false,"tokens_per_s":100,"iteration_time_s":2,"peak_memory_bytes":1073741824,"mfu":0.3})"
+      "\n"
+      R"({"index":1,"config":{"strategy.name":"chunkflow","parallel.tp":1,"strategy.k":2},"ok":true,"oom":false,"tokens_per_s":150,"iteration_time_s":1.5,"peak_memory_bytes":2147483648,"mfu":0.45})"
+      "\n"
+      R"({"index":2,"config":{"strategy.name":"chunkflow","parallel.tp":4,"strategy.k":1},"ok":true,"oom":true,"tokens_per_s":0,"iteration_time_s":0,"peak_memory_bytes":9e10,"mfu":0})"
+      "\n";
+  const ReportPage page = sweep_page(results, R"({"sweep":"s","top":[{"config":{"strategy.name":"chunkflow","parallel.tp":1,"strategy.k":2}}]})");
+  const std::string html = html_page(page);
+  EXPECT_NE(html.find("<table class=\"sortable\">"), std::string::npos);
+  EXPECT_NE(html.find("<script>"), std::string::npos);
+  const Table& table = page.sections.at(1).table;
+  ASSERT_EQ(table.rows.size(), 3u);  // every configuration that ran, out-of-memory ones too
+  EXPECT_EQ(table.rows[0][0], "chunkflow");  // best throughput first
+  EXPECT_EQ(table.rows[1][2], "—");          // Megatron's row has no k
+  EXPECT_EQ(table.rows[2].back(), "out of memory");
+  EXPECT_DOUBLE_EQ(table.sort_keys[0][3], 150);
+  // Both non-OOM points are on the front (more memory buys more throughput): labelled.
+  EXPECT_NE(html.find(">megatron tp=2<"), std::string::npos);
+  EXPECT_NE(html.find(">chunkflow tp=1 k=2<"), std::string::npos);
+  for (const auto& section : page.sections) EXPECT_EQ(section.note.find('{'), std::string::npos) << section.note;
+  EXPECT_NE(html.find("chunkflow tp=1 k=2</td>"), std::string::npos);  // best (best.json), not JSON
 }
 
 TEST(HtmlReport, ServingPageSaysCdfComesFromPercentiles) {
