@@ -122,7 +122,8 @@ TEST(HtmlReport, SweepPageHasASortableTableAndLabelledFront) {
   ASSERT_EQ(table.rows.size(), 3u);  // every configuration that ran, out-of-memory ones too
   EXPECT_EQ(table.rows[0][0], "chunkflow");  // best throughput first
   EXPECT_EQ(table.rows[1][2], "—");          // Megatron's row has no k
-  EXPECT_EQ(table.rows[2].back(), "out of memory");
+  EXPECT_EQ(table.rows[2][table.rows[2].size() - 2], "out of memory");
+  EXPECT_EQ(table.rows[2].back(), "sim.");  // no "source": a sweep before the two tiers, all simulated
   EXPECT_DOUBLE_EQ(table.sort_keys[0][3], 150);
   // Both non-OOM points are on the front (more memory buys more throughput): labelled.
   EXPECT_NE(html.find(">megatron tp=2<"), std::string::npos);
