@@ -53,6 +53,10 @@ DeviceProfile derive_device_profile(const DeviceProfile& measured, const core::H
   DeviceProfile out = target_base;
   out.hardware = target_hw.id;
   out.of(OpClass::gemm) = measured.of(OpClass::gemm);
+  // Waves are counted on the target's own SMs (its SpMM pipeline's count), when it has one.
+  if (auto& tiles = out.of(OpClass::gemm).tile_model; tiles && target_base.of(OpClass::spmm).extraction.sm_count > 0) {
+    tiles->sm_count = target_base.of(OpClass::spmm).extraction.sm_count;
+  }
   out.of(OpClass::elementwise) = measured.of(OpClass::elementwise);
   out.of(OpClass::elementwise).table = scaled_table(measured.of(OpClass::elementwise).table, measured_hw, target_hw);
   out.collective = measured.collective;
@@ -81,7 +85,8 @@ DeviceProfile derive_device_profile(const DeviceProfile& measured, const core::H
               target_hw.id +
               "'), so kernel times scale by the datasheet ratios target/source: " + ratios +
               ". Element-wise table times are scaled by the roofline ratio of their shape, not below their kind's "
-              "measured latency floor. Collective latencies are kept. Attention and memcpy are this GPU's own previous "
+              "measured latency floor. The GEMM tile model's waves count this GPU's own SMs (its SpMM section's " +
+              "sm_count) at the same tile efficiencies, latency and overlap. Collective latencies are kept. Attention and memcpy are this GPU's own previous "
               "values; SpMM too, with its efficiencies scaled like the dense GEMM's (new/old at each size). What this "
               "assumes: the same efficiency at the same size on both GPUs, which holds best for the same die (H100 -> "
               "H200, H800) and least for a cut-down one (H20: its small GEMMs fill fewer SMs more easily, so the "

@@ -14,6 +14,7 @@
 #include "core/ops.hpp"
 #include "cost_models/collective_profile.hpp"
 #include "cost_models/efficiency_curve.hpp"
+#include "cost_models/gemm_tile_model.hpp"
 #include "cost_models/op_class.hpp"
 
 namespace lcperf::cost {
@@ -96,6 +97,9 @@ struct OpClassProfile {
   double min_latency_s = 0;
   std::vector<MeasuredPoint> table;  // optional measured points, used before the roofline
   SpmmExtraction extraction;         // spmm only
+  // gemm only: when set, GEMMs are priced by tiles, waves and split-K up to the measured
+  // size and hand over to compute_efficiency beyond it (gemm_tile_model.hpp).
+  std::optional<GemmTileModel> tile_model;
 };
 
 struct DeviceProfile {

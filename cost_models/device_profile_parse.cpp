@@ -85,6 +85,37 @@ std::vector<MeasuredPoint> read_table(core::ObjectReader& r, OpClass op_class) {
   return table;
 }
 
+GemmTileModel read_tile_model(core::ObjectReader r) {
+  GemmTileModel m;
+  m.sm_count = r.int32("sm_count", core::Range::at_least(1));
+  for (core::ObjectReader t : r.objects("tiles")) {
+    GemmTile tile;
+    tile.m = t.integer("m");
+    require(tile.m >= 1, t, "m", "must be >= 1");
+    tile.n = t.integer("n");
+    require(tile.n >= 1, t, "n", "must be >= 1");
+    tile.efficiency = t.number("efficiency");
+    require(tile.efficiency > 0 && tile.efficiency <= 1, t, "efficiency", "must be in (0, 1]");
+    t.finish();
+    m.tiles.push_back(tile);
+  }
+  require(!m.tiles.empty(), r, "tiles", "must hold at least one tile shape");
+  m.k_overhead = r.number("k_overhead");
+  require(m.k_overhead >= 0, r, "k_overhead", "must be >= 0");
+  m.min_split_depth = r.integer("min_split_depth");
+  require(m.min_split_depth >= 1, r, "min_split_depth", "must be >= 1");
+  m.memory_efficiency = r.number("memory_efficiency");
+  require(m.memory_efficiency > 0 && m.memory_efficiency <= 1, r, "memory_efficiency", "must be in (0, 1]");
+  m.overlap_exponent = r.number("overlap_exponent");
+  require(m.overlap_exponent >= 1, r, "overlap_exponent", "must be >= 1");
+  m.latency_s = r.number("latency_s");
+  require(m.latency_s >= 0, r, "latency_s", "must be >= 0");
+  m.measured_min_dim = r.number("measured_min_dim");
+  require(m.measured_min_dim >= 0, r, "measured_min_dim", "must be >= 0");
+  r.finish();
+  return m;
+}
+
 OpClassProfile read_class(core::ObjectReader r, OpClass op_class) {
   OpClassProfile c;
   c.compute_efficiency = read_curve(r.object("compute_efficiency"), compute_variables(op_class));
@@ -108,6 +139,7 @@ OpClassProfile read_class(core::ObjectReader r, OpClass op_class) {
     c.extraction.blocks_per_sm = x.int32_or("blocks_per_sm", 2, core::Range::at_least(1));
     x.finish();
   }
+  if (op_class == OpClass::gemm && r.find("tile_model") != nullptr) c.tile_model = read_tile_model(r.object("tile_model"));
   if (r.find("table") != nullptr) c.table = read_table(r, op_class);
   r.finish();
   return c;

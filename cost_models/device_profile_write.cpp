@@ -30,6 +30,19 @@ Json class_json(const OpClassProfile& c, OpClass op_class) {
       j["extraction"]["blocks_per_sm"] = c.extraction.blocks_per_sm;
     }
   }
+  if (c.tile_model) {
+    const GemmTileModel& m = *c.tile_model;
+    Json tiles = Json::array();
+    for (const GemmTile& t : m.tiles) tiles.push_back({{"m", t.m}, {"n", t.n}, {"efficiency", t.efficiency}});
+    j["tile_model"] = {{"sm_count", m.sm_count},
+                       {"tiles", tiles},
+                       {"k_overhead", m.k_overhead},
+                       {"min_split_depth", m.min_split_depth},
+                       {"memory_efficiency", m.memory_efficiency},
+                       {"overlap_exponent", m.overlap_exponent},
+                       {"latency_s", m.latency_s},
+                       {"measured_min_dim", m.measured_min_dim}};
+  }
   if (!c.table.empty()) {
     Json table = Json::array();
     for (const MeasuredPoint& p : c.table) {

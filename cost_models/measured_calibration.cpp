@@ -5,14 +5,17 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <variant>
 
 #include "core/errors.hpp"
+#include "core/number_text.hpp"
 #include "cost_models/calibration.hpp"
 #include "cost_models/curve_beyond_measured.hpp"
 #include "cost_models/elementwise_kind_tables.hpp"
+#include "cost_models/gemm_tile_fit.hpp"
 #include "cost_models/op_cost.hpp"
 #include "cost_models/profile_notes.hpp"
 #include "cost_models/spmm_follows_gemm.hpp"
@@ -120,6 +123,41 @@ double largest_measured_gemm(const MeasuredKernels& kernels, const std::vector<b
   return largest;
 }
 
+// The GEMM tile model on the training rows, with the base's SM count (its SpMM
+// pipeline's); nullopt when the base has none, and the curves price every GEMM.
+std::optional<GemmTileModel> fit_tiles(const MeasuredKernels& kernels, const std::vector<bool>& held_out,
+                                       const DeviceProfile& base, const core::HardwareSpec& hw) {
+  GemmTileModel start;
+  start.sm_count = base.of(OpClass::spmm).extraction.sm_count;
+  if (start.sm_count <= 0) return std::nullopt;
+  start.tiles = default_gemm_tiles();
+  start.latency_s = 5e-6;
+  start.memory_efficiency = 0.8;
+  start.k_overhead = 64;
+  start.overlap_exponent = 4;
+  std::vector<GemmSample> samples;
+  for (std::size_t i = 0; i < kernels.profile.rows.size(); ++i) {
+    const auto* g = std::get_if<core::GemmShape>(&kernels.profile.rows[i].shape);
+    if (!held_out[i] && g != nullptr) samples.push_back({*g, kernels.profile.rows[i].median_s});
+  }
+  if (samples.empty()) return std::nullopt;
+  return fit_gemm_tile_model(samples, start, hw).model;
+}
+
+std::string tile_model_notes(const std::optional<GemmTileModel>& m) {
+  if (!m) return "no SM count in the base, so no tile model: the curve prices every GEMM";
+  std::string tiles;
+  for (const GemmTile& t : m->tiles) {
+    tiles += (tiles.empty() ? "" : ", ") + std::to_string(t.m) + "x" + std::to_string(t.n) + " at " +
+             core::number_text(t.efficiency, 3);
+  }
+  return "tile model (" + std::to_string(m->sm_count) + " SMs, waves of one tile per SM, split-K below one wave): tile "
+         "efficiencies " + tiles + " of peak, K overhead " + core::number_text(m->k_overhead, 3) + " per tile, operands at " +
+         core::number_text(m->memory_efficiency, 3) + " of HBM bandwidth, overlap p-norm " + core::number_text(m->overlap_exponent, 3) +
+         ", latency " + core::number_text(m->latency_s * 1e6, 3) + " us; fitted up to min(m, n, k) = " +
+         core::number_text(m->measured_min_dim) + ", beyond which the price moves to the compute curve";
+}
+
 struct Tally {
   std::vector<double> predicted, measured;
   void add(double p, double m) {
@@ -174,10 +212,11 @@ std::string notes_of(const MeasuredCalibration& r, const MeasuredKernels& kernel
                      ", against the peaks of hardware '" + hw.id + "'. ";
   text += "Held out of the fit: model family '" + (options.hold_out_family.empty() ? "none" : options.hold_out_family) +
           "' (every row), and one size in " + std::to_string(options.collective_holdout_every) +
-          " of each collective series. GEMM: roofline max form with the compute curve over " +
-          std::string(to_string(r.gemm_variable)) +
+          " of each collective series. GEMM: " + tile_model_notes(r.profile.of(OpClass::gemm).tile_model) +
+          "; the compute curve over " + std::string(to_string(r.gemm_variable)) +
           " (fitted over flops and min_dim, the smaller training error kept; beyond the largest measured size it ramps "
-          "to the base's points there, the published large-GEMM regime). Element-wise: one curve per measured "
+          "to the base's points there, the published large-GEMM regime) prices SpMM's rescaling and GEMMs beyond the "
+          "measured sizes. Element-wise: one curve per measured "
           "kind as table points (log time piecewise linear in log2 bytes); for kinds without a table the class memory "
           "curve is the residual add's efficiency over bytes, the compute curve the base's. Collectives: NVLink efficiency and p2p latency from send/recv, bus "
           "efficiencies x" +
@@ -234,6 +273,7 @@ MeasuredCalibration calibrate_from_measured(const MeasuredKernels& kernels, cons
   EfficiencyCurve& gemm_compute = profile.of(OpClass::gemm).compute_efficiency;
   gemm_compute = extend_beyond_measured(gemm_compute, largest_measured_gemm(kernels, kernel_held, result.gemm_variable),
                                         base.of(OpClass::gemm).compute_efficiency);
+  profile.of(OpClass::gemm).tile_model = fit_tiles(kernels, kernel_held, base, hw);
   // SpMM follows the extended curve, as a derived GPU's SpMM follows its source's
   // (device_derivation.cpp): over different size variables the two plateaus are
   // compared, and both are now the published large-GEMM regime.

@@ -4,9 +4,11 @@
 // its collective constants are fitted to measured kernel and NCCL times, with one whole
 // model family held out of the fit and priced afterwards by the real CostModel on the
 // written profile (cost_models/README.md, "Calibration from measured tables"):
-// - GEMM: the cost model's own form, max(floor, FLOPs / (peak e_c), bytes / (BW e_m)),
-//   fitted by calibrate_device (calibration.hpp) once with e_c over FLOPs and once over
-//   min(m, n, k); the variable with the smaller training error is kept.
+// - GEMM: the tile model (gemm_tile_model.hpp: tiles, waves, split-K, memory regime)
+//   fitted by gemm_tile_fit.hpp, with the base's SM count; and the max form
+//   max(floor, FLOPs / (peak e_c), bytes / (BW e_m)) fitted by calibrate_device
+//   (calibration.hpp) once with e_c over FLOPs and once over min(m, n, k), the variable
+//   with the smaller training error kept, which prices GEMMs beyond the measured sizes.
 // - Element-wise: a curve per measured kind as table points
 //   (elementwise_kind_tables.hpp); the class curves, which price every kind without a
 //   table (backward kernels, Adam, cross-entropy), take their memory curve from the

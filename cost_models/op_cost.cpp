@@ -1,10 +1,13 @@
 #include "cost_models/op_cost.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <variant>
 
 #include "core/errors.hpp"
 #include "cost_models/block_sparse_attention.hpp"
+#include "cost_models/curve_beyond_measured.hpp"
+#include "cost_models/gemm_tile_model.hpp"
 #include "cost_models/op_checks.hpp"
 #include "cost_models/roofline.hpp"
 #include "cost_models/spmm_pipeline.hpp"
@@ -109,6 +112,9 @@ OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
   const double compute = compute_time_s(profile, part, cost.flops);
   const double memory =
       cost.bytes > 0 ? cost.bytes / (hw_.hbm_bandwidth_bytes_per_s * profile.memory_efficiency.at(cost.bytes)) : 0.0;
+  if (const auto* g = std::get_if<core::GemmShape>(&part); g != nullptr && profile.tile_model) {
+    return tiled_gemm(*g, profile, cost, std::max({profile.min_latency_s, compute, memory}));
+  }
   const auto* spmm = std::get_if<core::SpmmShape>(&part);
   if (spmm != nullptr && profile.extraction.sm_count > 0) {
     const SpmmPipelineCost p = *spmm_pipeline(*spmm);
@@ -126,6 +132,23 @@ OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
   }
   cost.time_s = std::max(profile.min_latency_s, work);
   cost.model = "roofline:" + std::string(to_string(op_class)) + ":" + bound;
+  return cost;
+}
+
+// The tile model prices the GEMM up to the largest measured size; beyond it the price
+// moves (geometrically, linear in log2 min(m, n, k)) to the compute curve's, whose last
+// points are the published large-GEMM regime (curve_beyond_measured.hpp).
+OpCost CostModel::tiled_gemm(const core::GemmShape& g, const OpClassProfile& profile, OpCost cost,
+                             double curve_s) const {
+  const GemmTileModel& tiles = *profile.tile_model;
+  const GemmTileCost tiled = gemm_tile_cost(g, tiles, hw_.peak_flops(g.dtype), hw_.hbm_bandwidth_bytes_per_s);
+  const EfficiencyCurve& curve = profile.compute_efficiency;
+  const double curve_end =
+      curve.points.empty() ? 0.0 : square_gemm_size(curve.points.back().size, curve.variable, SizeVariable::min_dim);
+  const double w = gemm_handover_weight(static_cast<double>(std::min({g.m, g.n, g.k})), tiles.measured_min_dim,
+                                        curve_end);
+  cost.time_s = std::exp((1 - w) * std::log(tiled.plan.time_s) + w * std::log(curve_s));
+  cost.model = std::string("roofline:gemm:") + (tiled.plan.compute_s >= tiled.plan.memory_s ? "compute" : "memory");
   return cost;
 }
 

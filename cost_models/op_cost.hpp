@@ -53,6 +53,7 @@ class CostModel {
 
  private:
   OpCost roofline(OpClass op_class, const core::OpPart& part) const;
+  OpCost tiled_gemm(const core::GemmShape& g, const OpClassProfile& profile, OpCost cost, double curve_s) const;
   double compute_time_s(const OpClassProfile& profile, const core::OpPart& part, double flops) const;
 
   core::HardwareSpec hw_;
