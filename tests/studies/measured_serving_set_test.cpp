@@ -23,16 +23,20 @@ TEST(MeasuredServingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   for (const reports::ComparedRow& row : comparison.rows) {
     EXPECT_EQ(row.status, reports::RowStatus::compared) << row.id;
   }
-  // Reached with the serving stacks (cost_models/stacks/), the fixed closed-loop workload,
-  // the first-principles decode attention and the measured device profiles (fitted to
-  // Vidur's tables): TTFT 23.41 % (13 rows), ITL 15.12 % (5), output tokens/s 21.67 % (5),
-  // output tokens/s per GPU 28.03 % (8); each bound is that figure rounded up in its
-  // second significant digit. (On the hand-estimated profiles the same model reached
-  // 32.57 %, 2.37 %, 8.73 % and 37.84 %: the measured H100 fit prices decode-sized GEMMs
-  // ~30 % slow on its held-out family, cost_models/README.md, and ITL follows it.)
-  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.24},
-                                               {"tpot_p50_s", 0.16},
-                                               {"output_tokens_per_s", 0.22},
+  // Reached with the serving stacks' per-request costs, TensorRT-LLM's one-shot all-reduce
+  // on nim-trtllm, nim-trtllm's step time refitted to the NIM c=1 5000/500 row's ITL and
+  // cpp-engine's request cost fitted to the four ISL-128 first-token rows (every other
+  // row only checks them; validation/measured/README.md, "Serving fit and check"), the
+  // closed loop's steady-state throughput, and the measured device profiles: TTFT
+  // 17.70 % (13 rows), ITL 1.18 % (5), output tokens/s 4.71 % (5), output tokens/s per
+  // GPU 28.04 % (8); each bound is that figure rounded up in its second significant
+  // digit. (Before: 23.41 %, 15.12 %, 21.67 %, 28.03 %.) ITL is low because the one
+  // fitted step time absorbs what the device profile misprices in a decode step: a
+  // change to decode GEMM pricing moves it, and the step time is refitted with
+  // scripts/fit-serving-stacks.py in the same commit.
+  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.18},
+                                               {"tpot_p50_s", 0.012},
+                                               {"output_tokens_per_s", 0.048},
                                                {"output_tokens_per_s_per_gpu", 0.29}};
   ASSERT_EQ(comparison.summary.size(), bound.size());
   for (const reports::MetricSummary& summary : comparison.summary) {
