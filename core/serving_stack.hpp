@@ -52,6 +52,9 @@ struct ServingStack {
   bool async_host = false;
   PrefillAttentionKernel prefill_attention = PrefillAttentionKernel::flash;
   double prefill_attention_time_factor = 1.0;  // applied to prefill attention kernels
+  // Whether an FP8 model's prefill attention runs in FP8 (at the FP8 peak) or, as
+  // engines without an FP8 context kernel do, in 16 bits.
+  bool prefill_attention_fp8 = true;
   // Fixed costs of one request outside the engine loop, paid once between the client
   // sending it and the engine seeing it: the HTTP/stream round trip, the frontend's
   // request handling and tokenisation (per prompt token), and the first token's way

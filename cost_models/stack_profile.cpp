@@ -82,6 +82,7 @@ core::ServingStack parse_stack_profile(std::string_view json_text, const std::st
     if (s.prefill_attention == core::PrefillAttentionKernel::flash && s.prefill_attention_time_factor != 1.0) {
       item.fail("time_factor", "must be 1 for the flash kernel (the device profile prices it)");
     }
+    if (item.has("fp8")) s.prefill_attention_fp8 = item.boolean("fp8");
     item.finish();
   }
   s.request_s = seconds_or_zero(r, "request_s");

@@ -33,11 +33,14 @@ double serving_part_time_s(const cost::CostModel& model, const core::OpPart& par
                         c->nodes == 1 && c->ranks > 1;
     return custom ? custom_all_reduce_s(model, *c, stack.custom_all_reduce_latency_s, t) : t;
   }
-  if (stack.prefill_attention_time_factor == 1.0) return t;
   const auto* attention = std::get_if<core::AttentionShape>(&part);
-  return attention != nullptr && !attention->paged_decode && !attention->backward
-             ? t * stack.prefill_attention_time_factor
-             : t;
+  if (attention == nullptr || attention->paged_decode || attention->backward) return t;
+  if (attention->dtype == core::DType::fp8 && !stack.prefill_attention_fp8) {
+    core::AttentionShape sixteen_bit = *attention;
+    sixteen_bit.dtype = core::DType::bf16;
+    return model.time_s(core::OpPart{sixteen_bit}) * stack.prefill_attention_time_factor;
+  }
+  return t * stack.prefill_attention_time_factor;
 }
 
 StepBreakdown break_down_step(const core::Scenario& s, const cost::CostModel& model,

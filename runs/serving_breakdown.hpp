@@ -21,7 +21,8 @@ namespace lcperf::runs {
 
 // The time of one part of a serving step: the cost model's, with the stack's kernels
 // where they differ (core/serving_stack.hpp): prefill attention (non-paged
-// attention_fwd) taking prefill_attention_time_factor times as long, and a single-node
+// attention_fwd) taking prefill_attention_time_factor times as long, in 16 bits for an
+// FP8 model when the stack has no FP8 context kernel, and a single-node
 // all-reduce at the engine's custom one-shot kernel where that is faster than NCCL's.
 double serving_part_time_s(const cost::CostModel& model, const core::OpPart& part, const core::ServingStack& stack);
 

@@ -149,6 +149,28 @@ TEST(ServingFixedWorkload, ACustomAllReduceReplacesNcclOnlyWhereItIsFaster) {
   EXPECT_EQ(serving_part_time_s(model, two_nodes, custom), model.time_s(two_nodes));
 }
 
+TEST(ServingFixedWorkload, AStackWithoutAnFp8ContextKernelPricesFp8PrefillAttentionIn16Bits) {
+  const core::HardwareSpec h100 = core::load_hardware("h100");
+  const cost::CostModel model(h100, cost::load_device_profile("h100"));
+  core::AttentionShape prefill;
+  prefill.seqs = {core::AttentionSeq{2048, 2048}};
+  prefill.heads_q = 32;
+  prefill.heads_kv = 8;
+  prefill.head_dim = 128;
+  prefill.dtype = core::DType::fp8;
+  core::AttentionShape sixteen_bit = prefill;
+  sixteen_bit.dtype = core::DType::bf16;
+  core::ServingStack no_fp8_kernel;
+  no_fp8_kernel.prefill_attention_fp8 = false;
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{prefill}, no_fp8_kernel), model.time_s(core::OpPart{sixteen_bit}));
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{prefill}, core::ServingStack{}), model.time_s(core::OpPart{prefill}));
+  EXPECT_GT(model.time_s(core::OpPart{sixteen_bit}), model.time_s(core::OpPart{prefill}));  // FP8's peak is twice
+  core::AttentionShape decode = prefill;  // a paged decode reads FP8 KV in FP8 either way
+  decode.paged_decode = true;
+  decode.seqs = {core::AttentionSeq{1, 2048}};
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{decode}, no_fp8_kernel), model.time_s(core::OpPart{decode}));
+}
+
 TEST(ServingFixedWorkload, RefusesMoreUsersThanRequests) {
   EXPECT_THROW(scenario(2, 3), core::InputError);
 }
