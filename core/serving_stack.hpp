@@ -63,9 +63,10 @@ struct ServingStack {
   double request_per_prompt_token_s = 0;
   // The engine's own small-message all-reduce (one-shot over peer memory, as
   // TensorRT-LLM's and vLLM's custom all-reduce kernels): 0 = every TP all-reduce is the
-  // collective model's (NCCL's); > 0 = a single-node all-reduce costs
-  // min(NCCL, this latency + ranks/2 x NCCL's bandwidth term), since one-shot reads
-  // (ranks - 1) x bytes where a ring moves 2 (ranks - 1) / ranks x bytes.
+  // collective model's (NCCL's); > 0 = a single-node all-reduce costs the least of NCCL,
+  // one-shot (this latency + ranks/2 x NCCL's bandwidth term: it reads (ranks - 1) x
+  // bytes where a ring moves 2 (ranks - 1) / ranks x bytes) and two-shot (twice this
+  // latency + NCCL's bandwidth term) (runs/serving_breakdown.cpp).
   double custom_all_reduce_latency_s = 0;
 
   bool takes_host_time() const;

@@ -11,17 +11,21 @@ namespace lcperf::runs {
 
 namespace {
 
-// One-shot all-reduce: after a fixed latency (launch, one flag barrier over peer memory,
-// the reduction's tail) each rank reads the (ranks - 1) other shards, where NCCL's ring
-// moves 2 (ranks - 1) / ranks of the bytes: ranks / 2 times NCCL's bandwidth term, which
-// is NCCL's time less its zero-byte time. The engine picks the faster of the two, as
-// TensorRT-LLM's and vLLM's size thresholds do.
+// The engine's own all-reduce over peer memory (TensorRT-LLM's and vLLM's custom
+// kernels). One-shot: after a fixed latency (launch, one flag barrier, the reduction's
+// tail) each rank reads the (ranks - 1) other shards, where NCCL's ring moves
+// 2 (ranks - 1) / ranks of the bytes: ranks / 2 times NCCL's bandwidth term (NCCL's time
+// less its zero-byte time). Two-shot (reduce-scatter then all-gather through peer
+// memory): the ring's bytes after two barriers. The engine picks the fastest of these
+// and NCCL, as its size thresholds do.
 double custom_all_reduce_s(const cost::CostModel& model, const core::CollectiveShape& c, double latency_s,
                            double nccl_s) {
   core::CollectiveShape empty = c;
   empty.bytes = 0;
   const double bandwidth_s = std::max(0.0, nccl_s - model.time_s(core::OpPart{empty}));
-  return std::min(nccl_s, latency_s + 0.5 * static_cast<double>(c.ranks) * bandwidth_s);
+  const double one_shot_s = latency_s + 0.5 * static_cast<double>(c.ranks) * bandwidth_s;
+  const double two_shot_s = 2 * latency_s + bandwidth_s;
+  return std::min({nccl_s, one_shot_s, two_shot_s});
 }
 
 }  // namespace
