@@ -9,6 +9,10 @@ bool ServingStack::takes_host_time() const {
          sample_per_seq_s > 0 || output_per_seq_s > 0 || kernel_launch_s > 0 || graph_launch_s > 0;
 }
 
+double ServingStack::request_overhead_s(std::int64_t prompt_tokens) const {
+  return request_s + request_per_prompt_token_s * static_cast<double>(prompt_tokens);
+}
+
 StepHostTime step_host_time(const ServingStack& stack, const StepHostShape& step) {
   StepHostTime t;
   const auto seqs = static_cast<double>(step.seqs);

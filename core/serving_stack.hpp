@@ -52,8 +52,26 @@ struct ServingStack {
   bool async_host = false;
   PrefillAttentionKernel prefill_attention = PrefillAttentionKernel::flash;
   double prefill_attention_time_factor = 1.0;  // applied to prefill attention kernels
+  // Whether an FP8 model's prefill attention runs in FP8 (at the FP8 peak) or, as
+  // engines without an FP8 context kernel do, in 16 bits.
+  bool prefill_attention_fp8 = true;
+  // Fixed costs of one request outside the engine loop, paid once between the client
+  // sending it and the engine seeing it: the HTTP/stream round trip, the frontend's
+  // request handling and tokenisation (per prompt token), and the first token's way
+  // back. They enter TTFT and e2e, never a step (the engine loop does not wait for them).
+  double request_s = 0;
+  double request_per_prompt_token_s = 0;
+  // The engine's own small-message all-reduce (one-shot over peer memory, as
+  // TensorRT-LLM's and vLLM's custom all-reduce kernels): 0 = every TP all-reduce is the
+  // collective model's (NCCL's); > 0 = a single-node all-reduce costs the least of NCCL,
+  // one-shot (this latency + ranks/2 x NCCL's bandwidth term: it reads (ranks - 1) x
+  // bytes where a ring moves 2 (ranks - 1) / ranks x bytes) and two-shot (twice this
+  // latency + NCCL's bandwidth term) (runs/serving_breakdown.cpp).
+  double custom_all_reduce_latency_s = 0;
 
   bool takes_host_time() const;
+  // What the request costs outside the engine (request_s + per prompt token).
+  double request_overhead_s(std::int64_t prompt_tokens) const;
 };
 
 // What one engine step is, as far as its host side goes.

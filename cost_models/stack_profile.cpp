@@ -34,6 +34,11 @@ double seconds(core::ObjectReader& r, std::string_view key) {
   return v;
 }
 
+// An optional figure (absent = 0, what profiles written before it meant).
+double seconds_or_zero(core::ObjectReader& r, std::string_view key) {
+  return r.has(key) ? seconds(r, key) : 0.0;
+}
+
 template <class Option>
 Option option(core::ObjectReader& item) {
   const auto names = option_names(Option{});
@@ -77,8 +82,12 @@ core::ServingStack parse_stack_profile(std::string_view json_text, const std::st
     if (s.prefill_attention == core::PrefillAttentionKernel::flash && s.prefill_attention_time_factor != 1.0) {
       item.fail("time_factor", "must be 1 for the flash kernel (the device profile prices it)");
     }
+    if (item.has("fp8")) s.prefill_attention_fp8 = item.boolean("fp8");
     item.finish();
   }
+  s.request_s = seconds_or_zero(r, "request_s");
+  s.request_per_prompt_token_s = seconds_or_zero(r, "request_per_prompt_token_s");
+  s.custom_all_reduce_latency_s = seconds_or_zero(r, "custom_all_reduce_latency_s");
   r.finish();
   return s;
 }

@@ -9,11 +9,42 @@
 
 namespace lcperf::runs {
 
-double serving_part_time_s(const cost::CostModel& model, const core::OpPart& part, double prefill_attention_factor) {
+namespace {
+
+// The engine's own all-reduce over peer memory (TensorRT-LLM's and vLLM's custom
+// kernels). One-shot: after a fixed latency (launch, one flag barrier, the reduction's
+// tail) each rank reads the (ranks - 1) other shards, where NCCL's ring moves
+// 2 (ranks - 1) / ranks of the bytes: ranks / 2 times NCCL's bandwidth term (NCCL's time
+// less its zero-byte time). Two-shot (reduce-scatter then all-gather through peer
+// memory): the ring's bytes after two barriers. The engine picks the fastest of these
+// and NCCL, as its size thresholds do.
+double custom_all_reduce_s(const cost::CostModel& model, const core::CollectiveShape& c, double latency_s,
+                           double nccl_s) {
+  core::CollectiveShape empty = c;
+  empty.bytes = 0;
+  const double bandwidth_s = std::max(0.0, nccl_s - model.time_s(core::OpPart{empty}));
+  const double one_shot_s = latency_s + 0.5 * static_cast<double>(c.ranks) * bandwidth_s;
+  const double two_shot_s = 2 * latency_s + bandwidth_s;
+  return std::min({nccl_s, one_shot_s, two_shot_s});
+}
+
+}  // namespace
+
+double serving_part_time_s(const cost::CostModel& model, const core::OpPart& part, const core::ServingStack& stack) {
   const double t = model.time_s(part);
-  if (prefill_attention_factor == 1.0) return t;
+  if (const auto* c = std::get_if<core::CollectiveShape>(&part)) {
+    const bool custom = stack.custom_all_reduce_latency_s > 0 && c->kind == core::CollectiveKind::all_reduce &&
+                        c->nodes == 1 && c->ranks > 1;
+    return custom ? custom_all_reduce_s(model, *c, stack.custom_all_reduce_latency_s, t) : t;
+  }
   const auto* attention = std::get_if<core::AttentionShape>(&part);
-  return attention != nullptr && !attention->paged_decode && !attention->backward ? t * prefill_attention_factor : t;
+  if (attention == nullptr || attention->paged_decode || attention->backward) return t;
+  if (attention->dtype == core::DType::fp8 && !stack.prefill_attention_fp8) {
+    core::AttentionShape sixteen_bit = *attention;
+    sixteen_bit.dtype = core::DType::bf16;
+    return model.time_s(core::OpPart{sixteen_bit}) * stack.prefill_attention_time_factor;
+  }
+  return t * stack.prefill_attention_time_factor;
 }
 
 StepBreakdown break_down_step(const core::Scenario& s, const cost::CostModel& model,
@@ -26,9 +57,8 @@ StepBreakdown break_down_step(const core::Scenario& s, const cost::CostModel& mo
   for (const core::ServingSeq& seq : seqs) b.tokens += seq.q_tokens;
   b.seqs = static_cast<std::int64_t>(seqs.size());
   b.kernels = schedulers::serving::kernels_of(compact);
-  const double factor = config.stack.prefill_attention_time_factor;
   for (const core::OpPart& part : op.parts) {
-    const double t = serving_part_time_s(model, part, factor);
+    const double t = serving_part_time_s(model, part, config.stack);
     const std::string_view cls = core::op_class_name(part);
     if (cls == "gemm" || cls == "spmm") {
       b.gemm_s += t;

@@ -9,6 +9,7 @@
 
 #include "core/ops.hpp"
 #include "core/serving_ops.hpp"
+#include "core/serving_stack.hpp"
 #include "core/scenario.hpp"
 #include "schedulers/serving/engine_config.hpp"
 
@@ -18,10 +19,12 @@ class CostModel;
 
 namespace lcperf::runs {
 
-// The time of one part of a serving step: the cost model's, with prefill attention
-// (non-paged attention_fwd) taking `prefill_attention_factor` times as long (the stack's
-// prefill attention kernel, core::ServingStack::prefill_attention_time_factor).
-double serving_part_time_s(const cost::CostModel& model, const core::OpPart& part, double prefill_attention_factor);
+// The time of one part of a serving step: the cost model's, with the stack's kernels
+// where they differ (core/serving_stack.hpp): prefill attention (non-paged
+// attention_fwd) taking prefill_attention_time_factor times as long, in 16 bits for an
+// FP8 model when the stack has no FP8 context kernel, and a single-node
+// all-reduce at the engine's custom one-shot kernel where that is faster than NCCL's.
+double serving_part_time_s(const cost::CostModel& model, const core::OpPart& part, const core::ServingStack& stack);
 
 // One step priced part by part, with the stack's host time around it.
 struct StepBreakdown {

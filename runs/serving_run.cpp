@@ -46,6 +46,19 @@ std::int64_t warmup_requests(const core::FixedServingLoad& f) {
   return f.requests > f.concurrency ? f.concurrency : 0;
 }
 
+// A fixed closed loop's throughput in its steady state: C users, each with one request
+// in the system at every moment, complete C requests per mean end-to-end latency
+// (Little's law), as a benchmark's measurement window sees them. Dividing the measured
+// requests' tokens by their wall-clock span instead would count the loop's ramp-down
+// (its last requests finish with fewer and fewer users). Only with a warm-up (N > C) and
+// nothing rejected; a static batch keeps the span, which is exact for it.
+void use_closed_loop_throughput(serving::ServingSummary& sum, const core::FixedServingLoad& f) {
+  if (warmup_requests(f) == 0 || sum.rejected > 0 || sum.completed == 0 || !(sum.e2e_s.mean > 0)) return;
+  const double requests_per_s = static_cast<double>(f.concurrency) / sum.e2e_s.mean;
+  sum.throughput_tokens_per_s = requests_per_s * static_cast<double>(f.prompt_tokens + f.output_tokens);
+  sum.output_tokens_per_s = requests_per_s * static_cast<double>(f.output_tokens);
+}
+
 // Step part shapes the price cache holds before it starts over: a replay of hours meets
 // a new GEMM shape with every new token count.
 constexpr std::size_t kStepShapesCached = 1 << 14;
@@ -292,9 +305,9 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
   // Engine steps are priced part by part (a step's op is new almost every time, its
   // parts are not), bounded since a long replay meets new shapes every step.
-  const double prefill_factor = cost::load_stack_profile(s.serving.stack).prefill_attention_time_factor;
+  const core::ServingStack stack = cost::load_stack_profile(s.serving.stack);
   auto cache = std::make_shared<cost::PriceCache>(
-      [&model, prefill_factor](const core::OpPart& part) { return serving_part_time_s(model, part, prefill_factor); },
+      [&model, stack](const core::OpPart& part) { return serving_part_time_s(model, part, stack); },
       kStepShapesCached);
   in.kernel_price = [cache](const core::KernelOp& op) { return cache->price(op); };
   return sim::simulate(in);
@@ -332,7 +345,10 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
     }
     counters.push_back(r->counters);
   }
-  const serving::ServingSummary sum = serving::summarize(all, counters);
+  serving::ServingSummary sum = serving::summarize(all, counters);
+  if (s.requests.kind == core::ServingWorkloadKind::fixed && trace_override.empty()) {
+    use_closed_loop_throughput(sum, s.requests.fixed);
+  }
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   nlohmann::ordered_json j;

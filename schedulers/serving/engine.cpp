@@ -181,11 +181,11 @@ class EngineRun {
       }
       if (!sched_.has_work()) {
         if (next == order_.size()) break;
-        rt_.sleep_until(arrival_[order_[next]]);
+        rt_.sleep_until(ready_s(order_[next]));
         continue;
       }
       if (sched_.holds_any()) {  // only held requests wait: until a hold or an arrival ends
-        const double arrival = next < order_.size() ? arrival_[order_[next]] : hold_ends;
+        const double arrival = next < order_.size() ? ready_s(order_[next]) : hold_ends;
         rt_.sleep_until(std::min(hold_ends, arrival));
         continue;
       }
@@ -231,9 +231,18 @@ class EngineRun {
     if (rec_ != nullptr) rec_->requests[slot].arrival_s = arrival_[slot];
   }
 
+  // When the engine sees a request: its arrival plus the stack's per-request costs
+  // outside the engine loop (HTTP, tokenisation, the first token's way back; recorded
+  // arrival stays the client's, so they count in TTFT and e2e). Requests are taken in
+  // arrival order, so one still being tokenised holds back later ones (a frontend that
+  // hands requests on in order).
+  double ready_s(std::size_t slot) const {
+    return arrival_[slot] + p_.config.stack.request_overhead_s(p_.requests[slot].prompt_tokens);
+  }
+
   std::size_t admit_arrivals(std::size_t next) {
     const double now = rt_.now_s();
-    for (; next < order_.size() && arrival_[order_[next]] <= now; ++next) {
+    for (; next < order_.size() && ready_s(order_[next]) <= now; ++next) {
       const std::size_t slot = order_[next];
       if (sched_.enqueue(slot)) continue;
       const ServingRequest& r = p_.requests[slot];

@@ -17,7 +17,8 @@ void validate_engine_config(const EngineConfig& c, const std::string& where) {
   if (c.closed_loop < 0) fail("closed_loop must be >= 0");
   const core::ServingStack& h = c.stack;
   for (double v : {h.step_s, h.schedule_per_seq_s, h.prepare_per_seq_s, h.prepare_per_token_s, h.sample_per_seq_s,
-                   h.output_per_seq_s, h.kernel_launch_s, h.graph_launch_s}) {
+                   h.output_per_seq_s, h.kernel_launch_s, h.graph_launch_s, h.request_s, h.request_per_prompt_token_s,
+                   h.custom_all_reduce_latency_s}) {
     if (!(v >= 0)) fail("the serving stack's host times must be >= 0");
   }
   if (!(h.prefill_attention_time_factor > 0)) fail("the serving stack's prefill_attention_time_factor must be > 0");

@@ -62,6 +62,24 @@ TEST(StackProfile, ParsesAWellFormedFile) {
   EXPECT_TRUE(s.async_host);
 }
 
+TEST(StackProfile, RequestCostsAndTheCustomAllReduceAreOptionalAndReadWhenGiven) {
+  const core::ServingStack absent = parse_stack_profile(profile(), "ok.json");
+  EXPECT_EQ(absent.request_s, 0.0);
+  EXPECT_EQ(absent.request_per_prompt_token_s, 0.0);
+  EXPECT_EQ(absent.custom_all_reduce_latency_s, 0.0);
+  const core::ServingStack given = parse_stack_profile(
+      profile(R"(, "request_s": {"value": 0.002, "source": "x"}, "request_per_prompt_token_s": {"value": 1e-6, "source": "x"},)"
+              R"( "custom_all_reduce_latency_s": {"value": 4e-6, "source": "x"})"),
+      "ok.json");
+  EXPECT_DOUBLE_EQ(given.request_s, 0.002);
+  EXPECT_DOUBLE_EQ(given.custom_all_reduce_latency_s, 4e-6);
+  EXPECT_DOUBLE_EQ(given.request_overhead_s(1000), 0.002 + 1000 * 1e-6);
+  const std::string negative = error_of(profile(R"(, "request_s": {"value": -1, "source": "x"})"));
+  EXPECT_NE(negative.find("$.request_s.value"), std::string::npos) << negative;
+  const std::string unsourced = error_of(profile(R"(, "custom_all_reduce_latency_s": {"value": 1e-6, "source": ""})"));
+  EXPECT_NE(unsourced.find("$.custom_all_reduce_latency_s.source"), std::string::npos) << unsourced;
+}
+
 TEST(StackProfile, RefusesUnknownKeysMissingSourcesAndAFactorOnTheFlashKernel) {
   EXPECT_NE(error_of(profile(R"(, "step_ms": 1)")).find("step_ms"), std::string::npos);
   const std::string factor = error_of(profile("", R"("flash", "time_factor": 2.0)"));

@@ -2,14 +2,23 @@
 // runs::run_serving: a closed loop of one user runs its measured requests one after the
 // other, each exactly as a lone request does; a static batch has no warm-up; the
 // breakdown's parts add up to its step; the ideal stack adds no host time and a stack
-// with host time adds exactly its per-step figures to a lone decode step.
+// with host time adds exactly its per-step figures to a lone decode step; a stack's
+// per-request costs shift TTFT and e2e by exactly their sum and no step; a closed loop's
+// throughput is its steady state (Little's law); a stack's custom all-reduce replaces
+// NCCL's only where it is faster.
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
+#include "cost_models/device_profile.hpp"
+#include "cost_models/op_cost.hpp"
 #include "cost_models/stack_profile.hpp"
+#include "runs/serving_breakdown.hpp"
 #include "runs/serving_run.hpp"
 
 namespace lcperf::runs {
@@ -68,6 +77,105 @@ TEST(ServingFixedWorkload, AStackAddsItsHostFiguresToALoneDecodeStep) {
                       s.graph_launch_s + s.sample_per_seq_s + s.output_per_seq_s;
   EXPECT_NEAR(graphs["tpot_s"]["p50"].get<double>() - ideal["tpot_s"]["p50"].get<double>(), host, 1e-9);
   EXPECT_EQ(graphs["stack"], "vllm-cudagraph");
+}
+
+// A stack profile with only per-request costs (no host time per step).
+std::string request_cost_stack() {
+  auto item = [](const std::string& v) { return R"({"value": )" + v + R"(, "source": "test"})"; };
+  const std::string text =
+      R"({"format_version": 1, "stack": "requests-only", "step_s": )" + item("0") + R"(, "schedule_per_seq_s": )" +
+      item("0") + R"(, "prepare_per_seq_s": )" + item("0") + R"(, "prepare_per_token_s": )" + item("0") +
+      R"(, "sample_per_seq_s": )" + item("0") + R"(, "output_per_seq_s": )" + item("0") +
+      R"(, "kernel_launch_s": )" + item("0") + R"(, "graph_launch_s": )" + item("0") + R"(, "launch": )" +
+      item(R"("graph_all")") + R"(, "async_host": )" + item("false") +
+      R"(, "prefill_attention": {"value": "flash", "time_factor": 1.0, "source": "test"}, "request_s": )" +
+      item("0.01") + R"(, "request_per_prompt_token_s": )" + item("1e-5") + "}";
+  const std::string path = ::testing::TempDir() + "/requests-only-stack.json";
+  std::ofstream(path) << text;
+  return path;
+}
+
+// One simulation per test case: a request that waits for its admission sleeps on the
+// simulator's clock, which SimGrid does not reset between simulations in one process.
+// A lone request's first token comes with its prefill step (the step breakdown's
+// "prefill", priced alone), so its TTFT is that step plus the request's costs.
+void expect_request_costs_in_ttft_only(int requests) {
+  const json r = result_of(scenario(requests, 1, request_cost_stack()));
+  const double overhead = 0.01 + 512 * 1e-5;  // request_s + per prompt token x 512
+  const json& steps = r["step_breakdown"];
+  EXPECT_NEAR(r["ttft_s"]["p50"].get<double>(), steps["prefill"]["step_s"].get<double>() + overhead, 1e-9);
+  EXPECT_EQ(steps["prefill"]["host_before_s"].get<double>() + steps["decode"]["host_before_s"].get<double>(), 0.0);
+  EXPECT_NEAR(r["e2e_s"]["p50"].get<double>(), r["ttft_s"]["p50"].get<double>() + 7 * r["tpot_s"]["p50"].get<double>(),
+              1e-9);
+}
+
+TEST(ServingFixedWorkload, RequestCostsAddToALoneRequestsTtftAndNoStep) { expect_request_costs_in_ttft_only(1); }
+
+TEST(ServingFixedWorkload, RequestCostsAddToEveryClosedLoopRequestsTtft) { expect_request_costs_in_ttft_only(4); }
+
+TEST(ServingFixedWorkload, AClosedLoopsThroughputIsUsersPerMeanE2eAndAStaticBatchsIsItsSpan) {
+  const json loop = result_of(scenario(4, 1));  // one user: one request in the system at all times
+  EXPECT_NEAR(loop["output_tokens_per_s"].get<double>(), 8.0 / loop["e2e_s"]["mean"].get<double>(), 1e-9);
+  EXPECT_NEAR(loop["throughput_tokens_per_s"].get<double>(), (512.0 + 8.0) / loop["e2e_s"]["mean"].get<double>(),
+              1e-9);
+  const json batch = result_of(scenario(4, 4));  // no warm-up: tokens over the run's span
+  EXPECT_NEAR(batch["output_tokens_per_s"].get<double>(), 4 * 8.0 / batch["duration_s"].get<double>(), 1e-9);
+}
+
+TEST(ServingFixedWorkload, ACustomAllReduceReplacesNcclOnlyWhereItIsFaster) {
+  const core::HardwareSpec h100 = core::load_hardware("h100");
+  const cost::CostModel model(h100, cost::load_device_profile("h100"));
+  core::ServingStack nccl;
+  core::ServingStack custom;
+  custom.custom_all_reduce_latency_s = 4e-6;
+  auto all_reduce = [](std::int64_t bytes, int ranks, int nodes) {
+    return core::OpPart{core::CollectiveShape{core::CollectiveKind::all_reduce, bytes, ranks, nodes}};
+  };
+  // A decode step's all-reduce (one token of an 8192-wide model, TP2): the one-shot
+  // kernel's latency plus a bandwidth term no larger than NCCL's, below NCCL's time.
+  const core::OpPart small = all_reduce(16384, 2, 1);
+  const double nccl_small = model.time_s(small);
+  const double nccl_empty = model.time_s(all_reduce(0, 2, 1));
+  const double custom_small = serving_part_time_s(model, small, custom);
+  EXPECT_EQ(serving_part_time_s(model, small, nccl), nccl_small);
+  EXPECT_LT(custom_small, nccl_small);
+  EXPECT_GE(custom_small, 4e-6);
+  EXPECT_LE(custom_small, 4e-6 + (nccl_small - nccl_empty) + 1e-15);
+  // 1 GiB over 8 ranks: one-shot would read 7 shards where the ring moves 1.75, so the
+  // two-shot kernel moves the ring's bytes after its two barriers.
+  const core::OpPart large = all_reduce(std::int64_t{1} << 30, 8, 1);
+  const double nccl_large = model.time_s(large);
+  const double bandwidth_large = nccl_large - model.time_s(all_reduce(0, 8, 1));
+  EXPECT_NEAR(serving_part_time_s(model, large, custom), std::min(nccl_large, 2 * 4e-6 + bandwidth_large), 1e-12);
+  // A kernel slower than NCCL is never picked.
+  core::ServingStack slow;
+  slow.custom_all_reduce_latency_s = 1e-3;
+  EXPECT_EQ(serving_part_time_s(model, small, slow), nccl_small);
+  // Across nodes there is no peer memory: NCCL.
+  const core::OpPart two_nodes = all_reduce(16384, 16, 2);
+  EXPECT_EQ(serving_part_time_s(model, two_nodes, custom), model.time_s(two_nodes));
+}
+
+TEST(ServingFixedWorkload, AStackWithoutAnFp8ContextKernelPricesFp8PrefillAttentionIn16Bits) {
+  const core::HardwareSpec h100 = core::load_hardware("h100");
+  const cost::CostModel model(h100, cost::load_device_profile("h100"));
+  core::AttentionShape prefill;
+  prefill.seqs = {core::AttentionSeq{2048, 2048}};
+  prefill.heads_q = 32;
+  prefill.heads_kv = 8;
+  prefill.head_dim = 128;
+  prefill.dtype = core::DType::fp8;
+  core::AttentionShape sixteen_bit = prefill;
+  sixteen_bit.dtype = core::DType::bf16;
+  core::ServingStack no_fp8_kernel;
+  no_fp8_kernel.prefill_attention_fp8 = false;
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{prefill}, no_fp8_kernel), model.time_s(core::OpPart{sixteen_bit}));
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{prefill}, core::ServingStack{}), model.time_s(core::OpPart{prefill}));
+  EXPECT_GT(model.time_s(core::OpPart{sixteen_bit}), model.time_s(core::OpPart{prefill}));  // FP8's peak is twice
+  core::AttentionShape decode = prefill;  // a paged decode reads FP8 KV in FP8 either way
+  decode.paged_decode = true;
+  decode.seqs = {core::AttentionSeq{1, 2048}};
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{decode}, no_fp8_kernel), model.time_s(core::OpPart{decode}));
 }
 
 TEST(ServingFixedWorkload, RefusesMoreUsersThanRequests) {

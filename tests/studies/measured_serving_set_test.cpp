@@ -23,21 +23,21 @@ TEST(MeasuredServingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   for (const reports::ComparedRow& row : comparison.rows) {
     EXPECT_EQ(row.status, reports::RowStatus::compared) << row.id;
   }
-  // Reached with the serving stacks (cost_models/stacks/), the fixed closed-loop workload,
-  // the first-principles decode attention and the measured device profiles with GEMMs
-  // priced by tiles, waves and split-K (cost_models/gemm_tile_model.hpp): TTFT 21.97 %
-  // (13 rows), ITL 6.25 % (5), output tokens/s 14.98 % (5), output tokens/s per GPU
-  // 30.09 % (8); each bound is that figure rounded up in its second significant digit.
-  // Before the tile model (the max form with one curve) 23.41 %, 15.12 %, 21.67 % and
-  // 28.03 %: that fit priced decode-sized GEMMs ~30 % slow on H100, the tile model +5.5 %
-  // (cost_models/README.md), so ITL and tokens/s came closer. Per GPU got worse by 2.1
-  // points, all of it on the four Llama-70B TP2/TP4 FP8 rows, already simulated 18-80 %
-  // too fast and now 22-91 %: what they miss is not the GEMM time (the Llama-7B TP1 rows
-  // of the same metric moved from -7.4..-10.3 % to -2.5..-7.0 %).
-  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.22},
-                                               {"tpot_p50_s", 0.063},
-                                               {"output_tokens_per_s", 0.15},
-                                               {"output_tokens_per_s_per_gpu", 0.31}};
+  // Reached with the serving stacks' per-request costs, TensorRT-LLM's one-shot all-reduce
+  // on nim-trtllm, 16-bit context attention in the FP8 TensorRT-LLM engines, nim-trtllm's step time refitted to the NIM c=1 5000/500 row's ITL and
+  // cpp-engine's request cost fitted to the four ISL-128 first-token rows (every other
+  // row only checks them; validation/measured/README.md, "Serving fit and check"), the
+  // closed loop's steady-state throughput, and the measured device profiles: TTFT
+  // 16.64 % (13 rows), ITL 2.06 % (5), output tokens/s 3.81 % (5), output tokens/s per
+  // GPU 27.98 % (8); each bound is that figure rounded up in its second significant
+  // digit. (Before: 23.41 %, 15.12 %, 21.67 %, 28.03 %.) ITL is low because the one
+  // fitted step time absorbs what the device profile misprices in a decode step: a
+  // change to decode GEMM pricing moves it, and the step time is refitted with
+  // scripts/fit-serving-stacks.py in the same commit.
+  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.17},
+                                               {"tpot_p50_s", 0.021},
+                                               {"output_tokens_per_s", 0.039},
+                                               {"output_tokens_per_s_per_gpu", 0.28}};
   ASSERT_EQ(comparison.summary.size(), bound.size());
   for (const reports::MetricSummary& summary : comparison.summary) {
     ASSERT_TRUE(bound.count(summary.metric)) << summary.metric;
