@@ -35,8 +35,24 @@ std::vector<Case> training_cases() {
       {"chunkflow qwen2.5-72b 256K gb256 (layer ops)", false,
        [dir] { return training_iteration(dir + "chunkflow/qwen2.5-72b-256k-chunkflow.json",
                                          {{"sim.granularity", "\"layer\""}}); }},
+      // Issue 21's target: the Megatron-LM paper's 1T GPT on 3072 A100 (TP8 PP64 DP6, 512
+      // micro-batches, full recompute).
+      {"gpt-1t 3072 GPUs (stage ops)", false,
+       [dir] { return training_iteration(dir + "training/gpt-1t-3072xa100.json", {}); }},
+      {"gpt-1t 3072 GPUs (layer ops)", false,
+       [dir] { return training_iteration(dir + "training/gpt-1t-3072xa100.json", {{"sim.granularity", "\"layer\""}}); }},
+      // The same iterations with every data-parallel replica simulated (the before of
+      // sim.fold_data_parallel).
+      {"gpt-1t 3072 GPUs (stage ops, DP unfolded)", true,
+       [dir] { return training_iteration(dir + "training/gpt-1t-3072xa100.json",
+                                         {{"sim.fold_data_parallel", "\"off\""}}); }},
+      {"qwen2.5-72b 1024 GPUs (stage ops, DP unfolded)", true,
+       [big] { return training_iteration(big, {{"sim.fold_data_parallel", "\"off\""}}); }},
+      {"qwen2.5-72b 1024 GPUs (layer ops, DP unfolded)", true,
+       [big] { return training_iteration(big, {{"sim.granularity", "\"layer\""}, {"sim.fold_data_parallel", "\"off\""}}); }},
       {"qwen2.5-72b 1024 GPUs (stage ops, unfolded)", true,
-       [big] { return training_iteration(big, {{"sim.fold_tensor_parallel", "\"off\""}}); }},
+       [big] { return training_iteration(big, {{"sim.fold_tensor_parallel", "\"off\""},
+                                               {"sim.fold_data_parallel", "\"off\""}}); }},
   };
 }
 

@@ -2,15 +2,17 @@
 // iteration of a 1024-GPU configuration. Each measurement runs in a forked child (one
 // SimGrid engine per process); figures are printed, nothing is asserted.
 //
-//   build/bench/sim_speed [--quick]
+//   build/bench/sim_speed [--quick] [--case SUBSTRING] [--repeat N] [--inline]
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "bench/bench_support.hpp"
 #include "core/parallel_config.hpp"
@@ -85,24 +87,76 @@ bench::Measurement synthetic(int tp, int pp, int dp, int m) {
   return {wall, records.events_simulated, records.end_time_s, true, wall};
 }
 
+// Several runs of one case, each in its own process: the median, the spread and the
+// peak resident memory and CPU time the kernel accounted to the children.
+struct Repeated {
+  std::vector<bench::Measurement> runs;
+  std::vector<bench::ProcessUsage> usage;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n == 0 ? 0 : n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void report_repeated(const std::string& name, const Repeated& r) {
+  std::vector<double> wall, sim, cpu, rss;
+  for (std::size_t i = 0; i < r.runs.size(); ++i) {
+    if (!r.runs[i].ok) {
+      std::printf("%-48s FAILED\n", name.c_str());
+      return;
+    }
+    wall.push_back(r.runs[i].wall_s);
+    sim.push_back(r.runs[i].simulation_wall_s > 0 ? r.runs[i].simulation_wall_s : r.runs[i].wall_s);
+    cpu.push_back(r.usage[i].cpu_s);
+    rss.push_back(r.usage[i].peak_rss_bytes / 1e6);
+  }
+  const bench::Measurement& m = r.runs.front();
+  std::printf("%-48s %10.3f %10.3f %12llu %14.0f %12.4f %8.3f %8.3f..%-8.3f %8.0f\n", name.c_str(), median(wall),
+              median(sim), static_cast<unsigned long long>(m.activities), m.activities / median(sim), m.simulated_s,
+              median(cpu), *std::min_element(cpu.begin(), cpu.end()), *std::max_element(cpu.begin(), cpu.end()),
+              *std::max_element(rss.begin(), rss.end()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --repeat N (this benchmark's own option): runs per case, reported as medians.
+  int repeat = 1;
+  std::vector<char*> rest = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
+      repeat = std::max(1, std::atoi(argv[++i]));
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
   bench::BenchArgs args;
-  if (!bench::parse_bench_args(argc, argv, "sim_speed", args)) return 2;
+  if (!bench::parse_bench_args(static_cast<int>(rest.size()), rest.data(), "sim_speed [--repeat N]", args)) return 2;
   std::vector<bench::Case> cases = {
       {"synthetic 64 GPUs tp8 pp4 dp2 m=16", false, [] { return synthetic(8, 4, 2, 16); }},
       {"synthetic 1024 GPUs tp8 pp8 dp16 m=64", true, [] { return synthetic(8, 8, 16, 64); }},
   };
   for (bench::Case& c : bench::training_cases()) cases.push_back(std::move(c));
 
-  std::printf("lcperf simulator speed (one core, each case in its own process)\n");
-  std::printf("%-48s %10s %10s %12s %14s %12s\n", "case", "wall_s", "in_sim_s", "activities", "activities/s",
-              "sim_time_s");
+  std::printf("lcperf simulator speed (one core, each case in its own process; medians of %d run%s)\n", repeat,
+              repeat == 1 ? "" : "s");
+  std::printf("%-48s %10s %10s %12s %14s %12s %8s %18s %8s\n", "case", "wall_s", "in_sim_s", "activities",
+              "activities/s", "sim_time_s", "cpu_s", "cpu_s min..max", "rss_MB");
   for (const bench::Case& c : cases) {
     if (!args.selects(c.name, c.heavy)) continue;
-    bench::report(c.name, args.in_process ? c.run() : bench::in_child(c.run));
-    if (args.in_process) break;  // SimGrid runs one simulation per process
+    if (args.in_process) {
+      bench::report(c.name, c.run());
+      break;  // SimGrid runs one simulation per process
+    }
+    Repeated r;
+    for (int i = 0; i < repeat; ++i) {
+      bench::ProcessUsage usage;
+      r.runs.push_back(bench::in_child<bench::Measurement>(c.run, bench::Measurement{0, 0, 0, false, 0}, &usage));
+      r.usage.push_back(usage);
+    }
+    report_repeated(c.name, r);
   }
   return 0;
 }

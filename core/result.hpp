@@ -23,6 +23,13 @@ struct TimeBreakdown {
   double idle_s = 0;
 };
 
+// How much of the job was simulated (result.json "folding"): ranks of a tensor-parallel
+// group run by one actor, and data-parallel replicas run by one simulated replica.
+struct Folding {
+  int tensor_parallel = 1;
+  int data_parallel = 1;
+};
+
 struct TrainingResult {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -43,6 +50,7 @@ struct TrainingResult {
   std::int64_t tokens_per_iteration = 0;
   double model_flops_per_iteration = 0;
   int world_size = 0;
+  Folding folding;
   // Non-empty when the simulation budget stopped the run: why. The metrics then
   // describe the part that ran ("partial": true in result.json).
   std::string partial_reason;

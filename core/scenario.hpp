@@ -137,6 +137,10 @@ struct SimOptions {
   // Simulate each tensor-parallel group with one actor (sim/README.md, "folding"):
   // auto folds above 64 GPUs, where it is needed for speed; on/off force it.
   TensorParallelFolding fold_tensor_parallel = TensorParallelFolding::automatic;
+  // Simulate one data-parallel replica and mirror the others where they meet (the
+  // gradient collectives), when the replicas run identical work on symmetric places
+  // (runs/data_parallel_fold.hpp): auto above 64 GPUs, on whenever exact, off never.
+  DataParallelFolding fold_data_parallel = DataParallelFolding::automatic;
   // Most timeline records kept (0 = all); later ones are counted, not kept. Absent: all
   // for training (its metrics are read off the timeline), kServingTimelineLimit for
   // serving (metrics come from the engine; an hour's replay makes millions of records).

@@ -438,6 +438,7 @@ SimOptions parse_sim(ObjectReader r) {
   o.communication = option_or(r, "communication", o.communication);
   o.device_profile = r.string_or("device_profile", "");
   o.fold_tensor_parallel = option_or(r, "fold_tensor_parallel", o.fold_tensor_parallel);
+  o.fold_data_parallel = option_or(r, "fold_data_parallel", o.fold_data_parallel);
   if (r.has("timeline_limit")) o.timeline_limit = r.integer("timeline_limit", Range::non_negative());
   o.ring_step_limit = r.int32_or("ring_step_limit", o.ring_step_limit, Range::non_negative().at_most(1 << 20));
   parse_sim_budget(r, o);

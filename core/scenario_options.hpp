@@ -56,6 +56,11 @@ constexpr std::array<std::string_view, 2> option_names(Communication) { return {
 enum class TensorParallelFolding { automatic, on, off };
 constexpr std::array<std::string_view, 3> option_names(TensorParallelFolding) { return {"auto", "on", "off"}; }
 
+// $.sim.fold_data_parallel: "auto" folds identical replicas above a GPU count, "on"
+// whenever they are identical (runs/data_parallel_fold.hpp).
+enum class DataParallelFolding { automatic, on, off };
+constexpr std::array<std::string_view, 3> option_names(DataParallelFolding) { return {"auto", "on", "off"}; }
+
 // $.serving.routing (schedulers/serving/router.hpp).
 enum class RoutingPolicy { round_robin, least_outstanding_tokens };
 constexpr std::array<std::string_view, 2> option_names(RoutingPolicy) {

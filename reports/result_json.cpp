@@ -1,5 +1,7 @@
 #include "reports/result_json.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
@@ -104,6 +106,10 @@ std::string training_result_json(const core::TrainingResult& result, const core:
   json["tokens_per_iteration"] = result.tokens_per_iteration;
   json["model_flops_per_iteration"] = result.model_flops_per_iteration;
   json["world_size"] = result.world_size;
+  json["folding"] = {{"tensor_parallel", result.folding.tensor_parallel},
+                     {"data_parallel", result.folding.data_parallel},
+                     {"simulated_ranks", result.world_size / std::max(1, result.folding.tensor_parallel *
+                                                                             result.folding.data_parallel)}};
   json["model"] = model_json(scenario.model);
   json["cluster"] = cluster_json(scenario.cluster);
   json["parallel"] = parallel_json(scenario.parallel);

@@ -6,6 +6,7 @@
 #include "core/errors.hpp"
 #include "core/number_text.hpp"
 #include "core/units.hpp"
+#include "runs/data_parallel_fold.hpp"
 #include "runs/training_run.hpp"
 
 namespace lcperf::runs {
@@ -45,7 +46,8 @@ std::string format_g(double value) { return core::number_text(value, 3); }
 
 SizeEstimate estimate_training_size(const core::Scenario& s) {
   const core::ParallelConfig& p = s.parallel;
-  const double fold = tensor_parallel_fold(s);
+  const int tp_fold = tensor_parallel_fold(s);
+  const double fold = static_cast<double>(tp_fold) * data_parallel_fold(s, tp_fold);
   const double actors = static_cast<double>(p.world_size()) / fold;
   // Micro-batches per DP replica: the configured count, or what packing or chunking of
   // the sampled global batch makes of it.
@@ -65,7 +67,7 @@ SizeEstimate estimate_training_size(const core::Scenario& s) {
   // part in 2 (dp - 1) steps, so the groups together make 2 (dp - 1) events per actor.
   const double gradient_ring = 2.0 * actors * (p.dp - 1);
   e.events = actors * units * (layers_per_stage * kTrainingEventsPerLayer + kTrainingEventsPerMicroBatch) +
-             gradient_ring + platform_work(actors);
+             gradient_ring + platform_work(static_cast<double>(p.world_size()) / tp_fold);  // every GPU host is built
   // Training keeps its whole timeline (its metrics are read from it).
   e.memory_bytes = actors * kBytesPerActor + e.events * kBytesPerEvent;
   return e;

@@ -1,5 +1,6 @@
 #include "runs/training_run.hpp"
 #include "runs/size_admission.hpp"
+#include "runs/data_parallel_fold.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -178,6 +179,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   TrainingRun run;
   run.scenario = scenario;
   run.fold = tensor_parallel_fold(scenario);
+  run.data_parallel_fold = data_parallel_fold(scenario, run.fold);
   admit_size(scenario, estimate_training_size(scenario));  // before the programs are built
   const core::ClusterSpec& cluster = scenario.cluster;
 
@@ -195,7 +197,9 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   // starts, so a bad scenario is an input error here rather than a failure in an actor.
   const std::vector<std::int64_t> sequences = training_sequences(scenario);
   std::vector<core::RankProgram> programs(static_cast<std::size_t>(scenario.parallel.world_size()));
+  const std::vector<int> images = replica_images(scenario, run.data_parallel_fold);
   for (int r = 0; r < scenario.parallel.world_size(); r += run.fold) {
+    if (!images.empty() && images[static_cast<std::size_t>(r)] != r) continue;  // a mirrored replica
     programs[static_cast<std::size_t>(r)] = rank_program(scenario, r, sequences);
   }
 
@@ -207,6 +211,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   in.cluster.gpu.nic_bandwidth_bytes_per_s *= coll.net_efficiency;
   in.ranks = scenario.parallel.world_size();
   in.fold = run.fold;
+  in.image_of_rank = images;
   in.free_communication = free_comm;
   in.ring_step_limit = scenario.sim.ring_step_limit;
   in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
@@ -223,6 +228,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   run.simulation_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sim_started).count();
   run.result = compute_training_result(scenario, run.records, training_model_flops(scenario),
                                              training_tokens(scenario));
+  run.result.folding = {run.fold, run.data_parallel_fold};
   // The closed forms hold for the baseline on equal micro-batches.
   if (run.records.stopped_reason.empty() && scenario.strategy.name == core::Strategy::megatron && scenario.workload.kind == core::WorkloadKind::fixed_length &&
       scenario.strategy.schedule != core::PipelineSchedule::interleaved_1f1b &&

@@ -21,6 +21,7 @@ struct TrainingRun {
   core::TrainingResult result;  // wall_time_s filled
   std::vector<reports::ComparisonRow> comparison;
   int fold = 1;  // ranks per simulated actor (tensor-parallel folding)
+  int data_parallel_fold = 1;  // replicas per simulated replica (runs/data_parallel_fold.hpp)
   double simulation_wall_s = 0;  // wall time inside the simulator alone (no setup, no metrics)
 };
 

@@ -48,7 +48,8 @@ int nic_link_of_host(const core::ClusterSpec& cluster, int fold, int host_in_nod
   return host_in_node % std::max(1, nic_links(cluster, fold));
 }
 
-Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold) {
+Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold,
+                        bool mirrors) {
   const core::HardwareSpec& hw = cluster.gpu;
   const int nodes_used = std::max(1, (gpus_used + cluster.gpus_per_node - 1) / cluster.gpus_per_node);
   Platform platform;
@@ -66,6 +67,8 @@ Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool fr
 
   for (int n = 0; n < nodes_used; ++n) {
     const std::string prefix = "node" + std::to_string(n);
+    // Made first: the mirror routes of the node's GPUs go out over it and back.
+    auto* up = duplex(fabric, prefix + "-uplink", uplink);
     auto* node = sg::create_full_zone(prefix);
     node->set_parent(fabric);
     auto* gateway = node->create_router(prefix + "-nic-switch");
@@ -108,13 +111,23 @@ Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool fr
       auto* pcie_i = pcie[static_cast<std::size_t>(i)];
       route(node, gi, cpu->get_netpoint(), {{pcie_i, Direction::UP}});
       route(node, cpu->get_netpoint(), gi, {{pcie_i, Direction::DOWN}});
+      if (mirrors) {
+        const std::string name = gpus[static_cast<std::size_t>(i)]->get_name();
+        auto* on_node = node->create_host(name + "-node-mirror", kGpuHostSpeed);
+        auto* off_node = node->create_host(name + "-fabric-mirror", kGpuHostSpeed);
+        route(node, gi, on_node->get_netpoint(),
+              {{nvlink[static_cast<std::size_t>(i)], Direction::UP}, {nvlink[static_cast<std::size_t>(i)], Direction::DOWN}});
+        route(node, gi, off_node->get_netpoint(),
+              {{nic_i, Direction::UP}, {up, Direction::UP}, {up, Direction::DOWN}, {nic_i, Direction::DOWN}});
+        platform.node_mirrors.push_back(on_node);
+        platform.fabric_mirrors.push_back(off_node);
+      }
     }
     // The CPU host reaches other nodes through the first NIC (controller messages).
     route(node, cpu->get_netpoint(), gateway, {{nic[0], Direction::UP}});
     route(node, gateway, cpu->get_netpoint(), {{nic[0], Direction::DOWN}});
     node->seal();
 
-    auto* up = duplex(fabric, prefix + "-uplink", uplink);
     fabric->add_route(node->get_netpoint(), nullptr, gateway, nullptr, {{up, Direction::UP}}, false);
     fabric->add_route(nullptr, node->get_netpoint(), nullptr, gateway, {{up, Direction::DOWN}}, false);
     platform.gpus.insert(platform.gpus.end(), gpus.begin(), gpus.end());

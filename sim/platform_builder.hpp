@@ -20,6 +20,12 @@ namespace lcperf::sim {
 struct Platform {
   std::vector<simgrid::s4u::Host*> gpus;       // index = global GPU id / fold
   std::vector<simgrid::s4u::Host*> node_cpus;  // index = node
+  // With mirrors (data-parallel folding, SimulationInput::image_of_rank), per GPU host:
+  // a host reached from it over its own NVLink up and down, and one reached over its own
+  // NIC and node uplink up and back down, as a transfer to a peer on the same node or
+  // on another node crosses them. Empty without mirrors.
+  std::vector<simgrid::s4u::Host*> node_mirrors;
+  std::vector<simgrid::s4u::Host*> fabric_mirrors;
 };
 
 // Speed of a GPU host in "flops" per second: an op of isolated duration t is an
@@ -34,6 +40,7 @@ inline constexpr double kGpuHostSpeed = 1e12;
 // and host i uses link i mod links, as GPUDirect RDMA pairs GPU i with NIC i.
 int nic_link_of_host(const core::ClusterSpec& cluster, int fold, int host_in_node);
 
-Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold = 1);
+Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold = 1,
+                        bool mirrors = false);
 
 }  // namespace lcperf::sim

@@ -45,6 +45,13 @@ struct RingChannels {
   // Latency of the slowest edge any member sends on (set by the simulator from the
   // platform's routes): the time one ring step pays before its bytes move.
   double max_edge_latency_s = 0;
+  // Whether every member sends and receives the same shares on edges of the same kind
+  // (set by the simulator): then a member's flows are the image of its predecessor's, and
+  // data-parallel folding may send them to the member's own mirror (SimulationInput::
+  // image_of_rank). on_node_edge_leaves_node: the ring edge is a cross-node one (a plain
+  // ring with one member per node).
+  bool uniform = false;
+  bool on_node_edge_leaves_node = false;
 };
 
 // Plans the rings for members at `places` (group order). Members are visited node by

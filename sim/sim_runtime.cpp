@@ -98,6 +98,11 @@ int SimRuntime::actor_of_peer(int peer, const char* what) const {
                            ", which is not the first of its group of " + std::to_string(world_.fold()) +
                            "; this program cannot be simulated with tensor-parallel folding");
   }
+  if (world_.image_of(peer) != peer) {
+    throw std::logic_error("rank " + std::to_string(rank_) + ": " + what + " with rank " + std::to_string(peer) +
+                           ", which data-parallel folding does not simulate (it mirrors rank " +
+                           std::to_string(world_.image_of(peer)) + "); only collectives may reach it");
+  }
   return peer / world_.fold();
 }
 
@@ -143,7 +148,12 @@ core::Completion SimRuntime::collective(core::CollectiveKind kind, const core::C
   }
   auto members = std::make_shared<core::CommGroup>();
   members->name = group.name;
-  for (int r : group.ranks) members->ranks.push_back(r == rank_ ? actor_ : actor_of_peer(r, "collective"));
+  for (int r : group.ranks) {
+    // A mirrored member (data-parallel folding) keeps its own place: the ring is planned
+    // over the whole group's topology.
+    const bool mirrored = r >= 0 && r < world_.ranks() && world_.image_of(r) != r && r % world_.fold() == 0;
+    members->ranks.push_back(r == rank_ ? actor_ : mirrored ? r / world_.fold() : actor_of_peer(r, "collective"));
+  }
   StreamWork work;
   work.kind = StreamWork::Kind::collective;
   work.name = std::string(core::to_string(kind)) + " " + group.name + " " + tensor.desc.name;

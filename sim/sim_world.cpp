@@ -1,6 +1,7 @@
 #include "sim/sim_world.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
 #include "core/number_text.hpp"
@@ -194,6 +195,10 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
       chunk = work.wire_bytes;
       break;
   }
+  if (std::any_of(group.ranks.begin(), group.ranks.end(), [this](int actor) { return !simulated(actor); })) {
+    run_folded_collective(rank, work, steps, chunk);
+    return;
+  }
   sg::Mailbox* inbox = collective_mailbox(group, rank);
   if (work.collective == core::CollectiveKind::all_to_all) {
     for (int step = 0; step < steps; ++step) {
@@ -245,6 +250,47 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
   }
 }
 
+void SimWorld::run_folded_collective(int rank, const StreamWork& work, int steps, double chunk) {
+  const core::CommGroup& group = *work.group;
+  const auto others_simulated = std::count_if(group.ranks.begin(), group.ranks.end(),
+                                              [this, rank](int actor) { return actor != rank && simulated(actor); });
+  const RingChannels& rings = ring_channels(group);
+  if (others_simulated > 0 || work.collective == core::CollectiveKind::all_to_all || !rings.uniform) {
+    throw std::logic_error(describe(work) + " on rank " + std::to_string(rank_of_actor(rank)) +
+                           ": a collective with mirrored members (data-parallel folding) needs exactly one simulated "
+                           "member and a ring whose members all send the same shares");
+  }
+  const RingMember& plan = rings.members[static_cast<std::size_t>(
+      std::find(group.ranks.begin(), group.ranks.end(), rank) - group.ranks.begin())];
+  sg::Host* self = gpu(rank);
+  const std::size_t host = host_index(rank);
+  sg::Host* ring_edge = rings.on_node_edge_leaves_node ? platform_.fabric_mirrors[host] : platform_.node_mirrors[host];
+  sg::Host* cross_edge = platform_.fabric_mirrors[host];
+  const int limit = input_.ring_step_limit;
+  if (limit > 0 && steps > limit) {
+    chunk *= static_cast<double>(steps) / limit;
+    const double merged_latency_s = (steps - limit) * rings.max_edge_latency_s;
+    if (merged_latency_s > 0) sg::this_actor::sleep_for(merged_latency_s);
+    steps = limit;
+  }
+  // Each step: the member's flows to its successors, sent over the links that by
+  // symmetry carry them (its own ends of the edges); what it receives is the mirror
+  // image of what it sends, so the step ends when its own flows end.
+  for (int step = 0; step < steps; ++step) {
+    sg::CommPtr on_node;
+    sg::CommPtr cross;
+    if (plan.on_node_share > 0) {
+      on_node = sg::Comm::sendto_async(self, ring_edge, static_cast<std::uint64_t>(chunk * plan.on_node_share));
+    }
+    if (plan.cross_share > 0) {
+      cross = sg::Comm::sendto_async(self, cross_edge, static_cast<std::uint64_t>(chunk * plan.cross_share));
+    }
+    if (on_node) on_node->wait();
+    if (cross) cross->wait();
+    count_events(1);
+  }
+}
+
 MemberPlace SimWorld::place_of_actor(int actor) const {
   const int rank = rank_of_actor(actor);
   const int g = input_.gpu_of_rank.empty() ? rank : input_.gpu_of_rank[static_cast<std::size_t>(rank)];
@@ -276,6 +322,19 @@ const RingChannels& SimWorld::ring_channels(const core::CommGroup& group) {
     }
     if (m.cross_share > 0) plan.max_edge_latency_s = std::max(plan.max_edge_latency_s, latency_between(self, m.cross_next));
   }
+  // Uniform rings (data-parallel folding): the same shares everywhere, and every ring
+  // edge on one node or every one across nodes.
+  const auto leaves = [&places](int from, int to) {
+    return places[static_cast<std::size_t>(from)].node != places[static_cast<std::size_t>(to)].node;
+  };
+  const RingMember& first = plan.members.front();
+  plan.on_node_edge_leaves_node = first.on_node_share > 0 && leaves(0, first.on_node_next);
+  plan.uniform = std::all_of(plan.members.begin(), plan.members.end(), [&](const RingMember& m) {
+    const int self = static_cast<int>(&m - plan.members.data());
+    return m.on_node_share == first.on_node_share && m.cross_share == first.cross_share &&
+           m.on_node_prev_share == m.on_node_share && m.cross_prev_share == m.cross_share &&
+           (m.on_node_share == 0 || leaves(self, m.on_node_next) == plan.on_node_edge_leaves_node);
+  });
   return ring_channels_.emplace(std::move(key), std::move(plan)).first->second;
 }
 
@@ -301,15 +360,15 @@ sg::Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int memb
 core::RunRecords SimWorld::take_records() {
   core::RunRecords out = std::move(records_);
   memory_.export_to(out);
-  if (fold_ > 1) {
-    // Every member of a folded group holds what its first rank holds.
+  if (fold_ > 1 || !input_.image_of_rank.empty()) {
+    // Every member of a folded group holds what its first rank holds, and a mirrored
+    // rank what its image holds.
     std::vector<std::int64_t> peaks;
     std::vector<std::vector<std::int64_t>> by_tag;
-    for (std::size_t a = 0; a < out.peak_bytes_per_rank.size(); ++a) {
-      for (int i = 0; i < fold_; ++i) {
-        peaks.push_back(out.peak_bytes_per_rank[a]);
-        by_tag.push_back(out.peak_bytes_per_rank_tag[a]);
-      }
+    for (int r = 0; r < input_.ranks; ++r) {
+      const auto a = static_cast<std::size_t>(image_of(r - r % fold_) / fold_);
+      peaks.push_back(out.peak_bytes_per_rank[a]);
+      by_tag.push_back(out.peak_bytes_per_rank_tag[a]);
     }
     out.peak_bytes_per_rank = std::move(peaks);
     out.peak_bytes_per_rank_tag = std::move(by_tag);

@@ -80,12 +80,20 @@ class SimWorld {
   int fold() const { return fold_; }
   int actors() const { return input_.ranks / fold_; }
   int rank_of_actor(int actor) const { return actor * fold_; }
-  simgrid::s4u::Host* gpu(int actor) const {
+  // Index of the actor's GPU host in Platform::gpus (and its mirrors).
+  std::size_t host_index(int actor) const {
     const int rank = rank_of_actor(actor);
     const int g = input_.gpu_of_rank.empty() ? rank : input_.gpu_of_rank[static_cast<std::size_t>(rank)];
-    return platform_.gpus[static_cast<std::size_t>(g / fold_)];
+    return static_cast<std::size_t>(g / fold_);
   }
+  simgrid::s4u::Host* gpu(int actor) const { return platform_.gpus[host_index(actor)]; }
   RankState& rank_state(int actor) { return ranks_[static_cast<std::size_t>(actor)]; }
+  // The rank whose work `rank` repeats (SimulationInput::image_of_rank): itself unless
+  // data-parallel folding mirrors it.
+  int image_of(int rank) const {
+    return input_.image_of_rank.empty() ? rank : input_.image_of_rank[static_cast<std::size_t>(rank)];
+  }
+  bool simulated(int actor) const { return image_of(rank_of_actor(actor)) == rank_of_actor(actor); }
 
   std::uint64_t new_completion();
   bool is_done(std::uint64_t completion) const { return completion == 0 || done_[completion] != 0; }
@@ -137,6 +145,9 @@ class SimWorld {
   void stream_loop(StreamState& stream);
   void execute(int rank, const StreamWork& work);
   void run_collective(int rank, const StreamWork& work);
+  // A ring collective whose other members are mirrors of `rank` (data-parallel folding):
+  // `rank` sends each step's flows to its own mirror hosts.
+  void run_folded_collective(int rank, const StreamWork& work, int steps, double chunk);
   // The channel plan of a group's rings, built once per group (same on every member).
   const RingChannels& ring_channels(const core::CommGroup& group);
   MemberPlace place_of_actor(int actor) const;

@@ -97,9 +97,28 @@ core::RunRecords simulate(const SimulationInput& input) {
       gpus = std::max(gpus, g + fold);
     }
   }
-  SimWorld world(input, build_platform(input.cluster, gpus, input.free_communication, fold));
+  if (!input.image_of_rank.empty()) {
+    const auto& image = input.image_of_rank;
+    if (static_cast<int>(image.size()) != input.ranks) {
+      throw std::invalid_argument("image_of_rank names " + std::to_string(image.size()) + " ranks, not " +
+                                  std::to_string(input.ranks));
+    }
+    for (int r = 0; r < input.ranks; ++r) {
+      const int i = image[static_cast<std::size_t>(r)];
+      if (i < 0 || i >= input.ranks || image[static_cast<std::size_t>(i)] != i || (r - i) % fold != 0) {
+        throw std::invalid_argument("rank " + std::to_string(r) + " mirrors rank " + std::to_string(i) +
+                                    ", which is not a simulated rank in the same place of its tensor-parallel group");
+      }
+    }
+  }
+  SimWorld world(input,
+                 build_platform(input.cluster, gpus, input.free_communication, fold, !input.image_of_rank.empty()));
   std::string program_error;
   for (int a = 0; a < world.actors(); ++a) {
+    if (!world.simulated(a)) {
+      world.rank_state(a).finished = true;  // a mirror: its image does its work
+      continue;
+    }
     const int r = world.rank_of_actor(a);
     core::RankProgram program = input.program_for(r);
     auto actor = sg::Actor::create("rank" + std::to_string(r), world.gpu(a), [&world, &program_error, a, r, program] {

@@ -50,6 +50,17 @@ struct SimulationInput {
   // the group's first rank, and per-rank peaks are copied to every member. The rank
   // program must communicate only with ranks that are first of their group.
   int fold = 1;
+  // Data-parallel folding: image_of_rank[r] is the rank whose work rank r repeats exactly
+  // (r itself for a rank that is simulated); empty = every rank is simulated. Only images
+  // get actors. A mirrored rank may appear only in collectives, and a group with a
+  // mirrored member must have exactly one simulated member: each ring step that member
+  // sends its flows to itself over the image of its successors' links (out and back over
+  // its own NVLink, or its own NIC and node uplink), which by symmetry carry what the
+  // successors' links carry unfolded. The caller guarantees the symmetry (identical
+  // programs, placement and ring shares; runs/data_parallel_fold.hpp); a ring whose
+  // members' shares differ is refused. Records hold the simulated ranks; every rank's
+  // memory peaks are its image's.
+  std::vector<int> image_of_rank;
   // Run-ahead: a rank program that waits on a kernel it launched on an idle stream, while
   // no other stream of its rank has work, advances its own clock by the kernel's time
   // instead of asking SimGrid to (nothing else can share or observe that GPU until the

@@ -67,3 +67,24 @@ TEST(SizeAdmission, OverBudgetIsAnInputErrorNamingTheEstimateAndTheBudget) {
 
 }  // namespace
 }  // namespace lcperf::runs
+
+namespace lcperf::runs {
+namespace {
+
+// The 1T GPT on 3,072 GPUs (issue 21's scale target, run by bench/sim_speed and by the
+// shipped-scenario test): folded, it is one replica of 64 actors (TP groups of 8, six
+// identical replicas), admitted by the default budgets; unfolded it is six times the
+// actors.
+TEST(SizeAdmission, OneTrillionParameterScenarioIsAdmittedAsOneFoldedReplica) {
+  const std::string path = LCPERF_SOURCE_DIR "/scenarios/training/gpt-1t-3072xa100.json";
+  const core::Scenario s = core::load_scenario(path);
+  ASSERT_EQ(s.parallel.world_size(), 3072);
+  const SizeEstimate folded = estimate_training_size(s);
+  EXPECT_DOUBLE_EQ(folded.actors, 3072.0 / (8 * 6));
+  EXPECT_NO_THROW(admit_size(s, folded));
+  const core::Scenario unfolded = core::load_scenario(path, {{"sim.fold_data_parallel", "\"off\""}});
+  EXPECT_DOUBLE_EQ(estimate_training_size(unfolded).actors, 6 * folded.actors);
+}
+
+}  // namespace
+}  // namespace lcperf::runs

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 // Small clusters with round numbers, so expected times can be computed by hand.
+#include <functional>
+
 #include "core/cluster_spec.hpp"
 #include "sim/simulator.hpp"
 
@@ -57,23 +59,32 @@ struct ChildRun {
   std::uint64_t events = 0;
 };
 
-inline ChildRun simulate_in_child(const std::function<core::RunRecords()>& body) {
+// Runs `body` in a forked child and brings back what it returns (trivially copyable);
+// a default T when the child fails.
+template <typename T>
+T in_child(const std::function<T()>& body) {
   int fds[2];
   if (pipe(fds) != 0) return {};
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    const core::RunRecords records = body();
-    const ChildRun out{records.end_time_s, records.events_simulated};
+    const T out = body();
     _exit(write(fds[1], &out, sizeof out) == static_cast<ssize_t>(sizeof out) ? 0 : 1);
   }
   close(fds[1]);
-  ChildRun out;
+  T out{};
   if (read(fds[0], &out, sizeof out) != static_cast<ssize_t>(sizeof out)) out = {};
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
   return out;
+}
+
+inline ChildRun simulate_in_child(const std::function<core::RunRecords()>& body) {
+  return in_child<ChildRun>([&body] {
+    const core::RunRecords records = body();
+    return ChildRun{records.end_time_s, records.events_simulated};
+  });
 }
 
 }  // namespace lcperf::sim::testing
