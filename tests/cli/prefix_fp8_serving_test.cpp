@@ -69,9 +69,11 @@ Expectation mooncake_expectation(std::size_t n) {
   return e;
 }
 
+// `lcperf replay` for trace scenarios, `simulate` for the fixed loads.
 nlohmann::json replay(const ScratchDir& dir, const std::string& name, std::vector<std::string> sets,
                       const std::string& scenario = kCached) {
-  std::vector<std::string> args = {"replay", scenario, "--out", (dir / name).string(), "--quiet"};
+  const bool fixed = scenario.find("fixed") != std::string::npos;
+  std::vector<std::string> args = {fixed ? "simulate" : "replay", scenario, "--out", (dir / name).string(), "--quiet"};
   for (const std::string& s : sets) {
     args.push_back("--set");
     args.push_back(s);
@@ -164,7 +166,7 @@ TEST(Fp8Serving, Fp8OnH100ServesFasterWithHalfTheLayerWeightsAndReportsItsPrecis
 TEST(Fp8Serving, A100FallsBackToWeightOnlyUnlessStrict) {
   const ScratchDir dir;
   const std::string fp8 = kServing + "llama3-70b-h100-tp8-fp8-fixed.json";
-  const auto strict = run_lcperf({"replay", fp8, "--set", "cluster.hardware=a100-80gb", "--out",
+  const auto strict = run_lcperf({"simulate", fp8, "--set", "cluster.hardware=a100-80gb", "--out",
                                   (dir / "strict").string(), "--quiet"});
   EXPECT_EQ(strict.exit_code, 2);
   EXPECT_NE(strict.err.find("$.serving.precision.activations"), std::string::npos) << strict.err;
@@ -191,7 +193,7 @@ TEST(PrefixFp8Options, BadOptionsExitTwoNamingTheJsonPath) {
   for (const auto& [args, path] : cases) {
     // The FP8 errors come before any simulation; the trace is cut to a few requests.
     const std::string limit = args[0] == kCached ? "workload.max_requests=5" : "seed=1";
-    const auto run = run_lcperf({"replay", args[0], "--set", args[1], "--set", limit, "--out",
+    const auto run = run_lcperf({args[0] == kCached ? "replay" : "simulate", args[0], "--set", args[1], "--set", limit, "--out",
                                  (dir / std::to_string(i++)).string(), "--quiet"});
     EXPECT_EQ(run.exit_code, 2) << args[1] << ": " << run.err;
     EXPECT_NE(run.err.find(path), std::string::npos) << args[1] << ": " << run.err;
