@@ -11,6 +11,7 @@
 #include "fake_runtime.hpp"
 #include "schedulers/serving/batch_scheduler.hpp"
 #include "schedulers/serving/engine.hpp"
+#include "schedulers/serving/router.hpp"
 #include "test_models.hpp"
 
 namespace lcperf::schedulers::serving {
@@ -265,6 +266,31 @@ TEST(PrefixCacheEngine, CachingCutsTheTimeToFirstToken) {
   }
   EXPECT_LT(ttft_with, ttft_without);
   EXPECT_EQ(without.counters.prefix.admissions, 0);
+}
+
+TEST(PrefixAwareRouting, FollowsTheLongestPrefixWithinTheLoadGuard) {
+  // Loads are routed tokens (uncached prompt + output; no drain). r0 -> 0 and r1 -> 1
+  // (nothing cached anywhere, least loaded first); r2 shares r1's first two blocks and
+  // follows them to 1 although 0 is as loaded; r3 and r4 follow r0's prefix to 0.
+  auto at = [](std::int64_t id, double t, std::int64_t prompt, std::vector<std::uint64_t> h) {
+    ServingRequest r = req(id, prompt, 1, std::move(h));
+    r.arrival_s = t;
+    return r;
+  };
+  const std::vector<ServingRequest> rs = {at(0, 0, 640, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), at(1, 1, 640, {20, 21, 22, 23, 24, 25, 26, 27, 28, 29}),
+                                          at(2, 2, 200, {20, 21, 30, 31}), at(3, 3, 200, {1, 2, 40, 41}),
+                                          at(4, 4, 200, {1, 2, 50, 51})};
+  RoutingOptions o{RoutingPolicy::prefix_aware, 2, 0};
+  o.prefix_imbalance = 1.0;
+  const Routing r = route_requests(rs, o);
+  EXPECT_EQ(r.instance_of, (std::vector<int>{0, 1, 1, 0, 0}));
+  // With a long request r5 (prefix 1 2 3 4) before r4, instance 0 is loaded 714 + 3745
+  // against 714: beyond the guard (1.0 x 714 + r4's 201 tokens), so r4 goes to 1.
+  std::vector<ServingRequest> more = rs;
+  more.insert(more.begin() + 4, at(5, 3.5, 4000, {1, 2, 3, 4, 60}));
+  const Routing m = route_requests(more, o);
+  EXPECT_EQ(m.instance_of[4], 0);  // r5 (input position 4) follows its prefix
+  EXPECT_EQ(m.instance_of[5], 1);  // r4
 }
 
 }  // namespace
