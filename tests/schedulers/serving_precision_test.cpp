@@ -25,7 +25,7 @@ HardwareSpec device(double fp8_flops) {
 ServingPrecisionSpec all_fp8(bool strict) { return {"fp8", "fp8", "fp8", strict}; }
 
 TEST(ServingPrecision, DefaultLeavesTheModelsDtypeAndChangesNoPart) {
-  const ModelSpec m = schedulers::serving::test::tiny_model(false);
+  const ModelSpec m = lcperf::test::tiny_model(false);
   const ServingPrecision p = resolve_serving_precision({}, m, device(1979e12), "s.json");
   EXPECT_FALSE(p.set);
   ParallelConfig par;
@@ -37,7 +37,7 @@ TEST(ServingPrecision, DefaultLeavesTheModelsDtypeAndChangesNoPart) {
 }
 
 TEST(ServingPrecision, Fp8KvCacheHalvesTheBytesPerToken) {
-  const ModelSpec m = schedulers::serving::test::tiny_model(false);  // bf16, 4 KV heads of 32
+  const ModelSpec m = lcperf::test::tiny_model(false);  // bf16, 4 KV heads of 32
   ParallelConfig par;
   par.tp = 2;
   const ServingPrecision p = resolve_serving_precision({"model", "model", "fp8", false}, m, device(0), "s.json");
@@ -47,7 +47,7 @@ TEST(ServingPrecision, Fp8KvCacheHalvesTheBytesPerToken) {
 }
 
 TEST(ServingPrecision, W8A8RunsEveryLayerGemmInFp8BehindItsQuantisation) {
-  const ModelSpec m = schedulers::serving::test::tiny_model(false);
+  const ModelSpec m = lcperf::test::tiny_model(false);
   ParallelConfig par;
   const ServingPrecision p = resolve_serving_precision(all_fp8(true), m, device(1979e12), "s.json");
   ASSERT_TRUE(p.w8a8());
@@ -66,7 +66,9 @@ TEST(ServingPrecision, W8A8RunsEveryLayerGemmInFp8BehindItsQuantisation) {
       EXPECT_EQ(q->elements, g->m * g->k);  // the GEMM's input, tokens x k
       EXPECT_EQ(q->bytes_per_element, kFp8QuantizeBytesPerElement);
     }
-    if (const auto* a = std::get_if<AttentionShape>(&layer[i])) EXPECT_EQ(a->dtype, DType::fp8);
+    if (const auto* a = std::get_if<AttentionShape>(&layer[i])) {
+      EXPECT_EQ(a->dtype, DType::fp8);
+    }
     if (const auto* e = std::get_if<ElementwiseShape>(&layer[i]); e != nullptr && e->kind == "kv_cache_write") {
       EXPECT_EQ(e->bytes_per_element, 3.0);  // a 16-bit read and a one-byte write
     }
@@ -75,12 +77,14 @@ TEST(ServingPrecision, W8A8RunsEveryLayerGemmInFp8BehindItsQuantisation) {
   EXPECT_EQ(layer.size(), shape.layer.size() + 4);
   // The LM head stays in the model's dtype.
   for (const OpPart& part : shape.epilogue) {
-    if (const auto* g = std::get_if<GemmShape>(&part)) EXPECT_EQ(g->dtype, DType::bf16);
+    if (const auto* g = std::get_if<GemmShape>(&part)) {
+      EXPECT_EQ(g->dtype, DType::bf16);
+    }
   }
 }
 
 TEST(ServingPrecision, WithoutFp8TensorCoresActivationsFallBackOrStrictRefuses) {
-  const ModelSpec m = schedulers::serving::test::tiny_model(false);
+  const ModelSpec m = lcperf::test::tiny_model(false);
   const ServingPrecision p = resolve_serving_precision(all_fp8(false), m, device(0), "s.json");
   EXPECT_TRUE(p.fell_back);
   EXPECT_EQ(p.weights, DType::fp8);
@@ -97,7 +101,7 @@ TEST(ServingPrecision, WithoutFp8TensorCoresActivationsFallBackOrStrictRefuses) 
 }
 
 TEST(ServingPrecision, Fp8ActivationsNeedFp8Weights) {
-  const ModelSpec m = schedulers::serving::test::tiny_model(false);
+  const ModelSpec m = lcperf::test::tiny_model(false);
   EXPECT_THROW(resolve_serving_precision({"bf16", "fp8", "model", false}, m, device(1979e12), "s.json"), InputError);
   EXPECT_THROW(resolve_serving_precision({"int4", "model", "model", false}, m, device(1979e12), "s.json"), InputError);
 }
