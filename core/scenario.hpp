@@ -10,7 +10,9 @@
 #include "core/long_request_mix.hpp"
 #include "core/model_spec.hpp"
 #include "core/parallel_config.hpp"
+#include "core/prefix_cache_spec.hpp"
 #include "core/scenario_options.hpp"
+#include "core/serving_precision.hpp"
 #include "core/training_step.hpp"
 
 namespace lcperf::core {
@@ -108,6 +110,8 @@ struct ServingSpec {
   // borrowed from other instances and attention run where they live.
   KvPolicy kv_policy = KvPolicy::local;
   DistKvSpec distkv;  // read only with kv_policy "distkv" (kept under "local" so --set can switch)
+  PrefixCacheSpec prefix_cache;      // off by default (core/prefix_cache_spec.hpp)
+  ServingPrecisionSpec precision;    // every class in the model's dtype by default
 };
 
 struct StrategySpec {

@@ -16,6 +16,7 @@
 #include "core/hf_config.hpp"
 #include "core/json_location.hpp"
 #include "core/scenario.hpp"
+#include "core/serving_feature_options.hpp"
 #include "core/strict_json.hpp"
 #include "core/training_step_parse.hpp"
 
@@ -407,6 +408,8 @@ ServingSpec parse_serving(ObjectReader r) {
   s.stack = r.string_or("stack", s.stack);
   if (s.stack.empty()) r.fail("stack", "must name a serving stack profile (\"ideal\" for none)");
   s.kv_policy = option_or(r, "kv_policy", s.kv_policy);
+  if (auto c = r.object_if_present("prefix_cache")) s.prefix_cache = parse_prefix_cache(*c);
+  if (auto p = r.object_if_present("precision")) s.precision = parse_serving_precision(*p);
   if (auto d = r.object_if_present("distkv")) {
     DistKvSpec& k = s.distkv;
     k.lend_cap_fraction = d->number_or("lend_cap_fraction", k.lend_cap_fraction, Range::between(0.0, 1.0));

@@ -62,9 +62,9 @@ enum class DataParallelFolding { automatic, on, off };
 constexpr std::array<std::string_view, 3> option_names(DataParallelFolding) { return {"auto", "on", "off"}; }
 
 // $.serving.routing (schedulers/serving/router.hpp).
-enum class RoutingPolicy { round_robin, least_outstanding_tokens };
-constexpr std::array<std::string_view, 2> option_names(RoutingPolicy) {
-  return {"round_robin", "least_outstanding_tokens"};
+enum class RoutingPolicy { round_robin, least_outstanding_tokens, prefix_aware };
+constexpr std::array<std::string_view, 3> option_names(RoutingPolicy) {
+  return {"round_robin", "least_outstanding_tokens", "prefix_aware"};
 }
 
 // $.serving.preemption: what happens to a running request when the KV cache runs out

@@ -25,6 +25,7 @@
 #include "cost_models/spmm_breakeven.hpp"
 #include "cost_models/stack_profile.hpp"
 #include "runs/serving_breakdown.hpp"
+#include "runs/serving_prefix.hpp"
 #include "core/sparse_weights.hpp"
 #include "core/units.hpp"
 #include "schedulers/serving/engine.hpp"
@@ -98,8 +99,8 @@ std::vector<serving::ServingRequest> within_horizon(std::vector<serving::Serving
   return requests;
 }
 
-std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, const std::string& trace,
-                                                   const std::string& format) {
+std::vector<serving::ServingRequest> load_trace_requests(const core::Scenario& s, const std::string& trace,
+                                                         const std::string& format) {
   if (s.requests.kind == core::ServingWorkloadKind::fixed && trace.empty()) return fixed_requests(s.requests.fixed);
   traces::ServingTrace t = traces::load_serving_trace(trace, format, s.requests.skip_corrupt);
   if (s.requests.max_requests > 0) t = traces::truncate_to_count(t, s.requests.max_requests);
@@ -114,6 +115,10 @@ std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, cons
                              std::to_string(s.requests.time_scale));
     }
     out.push_back({r.id, r.arrival_s, r.prompt_tokens, r.output_tokens});
+    if (serving_uses_prefixes(s)) {
+      out.back().prefix_hashes = r.prefix_block_hashes;
+      out.back().prefix_block_tokens = r.block_tokens;
+    }
   }
   const std::string where = s.name + " (trace " + trace + ")";
   const auto& l = s.requests.long_requests;
@@ -122,6 +127,14 @@ std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, cons
         serving::distkv::make_long_context_workload(out, l, origin_of(s) + ": $.workload.long_requests").requests, where);
   }
   return within_horizon(std::move(out), where);
+}
+
+// Requests with their prefix hashes (trace or synthetic) where prefix caching wants them.
+std::vector<serving::ServingRequest> load_requests(const core::Scenario& s, const std::string& trace,
+                                                   const std::string& format) {
+  std::vector<serving::ServingRequest> out = load_trace_requests(s, trace, format);
+  prepare_prefix_requests(s, out);
+  return out;
 }
 
 // Weight bytes on the most loaded GPU of an instance. One stage (pp = 1) holds the
@@ -141,10 +154,15 @@ std::vector<double> stage_weight_bytes(const core::Scenario& s, const serving::E
     const double edges = 2.0 * static_cast<double>(m.embedding_params() + m.lm_head_params()) / s.parallel.tp;
     return std::vector<double>(static_cast<std::size_t>(pp), (all - edges) / pp + edges);
   }
-  // Dense weights are stored in the model's dtype (an FP8 engine holds one byte each).
+  // Dense weights are stored in the model's dtype (an FP8 engine holds one byte each);
+  // serving.precision.weights sets the layers' (embedding and LM head keep the model's).
   const double elem = static_cast<double>(core::dtype_bytes(m.dtype));
-  if (pp == 1) return {elem * static_cast<double>(m.total_params()) / s.parallel.tp};
-  const double layers = static_cast<double>(m.params_per_layer()) * (m.layers / pp);
+  const double layer_elem = static_cast<double>(core::layer_weight_bytes(m, c.precision));
+  if (pp == 1) {
+    const double layer_params = static_cast<double>(m.params_per_layer()) * m.layers;
+    return {(layer_elem * layer_params + elem * (static_cast<double>(m.total_params()) - layer_params)) / s.parallel.tp};
+  }
+  const double layers = static_cast<double>(m.params_per_layer()) * (m.layers / pp) * layer_elem / elem;
   const double head = static_cast<double>(m.lm_head_params() > 0 ? m.lm_head_params() : m.embedding_params()) +
                       static_cast<double>(m.hidden);
   std::vector<double> bytes(static_cast<std::size_t>(pp), elem * layers / s.parallel.tp);
@@ -166,6 +184,8 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
   c.sparse_weights = core::SparseWeights{spec.sparsity_qkv, spec.sparsity_out, spec.sparsity_mlp_up,
                                          spec.sparsity_mlp_down};
   c.sparse_choice = cost::spmm_beats_dense(model);
+  c.prefix_cache = spec.prefix_cache.enabled;
+  c.precision = core::resolve_serving_precision(spec.precision, s.model, s.cluster.gpu, origin_of(s));
   // KV budget per GPU: a fraction of the HBM the weights leave (compressed where the
   // weights run sparse at the decode batch); with pipeline stages, the stage whose
   // weights leave the least room sets the budget (one block table serves all stages).
@@ -251,6 +271,7 @@ ServingPrograms build_serving_programs(const core::Scenario& s, const std::vecto
   serving::RoutingOptions routing_options;
   routing_options.policy = s.serving.routing;
   routing_options.instances = s.serving.instances;
+  routing_options.prefix_imbalance = s.serving.prefix_cache.route_imbalance;
   const serving::Routing routing = serving::route_requests(requests, routing_options);
 
   const int per_instance = s.parallel.tp * s.parallel.pp;
@@ -396,6 +417,8 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   j["memory_events_dropped"] = run.records.memory_dropped;
   j["kv_policy"] = to_string(s.serving.kv_policy);
   if (built.distkv) j["distkv"] = distkv_summary_json(*built.distkv);
+  if (s.serving.prefix_cache.enabled) j["prefix_cache"] = prefix_cache_json(counters, all);
+  if (config.precision.set) j["precision"] = precision_json(config.precision);
   j["stack"] = config.stack.id;
   if (s.requests.kind == core::ServingWorkloadKind::fixed) {
     j["warmup_requests"] = warmup;

@@ -18,6 +18,10 @@ BatchScheduler::BatchScheduler(const EngineConfig& config, BlockManager blocks, 
     : config_(config), depth_(std::max(1, pipeline_depth)), blocks_(std::move(blocks)) {
   states_.reserve(requests.size());
   for (const ServingRequest& r : requests) states_.emplace_back(r);
+  if (config_.prefix_cache) {
+    cache_.emplace();
+    for (const ServingRequest& r : requests) cache_block_tokens_ = std::max(cache_block_tokens_, r.prefix_block_tokens);
+  }
 }
 
 bool BatchScheduler::enqueue(std::size_t slot) {
@@ -74,9 +78,10 @@ void BatchScheduler::schedule_decodes(StepPlan& plan) {
     }
     if (budget_left(plan) < 1 || taken == limit) return;
     ++taken;
-    const std::int64_t need = states_[slot].computed + 1;
+    const std::int64_t need = own_tokens(slot, states_[slot].computed + 1);
     bool self_preempted = false;
     while (!blocks_.can_append(key(slot), need)) {
+      if (evict_one(plan.kv_events)) continue;  // unheld cached blocks go before running requests
       const std::size_t victim = newest_idle_running();
       preempt(plan, victim);
       if (victim == slot) {
@@ -103,7 +108,9 @@ void BatchScheduler::schedule_running_prefills(StepPlan& plan) {
 void BatchScheduler::schedule_swapped(StepPlan& plan) {
   while (!swapped_.empty()) {
     const std::size_t slot = swapped_.front();
-    const std::int64_t need = states_[slot].computed + 1;
+    const std::int64_t need = own_tokens(slot, states_[slot].computed + 1);
+    while (!blocks_.can_swap_in(key(slot), need) && evict_one(plan.kv_events)) {
+    }
     if (budget_left(plan) < 1 || !seats_left() || !blocks_.can_swap_in(key(slot), need)) return;
     swapped_.pop_front();
     const std::int64_t moved = blocks_.swap_in(key(slot));
@@ -126,10 +133,14 @@ void BatchScheduler::schedule_waiting(StepPlan& plan) {
     }
     RequestState& s = states_[slot];
     if (!seats_left()) return;
+    if (cache_) attach_prefix(slot);  // its prefill starts after the cached prefix
     const std::int64_t take = chunk_for(slot, budget_left(plan));
-    if (take == 0 || !blocks_.can_allocate(s.prefill_target)) return;
+    if (take == 0 || !allocate_prompt(plan, slot)) {
+      if (cache_) detach_prefix(plan.kv_events, slot);
+      s.computed = 0;
+      return;
+    }
     it = waiting_.erase(it);
-    plan.kv_events.push_back({slot, KvEvent::Kind::grow, blocks_.allocate(key(slot), s.prefill_target)});
     s.phase = Phase::running;
     running_.push_back(slot);
     add_prefill(plan, slot, take);
@@ -204,6 +215,7 @@ void BatchScheduler::requeue_for_recompute(StepPlan& plan, std::size_t slot) {
   const std::int64_t freed = blocks_.free(key(slot));
   plan.kv_events.push_back({slot, KvEvent::Kind::release, freed});
   plan.preemptions.push_back({slot, PreemptionMode::recompute, freed});
+  if (cache_) detach_prefix(plan.kv_events, slot);
   s.restart_for_recompute();
   s.phase = Phase::waiting;
   waiting_.push_front(slot);
@@ -219,6 +231,7 @@ bool BatchScheduler::withdraw(StepPlan& plan, std::size_t slot, bool give_up) {
   running_.erase(std::find(running_.begin(), running_.end(), slot));
   if (give_up) {
     plan.kv_events.push_back({slot, KvEvent::Kind::release, blocks_.free(key(slot))});
+    if (cache_) detach_prefix(plan.kv_events, slot);
     s.phase = Phase::rejected;
     return true;
   }
@@ -241,11 +254,13 @@ StepOutcome BatchScheduler::complete(const StepPlan& plan) {
     RequestState& s = states_[item.slot];
     s.in_flight = false;
     s.computed += item.seq.q_tokens;
+    if (cache_ && !item.seq.decode) index_computed(item.slot);
     if (!item.seq.samples_token()) continue;
     ++s.generated;
     out.sampled.push_back(item.slot);
     if (!s.done()) continue;
     out.kv_events.push_back({item.slot, KvEvent::Kind::release, blocks_.free(key(item.slot))});
+    if (cache_) detach_prefix(out.kv_events, item.slot);
     running_.erase(std::find(running_.begin(), running_.end(), item.slot));
     s.phase = Phase::finished;
     out.finished.push_back(item.slot);

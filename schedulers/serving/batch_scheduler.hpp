@@ -20,6 +20,7 @@
 //   than the token budget is split), and a step that prefills does nothing else.
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "core/serving_ops.hpp"
 #include "schedulers/serving/block_manager.hpp"
 #include "schedulers/serving/engine_config.hpp"
+#include "schedulers/serving/prefix_cache.hpp"
 #include "schedulers/serving/request_state.hpp"
 
 namespace lcperf::schedulers::serving {
@@ -99,6 +101,13 @@ class BatchScheduler {
   void hold(std::size_t slot, bool held);
   bool holds_any() const { return !held_.empty(); }
 
+  // Prefix caching (batch_scheduler_prefix.cpp): at the end of a run, frees every entry
+  // still cached (release events on the cache's KV slots); and what the cache did.
+  std::vector<KvEvent> flush_prefix_cache();
+  const PrefixCacheStats& prefix_stats() const { return prefix_stats_; }
+  // KV slots >= size() are prefix-cache entries (KvEvent::slot), not requests.
+  bool is_cache_slot(std::size_t slot) const { return slot >= states_.size(); }
+
   const RequestState& state(std::size_t slot) const { return states_[slot]; }
   std::size_t size() const { return states_.size(); }
   const BlockManager& blocks() const { return blocks_; }
@@ -121,6 +130,19 @@ class BatchScheduler {
   std::int64_t chunk_for(std::size_t slot, std::int64_t budget) const;
   std::int64_t budget_left(const StepPlan& plan) const { return config_.max_num_batched_tokens - plan.tokens; }
   bool seats_left() const { return static_cast<int>(running_.size()) < config_.max_num_seqs; }
+  // Blocks of `slot`'s own KV for `tokens` in all: those beyond its cached prefix blocks.
+  std::int64_t own_tokens(std::size_t slot, std::int64_t tokens) const { return tokens - states_[slot].cache_tokens; }
+  // Prefix caching (batch_scheduler_prefix.cpp). attach: hold the cached prefix of a
+  // waiting request (its prefill starts after it); allocate_prompt: the admission's
+  // blocks, new cache entries included, evicting unheld entries for room (false when
+  // it does not fit); detach: let go of its entries; evict_one: free the LRU entry.
+  void attach_prefix(std::size_t slot);
+  bool allocate_prompt(StepPlan& plan, std::size_t slot);
+  void detach_prefix(std::vector<KvEvent>& events, std::size_t slot);
+  bool evict_one(std::vector<KvEvent>& events);
+  void index_computed(std::size_t slot);
+  std::int64_t entry_key(int id) const { return -1 - static_cast<std::int64_t>(id); }
+  std::size_t entry_slot(int id) const { return states_.size() + static_cast<std::size_t>(id); }
 
   EngineConfig config_;
   int depth_;
@@ -130,6 +152,9 @@ class BatchScheduler {
   std::deque<std::size_t> waiting_;
   std::deque<std::size_t> swapped_;
   std::set<std::size_t> held_;
+  std::optional<PrefixCache> cache_;
+  std::int64_t cache_block_tokens_ = 0;  // tokens of one prefix block
+  PrefixCacheStats prefix_stats_;
 };
 
 // The step's composition as deterministic text for the decision log, e.g.

@@ -14,6 +14,7 @@
 #include "schedulers/serving/batch_scheduler.hpp"
 #include "schedulers/serving/block_manager.hpp"
 #include "schedulers/serving/host_work.hpp"
+#include "schedulers/serving/prefix_plan.hpp"
 #include "schedulers/serving/stage_message.hpp"
 #include "schedulers/serving/step_op.hpp"
 
@@ -96,10 +97,12 @@ class KvMirror {
 
   void apply(const std::vector<KvEvent>& events) {
     for (const KvEvent& e : events) {
-      std::vector<Tensor>& held = kv_.at(e.slot);
+      if (e.slot >= kv_.size()) kv_.resize(e.slot + 1);  // a prefix-cache entry (batch_scheduler.hpp)
+      std::vector<Tensor>& held = kv_[e.slot];
       if (e.kind == KvEvent::Kind::grow) {
         if (e.blocks == 0) continue;
-        held.push_back(rt_.allocate(core::bytes_tensor("kv " + rid(p_.requests[e.slot]), e.blocks * block_bytes_,
+        const std::string owner = e.slot < p_.requests.size() ? rid(p_.requests[e.slot]) : "prefix cache";
+        held.push_back(rt_.allocate(core::bytes_tensor("kv " + owner, e.blocks * block_bytes_,
                                                        core::MemoryTag::kv_cache)));
         continue;
       }
@@ -191,6 +194,7 @@ class EngineRun {
       }
       throw std::logic_error("serving engine: work is queued but no step could be formed");
     }
+    apply_kv(sched_.flush_prefix_cache());
     stop_stages();
     if (p_.remote_kv) p_.remote_kv->finish(rt_);
     rt_.synchronize();
@@ -431,7 +435,10 @@ class EngineRun {
       (item.seq.decode ? s.decodes : s.prefill_chunks) += 1;
       c.max_context_tokens = std::max(c.max_context_tokens, item.seq.context_before + item.seq.q_tokens);
       RequestMetrics& m = rec_->requests[item.slot];
-      if (m.first_scheduled_s < 0) m.first_scheduled_s = start;
+      if (m.first_scheduled_s < 0) {
+        m.first_scheduled_s = start;
+        m.cached_tokens = std::max<std::int64_t>(0, sched_.state(item.slot).first_cached_tokens);
+      }
     }
     for (std::size_t slot : outcome.sampled) {
       RequestMetrics& m = rec_->requests[slot];
@@ -458,6 +465,7 @@ class EngineRun {
     c.peak_kv_bytes = b.peak_used_blocks() * kv_.block_bytes();
     c.blocks_allocated = b.allocated_blocks();
     c.blocks_freed = b.freed_blocks();
+    c.prefix = sched_.prefix_stats();
   }
 
   const EnginePlan& p_;
@@ -556,7 +564,7 @@ class StageRun {
 
 std::int64_t kv_block_bytes(const core::ModelSpec& model, const core::ParallelConfig& parallel,
                             const EngineConfig& config) {
-  return config.block_size_tokens * core::kv_bytes_per_token_per_layer(model, parallel) *
+  return config.block_size_tokens * core::kv_bytes_per_token_per_layer(model, parallel, config.precision) *
          stage_layers(model.layers, parallel.pp);
 }
 
@@ -575,6 +583,7 @@ void validate_engine_plan(const EnginePlan& plan, const std::string& where) {
     throw core::InputError(where + ": a KV cache spread over instances (DistKV) runs with pp = 1 (got pp " +
                            std::to_string(plan.parallel.pp) + ")");
   }
+  if (plan.config.prefix_cache) validate_prefix_plan(plan, where);
   const std::int64_t block_bytes = kv_block_bytes(plan.model, plan.parallel, plan.config);
   if (plan.config.kv_budget_bytes < block_bytes) {
     throw core::InputError(where + ": kv_budget_bytes " + std::to_string(plan.config.kv_budget_bytes) +

@@ -7,6 +7,7 @@
 
 #include "core/qwen1m_attention.hpp"
 #include "core/scenario_options.hpp"
+#include "core/serving_precision.hpp"
 #include "core/serving_stack.hpp"
 #include "core/sparse_weights.hpp"
 
@@ -75,6 +76,12 @@ struct EngineConfig {
   // break-even, cost::spmm_beats_dense), dense otherwise. All zero = dense model.
   core::SparseWeights sparse_weights;
   core::SparseChoice sparse_choice;
+
+  // Prefix caching (prefix_cache.hpp): requests' prefix blocks are cached in the KV pool
+  // and reused by later requests with the same prefix hashes. Off by default.
+  bool prefix_cache = false;
+  // Per-class dtypes (core/serving_precision.hpp); not set = the model's dtype.
+  core::ServingPrecision precision;
 };
 
 // Throws InputError naming the field and rule; `where` prefixes the message.

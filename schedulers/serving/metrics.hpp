@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "schedulers/serving/prefix_cache.hpp"
+
 namespace lcperf::schedulers::serving {
 
 // One request's life. Times are the runtime's clock; -1 where the request never got
@@ -17,6 +19,7 @@ struct RequestMetrics {
   std::int64_t prompt = 0;
   std::int64_t output = 0;
   int preemptions = 0;
+  std::int64_t cached_tokens = 0;  // prompt tokens its first admission found in the prefix cache
   bool rejected = false;  // could never fit the KV cache or the token budget
 };
 
@@ -30,6 +33,7 @@ struct EngineCounters {
   std::int64_t peak_kv_bytes = 0;       // on one TP rank
   std::int64_t blocks_allocated = 0;    // cumulative device blocks, swaps included
   std::int64_t blocks_freed = 0;
+  PrefixCacheStats prefix;  // all zero without prefix caching
 };
 
 struct Percentiles {

@@ -11,6 +11,11 @@ struct ServingRequest {
   double arrival_s = 0;
   std::int64_t prompt_tokens = 0;
   std::int64_t output_tokens = 0;  // tokens to generate, the first one sampled by the prefill
+  // Prefix blocks of prefix_block_tokens tokens each (Mooncake hash_ids, or a synthetic
+  // shared prefix): equal hashes at the head of two prompts = the same KV, reusable by
+  // the prefix cache (prefix_cache.hpp). Empty = nothing known to be shared.
+  std::vector<std::uint64_t> prefix_hashes{};
+  std::int64_t prefix_block_tokens = 0;
   bool operator==(const ServingRequest&) const = default;
 };
 
@@ -41,6 +46,12 @@ struct RequestState {
   // Part of a batch whose result has not come back yet (pipeline parallelism keeps up to
   // pp batches in flight; a request is in at most one of them).
   bool in_flight = false;
+  // Prefix caching: the cache entries (one per full prefix block) the request holds, the
+  // tokens of its KV that live in them, and the prompt tokens its first admission found
+  // cached (-1 before it was admitted).
+  std::vector<int> prefix_entries;
+  std::int64_t cache_tokens = 0;
+  std::int64_t first_cached_tokens = -1;
 
   explicit RequestState(const ServingRequest& r) : request(r), prefill_target(r.prompt_tokens) {}
 

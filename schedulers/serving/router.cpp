@@ -3,12 +3,13 @@
 #include <algorithm>
 
 #include "core/errors.hpp"
+#include "schedulers/serving/prefix_router.hpp"
 
 namespace lcperf::schedulers::serving {
 
 RoutingPolicy parse_routing_policy(std::string_view text) {
   if (const auto policy = core::parse_option<RoutingPolicy>(text)) return *policy;
-  throw core::InputError("router must be one of round_robin, least_outstanding_tokens (got \"" + std::string(text) +
+  throw core::InputError("router must be one of round_robin, least_outstanding_tokens, prefix_aware (got \"" + std::string(text) +
                          "\")");
 }
 
@@ -30,7 +31,9 @@ Routing route_requests(const std::vector<ServingRequest>& requests, const Routin
         .append("):");
   }
 
+  if (!(options.prefix_imbalance >= 1)) throw core::InputError("router: prefix_imbalance must be >= 1");
   std::vector<double> outstanding(n, 0.0);
+  PrefixAffinity affinity(n, options.prefix_imbalance);
   double last_arrival = 0;
   std::size_t dealt = 0;
   for (std::size_t index : arrival_order(requests)) {
@@ -43,7 +46,13 @@ Routing route_requests(const std::vector<ServingRequest>& requests, const Routin
       for (double& o : outstanding) o = std::max(0.0, o - drained);
       // min_element returns the first minimum: ties go to the lowest index.
       pick = static_cast<std::size_t>(std::min_element(outstanding.begin(), outstanding.end()) - outstanding.begin());
-      outstanding[pick] += static_cast<double>(r.prompt_tokens + r.output_tokens);
+      std::int64_t cached = 0;
+      if (options.policy == RoutingPolicy::prefix_aware) {
+        pick = affinity.pick(r, outstanding);
+        cached = affinity.cached_tokens(pick, r);
+        affinity.note(pick, r);
+      }
+      outstanding[pick] += static_cast<double>(r.prompt_tokens - cached + r.output_tokens);
     }
     last_arrival = std::max(last_arrival, r.arrival_s);
     ++dealt;

@@ -24,6 +24,8 @@ struct RoutingOptions {
   // Tokens per second an instance is assumed to finish (least_outstanding_tokens).
   // 0 = nothing drains: the policy then balances the total tokens assigned.
   double drain_tokens_per_s = 0;
+  // prefix_aware: the load-balance guard (prefix_router.hpp).
+  double prefix_imbalance = 1.25;
 };
 
 struct Routing {

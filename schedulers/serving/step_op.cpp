@@ -4,6 +4,7 @@
 #include <iterator>
 #include <utility>
 
+#include "core/serving_precision.hpp"
 #include "core/sparse_weights.hpp"
 
 namespace lcperf::schedulers::serving {
@@ -48,6 +49,7 @@ const core::KernelOp& StepOpBuilder::build(std::int64_t step, const std::vector<
     rewrite_sparse(next.layer);
     rewrite_sparse(next.epilogue);
   }
+  core::apply_serving_precision(next.layer, config_.precision);  // FP8 classes; a no-op when not set
   if (next.layer.empty()) next = core::ServingStepShape{};  // an empty batch: swaps only
 
   // The op is compact (KernelOp's repeat): the layer's parts once, run layers_ times.
