@@ -41,12 +41,18 @@ TEST(FlashllmStudy, SparseModelNeedsFewerGpusAndServesMorePerGpu) {
   ASSERT_GT(dense64.gpus, 0);
   ASSERT_GT(s80_64.gpus, 0);
   EXPECT_LE(s80_64.gpus, dense64.gpus);
-  EXPECT_LT(s80_64.weight_bytes_per_gpu * s80_64.gpus, 0.5 * dense64.weight_bytes_per_gpu * dense64.gpus);
-  // Three of the four weight classes run sparse: at N = 64 on TP2 the output projection
+  EXPECT_LT(s80_64.weight_bytes_per_gpu * s80_64.gpus, 0.65 * dense64.weight_bytes_per_gpu * dense64.gpus);
+  // Two of the four weight classes run sparse: at N = 64 on TP2 the output projection
   // (7168 x 3584) is no faster as a Flash-LLM SpMM once its pipeline (Split-K reduction,
-  // 128 x 64 tiles, exposed extraction) is priced, so the break-even keeps it dense. (Was
-  // 4 with the ideal-overlap SpMM model.)
-  EXPECT_EQ(s80_64.sparse_classes, 3);
+  // 128 x 64 tiles, exposed extraction) is priced, and since the A100's dense GEMMs are
+  // priced by the measured tile model (cost_models/gemm_tile_model.hpp) neither is the QKV
+  // projection (10752 x 7168: dense 103.8 us, streaming its weights at 0.73 of HBM
+  // bandwidth as the measured decode GEMMs do, against the SpMM's 110.1 us; the single
+  // curve had priced the dense one at 118.5 us), so the break-even keeps both dense and the
+  // sparse model keeps 0.61 of the dense weight bytes instead of under half. (Was 4 with
+  // the ideal-overlap SpMM model, 3 with the pipeline on the single curve.) The SpMM is not
+  // measured; its curves follow the dense GEMM's compute curve, not the tile model.
+  EXPECT_EQ(s80_64.sparse_classes, 2);
   EXPECT_GT(s80_64.tokens_per_gpu_s, dense64.tokens_per_gpu_s);
 }
 
