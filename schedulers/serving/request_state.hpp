@@ -41,6 +41,9 @@ struct RequestState {
   // Part of a batch whose result has not come back yet (pipeline parallelism keeps up to
   // pp batches in flight; a request is in at most one of them).
   bool in_flight = false;
+  // Disaggregated decode: its blocks are reserved and its KV is still on its way from
+  // the prefill instance; it is neither scheduled nor preempted until it arrives.
+  bool awaiting_kv = false;
 
   explicit RequestState(const ServingRequest& r) : request(r), prefill_target(r.prompt_tokens) {}
 
