@@ -20,7 +20,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = os.path.join(ROOT, "scenarios", "serving", "llama3-70b-h100-disagg-mooncake.json")
-RATES = [0.5, 1.0, 1.5, 2.0, 3.0]  # multipliers of the trace's own arrival rate
+RATES = [0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 1.0]  # multipliers of the trace's own arrival rate
 SLO_TTFT_P90_S = 5.0
 SLO_TPOT_P90_S = 0.050
 
