@@ -76,6 +76,25 @@ struct DistKvSpec {
 };
 
 // The serving engine of each instance (schedulers/serving/engine_config.hpp).
+// Disaggregated prefill and decode (schedulers/serving/disaggregation.hpp): a prefill
+// pool and a decode pool of instances, the prompt's KV moved from one to the other over
+// the simulated network. Off unless $.serving.disaggregation is given; the pools then
+// replace serving.instances and the scenario's parallel section.
+struct DisaggPoolSpec {
+  int instances = 1;
+  int tp = 1;
+  int pp = 1;
+  int gpus() const { return instances * tp * pp; }
+};
+
+struct DisaggregationSpec {
+  bool enabled = false;
+  DisaggPoolSpec prefill;
+  DisaggPoolSpec decode;
+  KvTransferMode transfer = KvTransferMode::whole;
+  DecodePolicy decode_policy = DecodePolicy::least_kv;
+};
+
 struct ServingSpec {
   int instances = 1;  // each of parallel.tp x parallel.pp GPUs
   RoutingPolicy routing = RoutingPolicy::round_robin;
@@ -112,6 +131,7 @@ struct ServingSpec {
   DistKvSpec distkv;  // read only with kv_policy "distkv" (kept under "local" so --set can switch)
   PrefixCacheSpec prefix_cache;      // off by default (core/prefix_cache_spec.hpp)
   ServingPrecisionSpec precision;    // every class in the model's dtype by default
+  DisaggregationSpec disaggregation;
 };
 
 struct StrategySpec {

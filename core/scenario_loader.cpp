@@ -376,6 +376,30 @@ ServingWorkloadSpec parse_serving_workload(ObjectReader r) {
   return w;
 }
 
+// $.serving.disaggregation (schedulers/serving/disaggregation.hpp): two pools of
+// instances; present = on. The pools' sizes are checked against the cluster in
+// validate_cross_fields.
+DisaggPoolSpec parse_disagg_pool(ObjectReader r) {
+  DisaggPoolSpec p;
+  const Range degree = Range::positive().at_most(kMaxParallel);
+  p.instances = r.int32_or("instances", p.instances, degree);
+  p.tp = r.int32_or("tp", p.tp, degree);
+  p.pp = r.int32_or("pp", p.pp, degree);
+  r.finish();
+  return p;
+}
+
+DisaggregationSpec parse_disaggregation(ObjectReader r) {
+  DisaggregationSpec d;
+  d.enabled = true;
+  d.prefill = parse_disagg_pool(r.object("prefill"));
+  d.decode = parse_disagg_pool(r.object("decode"));
+  d.transfer = option_or(r, "transfer", d.transfer);
+  d.decode_policy = option_or(r, "decode_policy", d.decode_policy);
+  r.finish();
+  return d;
+}
+
 ServingSpec parse_serving(ObjectReader r) {
   ServingSpec s;
   s.instances = r.int32_or("instances", s.instances, Range::positive().at_most(1 << 16));
@@ -424,6 +448,7 @@ ServingSpec parse_serving(ObjectReader r) {
     k.max_candidates = d->int32_or("max_candidates", k.max_candidates, Range::positive().at_most(1 << 16));
     d->finish();
   }
+  if (auto d = r.object_if_present("disaggregation")) s.disaggregation = parse_disaggregation(std::move(*d));
   r.finish();
   return s;
 }
@@ -595,6 +620,42 @@ void add_optional_sections(json& root) {
 
 // ---- Scenario ---------------------------------------------------------------------
 
+// The pools fill the cluster exactly (each pool's instances within nodes), run
+// tensor parallelism only, and keep each instance's KV local.
+void validate_disaggregation(const Scenario& s, const std::string& origin) {
+  const DisaggregationSpec& d = s.serving.disaggregation;
+  const std::string at = "$.serving.disaggregation";
+  for (const auto& [name, pool] : {std::pair{"prefill", d.prefill}, std::pair{"decode", d.decode}}) {
+    if (pool.pp != 1) {
+      throw_at(origin, at + "." + name + ".pp", "a disaggregated pool runs tensor parallelism only (pp must be 1)");
+    }
+    if (s.cluster.gpus_per_node % pool.tp != 0) {
+      throw_at(origin, at + "." + name + ".tp",
+               "tp " + std::to_string(pool.tp) + " must divide the node's " + std::to_string(s.cluster.gpus_per_node) +
+                   " GPUs (an instance stays inside a node)");
+    }
+  }
+  const std::int64_t gpus = std::int64_t{d.prefill.gpus()} + d.decode.gpus();
+  if (gpus != s.cluster.world_size()) {
+    throw_at(origin, at,
+             std::to_string(d.prefill.instances) + " prefill instances of tp " + std::to_string(d.prefill.tp) + " and " +
+                 std::to_string(d.decode.instances) + " decode instances of tp " + std::to_string(d.decode.tp) +
+                 " use " + std::to_string(gpus) + " GPUs; the pools must fill the cluster's " +
+                 std::to_string(s.cluster.world_size()));
+  }
+  if (s.serving.kv_policy != KvPolicy::local) {
+    throw_at(origin, "$.serving.kv_policy", "disaggregation keeps each instance's KV local (kv_policy \"local\")");
+  }
+  if (s.requests.kind == ServingWorkloadKind::fixed) {
+    throw_at(origin, at, "disaggregation replays a trace (workload.kind \"trace\")");
+  }
+  // A handed-off request's blocks are released by the KV agent, which does not yet let go
+  // of prefix-cache entries: the two features are not combined (schedulers/serving/README.md).
+  if (s.serving.prefix_cache.enabled) {
+    throw_at(origin, "$.serving.prefix_cache.enabled", "prefix caching is not combined with disaggregation yet");
+  }
+}
+
 void validate_cross_fields(const Scenario& s, const std::string& origin) {
   const ParallelConfig& p = s.parallel;
   if (s.kind != ScenarioKind::serving && s.sim.timeline_limit.value_or(0) != 0) {
@@ -606,6 +667,10 @@ void validate_cross_fields(const Scenario& s, const std::string& origin) {
     if (p.cp != 1 || p.dp != 1) {
       throw_at(origin, "$.parallel", "a serving instance runs with tensor and pipeline parallelism only (cp and dp "
                                      "must be 1; use serving.instances for replicas)");
+    }
+    if (s.serving.disaggregation.enabled) {
+      validate_disaggregation(s, origin);
+      return;
     }
     const std::int64_t gpus = std::int64_t{p.tp} * p.pp * s.serving.instances;
     if (gpus > s.cluster.world_size()) {

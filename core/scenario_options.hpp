@@ -81,6 +81,19 @@ constexpr std::array<std::string_view, 2> option_names(PreemptionMode) { return 
 enum class KvPolicy { local, distkv };
 constexpr std::array<std::string_view, 2> option_names(KvPolicy) { return {"local", "distkv"}; }
 
+// $.serving.disaggregation.transfer: when a prompt's KV leaves the prefill instance.
+// - whole: all of it once the prefill has sampled the first token.
+// - layerwise: streamed while the last prefill step runs (every layer but the last is
+//   sent as the step starts, the last layer's share when it ends).
+enum class KvTransferMode { whole, layerwise };
+constexpr std::array<std::string_view, 2> option_names(KvTransferMode) { return {"whole", "layerwise"}; }
+
+// $.serving.disaggregation.decode_policy: which decode instance takes a prefilled request.
+// - least_kv: the one whose KV blocks (held plus promised) are the smallest fraction of its pool.
+// - round_robin: in turn, in the order prefills finish.
+enum class DecodePolicy { least_kv, round_robin };
+constexpr std::array<std::string_view, 2> option_names(DecodePolicy) { return {"least_kv", "round_robin"}; }
+
 // $.workload.kind (serving): requests from a trace, or a fixed-shape benchmark load.
 enum class ServingWorkloadKind { trace, fixed };
 constexpr std::array<std::string_view, 2> option_names(ServingWorkloadKind) { return {"trace", "fixed"}; }

@@ -152,6 +152,9 @@ ServingLiveComparison run_serving_live_and_simulated(const core::Scenario& scena
   if (s.serving.instances != 1) {
     throw core::InputError(s.name + ": the live serving comparison runs one instance (serving.instances = 1)");
   }
+  if (s.serving.disaggregation.enabled) {
+    throw core::InputError(s.name + ": $.serving.disaggregation: the live serving comparison runs one colocated instance");
+  }
   std::vector<serving::ServingRequest> requests =
       load_serving_requests(s, serving_trace_path(s), std::string(to_string(s.requests.format)));
   // One burst at t = 0 (serving_live.hpp says why).

@@ -1,5 +1,6 @@
 #include "runs/serving_run.hpp"
 #include "runs/serving_distkv.hpp"
+#include "runs/serving_disagg.hpp"
 #include "runs/size_admission.hpp"
 #include "schedulers/serving/distkv/workload.hpp"
 
@@ -308,12 +309,12 @@ ServingPrograms build_serving_programs(const core::Scenario& s, const std::vecto
 
 core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::CostModel& model,
                                            const std::vector<core::RankProgram>& programs,
-                                           const std::vector<int>& gpu_of_rank) {
+                                           const std::vector<int>& gpu_of_rank, int fold) {
   sim::SimulationInput in;
   in.cluster = s.cluster;
   in.ranks = static_cast<int>(programs.size());
   // Every rank of a TP group runs the same loop: one actor per pipeline stage.
-  in.fold = serving_fold(s);
+  in.fold = fold > 0 ? fold : serving_fold(s);
   in.free_communication = s.sim.communication == core::Communication::free;
   in.ring_step_limit = s.sim.ring_step_limit;
   in.gpu_of_rank = gpu_of_rank;
@@ -349,10 +350,11 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   const std::string profile_id = s.sim.device_profile.empty() ? s.cluster.gpu.id : s.sim.device_profile;
   const cost::CostModel model(s.cluster.gpu, cost::load_device_profile(profile_id));
   const int tp = s.parallel.tp;
-  const serving::EngineConfig config = engine_config(s, model);
-  const ServingPrograms built = build_serving_programs(s, requests, config);
+  const bool disagg = s.serving.disaggregation.enabled;
+  const serving::EngineConfig config = engine_config(disagg ? disagg_pool_scenario(s, true) : s, model);
+  const ServingPrograms built = disagg ? disagg_programs(s, model, requests) : build_serving_programs(s, requests, config);
   const std::vector<std::shared_ptr<serving::EngineRecords>>& records = built.records;
-  run.records = simulate_serving_programs(s, model, built.programs, built.gpu_of_rank);
+  run.records = simulate_serving_programs(s, model, built.programs, built.gpu_of_rank, disagg ? built.disagg->fold : 0);
   run.simulated_s = run.records.end_time_s;
 
   std::vector<serving::RequestMetrics> all;
@@ -365,6 +367,10 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
       if (m.id >= warmup) all.push_back(m);
     }
     counters.push_back(r->counters);
+  }
+  if (disagg) {
+    all = disagg_request_metrics(*built.disagg);
+    counters = disagg_counters(*built.disagg);
   }
   serving::ServingSummary sum = serving::summarize(all, counters);
   if (s.requests.kind == core::ServingWorkloadKind::fixed && trace_override.empty()) {
@@ -419,6 +425,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   if (built.distkv) j["distkv"] = distkv_summary_json(*built.distkv);
   if (s.serving.prefix_cache.enabled) j["prefix_cache"] = prefix_cache_json(counters, all);
   if (config.precision.set) j["precision"] = precision_json(config.precision);
+  if (disagg) j["disaggregation"] = disagg_summary_json(s, *built.disagg, run.records);
   j["stack"] = config.stack.id;
   if (s.requests.kind == core::ServingWorkloadKind::fixed) {
     j["warmup_requests"] = warmup;

@@ -35,6 +35,7 @@ schedulers::serving::EngineConfig serving_engine_config(const core::Scenario& sc
 // One program per rank: the requests routed over the instances, each instance's ranks
 // running the engine; records[i] is filled by instance i's first rank as it runs.
 struct DistKvParts;
+struct DisaggParts;
 struct ServingPrograms {
   std::vector<core::RankProgram> programs;
   std::vector<std::shared_ptr<schedulers::serving::EngineRecords>> records;
@@ -42,6 +43,9 @@ struct ServingPrograms {
   // `programs` after the engines'), and every rank's GPU. Null / empty otherwise.
   std::shared_ptr<DistKvParts> distkv;
   std::vector<int> gpu_of_rank;
+  // serving.disaggregation: the pools' engines and KV agents (serving_disagg.hpp); their
+  // programs are `programs`. Null otherwise.
+  std::shared_ptr<DisaggParts> disagg;
 };
 ServingPrograms build_serving_programs(const core::Scenario& scenario,
                                        const std::vector<schedulers::serving::ServingRequest>& requests,
@@ -49,9 +53,10 @@ ServingPrograms build_serving_programs(const core::Scenario& scenario,
 
 // Runs the programs in the simulator, steps priced by `model` (one simulation per process).
 // `gpu_of_rank` places ranks that share a GPU (DistKV's agents); empty = rank r on GPU r.
+// `fold`: ranks per simulated actor; 0 = the scenario's TP group when it fits a node.
 core::RunRecords simulate_serving_programs(const core::Scenario& scenario, const cost::CostModel& model,
                                            const std::vector<core::RankProgram>& programs,
-                                           const std::vector<int>& gpu_of_rank = {});
+                                           const std::vector<int>& gpu_of_rank = {}, int fold = 0);
 
 // Latest arrival a replay accepts, in seconds (docs/contract.md, "Simulation budget").
 inline constexpr double kArrivalHorizonS = 1e8;

@@ -28,7 +28,9 @@ bool BatchScheduler::enqueue(std::size_t slot) {
   RequestState& s = states_.at(slot);
   if (s.phase != Phase::pending) throw std::logic_error("serving scheduler: request enqueued twice");
   const bool too_long_unchunked = !config_.chunked_prefill && s.request.prompt_tokens > config_.max_num_batched_tokens;
-  if (too_long_unchunked || !blocks_.ever_fits(s.peak_tokens())) {
+  // A prefill-only instance holds the prompt's KV, never the output's.
+  const std::int64_t peak = hand_off_ ? s.request.prompt_tokens : s.peak_tokens();
+  if (too_long_unchunked || !blocks_.ever_fits(peak)) {
     s.phase = Phase::rejected;
     return false;
   }
@@ -72,7 +74,7 @@ void BatchScheduler::schedule_decodes(StepPlan& plan) {
   std::size_t i = 0;
   while (i < running_.size()) {
     const std::size_t slot = running_[i];
-    if (states_[slot].prefilling() || states_[slot].in_flight) {
+    if (states_[slot].prefilling() || states_[slot].in_flight || states_[slot].awaiting_kv) {
       ++i;
       continue;
     }
@@ -151,7 +153,7 @@ std::size_t BatchScheduler::newest_idle_running() const {
   // Requests of a batch in flight are not preempted under it; the request asking for a
   // block is itself idle, so the search always ends.
   for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
-    if (!states_[*it].in_flight) return *it;
+    if (!states_[*it].in_flight && !states_[*it].awaiting_kv) return *it;
   }
   throw std::logic_error("serving scheduler: no running request to preempt");
 }
@@ -258,15 +260,40 @@ StepOutcome BatchScheduler::complete(const StepPlan& plan) {
     if (!item.seq.samples_token()) continue;
     ++s.generated;
     out.sampled.push_back(item.slot);
-    if (!s.done()) continue;
-    out.kv_events.push_back({item.slot, KvEvent::Kind::release, blocks_.free(key(item.slot))});
-    if (cache_) detach_prefix(out.kv_events, item.slot);
+    const bool hand_off = hand_off_ && !s.done();
+    if (!s.done() && !hand_off) continue;
+    if (hand_off) {
+      out.handed_off.push_back(item.slot);
+    } else {
+      out.kv_events.push_back({item.slot, KvEvent::Kind::release, blocks_.free(key(item.slot))});
+      if (cache_) detach_prefix(out.kv_events, item.slot);
+    }
     running_.erase(std::find(running_.begin(), running_.end(), item.slot));
     s.phase = Phase::finished;
     out.finished.push_back(item.slot);
   }
   return out;
 }
+
+KvEvent BatchScheduler::release_handed_off(std::size_t slot) {
+  return {slot, KvEvent::Kind::release, blocks_.free(key(slot))};
+}
+
+std::optional<KvEvent> BatchScheduler::reserve_prefilled(std::size_t slot) {
+  RequestState& s = states_.at(slot);
+  if (s.phase != Phase::pending) throw std::logic_error("serving scheduler: a prefilled request arrived twice");
+  if (!seats_left() || !blocks_.can_allocate(s.request.prompt_tokens)) return std::nullopt;
+  const KvEvent grown{slot, KvEvent::Kind::grow, blocks_.allocate(key(slot), s.request.prompt_tokens)};
+  s.phase = Phase::running;
+  s.computed = s.request.prompt_tokens;
+  s.prefill_target = s.request.prompt_tokens;
+  s.generated = 1;  // the prefill instance sampled it
+  s.awaiting_kv = true;
+  running_.push_back(slot);
+  return grown;
+}
+
+void BatchScheduler::kv_arrived(std::size_t slot) { states_.at(slot).awaiting_kv = false; }
 
 std::string describe_step(const StepPlan& plan, const BatchScheduler& scheduler) {
   auto name = [&](std::size_t slot) { return request_name(scheduler.state(slot).request.id); };

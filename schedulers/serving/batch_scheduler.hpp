@@ -70,7 +70,8 @@ struct StepPlan {
 // What running a step changed.
 struct StepOutcome {
   std::vector<std::size_t> sampled;   // slots that produced a token
-  std::vector<std::size_t> finished;  // slots done, their blocks released
+  std::vector<std::size_t> finished;  // slots done, their blocks released (unless handed off)
+  std::vector<std::size_t> handed_off;  // prefill side: finished here, blocks kept for the transfer
   std::vector<KvEvent> kv_events;
 };
 
@@ -107,6 +108,16 @@ class BatchScheduler {
   const PrefixCacheStats& prefix_stats() const { return prefix_stats_; }
   // KV slots >= size() are prefix-cache entries (KvEvent::slot), not requests.
   bool is_cache_slot(std::size_t slot) const { return slot >= states_.size(); }
+  // Disaggregated prefill and decode (disaggregation.hpp). Prefill side: a request ends
+  // here once it has sampled its first token (StepOutcome::handed_off, when it has more to
+  // generate), keeping its blocks until its KV has left (`release_handed_off`).
+  void hand_off_after_prefill() { hand_off_ = true; }
+  KvEvent release_handed_off(std::size_t slot);
+  // Decode side: reserves the blocks of a prompt prefilled elsewhere (watermark kept;
+  // nullopt when there is no room or seat now); the request then runs as a decode with
+  // its first token sampled, once `kv_arrived` says its KV is here.
+  std::optional<KvEvent> reserve_prefilled(std::size_t slot);
+  void kv_arrived(std::size_t slot);
 
   const RequestState& state(std::size_t slot) const { return states_[slot]; }
   std::size_t size() const { return states_.size(); }
@@ -155,6 +166,7 @@ class BatchScheduler {
   std::optional<PrefixCache> cache_;
   std::int64_t cache_block_tokens_ = 0;  // tokens of one prefix block
   PrefixCacheStats prefix_stats_;
+  bool hand_off_ = false;
 };
 
 // The step's composition as deterministic text for the decision log, e.g.

@@ -13,6 +13,7 @@
 #include "core/serving_ops.hpp"
 #include "schedulers/serving/batch_scheduler.hpp"
 #include "schedulers/serving/block_manager.hpp"
+#include "schedulers/serving/disaggregation.hpp"
 #include "schedulers/serving/host_work.hpp"
 #include "schedulers/serving/prefix_plan.hpp"
 #include "schedulers/serving/stage_message.hpp"
@@ -128,6 +129,13 @@ class KvMirror {
   std::vector<std::vector<Tensor>> kv_;  // per request: its KV allocations
 };
 
+// The requests the engine admits at their arrival times: none on a decode instance of a
+// disaggregated pool (they come when their KV does).
+std::vector<std::size_t> trace_arrivals(const EnginePlan& p) {
+  if (p.pool_link && p.pool_link->role() == PoolLink::Role::decode) return {};
+  return arrival_order(p.requests);
+}
+
 std::vector<core::ServingSeq> step_seqs(const EnginePlan& p, const StepPlan& plan) {
   std::vector<core::ServingSeq> seqs;
   seqs.reserve(plan.seqs.size());
@@ -153,8 +161,9 @@ class EngineRun {
         kv_(plan, rt),
         ops_(plan.model, plan.parallel, plan.config, 0),
         host_(plan.config.stack),
-        order_(arrival_order(plan.requests)),
+        order_(trace_arrivals(plan)),
         arrival_(initial_arrivals()) {
+    if (link_ != nullptr) link_->configure(sched_);
     if (rec_ == nullptr) return;
     *rec_ = EngineRecords{};
     rec_->requests.resize(p_.requests.size());
@@ -175,11 +184,16 @@ class EngineRun {
     const std::size_t depth = static_cast<std::size_t>(p_.parallel.pp);
     std::size_t next = 0;
     while (true) {
+      if (link_ != nullptr) poll_link(rt_.now_s());
       next = admit_arrivals(next);
       const double hold_ends = held_until_.empty() ? std::numeric_limits<double>::infinity() : release_holds();
       if (in_flight_.size() < depth && sched_.has_work() && start_step()) continue;
       if (!in_flight_.empty()) {
         finish_oldest();
+        continue;
+      }
+      if (link_ != nullptr && link_->busy()) {  // KV hand-offs pending: a message or the next arrival
+        poll_link(next < order_.size() ? arrival_[order_[next]] : std::numeric_limits<double>::infinity());
         continue;
       }
       if (!sched_.has_work()) {
@@ -197,6 +211,7 @@ class EngineRun {
     apply_kv(sched_.flush_prefix_cache());
     stop_stages();
     if (p_.remote_kv) p_.remote_kv->finish(rt_);
+    if (link_ != nullptr) link_->finish(rt_);
     rt_.synchronize();
     if (weights.valid()) rt_.release(weights);
     finish();
@@ -214,6 +229,17 @@ class EngineRun {
   };
 
   bool pipelined() const { return p_.parallel.pp > 1; }
+
+  // Disaggregation: the hand-off's messages; a request whose KV arrived has its first
+  // token now (the prefill instance sampled it; the user sees it from here).
+  void poll_link(double until) {
+    const auto apply = [this](const std::vector<KvEvent>& events) { apply_kv(events); };
+    for (std::size_t slot : link_->poll(rt_, sched_, apply, until)) {
+      if (rec_ == nullptr) continue;
+      rec_->requests[slot].first_token_s = rt_.now_s();
+      if (p_.config.record_token_times) rec_->token_times_s[slot].push_back(rt_.now_s());
+    }
+  }
 
   // Arrival times per slot: the trace's, except in a closed loop, where requests after
   // the first `closed_loop` (in arrival order) wait for an earlier one to end.
@@ -267,6 +293,7 @@ class EngineRun {
     if (p_.remote_kv) place_remote(plan);
     log(plan);
     apply_kv(plan.kv_events);
+    if (link_ != nullptr) link_->step_started(rt_, plan, sched_);
     const std::int64_t step = step_++;
     const double start = rt_.now_s();
     if (plan.idle()) {  // only recompute preemptions: nothing runs
@@ -370,6 +397,7 @@ class EngineRun {
   void complete(const StepPlan& plan, std::int64_t step, double start, double end) {
     const StepOutcome outcome = sched_.complete(plan);
     apply_kv(outcome.kv_events);
+    if (link_ != nullptr) link_->step_completed(rt_, outcome, sched_);
     record(plan, outcome, step, start, end);
     for (std::size_t i = 0; i < outcome.finished.size(); ++i) release_next(end);
   }
@@ -471,6 +499,7 @@ class EngineRun {
   const EnginePlan& p_;
   Runtime& rt_;
   EngineRecords* rec_;
+  PoolLink* link_ = p_.pool_link.get();
   int tp_rank_;
   BatchScheduler sched_;
   KvMirror kv_;
@@ -579,6 +608,9 @@ void validate_engine_plan(const EnginePlan& plan, const std::string& where) {
                            std::to_string(plan.model.layers) + " layers");
   }
   if (plan.first_rank < 0) throw core::InputError(where + ": first_rank must be >= 0");
+  if (plan.pool_link && (plan.parallel.pp != 1 || plan.remote_kv)) {
+    throw core::InputError(where + ": a disaggregated pool's instance runs with pp = 1 and its own KV");
+  }
   if (plan.remote_kv && plan.parallel.pp != 1) {
     throw core::InputError(where + ": a KV cache spread over instances (DistKV) runs with pp = 1 (got pp " +
                            std::to_string(plan.parallel.pp) + ")");

@@ -44,6 +44,8 @@
 
 namespace lcperf::schedulers::serving {
 
+class PoolLink;
+
 struct EnginePlan {
   core::ModelSpec model;
   core::ParallelConfig parallel;  // tp shards each step; pp stages split the layers; dp/cp are ignored
@@ -57,6 +59,9 @@ struct EnginePlan {
   // A KV cache spread over instances (pp = 1 only); null = the instance holds its KV.
   // Shared with nothing else: the engine's rank calls it.
   std::shared_ptr<RemoteKv> remote_kv;
+  // Disaggregated prefill/decode (disaggregation.hpp): this instance's side of the KV
+  // hand-off; null = a whole instance. A decode instance's requests arrive from it.
+  std::shared_ptr<PoolLink> pool_link;
 };
 
 struct StepRecord {

@@ -52,6 +52,9 @@ struct RequestState {
   std::vector<int> prefix_entries;
   std::int64_t cache_tokens = 0;
   std::int64_t first_cached_tokens = -1;
+  // Disaggregated decode: its blocks are reserved and its KV is still on its way from
+  // the prefill instance; it is neither scheduled nor preempted until it arrives.
+  bool awaiting_kv = false;
 
   explicit RequestState(const ServingRequest& r) : request(r), prefill_target(r.prompt_tokens) {}
 
