@@ -39,7 +39,9 @@ double attention_per_sequence_s(const core::AttentionShape& a, const EfficiencyC
                                 double peak) {
   const double total_pairs = core::attention_score_pairs(a);
   if (!(total_pairs > 0)) return 0.0;
-  core::AttentionShape one;
+  // One sequence at a time through the shape's own count; the shape is kept between
+  // calls since serving prices a step's attention every step.
+  thread_local core::AttentionShape one;
   one.mask = a.mask;
   one.seqs.resize(1);
   double seconds = 0;
@@ -102,7 +104,7 @@ double CostModel::compute_time_s(const OpClassProfile& profile, const core::OpPa
   return flops / (peak * curve.at(flops));
 }
 
-OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
+OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part, bool named) const {
   const OpClassProfile& profile = profile_.of(op_class);
   OpCost cost;
   cost.flops = core::flops_of(part);
@@ -114,7 +116,7 @@ OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
   if (spmm != nullptr && profile.extraction.sm_count > 0) {
     const SpmmPipelineCost p = *spmm_pipeline(*spmm);
     cost.time_s = p.time_s;
-    cost.model = "roofline:spmm:" + p.bound;
+    if (named) cost.model = "roofline:spmm:" + p.bound;
     return cost;
   }
   // Without the pipeline: extraction overlaps HBM loads and MMAs perfectly.
@@ -126,14 +128,14 @@ OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
     bound = work == extraction ? "extraction" : (work == compute ? "compute" : "memory");
   }
   cost.time_s = std::max(profile.min_latency_s, work);
-  // Serving prices a step's attention every step: one allocation for the name, not four.
+  if (!named) return cost;
   const std::string_view op_class_name = to_string(op_class);
   cost.model.reserve(10 + op_class_name.size() + bound.size());
   cost.model.append("roofline:").append(op_class_name).append(":").append(bound);
   return cost;
 }
 
-OpCost CostModel::cost(const core::OpPart& part) const {
+OpCost CostModel::cost(const core::OpPart& part, bool named) const {
   const auto op_class = op_class_of(part);
   if (const auto problem = op_part_problem(part)) {
     throw core::InputError("cost model: " + std::string(op_class ? to_string(*op_class) : "collective") + ": " +
@@ -142,13 +144,14 @@ OpCost CostModel::cost(const core::OpPart& part) const {
   if (!op_class) {
     const auto& c = std::get<core::CollectiveShape>(part);
     const CollectiveCost cc = collective(c.kind, static_cast<double>(c.bytes), c.ranks, c.nodes);
-    return OpCost{cc.time_s, 0.0, core::bytes_of(part), collective_model_name(cc)};
+    return OpCost{cc.time_s, 0.0, core::bytes_of(part), named ? collective_model_name(cc) : std::string()};
   }
   if (const auto hit = tables_[index_of(*op_class)].lookup(part)) {
+    if (!named) return OpCost{hit->time_s, core::flops_of(part), core::bytes_of(part), {}};
     return OpCost{hit->time_s, core::flops_of(part), core::bytes_of(part),
                   "table:" + std::string(to_string(*op_class)) + (hit->exact ? ":exact" : ":interpolated")};
   }
-  return roofline(*op_class, part);
+  return roofline(*op_class, part, named);
 }
 
 // Each part is one kernel launched by the host on its own (no CUDA graph). Launches are
@@ -157,7 +160,7 @@ OpCost CostModel::cost(const core::OpPart& part) const {
 // latency instead: the hardware's kernel_launch_latency_s is a floor per kernel.
 double CostModel::time_s(const core::KernelOp& op) const {
   double total = 0;
-  for (const core::OpPart& part : op.parts) total += std::max(cost(part).time_s, hw_.kernel_launch_latency_s);
+  for (const core::OpPart& part : op.parts) total += std::max(time_s(part), hw_.kernel_launch_latency_s);
   return total;
 }
 

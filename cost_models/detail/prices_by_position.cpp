@@ -1,16 +1,35 @@
 #include "cost_models/detail/prices_by_position.hpp"
 
+#include <cstdint>
+#include <variant>
+
 #include "cost_models/detail/same_part.hpp"
 
 namespace lcperf::cost::detail {
 
 namespace {
 
+// A part's kind and size, cheaper than its full hash (a signature only picks a layout).
+std::uint64_t size_of(const core::OpPart& part) {
+  if (const auto* g = std::get_if<core::GemmShape>(&part)) {
+    return static_cast<std::uint64_t>(g->m) ^ static_cast<std::uint64_t>(g->n) << 21 ^
+           static_cast<std::uint64_t>(g->k) << 42;
+  }
+  if (const auto* e = std::get_if<core::ElementwiseShape>(&part)) return static_cast<std::uint64_t>(e->elements);
+  if (const auto* c = std::get_if<core::CollectiveShape>(&part)) return static_cast<std::uint64_t>(c->bytes);
+  if (const auto* a = std::get_if<core::AttentionShape>(&part)) return a->seqs.size();
+  return 0;
+}
+
 std::size_t signature_of(const core::KernelOp& op) {
-  std::size_t s = op.parts.size();
+  constexpr std::uint64_t kMix = 0x9e3779b97f4a7c15ull;
+  std::uint64_t s = op.parts.size();
   if (op.parts.empty()) return s;
-  s = s * 0x9e3779b97f4a7c15ull ^ core::hash_part(op.parts.front());
-  return s * 0x9e3779b97f4a7c15ull ^ core::hash_part(op.parts.back());
+  for (const core::OpPart* part : {&op.parts.front(), &op.parts.back()}) {
+    s = (s * kMix) ^ part->index();
+    s = (s * kMix) ^ size_of(*part);
+  }
+  return s;
 }
 
 }  // namespace
