@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 #include <variant>
 
 #include "core/errors.hpp"
@@ -41,7 +42,9 @@ double attention_per_sequence_s(const core::AttentionShape& a, const EfficiencyC
                                 double peak) {
   const double total_pairs = core::attention_score_pairs(a);
   if (!(total_pairs > 0)) return 0.0;
-  core::AttentionShape one;
+  // One sequence at a time through the shape's own count; the shape is kept between
+  // calls since serving prices a step's attention every step.
+  thread_local core::AttentionShape one;
   one.mask = a.mask;
   one.seqs.resize(1);
   double seconds = 0;
@@ -104,7 +107,7 @@ double CostModel::compute_time_s(const OpClassProfile& profile, const core::OpPa
   return flops / (peak * curve.at(flops));
 }
 
-OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
+OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part, bool named) const {
   const OpClassProfile& profile = profile_.of(op_class);
   OpCost cost;
   cost.flops = core::flops_of(part);
@@ -113,25 +116,28 @@ OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
   const double memory =
       cost.bytes > 0 ? cost.bytes / (hw_.hbm_bandwidth_bytes_per_s * profile.memory_efficiency.at(cost.bytes)) : 0.0;
   if (const auto* g = std::get_if<core::GemmShape>(&part); g != nullptr && profile.tile_model) {
-    return tiled_gemm(*g, profile, cost, std::max({profile.min_latency_s, compute, memory}));
+    return tiled_gemm(*g, profile, cost, std::max({profile.min_latency_s, compute, memory}), named);
   }
   const auto* spmm = std::get_if<core::SpmmShape>(&part);
   if (spmm != nullptr && profile.extraction.sm_count > 0) {
     const SpmmPipelineCost p = *spmm_pipeline(*spmm);
     cost.time_s = p.time_s;
-    cost.model = "roofline:spmm:" + p.bound;
+    if (named) cost.model = "roofline:spmm:" + p.bound;
     return cost;
   }
   // Without the pipeline: extraction overlaps HBM loads and MMAs perfectly.
   const double extraction = spmm != nullptr ? spmm_extraction_s(*spmm, profile.extraction) : 0.0;
 
   const double work = std::max({compute, memory, extraction});
-  std::string bound = "latency";
+  std::string_view bound = "latency";
   if (work > profile.min_latency_s) {
     bound = work == extraction ? "extraction" : (work == compute ? "compute" : "memory");
   }
   cost.time_s = std::max(profile.min_latency_s, work);
-  cost.model = "roofline:" + std::string(to_string(op_class)) + ":" + bound;
+  if (!named) return cost;
+  const std::string_view op_class_name = to_string(op_class);
+  cost.model.reserve(10 + op_class_name.size() + bound.size());
+  cost.model.append("roofline:").append(op_class_name).append(":").append(bound);
   return cost;
 }
 
@@ -139,7 +145,7 @@ OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part) const {
 // moves (geometrically, linear in log2 min(m, n, k)) to the compute curve's, whose last
 // points are the published large-GEMM regime (curve_beyond_measured.hpp).
 OpCost CostModel::tiled_gemm(const core::GemmShape& g, const OpClassProfile& profile, OpCost cost,
-                             double curve_s) const {
+                             double curve_s, bool named) const {
   const GemmTileModel& tiles = *profile.tile_model;
   const GemmTileCost tiled = gemm_tile_cost(g, tiles, hw_.peak_flops(g.dtype), hw_.hbm_bandwidth_bytes_per_s);
   const EfficiencyCurve& curve = profile.compute_efficiency;
@@ -148,11 +154,11 @@ OpCost CostModel::tiled_gemm(const core::GemmShape& g, const OpClassProfile& pro
   const double w = gemm_handover_weight(static_cast<double>(std::min({g.m, g.n, g.k})), tiles.measured_min_dim,
                                         curve_end);
   cost.time_s = std::exp((1 - w) * std::log(tiled.plan.time_s) + w * std::log(curve_s));
-  cost.model = std::string("roofline:gemm:") + (tiled.plan.compute_s >= tiled.plan.memory_s ? "compute" : "memory");
+  if (named) cost.model = std::string("roofline:gemm:") + (tiled.plan.compute_s >= tiled.plan.memory_s ? "compute" : "memory");
   return cost;
 }
 
-OpCost CostModel::cost(const core::OpPart& part) const {
+OpCost CostModel::cost(const core::OpPart& part, bool named) const {
   const auto op_class = op_class_of(part);
   if (const auto problem = op_part_problem(part)) {
     throw core::InputError("cost model: " + std::string(op_class ? to_string(*op_class) : "collective") + ": " +
@@ -161,13 +167,14 @@ OpCost CostModel::cost(const core::OpPart& part) const {
   if (!op_class) {
     const auto& c = std::get<core::CollectiveShape>(part);
     const CollectiveCost cc = collective(c.kind, static_cast<double>(c.bytes), c.ranks, c.nodes);
-    return OpCost{cc.time_s, 0.0, core::bytes_of(part), collective_model_name(cc)};
+    return OpCost{cc.time_s, 0.0, core::bytes_of(part), named ? collective_model_name(cc) : std::string()};
   }
   if (const auto hit = tables_[index_of(*op_class)].lookup(part)) {
+    if (!named) return OpCost{hit->time_s, core::flops_of(part), core::bytes_of(part), {}};
     return OpCost{hit->time_s, core::flops_of(part), core::bytes_of(part),
                   "table:" + std::string(to_string(*op_class)) + (hit->exact ? ":exact" : ":interpolated")};
   }
-  return roofline(*op_class, part);
+  return roofline(*op_class, part, named);
 }
 
 // Each part is one kernel launched by the host on its own (no CUDA graph). Launches are
@@ -176,7 +183,7 @@ OpCost CostModel::cost(const core::OpPart& part) const {
 // latency instead: the hardware's kernel_launch_latency_s is a floor per kernel.
 double CostModel::time_s(const core::KernelOp& op) const {
   double total = 0;
-  for (const core::OpPart& part : op.parts) total += std::max(cost(part).time_s, hw_.kernel_launch_latency_s);
+  for (const core::OpPart& part : op.parts) total += std::max(time_s(part), hw_.kernel_launch_latency_s);
   return total;
 }
 

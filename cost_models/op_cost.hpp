@@ -33,8 +33,10 @@ class CostModel {
   // `inter_node_bytes_per_s_per_gpu`: see CollectiveModel (0 = one NIC per GPU).
   CostModel(core::HardwareSpec hw, DeviceProfile profile, double inter_node_bytes_per_s_per_gpu = 0);
 
-  OpCost cost(const core::OpPart& part) const;
-  double time_s(const core::OpPart& part) const { return cost(part).time_s; }
+  OpCost cost(const core::OpPart& part) const { return cost(part, true); }
+  // The same time, without naming how it was obtained (serving prices a step's
+  // attention every step, and the name cost more than the arithmetic).
+  double time_s(const core::OpPart& part) const { return cost(part, false).time_s; }
   // A kernel op's parts run back to back, each a kernel of its own.
   double time_s(const core::KernelOp& op) const;
 
@@ -52,8 +54,10 @@ class CostModel {
   const CollectiveModel& collectives() const { return collectives_; }
 
  private:
-  OpCost roofline(OpClass op_class, const core::OpPart& part) const;
-  OpCost tiled_gemm(const core::GemmShape& g, const OpClassProfile& profile, OpCost cost, double curve_s) const;
+  OpCost cost(const core::OpPart& part, bool named) const;  // `named`: fill OpCost::model
+  OpCost roofline(OpClass op_class, const core::OpPart& part, bool named) const;
+  OpCost tiled_gemm(const core::GemmShape& g, const OpClassProfile& profile, OpCost cost, double curve_s,
+                    bool named) const;
   double compute_time_s(const OpClassProfile& profile, const core::OpPart& part, double flops) const;
 
   core::HardwareSpec hw_;

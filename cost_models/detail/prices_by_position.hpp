@@ -1,14 +1,21 @@
 #pragma once
-// Internal to cost_models: the price cache's memory of the last op it priced part by
-// part. Consecutive serving steps share most of their parts position by position (the
-// same GEMMs and norms while the token count holds; only the attention parts change as
+// Internal to cost_models: the price cache's memory of recent ops it priced part by part.
+// Consecutive serving steps share most of their parts position by position (the same
+// GEMMs and norms while the token count holds; only the attention parts change as
 // contexts grow), and an op without a compact repeat holds its layer's parts once per
-// layer. So a part is first compared with the part at its position in the previous op;
-// one that changed is compared with the part one layer earlier in this op (the layer's
-// length is learnt from the first repeat found), and only the rest are priced by the
-// caller's function (the cache's hashed store).
+// layer. So a part is first compared with the part at its position in the last op of
+// the same layout; one that changed is compared with the part one layer earlier in this
+// op (the layer's length is learnt from the first repeat found), and only the rest are
+// priced by the caller's function (the cache's hashed store).
+//
+// A few layouts are remembered, not one: a serving batch changes size at every arrival
+// and finish and goes back and forth between a few sizes, and without a memory of each
+// every such step would look all its parts up in the hashed store. An op's layout is
+// told by its part count and its first and last parts (for a serving step: the tokens
+// and the sampled rows); a wrong guess costs only position matches, never a price.
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -25,12 +32,22 @@ class PricesByPosition {
   const std::vector<Price>& prices(const core::KernelOp& op, const PartPrice& price_of);
 
  private:
-  // The price of `part` at position i, which differs from the previous op's part there.
-  // Positions before i already hold this op's parts and prices.
-  Price changed(const core::OpPart& part, std::size_t i, std::size_t& period, const PartPrice& price_of);
+  struct Layout {
+    std::size_t signature = 0;
+    std::uint64_t last_used = 0;  // 0 = never used
+    std::vector<core::OpPart> parts;  // the last op of this layout (this op's, up to the current position)
+    std::vector<Price> priced;
+  };
+  static constexpr std::size_t kLayouts = 8;
 
-  std::vector<core::OpPart> previous_;  // the last op's parts (this op's, up to the current position)
-  std::vector<Price> priced_;
+  // The layout remembered for `op`'s signature, or the least recently used one.
+  Layout& layout_of(const core::KernelOp& op);
+  // The price of `part` at position i, which differs from the remembered op's part there.
+  // Positions before i already hold this op's parts and prices.
+  Price changed(Layout& l, const core::OpPart& part, std::size_t i, std::size_t& period, const PartPrice& price_of);
+
+  std::array<Layout, kLayouts> layouts_{};
+  std::uint64_t clock_ = 0;
   std::array<std::size_t, 16> fresh_{};  // first positions of this op priced anew, to find the layer length
   std::size_t fresh_count_ = 0;
 };

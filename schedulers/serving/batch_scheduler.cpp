@@ -41,6 +41,7 @@ bool BatchScheduler::enqueue(std::size_t slot) {
 
 StepPlan BatchScheduler::schedule() {
   StepPlan plan;
+  plan.seqs.reserve(running_.size() + 1);  // steps come by the million: grow once, mostly
   if (!config_.chunked_prefill) {
     // Prefill priority (vLLM v0 without chunking): a step with prompts runs only them.
     // Swapped requests come back before new prompts are admitted; a prefill already
@@ -252,6 +253,7 @@ void BatchScheduler::hold(std::size_t slot, bool held) {
 
 StepOutcome BatchScheduler::complete(const StepPlan& plan) {
   StepOutcome out;
+  out.sampled.reserve(plan.seqs.size());
   for (const ScheduledSeq& item : plan.seqs) {
     RequestState& s = states_[item.slot];
     s.in_flight = false;

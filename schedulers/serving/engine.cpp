@@ -136,14 +136,20 @@ std::vector<std::size_t> trace_arrivals(const EnginePlan& p) {
   return arrival_order(p.requests);
 }
 
-std::vector<core::ServingSeq> step_seqs(const EnginePlan& p, const StepPlan& plan) {
-  std::vector<core::ServingSeq> seqs;
-  seqs.reserve(plan.seqs.size());
+// Fills `seqs` (a buffer reused step after step).
+void step_seqs(const EnginePlan& p, const StepPlan& plan, std::vector<core::ServingSeq>& seqs) {
+  seqs.clear();
   for (const ScheduledSeq& s : plan.seqs) {
     seqs.push_back(s.seq);
     // Sparse prefill switches on by the request's prompt length, not the chunk's.
     seqs.back().prompt_tokens = p.requests[s.slot].prompt_tokens;
   }
+}
+
+std::vector<core::ServingSeq> step_seqs(const EnginePlan& p, const StepPlan& plan) {
+  std::vector<core::ServingSeq> seqs;
+  seqs.reserve(plan.seqs.size());
+  step_seqs(p, plan, seqs);
   return seqs;
 }
 
@@ -300,7 +306,8 @@ class EngineRun {
       complete(plan, step, start, start);
       return true;
     }
-    const std::vector<core::ServingSeq> seqs = step_seqs(p_, plan);
+    step_seqs(p_, plan, seqs_);
+    const std::vector<core::ServingSeq>& seqs = seqs_;
     if (p_.remote_kv) {  // recompute preemption only: no swap copies
       p_.remote_kv->run_step(rt_, step, seqs, request_ids(plan),
                              [&](const std::vector<core::ServingSeq>& local) -> const core::KernelOp& {
@@ -515,6 +522,7 @@ class EngineRun {
   std::map<std::size_t, double> held_until_;        // withdrawn slots held back from admission, until
   std::vector<KvEvent> pending_kv_;  // block changes the other stages have not been told
   std::int64_t messages_ = 0;
+  std::vector<core::ServingSeq> seqs_;  // the step being started's sequences
 };
 
 // A later pipeline stage: for each batch the first stage announces, receive the

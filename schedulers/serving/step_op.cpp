@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <utility>
+#include <variant>
 
 #include "core/serving_precision.hpp"
 #include "core/sparse_weights.hpp"
@@ -36,9 +37,60 @@ void StepOpBuilder::rewrite_sparse(std::vector<core::OpPart>& parts) const {
                                             config_.sparse_choice);
 }
 
+bool StepOpBuilder::reusable(const std::vector<core::ServingSeq>& seqs, std::int64_t swap_out_bytes,
+                             std::int64_t swap_in_bytes) const {
+  if (!reusable_ || swap_out_bytes > 0 || swap_in_bytes > 0 || seqs.size() != seqs_.size()) return false;
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    const core::ServingSeq& now = seqs[i];
+    const core::ServingSeq& before = seqs_[i];
+    // A negative context goes the full way, whose checks refuse it.
+    if (now.q_tokens != before.q_tokens || now.decode != before.decode || now.final_chunk != before.final_chunk ||
+        now.prompt_tokens != before.prompt_tokens || now.context_before < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Every part but attention depends on the step's token and sample counts alone, which a
+// continuing step keeps: only the attention parts' KV lengths are rewritten.
+void StepOpBuilder::advance_contexts(const std::vector<core::ServingSeq>& seqs) {
+  std::vector<core::AttentionSeq>* prefill =
+      prefill_at_ < op_.parts.size() ? &std::get<core::AttentionShape>(op_.parts[prefill_at_]).seqs : nullptr;
+  std::vector<core::AttentionSeq>* decode =
+      decode_at_ < op_.parts.size() ? &std::get<core::AttentionShape>(op_.parts[decode_at_]).seqs : nullptr;
+  std::size_t prefills = 0;
+  std::size_t decodes = 0;
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    const core::ServingSeq& s = seqs[i];
+    const std::int64_t kv = s.context_before + s.q_tokens;
+    if (s.decode) {
+      (*decode)[decodes++].kv_len = kv;
+    } else {
+      (*prefill)[prefills++].kv_len = kv;
+    }
+    seqs_[i].context_before = s.context_before;
+  }
+}
+
+void StepOpBuilder::remember(const std::vector<core::ServingSeq>& seqs, bool without_swaps) {
+  seqs_ = seqs;
+  prefill_at_ = decode_at_ = op_.parts.size();
+  const std::size_t layer_end = op_.repeat_begin + op_.repeat_period;
+  for (std::size_t i = op_.repeat_begin; i < layer_end; ++i) {
+    if (const auto* a = std::get_if<core::AttentionShape>(&op_.parts[i])) (a->paged_decode ? decode_at_ : prefill_at_) = i;
+  }
+  reusable_ = without_swaps && op_.repeat_period > 0 && !config_.long_context.active() &&
+              !(config_.sparse_weights.any() && config_.sparse_choice);
+}
+
 const core::KernelOp& StepOpBuilder::build(std::int64_t step, const std::vector<core::ServingSeq>& seqs,
                                            std::int64_t swap_out_bytes, std::int64_t swap_in_bytes) {
   op_.name.assign("step ").append(std::to_string(step));
+  if (reusable(seqs, swap_out_bytes, swap_in_bytes)) {
+    advance_contexts(seqs);
+    return op_;
+  }
   std::vector<core::OpPart> swaps;
   if (swap_out_bytes > 0) swaps.push_back(core::kv_swap_part(swap_out_bytes, config_.host_link_factor));
   if (swap_in_bytes > 0) swaps.push_back(core::kv_swap_part(swap_in_bytes, config_.host_link_factor));
@@ -75,6 +127,7 @@ const core::KernelOp& StepOpBuilder::build(std::int64_t step, const std::vector<
   op_.repeat_period = layer_parts;
   op_.repeat_count = layer_parts > 0 ? static_cast<std::size_t>(layers_) : 0;
   layout_ = {swaps.size(), next.prologue.size(), layer_parts, next.epilogue.size()};
+  remember(seqs, swaps.empty());
   return op_;
 }
 

@@ -9,7 +9,9 @@
 // previous step's: between two decode steps of the same batch only the decode
 // attention part changes (every context grew by one). core::expanded() of the op it
 // returns is exactly prologue + layers x layer + epilogue, the same parts
-// core::serving_step_parts gives.
+// core::serving_step_parts gives. Most steps continue the previous one (the same
+// sequences in the same order, each a decode again or the next chunk of the same size):
+// then only the attention parts' KV lengths change, and they are rewritten in place.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +41,12 @@ class StepOpBuilder {
 
  private:
   void rewrite_sparse(std::vector<core::OpPart>& parts) const;
+  // Whether `seqs` continue the previous step's (same count, order, kinds and new tokens;
+  // only contexts differ) with an op that takes new KV lengths in place.
+  bool reusable(const std::vector<core::ServingSeq>& seqs, std::int64_t swap_out_bytes,
+                std::int64_t swap_in_bytes) const;
+  void advance_contexts(const std::vector<core::ServingSeq>& seqs);
+  void remember(const std::vector<core::ServingSeq>& seqs, bool without_swaps);
 
   const core::ModelSpec& model_;
   const core::ParallelConfig& parallel_;
@@ -54,6 +62,13 @@ class StepOpBuilder {
     bool operator==(const Layout&) const = default;
   };
   Layout layout_;
+  // The sequences the op was built for, whether it can take new KV lengths in place (no
+  // swaps, no per-chunk long-context or sparse-weight parts), and where its prefill and
+  // decode attention parts are (npos = none).
+  std::vector<core::ServingSeq> seqs_;
+  bool reusable_ = false;
+  std::size_t prefill_at_ = 0;
+  std::size_t decode_at_ = 0;
 };
 
 }  // namespace lcperf::schedulers::serving

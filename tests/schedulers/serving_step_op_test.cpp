@@ -36,7 +36,8 @@ struct Step {
 };
 
 // Decode batches that keep their layout (only contexts grow), then layouts that change:
-// a prefill joins, a final chunk samples, swaps, an empty batch, and back.
+// a prefill joins, a final chunk samples, swaps, an empty batch, and back; then
+// continuing steps and steps of the same size that do not continue.
 std::vector<Step> steps() {
   return {
       {{chunk(300, 0, true)}},
@@ -51,6 +52,12 @@ std::vector<Step> steps() {
       {{decode(307)}, 0, 4096},
       {{decode(308)}},
       {{decode(309), decode(252), decode(17)}},
+      // Continuing steps rewrite KV lengths in place; the same count with another kind
+      // or another final flag must not.
+      {{decode(310), decode(253), decode(18)}},
+      {{decode(311), decode(254), chunk(64, 0, false)}},
+      {{decode(312), decode(255), chunk(64, 64, true)}},
+      {{decode(313), decode(256), decode(128)}},
   };
 }
 
