@@ -30,8 +30,10 @@ foreach(folder scenarios sweeps traces/data cost_models/devices cost_models/stac
 endforeach()
 
 install(EXPORT lcperfTargets NAMESPACE lcperf:: DESTINATION ${lcperf_package_dir})
+set(LCPERF_INSTALL_DATA_DIR ${lcperf_data_dir})
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/lcperfConfig.cmake.in
-                              ${PROJECT_BINARY_DIR}/lcperfConfig.cmake INSTALL_DESTINATION ${lcperf_package_dir})
+                              ${PROJECT_BINARY_DIR}/lcperfConfig.cmake INSTALL_DESTINATION ${lcperf_package_dir}
+                              PATH_VARS LCPERF_INSTALL_DATA_DIR)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/lcperfConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/lcperfConfig.cmake ${PROJECT_BINARY_DIR}/lcperfConfigVersion.cmake
         DESTINATION ${lcperf_package_dir})

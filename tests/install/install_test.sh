@@ -54,18 +54,21 @@ flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs lcperf)
 ${CXX:-c++} -O1 "$source/tests/install/consumer/consumer.cpp" -o "$work/consumer-pc" $flags || fail "pkg-config flags did not link: $flags"
 check_consumer pkg-config "$work/consumer-pc"
 
-# Moved: the original prefix is gone; data found only in the copy proves where it looked.
-moved=$work/elsewhere/lcperf
-mkdir -p "$work/elsewhere"
+# Moved out of the source tree (a scenario's folder is walked up for data too, and the
+# work folder is inside the build folder); the original prefix is gone; data found only
+# in the copy proves where it looked.
+elsewhere=$(mktemp -d)
+trap 'rm -rf "$elsewhere"' EXIT
+moved=$elsewhere/lcperf
 mv "$prefix" "$moved"
 data=$moved/share/lcperf
 cp "$data/cost_models/devices/h200.json" "$data/cost_models/devices/install-test-device.json"
 sed 's/"id": *"[^"]*"/"id": "install-test-model"/' "$data/scenarios/models/llama3-8b.json" \
   >"$data/scenarios/models/install-test-model.json"
-mkdir -p "$work/unrelated"
+mkdir -p "$elsewhere/unrelated"
 sed 's/"model": *"[^"]*"/"model": "install-test-model"/' "$data/scenarios/smoke/llama3-8b-8xh200-1f1b.json" \
-  >"$work/unrelated/mine.json"
-cd "$work/unrelated"
+  >"$elsewhere/unrelated/mine.json"
+cd "$elsewhere/unrelated"
 "$moved/bin/lcperf" cost --device install-test-device --op "$op" >cost.json || fail "moved: device profile not found"
 "$moved/bin/lcperf" simulate mine.json --out run --quiet || fail "moved: model id not found"
 grep -q '"install-test-model"' run/result.json || fail "moved: result.json does not name the moved model"
