@@ -17,11 +17,9 @@
 #include "cli/app.hpp"
 #include "core/errors.hpp"
 #include "core/exit_codes.hpp"
-#include "core/hardware_spec.hpp"
 #include "core/scenario.hpp"
-#include "cost_models/device_profile.hpp"
-#include "cost_models/op_cost.hpp"
 #include "cost_models/op_json.hpp"
+#include "cost_models/op_price_json.hpp"
 #include "reports/result_json.hpp"
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
@@ -154,19 +152,7 @@ std::string replay(const ScenarioSource& scenario, const std::vector<std::string
 }
 
 std::string cost(const std::string& device, const std::string& op_json) {
-  const core::OpPart part = cost::parse_op_json(op_json, "op");
-  const cost::DeviceProfile profile = cost::load_device_profile(device);
-  const cost::CostModel model(core::load_hardware(profile.hardware), profile);
-  const cost::OpCost priced = model.cost(part);
-  json out;
-  out["op"] = json::parse(cost::op_to_json_text(part));
-  out["time_s"] = priced.time_s;
-  out["flops"] = priced.flops;
-  out["bytes"] = priced.bytes;
-  out["model"] = priced.model;
-  out["device"] = profile.device;
-  out["hardware"] = profile.hardware;
-  return out.dump();
+  return cost::price_op_json_text(device, cost::parse_op_json(op_json, "op"));
 }
 
 std::string sweep(const ScenarioSource& sweep_file, const std::string& out_dir, int jobs) {
