@@ -15,6 +15,7 @@
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
 #include "cost_models/op_json.hpp"
+#include "cost_models/op_price_json.hpp"
 
 namespace lcperf::cli {
 
@@ -36,22 +37,7 @@ core::OpPart read_op(const std::string& argument) {
 }
 
 int run_cost(const CostOptions& options) {
-  const core::OpPart part = read_op(options.op);
-  const cost::DeviceProfile profile = cost::load_device_profile(options.device);
-  const cost::CostModel model(core::load_hardware(profile.hardware), profile);
-  const cost::OpCost cost = model.cost(part);
-
-  // Keys in a fixed order; nlohmann prints doubles as the shortest text that reads back
-  // exactly, so equal inputs give equal output.
-  nlohmann::ordered_json out;
-  out["op"] = nlohmann::ordered_json::parse(cost::op_to_json_text(part));
-  out["time_s"] = cost.time_s;
-  out["flops"] = cost.flops;
-  out["bytes"] = cost.bytes;
-  out["model"] = cost.model;
-  out["device"] = profile.device;
-  out["hardware"] = profile.hardware;
-  std::cout << out.dump(2) << "\n";
+  std::cout << cost::price_op_json_text(options.device, read_op(options.op)) << "\n";
   return core::kExitSuccess;
 }
 

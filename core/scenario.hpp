@@ -221,7 +221,8 @@ Scenario load_scenario_text(const std::string& json_text, const std::string& ori
                             const std::vector<Override>& overrides = {});
 
 // Bundled data: scenarios/{models,hardware,clusters}. Found from LCPERF_DATA_DIR, then by
-// walking up from the scenario file, then the source tree the binary was built from.
+// walking up from the scenario file, then as data_root()/scenarios (core/data_root.hpp:
+// next to the binary, the install prefix, the source tree).
 std::string data_dir(const std::string& near_path = "");
 ModelSpec load_model(const std::string& id_or_path);
 HardwareSpec load_hardware(const std::string& id_or_path);

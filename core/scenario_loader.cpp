@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/data_root.hpp"
 #include "core/errors.hpp"
 #include "core/hf_config.hpp"
 #include "core/json_location.hpp"
@@ -790,7 +791,7 @@ std::string data_dir(const std::string& near_path) {
       if (dir == dir.root_path()) break;
     }
   }
-  return LCPERF_DEFAULT_DATA_DIR;
+  return (fs::path(data_root()) / "scenarios").string();
 }
 
 ModelSpec load_model(const std::string& id_or_path) {

@@ -121,7 +121,7 @@ struct DeviceProfile {
 DeviceProfile parse_device_profile(std::string_view json_text, const std::string& origin);
 
 // `id_or_path` is a file path if such a file exists; otherwise a profile id looked up as
-// <dir>/<id>.json with dir = $LCPERF_DEVICE_DIR, else the source tree's devices folder.
+// <dir>/<id>.json with dir = $LCPERF_DEVICE_DIR, else cost_models/devices under core::data_root().
 DeviceProfile load_device_profile(const std::string& id_or_path);
 
 // The directory load_device_profile() searches, and the ids found there (sorted).

@@ -1,16 +1,13 @@
 // Finding device profiles on disk: explicit paths first, then ids in the profile
-// directory ($LCPERF_DEVICE_DIR, else the source tree's cost_models/devices).
+// directory ($LCPERF_DEVICE_DIR, else cost_models/devices under core::data_root()).
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/data_root.hpp"
 #include "core/errors.hpp"
 #include "core/strict_json.hpp"
 #include "cost_models/device_profile.hpp"
-
-#ifndef LCPERF_DEFAULT_DEVICE_DIR
-#define LCPERF_DEFAULT_DEVICE_DIR "cost_models/devices"
-#endif
 
 namespace lcperf::cost {
 
@@ -19,7 +16,7 @@ namespace fs = std::filesystem;
 std::string device_profile_dir() {
   const char* env = std::getenv("LCPERF_DEVICE_DIR");
   if (env != nullptr && *env != '\0') return env;
-  return LCPERF_DEFAULT_DEVICE_DIR;
+  return (fs::path(core::data_root()) / "cost_models" / "devices").string();
 }
 
 std::vector<std::string> available_device_profiles() {

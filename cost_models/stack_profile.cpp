@@ -6,13 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/data_root.hpp"
 #include "core/errors.hpp"
 #include "core/scenario_options.hpp"
 #include "core/strict_json.hpp"
-
-#ifndef LCPERF_DEFAULT_STACK_DIR
-#define LCPERF_DEFAULT_STACK_DIR "cost_models/stacks"
-#endif
 
 namespace lcperf::cost {
 
@@ -95,7 +92,7 @@ core::ServingStack parse_stack_profile(std::string_view json_text, const std::st
 std::string stack_profile_dir() {
   const char* env = std::getenv("LCPERF_STACK_DIR");
   if (env != nullptr && *env != '\0') return env;
-  return LCPERF_DEFAULT_STACK_DIR;
+  return (std::filesystem::path(core::data_root()) / "cost_models" / "stacks").string();
 }
 
 std::vector<std::string> available_stack_profiles() {

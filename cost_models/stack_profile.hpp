@@ -18,7 +18,7 @@ core::ServingStack parse_stack_profile(std::string_view json_text, const std::st
 // "ideal" (no host time, built in), an id in stack_profile_dir(), or a path to a file.
 core::ServingStack load_stack_profile(const std::string& id_or_path);
 
-// $LCPERF_STACK_DIR, else the source tree's cost_models/stacks; and the ids found there.
+// $LCPERF_STACK_DIR, else cost_models/stacks under core::data_root(); and the ids found there.
 std::string stack_profile_dir();
 std::vector<std::string> available_stack_profiles();
 

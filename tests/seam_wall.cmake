@@ -18,9 +18,11 @@ set(allowed_cli core schedulers cost_models kernels traces sim backends reports 
 # Tests and benchmarks use the libraries; the command itself they run as a binary.
 set(allowed_tests core schedulers cost_models kernels traces sim backends tiny_model reports runs studies tests)
 set(allowed_bench core schedulers cost_models kernels traces sim backends reports runs studies bench)
+# The Python module sits beside the command, over everything (python/README.md).
+set(allowed_python core schedulers cost_models kernels traces sim backends reports runs studies cli python)
 # Fuzz targets reach only the readers they fuzz (fuzz/README.md).
 set(allowed_fuzz core traces runs fuzz)
-set(our_folders core schedulers cost_models kernels traces sim backends tiny_model reports runs studies cli tests bench fuzz)
+set(our_folders core schedulers cost_models kernels traces sim backends tiny_model reports runs studies cli python tests bench fuzz)
 
 set(violations "")
 set(count 0)

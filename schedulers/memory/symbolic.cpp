@@ -199,7 +199,10 @@ std::string Polynomial::to_string() const {
     for (const auto& [name, e] : m) {
       if (!factors.empty()) factors += "*";
       factors += name;
-      if (e > 1) factors += "^" + std::to_string(e);
+      if (e > 1) {
+        factors += "^";  // not "^" + ...: GCC 12's false -Wrestrict (bug 105329)
+        factors += std::to_string(e);
+      }
     }
     if (factors.empty()) {
       out += std::to_string(magnitude);

@@ -276,7 +276,11 @@ class Builder {
 
 }  // namespace
 
-std::string layer_group(int layer) { return "L" + std::to_string(layer); }
+std::string layer_group(int layer) {
+  std::string group = "L";  // not "L" + ...: GCC 12's false -Wrestrict (bug 105329)
+  group += std::to_string(layer);
+  return group;
+}
 
 Box training_box(Range seq, Range batch) {
   Box box{{kSeqSymbol, seq}, {kBatchSymbol, batch}};
