@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "core/atomic_file.hpp"
+#include "core/data_root.hpp"
 #include "core/exit_codes.hpp"
 #include "core/output_set.hpp"
 #include "core/scenario.hpp"
@@ -27,8 +28,8 @@ struct SchemaOptions {
   std::string out;
 };
 
-// Shipped sweeps sit next to the data folder (sweeps/ beside scenarios/).
-std::string sweeps_folder() { return (std::filesystem::path(core::data_dir()).parent_path() / "sweeps").string(); }
+// Shipped sweeps sit in the data root beside scenarios/ (core/data_root.hpp).
+std::string sweeps_folder() { return (std::filesystem::path(core::data_root()) / "sweeps").string(); }
 
 int run_schema(const SchemaOptions& options) {
   if (!options.out.empty()) core::check_output_file(options.out);

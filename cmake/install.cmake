@@ -23,7 +23,7 @@ endforeach()
 
 # The data: every file the binary opens by id or by a path the shipped files name.
 set(lcperf_data_dir ${CMAKE_INSTALL_DATADIR}/lcperf)
-foreach(folder scenarios sweeps traces/data cost_models/devices cost_models/stacks)
+foreach(folder scenarios sweeps schema traces/data cost_models/devices cost_models/stacks)
   get_filename_component(parent ${folder} DIRECTORY)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${folder} DESTINATION ${lcperf_data_dir}/${parent}
           PATTERN "README.md" EXCLUDE)
