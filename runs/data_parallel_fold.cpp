@@ -1,6 +1,7 @@
 #include "runs/data_parallel_fold.hpp"
 
 #include <map>
+#include <vector>
 
 #include "core/parallel_config.hpp"
 
@@ -28,11 +29,16 @@ int replica_rank(const core::ParallelConfig& p, int rank, int replica) {
 // Replica d's nodes map one to one onto replica 0's, preserving which ranks share a node.
 bool nodes_map_onto_replica_zero(const core::Scenario& s) {
   const core::ParallelConfig& p = s.parallel;
+  // Replica 0's ranks, found once: scanning the world per replica is dp x world steps,
+  // which never ends for the million-GPU jobs size admission must still refuse quickly.
+  std::vector<int> replica_zero;
+  for (int r = 0; r < p.world_size(); ++r) {
+    if (core::coord_of(p, r).dp == 0) replica_zero.push_back(r);
+  }
   for (int d = 1; d < p.dp; ++d) {
     std::map<int, int> forward;
     std::map<int, int> backward;
-    for (int r = 0; r < p.world_size(); ++r) {
-      if (core::coord_of(p, r).dp != 0) continue;
+    for (const int r : replica_zero) {
       const int from = node_of(s, r);
       const int to = node_of(s, replica_rank(p, r, d));
       if (forward.try_emplace(from, to).first->second != to) return false;

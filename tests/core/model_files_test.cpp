@@ -32,6 +32,7 @@ const std::map<std::string, double>& published_params() {
       {"opt-30b", 30e9},
       {"opt-66b", 66e9},
       {"opt-175b", 175e9},
+      {"gpt-1t", 1008e9},  // Megatron-LM (Narayanan et al. 2021), Table 1: 1008 billion
   };
   return sizes;
 }
