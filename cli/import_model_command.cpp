@@ -1,7 +1,6 @@
 // `lcperf import-model CONFIG.json [--id ID] [--out FILE]`: the lcperf model object a
 // Hugging Face config.json becomes (core/hf_config.hpp), printed or written atomically,
 // so it can be reviewed and committed to a catalogue.
-#include <iostream>
 #include <memory>
 #include <string>
 
@@ -9,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "core/atomic_file.hpp"
+#include "cli/print_or_write.hpp"
 #include "core/exit_codes.hpp"
 #include "core/hf_config.hpp"
 #include "core/output_set.hpp"
@@ -41,13 +40,7 @@ int run_import_model(const ImportModelOptions& options) {
   // The scenario loader's model rules apply too (a head_dim over the limit, say).
   core::load_model("hf:" + options.config);
   const nlohmann::json model = core::read_hf_model(options.config, options.id);
-  const std::string text = in_catalogue_order(model).dump(2) + "\n";
-  if (options.out.empty()) {
-    std::cout << text;
-  } else {
-    core::write_file_atomically(options.out, text);
-  }
-  return core::kExitSuccess;
+  return print_or_write(in_catalogue_order(model).dump(2) + "\n", options.out);
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 // (core/scenario_schema.hpp, runs/sweep_schema.hpp), so editors can complete and check
 // them ("$schema": ".../schema/scenario.schema.json").
 #include <filesystem>
-#include <iostream>
 #include <memory>
 #include <string>
 
@@ -11,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "core/atomic_file.hpp"
+#include "cli/print_or_write.hpp"
 #include "core/data_root.hpp"
 #include "core/exit_codes.hpp"
 #include "core/output_set.hpp"
@@ -36,13 +35,7 @@ int run_schema(const SchemaOptions& options) {
   const nlohmann::json schema = options.kind == "sweep"
                                     ? runs::sweep_schema(runs::shipped_sweep_files(sweeps_folder()))
                                     : core::scenario_schema(core::shipped_scenario_files(core::data_dir()));
-  const std::string text = schema.dump(2) + "\n";
-  if (options.out.empty()) {
-    std::cout << text;
-  } else {
-    core::write_file_atomically(options.out, text);
-  }
-  return core::kExitSuccess;
+  return print_or_write(schema.dump(2) + "\n", options.out);
 }
 
 }  // namespace

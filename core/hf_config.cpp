@@ -211,68 +211,67 @@ Shape llama_like(ConfigReader& r, const std::string& family) {
   return s;
 }
 
-// GPT-2: LayerNorm and biases everywhere, GELU MLP of n_inner (4x by default), learned
-// absolute positions, tied LM head.
-Shape gpt2(ConfigReader& r) {
+// GPT-2, GPT-NeoX and OPT share one layout (LayerNorm and biases everywhere, an ungated
+// MLP, a KV head per head) and differ in their keys' names and defaults.
+struct UngatedKeys {
+  const char* layers;
+  const char* hidden;
+  const char* heads;
+  const char* ffn;
+  std::int64_t ffn_default_per_hidden;  // > 0: the key is optional, ffn = this x hidden
+  const char* positions;
+  bool tied_by_default;
+  const char* notes;
+};
+
+Shape ungated_with_biases(ConfigReader& r, const UngatedKeys& k) {
   Shape s;
-  s.layers = r.integer("n_layer");
-  s.hidden = r.integer("n_embd");
-  s.heads = r.integer("n_head");
+  s.layers = r.integer(k.layers);
+  s.hidden = r.integer(k.hidden);
+  s.heads = r.integer(k.heads);
   s.kv_heads = s.heads;
-  s.head_dim = head_dim_of(r, s.hidden, s.heads, "n_head");
-  s.ffn_hidden = r.integer_or("n_inner", 4 * s.hidden);
+  s.head_dim = head_dim_of(r, s.hidden, s.heads, k.heads);
+  s.ffn_hidden = k.ffn_default_per_hidden > 0 ? r.integer_or(k.ffn, k.ffn_default_per_hidden * s.hidden) : r.integer(k.ffn);
   s.vocab = r.integer("vocab_size");
-  s.max_context = r.integer("n_positions");
-  s.tied_embeddings = r.boolean_or("tie_word_embeddings", true);
+  s.max_context = r.integer(k.positions);
+  s.tied_embeddings = r.boolean_or("tie_word_embeddings", k.tied_by_default);
   s.gated_mlp = false;
   s.qkv_bias = s.layernorm_bias = true;
-  s.notes = "LayerNorm and biases, GELU MLP, learned absolute positions (set kernels.position_embedding "
-            "in a training scenario; their parameters are not counted)";
+  s.notes = k.notes;
   return s;
 }
 
-// GPT-NeoX (Pythia): LayerNorm and biases, GELU MLP, partial rotary positions.
+constexpr const char* kLearnedPositions =
+    "learned absolute positions (set kernels.position_embedding in a training scenario; their parameters are not "
+    "counted)";
+
+// GPT-2: GELU MLP of n_inner (4x by default), learned absolute positions, tied LM head.
+Shape gpt2(ConfigReader& r) {
+  static const std::string notes = std::string("LayerNorm and biases, GELU MLP, ") + kLearnedPositions;
+  return ungated_with_biases(r, {"n_layer", "n_embd", "n_head", "n_inner", 4, "n_positions", true, notes.c_str()});
+}
+
+// GPT-NeoX (Pythia): GELU MLP, partial rotary positions, untied head.
 Shape gpt_neox(ConfigReader& r) {
-  Shape s;
-  s.layers = r.integer("num_hidden_layers");
-  s.hidden = r.integer("hidden_size");
-  s.heads = r.integer("num_attention_heads");
-  s.kv_heads = s.heads;
-  s.head_dim = head_dim_of(r, s.hidden, s.heads, "num_attention_heads");
-  s.ffn_hidden = r.integer("intermediate_size");
-  s.vocab = r.integer("vocab_size");
-  s.max_context = r.integer("max_position_embeddings");
-  s.tied_embeddings = r.boolean_or("tie_word_embeddings", false);
+  const Shape s = ungated_with_biases(r, {"num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size",
+                                          0, "max_position_embeddings", false,
+                                          "LayerNorm and biases, GELU MLP, rotary positions"});
   if (!r.boolean_or("attention_bias", true)) {
     r.fail("attention_bias", "a GPT-NeoX without attention biases but with MLP biases is not modelled");
   }
-  s.gated_mlp = false;
-  s.qkv_bias = s.layernorm_bias = true;
-  s.notes = "LayerNorm and biases, GELU MLP, rotary positions";
   return s;
 }
 
-// OPT: LayerNorm and biases, ReLU MLP of ffn_dim, learned absolute positions, tied head.
+// OPT: ReLU MLP of ffn_dim, learned absolute positions, tied head.
 Shape opt(ConfigReader& r) {
-  Shape s;
-  s.layers = r.integer("num_hidden_layers");
-  s.hidden = r.integer("hidden_size");
-  s.heads = r.integer("num_attention_heads");
-  s.kv_heads = s.heads;
-  s.head_dim = head_dim_of(r, s.hidden, s.heads, "num_attention_heads");
-  s.ffn_hidden = r.integer("ffn_dim");
-  s.vocab = r.integer("vocab_size");
-  s.max_context = r.integer("max_position_embeddings");
-  s.tied_embeddings = r.boolean_or("tie_word_embeddings", true);
+  static const std::string notes = std::string("LayerNorm and biases, ReLU MLP, ") + kLearnedPositions;
+  const Shape s = ungated_with_biases(r, {"num_hidden_layers", "hidden_size", "num_attention_heads", "ffn_dim", 0,
+                                          "max_position_embeddings", true, notes.c_str()});
   if (const std::int64_t proj = r.integer_or("word_embed_proj_dim", s.hidden); proj != s.hidden) {
     r.fail("word_embed_proj_dim", "an embedding projection (" + std::to_string(proj) + " != hidden_size " +
                                       std::to_string(s.hidden) + ") is not modelled");
   }
   if (!r.boolean_or("enable_bias", true)) r.fail("enable_bias", "OPT without biases is not modelled");
-  s.gated_mlp = false;
-  s.qkv_bias = s.layernorm_bias = true;
-  s.notes = "LayerNorm and biases, ReLU MLP, learned absolute positions (set kernels.position_embedding "
-            "in a training scenario; their parameters are not counted)";
   return s;
 }
 
