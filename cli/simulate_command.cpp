@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
+#include "runs/serving_requests_csv.hpp"
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
 #include "core/atomic_file.hpp"
@@ -59,7 +60,7 @@ std::string folder_name(const core::Scenario& scenario) {
 void check_out_dir(const std::filesystem::path& dir) {
   // The files any of simulate, replay, validate and compare put in the folder.
   core::check_output_folder(dir, {"result.json", "timeline.json", "memory.csv", "report.md", "timeline.svg",
-                                  "validation.json"});
+                                  "validation.json", "requests.csv"});
 }
 
 
@@ -75,10 +76,11 @@ int write_serving_outputs(const runs::ServingRun& run, const fs::path& dir, bool
   core::write_file_atomically(set.staged("result.json").string(), run.result_json);
   traces::write_chrome_trace(set.staged("timeline.json").string(), run.records, run.scenario.name);
   traces::write_memory_csv(set.staged("memory.csv").string(), run.records);
+  core::write_file_atomically(set.staged("requests.csv").string(), runs::requests_csv(run.request_metrics));
   set.commit();
   throw_if_partial(run.records.stopped_reason, dir);
   const std::vector<fs::path> written = {set.published("result.json"), set.published("timeline.json"),
-                                         set.published("memory.csv")};
+                                         set.published("memory.csv"), set.published("requests.csv")};
   if (quiet) return core::kExitSuccess;
   std::cout << run.summary << "\nwrote:\n";
   for (const fs::path& path : written) std::cout << "  " << path.string() << "\n";

@@ -373,6 +373,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
     counters = disagg_counters(*built.disagg);
   }
   serving::ServingSummary sum = serving::summarize(all, counters);
+  run.request_metrics = all;
   if (s.requests.kind == core::ServingWorkloadKind::fixed && trace_override.empty()) {
     use_closed_loop_throughput(sum, s.requests.fixed);
   }

@@ -69,6 +69,9 @@ struct ServingRun {
   double simulated_s = 0;
   double wall_s = 0;
   std::int64_t requests = 0;
+  // Every measured request's life (warm-up requests of a fixed workload left out), as
+  // the summary in result_json was computed from; written as requests.csv.
+  std::vector<schedulers::serving::RequestMetrics> request_metrics;
 };
 
 // `trace_override`/`format_override` replace the scenario's workload trace when set

@@ -1,0 +1,75 @@
+// requests.csv of a serving run: one row per request, and its latency columns give the
+// percentiles result.json states (recomputed here by linear interpolation between
+// closest ranks, numpy's default, independently of schedulers/serving/metrics.cpp).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/cli_test_support.hpp"
+
+namespace lcperf::cli::testing {
+namespace {
+
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::string cell;
+    std::istringstream fields(line);
+    while (std::getline(fields, cell, ',')) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+double interpolated(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  const double rank = p / 100.0 * static_cast<double>(values.size() - 1);
+  const auto low = static_cast<std::size_t>(std::floor(rank));
+  const std::size_t high = std::min(low + 1, values.size() - 1);
+  return values[low] + (rank - static_cast<double>(low)) * (values[high] - values[low]);
+}
+
+TEST(RequestsCsv, OneRowPerRequestAndItsPercentilesAreResultJsons) {
+  const ScratchDir dir;
+  const std::string scenario = LCPERF_SOURCE_DIR "/scenarios/serving/qwen2.5-7b-h200-azure-conv.json";
+  const Invocation run =
+      run_lcperf({"replay", scenario, "--set", "workload.max_requests=80", "--out", (dir / "out").string(), "--quiet"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json result = nlohmann::json::parse(read_file(dir / "out" / "result.json"));
+  const auto rows = csv_rows(read_file(dir / "out" / "requests.csv"));
+  ASSERT_GE(rows.size(), 2u);
+  const std::vector<std::string>& header = rows.front();
+  EXPECT_EQ(static_cast<int>(rows.size()) - 1, result.at("requests").get<int>());  // tokens in = rows out
+  auto column = [&](const std::string& name) {
+    const auto at = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(at, header.end()) << name;
+    std::vector<double> values;
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      const std::string& cell = rows[r].at(static_cast<std::size_t>(at - header.begin()));
+      if (!cell.empty()) values.push_back(std::stod(cell));
+    }
+    return values;
+  };
+  EXPECT_EQ(static_cast<int>(column("e2e_s").size()), result.at("completed").get<int>());
+  for (const char* metric : {"ttft_s", "tpot_s", "e2e_s"}) {
+    const std::vector<double> values = column(metric);
+    ASSERT_FALSE(values.empty()) << metric;
+    for (const auto& [name, p] : {std::pair{"p50", 50.0}, std::pair{"p90", 90.0}, std::pair{"p99", 99.0}}) {
+      EXPECT_NEAR(interpolated(values, p), result.at(metric).at(name).get<double>(), 1e-12) << metric << " " << name;
+    }
+  }
+  // Output tokens in the table add up to what was requested of the completed requests.
+  double output = 0;
+  for (double v : column("output_tokens")) output += v;
+  EXPECT_GT(output, 0);
+}
+
+}  // namespace
+}  // namespace lcperf::cli::testing
