@@ -23,12 +23,13 @@ fail() {
 }
 
 start
-tools/setup.sh >/tmp/lcperf-setup.$$ 2>&1 || { cat /tmp/lcperf-setup.$$ >&2; exit 1; }
-echo "[1/4] install:   $(tail -n 1 /tmp/lcperf-setup.$$) ($(took))"
-rm -f /tmp/lcperf-setup.$$
+# The installer's output is kept beside the build log, inside the repository's build/.
+mkdir -p build
+setup_log=build/main-job-setup.log
+tools/setup.sh >"$setup_log" 2>&1 || { cat "$setup_log" >&2; exit 1; }
+echo "[1/4] install:   $(tail -n 1 "$setup_log") ($(took))"
 
 start
-mkdir -p build
 : >"$log"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >>"$log" 2>&1 || fail "configure"
 echo "[2/4] configure: build/ ($(took))"
