@@ -11,6 +11,17 @@ namespace lcperf::sim {
 namespace sg = simgrid::s4u;
 
 namespace {
+
+// Merged steps (SimulationInput::ring_step_limit): the same bytes in fewer flows, and
+// the latency the merged steps would have paid, paid once up front (by the calling actor).
+void merge_ring_steps(int limit, const RingChannels& rings, int& steps, double& chunk) {
+  if (limit <= 0 || steps <= limit) return;
+  chunk *= static_cast<double>(steps) / limit;
+  const double merged_latency_s = (steps - limit) * rings.max_edge_latency_s;
+  if (merged_latency_s > 0) sg::this_actor::sleep_for(merged_latency_s);
+  steps = limit;
+}
+
 // Mailbox payloads must be non-null; transfers carry no real data in the simulator.
 int g_payload_token = 0;
 }  // namespace
@@ -217,15 +228,7 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
   const RingMember& plan = rings.members[static_cast<std::size_t>(me)];
   const auto member = [&group](int position) { return group.ranks[static_cast<std::size_t>(position)]; };
   sg::Mailbox* cross_inbox = collective_mailbox(group, rank, 1);
-  // Merged steps (SimulationInput::ring_step_limit): the same bytes in fewer flows, and
-  // the latency the merged steps would have paid, paid once up front.
-  const int limit = input_.ring_step_limit;
-  if (limit > 0 && steps > limit) {
-    chunk *= static_cast<double>(steps) / limit;
-    const double merged_latency_s = (steps - limit) * rings.max_edge_latency_s;
-    if (merged_latency_s > 0) sg::this_actor::sleep_for(merged_latency_s);
-    steps = limit;
-  }
+  merge_ring_steps(input_.ring_step_limit, rings, steps, chunk);
   for (int step = 0; step < steps; ++step) {
     sg::CommPtr on_node;
     sg::CommPtr cross;
@@ -266,13 +269,7 @@ void SimWorld::run_folded_collective(int rank, const StreamWork& work, int steps
   const std::size_t host = host_index(rank);
   sg::Host* ring_edge = rings.on_node_edge_leaves_node ? platform_.fabric_mirrors[host] : platform_.node_mirrors[host];
   sg::Host* cross_edge = platform_.fabric_mirrors[host];
-  const int limit = input_.ring_step_limit;
-  if (limit > 0 && steps > limit) {
-    chunk *= static_cast<double>(steps) / limit;
-    const double merged_latency_s = (steps - limit) * rings.max_edge_latency_s;
-    if (merged_latency_s > 0) sg::this_actor::sleep_for(merged_latency_s);
-    steps = limit;
-  }
+  merge_ring_steps(input_.ring_step_limit, rings, steps, chunk);
   // Each step: the member's flows to its successors, sent over the links that by
   // symmetry carry them (its own ends of the edges); what it receives is the mirror
   // image of what it sends, so the step ends when its own flows end.
