@@ -73,7 +73,11 @@ std::string markdown_page(const ReportPage& page) {
     if (!section.note.empty()) out += section.note + "\n\n";
     // Markdown ends an HTML block at a blank line; our SVGs have none.
     for (const std::string& chart : section.svgs) out += chart + "\n";
-    if (!section.table.rows.empty()) out += "\n" + render_markdown(section.table) + "\n";
+    if (!section.table.rows.empty()) {
+      out += '\n';
+      out += render_markdown(section.table);
+      out += '\n';
+    }
   }
   return out;
 }

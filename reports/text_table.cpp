@@ -99,7 +99,9 @@ std::string render_html(const Table& table, bool sortable) {
   for (std::size_t c = 0; c < columns; ++c) {
     out += "<th";
     if (sortable) out += " title=\"click to sort\"";
-    out += ">" + svg::escape(table.headers[c]) + "</th>";
+    out += '>';
+    out += svg::escape(table.headers[c]);
+    out += "</th>";
   }
   out += "</tr>\n";
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
@@ -109,9 +111,13 @@ std::string render_html(const Table& table, bool sortable) {
       if (r < table.sort_keys.size() && c < table.sort_keys[r].size() && std::isfinite(table.sort_keys[r][c])) {
         char key[32];
         std::snprintf(key, sizeof key, "%.17g", table.sort_keys[r][c]);
-        out += " data-sort=\"" + std::string(key) + "\"";
+        out += " data-sort=\"";
+        out += key;
+        out += '"';
       }
-      out += ">" + svg::escape(cell(table.rows[r], c)) + "</td>";
+      out += '>';
+      out += svg::escape(cell(table.rows[r], c));
+      out += "</td>";
     }
     out += "</tr>\n";
   }

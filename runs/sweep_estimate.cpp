@@ -121,7 +121,8 @@ std::string layout_key(const core::Scenario& s, const core::CommSpan& span, bool
         static_cast<std::int64_t>(span.cp_nodes), static_cast<std::int64_t>(pp_intra_node),
         static_cast<std::int64_t>(s.sim.communication), static_cast<std::int64_t>(s.model.dtype),
         static_cast<std::int64_t>(s.model.layers), s.model.hidden}) {
-    key += "|" + std::to_string(v);
+    key += '|';
+    key += std::to_string(v);
   }
   return key;
 }
