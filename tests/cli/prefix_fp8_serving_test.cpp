@@ -190,8 +190,9 @@ TEST(PrefixCacheDisagg, ShippedScenarioIsDeterministicAndCachingCutsTtftNotTheKv
 TEST(PrefixCacheDisagg, PrefixAwareRoutingKeepsConversationsOnOnePrefillInstance) {
   // 3 prefill instances and 1 decode instance on 4 nodes: dealt round robin, a
   // conversation's turns land on different prefill caches; prefix_aware follows them.
+  // (Over the first 100 requests both find the same hits; over 200 they differ.)
   const ScratchDir dir;
-  const std::vector<std::string> pools = {"workload.max_requests=60", "cluster.nodes=4",
+  const std::vector<std::string> pools = {"workload.max_requests=200", "cluster.nodes=4",
                                           "serving.disaggregation.prefill.instances=3"};
   auto with_routing = [&](const std::string& routing) {
     std::vector<std::string> sets = pools;
