@@ -90,6 +90,12 @@ nlohmann::json replay(const ScratchDir& dir, const std::string& name, std::vecto
   return nlohmann::json::parse(read_file(dir / name / "result.json"));
 }
 
+// result.json as text, less the one figure two runs of a scenario may differ in.
+std::string without_wall_time(nlohmann::json j) {
+  j.erase("wall_time_s");
+  return j.dump();
+}
+
 TEST(PrefixCacheReplay, MooncakeHitRateEqualsTheTracesSharedPrefixesWhenTheCacheHoldsEverything) {
   const ScratchDir dir;
   // One instance running one request at a time, with room for every block: each request
@@ -127,11 +133,7 @@ TEST(PrefixCacheReplay, ShippedPairCachingCutsTtftAndIsDeterministic) {
   EXPECT_GT(with["prefix_cache"]["token_hit_rate"].get<double>(), 0.1);
   EXPECT_LT(with["ttft_s"]["mean"].get<double>(), without["ttft_s"]["mean"].get<double>());
   EXPECT_EQ(with["completed"], without["completed"]);
-  auto strip = [](nlohmann::json j) {
-    j.erase("wall_time_s");
-    return j.dump();
-  };
-  EXPECT_EQ(strip(with), strip(again));
+  EXPECT_EQ(without_wall_time(with), without_wall_time(again));
 }
 
 // Disaggregated: the prefill pool caches, and the KV of every decoded prompt moves whole
@@ -180,11 +182,7 @@ TEST(PrefixCacheDisagg, ShippedScenarioIsDeterministicAndCachingCutsTtftNotTheKv
   EXPECT_LT(with["ttft_s"]["mean"].get<double>(), without["ttft_s"]["mean"].get<double>());
   EXPECT_EQ(with["disaggregation"]["kv_transfer"]["bytes"], without["disaggregation"]["kv_transfer"]["bytes"]);
   EXPECT_EQ(with["completed"], without["completed"]);
-  auto strip = [](nlohmann::json j) {
-    j.erase("wall_time_s");
-    return j.dump();
-  };
-  EXPECT_EQ(strip(with), strip(again));
+  EXPECT_EQ(without_wall_time(with), without_wall_time(again));
 }
 
 TEST(PrefixCacheDisagg, PrefixAwareRoutingKeepsConversationsOnOnePrefillInstance) {
