@@ -60,7 +60,8 @@ std::vector<schedulers::serving::RequestMetrics> disagg_request_metrics(const Di
 std::vector<schedulers::serving::EngineCounters> disagg_counters(const DisaggParts& parts);
 
 // result.json's "disaggregation": the pools (GPUs, peak memory and KV, blocks allocated
-// and freed, of which the prefix cache still held some at the end) and the KV transfers (count, bytes, times).
+// and freed, of which the prefix cache still held some at the end) and the KV transfers
+// (count, bytes, times).
 nlohmann::ordered_json disagg_summary_json(const core::Scenario& scenario, const DisaggParts& parts,
                                            const core::RunRecords& records);
 
