@@ -650,11 +650,6 @@ void validate_disaggregation(const Scenario& s, const std::string& origin) {
   if (s.requests.kind == ServingWorkloadKind::fixed) {
     throw_at(origin, at, "disaggregation replays a trace (workload.kind \"trace\")");
   }
-  // A handed-off request's blocks are released by the KV agent, which does not yet let go
-  // of prefix-cache entries: the two features are not combined (schedulers/serving/README.md).
-  if (s.serving.prefix_cache.enabled) {
-    throw_at(origin, "$.serving.prefix_cache.enabled", "prefix caching is not combined with disaggregation yet");
-  }
 }
 
 void validate_cross_fields(const Scenario& s, const std::string& origin) {

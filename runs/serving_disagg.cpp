@@ -21,8 +21,12 @@ namespace serving = schedulers::serving;
 
 std::string origin_of(const core::Scenario& s) { return s.source_path.empty() ? s.name : s.source_path; }
 
+// Prefix caching runs on the prefill pool only: a decode instance receives every
+// prompt's whole KV from the prefill instance and keeps no cache of its own.
 serving::EngineConfig pool_config(const core::Scenario& s, bool prefill, const cost::CostModel& model) {
-  return serving_engine_config(disagg_pool_scenario(s, prefill), model);
+  serving::EngineConfig c = serving_engine_config(disagg_pool_scenario(s, prefill), model);
+  if (!prefill) c.prefix_cache = false;
+  return c;
 }
 
 // A request whose KV (prompt + output - 1 tokens) no decode instance could ever hold is
@@ -74,13 +78,20 @@ nlohmann::ordered_json pool_json(const core::DisaggPoolSpec& pool, const core::R
   }
   std::int64_t allocated = 0;
   std::int64_t freed = 0;
+  std::int64_t cached = 0;
   for (const auto& e : engines) {
     allocated += e->counters.blocks_allocated;
     freed += e->counters.blocks_freed;
+    cached += e->counters.prefix.flushed_blocks;
   }
-  return {{"instances", pool.instances}, {"tp", pool.tp},       {"gpus", pool.gpus()},
-          {"peak_memory_bytes", peak},   {"peak_kv_bytes", peak_kv}, {"kv_blocks_allocated", allocated},
-          {"kv_blocks_freed", freed}};
+  return {{"instances", pool.instances},
+          {"tp", pool.tp},
+          {"gpus", pool.gpus()},
+          {"peak_memory_bytes", peak},
+          {"peak_kv_bytes", peak_kv},
+          {"kv_blocks_allocated", allocated},
+          {"kv_blocks_freed", freed},
+          {"kv_blocks_cached_at_end", cached}};
 }
 
 }  // namespace
@@ -144,6 +155,7 @@ std::shared_ptr<DisaggParts> make_disagg_parts(const core::Scenario& s, const co
   serving::RoutingOptions routing_options;
   routing_options.policy = s.serving.routing;
   routing_options.instances = d.prefill.instances;
+  routing_options.prefix_imbalance = s.serving.prefix_cache.route_imbalance;
   const serving::Routing routing = serving::route_requests(requests, routing_options);
   for (int i = 0; i < d.prefill.instances; ++i) {
     serving::EnginePlan plan = pool_plan(s, prefill_config, d.prefill.tp, i, layout->prefill_rank[static_cast<std::size_t>(i)]);
@@ -195,9 +207,11 @@ std::vector<serving::RequestMetrics> disagg_request_metrics(const DisaggParts& p
     const serving::RequestMetrics& decoded = parts.decode[at->second]->requests[g];
     const double scheduled = m.first_scheduled_s;
     const int preemptions = m.preemptions;
+    const std::int64_t cached = m.cached_tokens;  // the prefill instance's prefix cache
     m = decoded;
     m.first_scheduled_s = scheduled;
     m.preemptions += preemptions;
+    m.cached_tokens = cached;
   }
   return out;
 }

@@ -53,13 +53,15 @@ ServingPrograms disagg_programs(const core::Scenario& scenario, const cost::Cost
                                 const std::vector<schedulers::serving::ServingRequest>& requests);
 
 // One record per request, in layout order: a request that decoded is its decode
-// instance's record (first token = its KV's arrival) with the prefill's first scheduling
-// and preemptions; one rejected or done at the prefill (one output token) is the prefill's.
+// instance's record (first token = its KV's arrival) with the prefill's first scheduling,
+// preemptions and cached prompt tokens; one rejected or done at the prefill (one output
+// token) is the prefill's.
 std::vector<schedulers::serving::RequestMetrics> disagg_request_metrics(const DisaggParts& parts);
 std::vector<schedulers::serving::EngineCounters> disagg_counters(const DisaggParts& parts);
 
 // result.json's "disaggregation": the pools (GPUs, peak memory and KV, blocks allocated
-// and freed) and the KV transfers (count, bytes, times).
+// and freed, of which the prefix cache still held some at the end) and the KV transfers
+// (count, bytes, times).
 nlohmann::ordered_json disagg_summary_json(const core::Scenario& scenario, const DisaggParts& parts,
                                            const core::RunRecords& records);
 

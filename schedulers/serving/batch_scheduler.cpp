@@ -277,8 +277,10 @@ StepOutcome BatchScheduler::complete(const StepPlan& plan) {
   return out;
 }
 
-KvEvent BatchScheduler::release_handed_off(std::size_t slot) {
-  return {slot, KvEvent::Kind::release, blocks_.free(key(slot))};
+std::vector<KvEvent> BatchScheduler::release_handed_off(std::size_t slot) {
+  std::vector<KvEvent> events{{slot, KvEvent::Kind::release, blocks_.free(key(slot))}};
+  if (cache_) detach_prefix(events, slot);
+  return events;
 }
 
 std::optional<KvEvent> BatchScheduler::reserve_prefilled(std::size_t slot) {

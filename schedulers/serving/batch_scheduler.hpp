@@ -110,9 +110,11 @@ class BatchScheduler {
   bool is_cache_slot(std::size_t slot) const { return slot >= states_.size(); }
   // Disaggregated prefill and decode (disaggregation.hpp). Prefill side: a request ends
   // here once it has sampled its first token (StepOutcome::handed_off, when it has more to
-  // generate), keeping its blocks until its KV has left (`release_handed_off`).
+  // generate), keeping its blocks until its KV has left (`release_handed_off`: its own
+  // blocks are freed and its prefix-cache entries let go, so they stay cached, in LRU
+  // order, for later prompts).
   void hand_off_after_prefill() { hand_off_ = true; }
-  KvEvent release_handed_off(std::size_t slot);
+  std::vector<KvEvent> release_handed_off(std::size_t slot);
   // Decode side: reserves the blocks of a prompt prefilled elsewhere (watermark kept;
   // nullopt when there is no room or seat now); the request then runs as a decode with
   // its first token sampled, once `kv_arrived` says its KV is here.

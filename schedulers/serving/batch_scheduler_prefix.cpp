@@ -104,6 +104,7 @@ std::vector<KvEvent> BatchScheduler::flush_prefix_cache() {
   if (!cache_) return events;
   while (evict_one(events)) ++prefix_stats_.flushed;
   prefix_stats_.evictions -= prefix_stats_.flushed;
+  for (const KvEvent& e : events) prefix_stats_.flushed_blocks += e.blocks;
   return events;
 }
 

@@ -171,7 +171,7 @@ void PoolLink::handle(core::Runtime& rt, const core::Message& m, BatchScheduler&
     const auto slot = static_cast<std::size_t>(fields_of(m, 1)[0]);
     const auto it = leaving_.find(slot);
     if (it == leaving_.end()) throw std::logic_error("disaggregation: KV sent for a request not handed off");
-    apply({scheduler.release_handed_off(it->second)});
+    apply(scheduler.release_handed_off(it->second));
     leaving_.erase(it);
     return;
   }

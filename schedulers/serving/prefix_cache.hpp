@@ -69,6 +69,7 @@ struct PrefixCacheStats {
   std::int64_t entries_created = 0;  // blocks written into the cache
   std::int64_t evictions = 0;        // entries freed for room (LRU)
   std::int64_t flushed = 0;          // entries still cached when the run ended
+  std::int64_t flushed_blocks = 0;   // their KV blocks (freed by the end-of-run flush)
 };
 
 }  // namespace lcperf::schedulers::serving

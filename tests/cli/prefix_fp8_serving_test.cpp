@@ -1,6 +1,7 @@
 // Prefix caching and FP8 serving through `lcperf replay`/`simulate`: the Mooncake
 // conversation trace's hit rate against the trace's own shared-prefix statistics
-// (computed here from hash_ids), determinism, FP8 against BF16, and bad options.
+// (computed here from hash_ids), colocated and on the prefill pool of a disaggregated
+// run, determinism, FP8 against BF16, and bad options.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@ using testing::ScratchDir;
 
 const std::string kServing = LCPERF_SOURCE_DIR "/scenarios/serving/";
 const std::string kCached = kServing + "qwen2.5-7b-h200-mooncake-conv-prefix-cache.json";
+const std::string kDisaggCached = kServing + "llama3-70b-h100-disagg-mooncake-prefix-cache.json";
 const std::string kTrace = LCPERF_SOURCE_DIR "/traces/data/serving/mooncake-conversation.jsonl";
 
 struct Expectation {
@@ -30,6 +32,8 @@ struct Expectation {
   std::int64_t hit_blocks = 0;
   std::int64_t prompt_tokens = 0;
   std::int64_t hit_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::int64_t decoded_prompt_tokens = 0;  // prompts of requests with more than one output token
 };
 
 // The trace's shared-prefix statistics for its first n requests in arrival order, with
@@ -41,6 +45,7 @@ Expectation mooncake_expectation(std::size_t n) {
     double ts;
     std::size_t line;
     std::int64_t input;
+    std::int64_t output;
     std::vector<std::uint64_t> hashes;
   };
   std::vector<Row> rows;
@@ -49,7 +54,7 @@ Expectation mooncake_expectation(std::size_t n) {
   for (std::size_t i = 0; std::getline(in, line); ++i) {
     const auto j = nlohmann::json::parse(line);
     rows.push_back({j["timestamp"].get<double>(), i, j["input_length"].get<std::int64_t>(),
-                    j["hash_ids"].get<std::vector<std::uint64_t>>()});
+                    j["output_length"].get<std::int64_t>(), j["hash_ids"].get<std::vector<std::uint64_t>>()});
   }
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ts < b.ts; });
   rows.resize(std::min(n, rows.size()));
@@ -63,6 +68,8 @@ Expectation mooncake_expectation(std::size_t n) {
     e.hit_blocks += static_cast<std::int64_t>(hits);
     e.prompt_tokens += r.input;
     e.hit_tokens += static_cast<std::int64_t>(hits) * 512;
+    e.output_tokens += r.output;
+    e.decoded_prompt_tokens += r.output > 1 ? r.input : 0;
     const std::size_t whole = std::min(r.hashes.size(), static_cast<std::size_t>(r.input / 512));
     seen.insert(r.hashes.begin(), r.hashes.begin() + static_cast<std::ptrdiff_t>(whole));
   }
@@ -81,6 +88,12 @@ nlohmann::json replay(const ScratchDir& dir, const std::string& name, std::vecto
   const auto run = run_lcperf(args);
   EXPECT_EQ(run.exit_code, 0) << run.err;
   return nlohmann::json::parse(read_file(dir / name / "result.json"));
+}
+
+// result.json as text, less the one figure two runs of a scenario may differ in.
+std::string without_wall_time(nlohmann::json j) {
+  j.erase("wall_time_s");
+  return j.dump();
 }
 
 TEST(PrefixCacheReplay, MooncakeHitRateEqualsTheTracesSharedPrefixesWhenTheCacheHoldsEverything) {
@@ -120,11 +133,71 @@ TEST(PrefixCacheReplay, ShippedPairCachingCutsTtftAndIsDeterministic) {
   EXPECT_GT(with["prefix_cache"]["token_hit_rate"].get<double>(), 0.1);
   EXPECT_LT(with["ttft_s"]["mean"].get<double>(), without["ttft_s"]["mean"].get<double>());
   EXPECT_EQ(with["completed"], without["completed"]);
-  auto strip = [](nlohmann::json j) {
-    j.erase("wall_time_s");
-    return j.dump();
+  EXPECT_EQ(without_wall_time(with), without_wall_time(again));
+}
+
+// Disaggregated: the prefill pool caches, and the KV of every decoded prompt moves whole
+// (Llama-3-70B: 327,680 bytes per token), cached blocks included.
+TEST(PrefixCacheDisagg, MooncakeHitsOnThePrefillPoolEqualTheTracesSharedPrefixesAndWholePromptsMove) {
+  const ScratchDir dir;
+  constexpr int kRequests = 40;
+  // One prefill instance prefilling one request at a time, with room for every block.
+  const auto r = replay(dir, "one", {"workload.max_requests=" + std::to_string(kRequests), "serving.max_num_seqs=1"},
+                        kDisaggCached);
+  const Expectation e = mooncake_expectation(kRequests);
+  ASSERT_EQ(r["completed"], kRequests);
+  const auto& p = r["prefix_cache"];
+  EXPECT_EQ(p["evictions"], 0);
+  EXPECT_EQ(p["admissions"], kRequests) << "the decode instance has no cache";
+  EXPECT_EQ(p["prompt_blocks"].get<std::int64_t>(), e.prompt_blocks);
+  EXPECT_EQ(p["hit_blocks"].get<std::int64_t>(), e.hit_blocks);
+  EXPECT_EQ(p["prompt_tokens"].get<std::int64_t>(), e.prompt_tokens);
+  EXPECT_EQ(p["hit_tokens"].get<std::int64_t>(), e.hit_tokens);
+  EXPECT_GT(e.hit_blocks, 0);
+  EXPECT_DOUBLE_EQ(p["cached_tokens_per_request"]["mean"].get<double>(),
+                   static_cast<double>(e.hit_tokens) / kRequests);
+  const auto& d = r["disaggregation"];
+  EXPECT_EQ(d["kv_transfer"]["bytes"].get<std::int64_t>(), e.decoded_prompt_tokens * 327680);
+  EXPECT_NEAR(r["output_tokens_per_s"].get<double>() * r["duration_s"].get<double>(),
+              static_cast<double>(e.output_tokens), 1e-6 * static_cast<double>(e.output_tokens));
+  for (const char* pool : {"prefill", "decode"}) {
+    EXPECT_GT(d[pool]["kv_blocks_allocated"].get<std::int64_t>(), 0) << pool;
+    EXPECT_EQ(d[pool]["kv_blocks_allocated"], d[pool]["kv_blocks_freed"]) << pool;
+  }
+  // What the prefill cache still holds at the end is reported: its entries, 32 KV blocks
+  // (512 / 16 tokens) each.
+  EXPECT_GT(d["prefill"]["kv_blocks_cached_at_end"].get<std::int64_t>(), 0);
+  EXPECT_EQ(d["prefill"]["kv_blocks_cached_at_end"].get<std::int64_t>(), 32 * p["entries_at_end"].get<std::int64_t>());
+  EXPECT_EQ(d["decode"]["kv_blocks_cached_at_end"], 0);
+}
+
+TEST(PrefixCacheDisagg, ShippedScenarioIsDeterministicAndCachingCutsTtftNotTheKvSent) {
+  const ScratchDir dir;
+  const std::vector<std::string> head = {"workload.max_requests=40"};
+  const auto with = replay(dir, "with", head, kDisaggCached);
+  const auto again = replay(dir, "again", head, kDisaggCached);
+  const auto without = replay(dir, "without", head, kServing + "llama3-70b-h100-disagg-mooncake.json");
+  EXPECT_FALSE(without.contains("prefix_cache"));
+  EXPECT_GT(with["prefix_cache"]["hit_tokens"].get<std::int64_t>(), 0);
+  EXPECT_LT(with["ttft_s"]["mean"].get<double>(), without["ttft_s"]["mean"].get<double>());
+  EXPECT_EQ(with["disaggregation"]["kv_transfer"]["bytes"], without["disaggregation"]["kv_transfer"]["bytes"]);
+  EXPECT_EQ(with["completed"], without["completed"]);
+  EXPECT_EQ(without_wall_time(with), without_wall_time(again));
+}
+
+TEST(PrefixCacheDisagg, PrefixAwareRoutingKeepsConversationsOnOnePrefillInstance) {
+  // 3 prefill instances and 1 decode instance on 4 nodes: dealt round robin, a
+  // conversation's turns land on different prefill caches; prefix_aware follows them.
+  // (Over the first 100 requests both find the same hits; over 200 they differ.)
+  const ScratchDir dir;
+  const std::vector<std::string> pools = {"workload.max_requests=200", "cluster.nodes=4",
+                                          "serving.disaggregation.prefill.instances=3"};
+  auto with_routing = [&](const std::string& routing) {
+    std::vector<std::string> sets = pools;
+    sets.push_back("serving.routing=" + routing);
+    return replay(dir, routing, sets, kDisaggCached)["prefix_cache"]["hit_tokens"].get<std::int64_t>();
   };
-  EXPECT_EQ(strip(with), strip(again));
+  EXPECT_GT(with_routing("prefix_aware"), with_routing("round_robin"));
 }
 
 TEST(PrefixCacheReplay, SyntheticSystemPromptIsHitExactlyWhereEarlierPromptsCoveredIt) {

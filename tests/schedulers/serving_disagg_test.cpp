@@ -29,6 +29,7 @@ struct Pools {
   core::KvTransferMode transfer = core::KvTransferMode::whole;
   core::DecodePolicy policy = core::DecodePolicy::least_kv;
   std::int64_t decode_budget_blocks = 4096;
+  bool prefix_cache = false;  // on the prefill pool (the decode pool never caches)
 };
 
 EngineConfig config(std::int64_t budget_blocks, const core::ModelSpec& model) {
@@ -81,6 +82,8 @@ DisaggRun simulate_pools(const core::ClusterSpec& cluster, const Pools& pools, c
     plan.model = model;
     plan.config = config(4096, model);
     plan.config.record_token_times = true;
+    plan.config.record_steps = true;
+    plan.config.prefix_cache = pools.prefix_cache;
     plan.instance = i;
     plan.first_rank = i;
     std::vector<std::size_t> slots;
@@ -279,6 +282,143 @@ TEST(ServingDisagg, RoundRobinAlternatesAndLeastKvPicksTheEmptierPool) {
   least.reserved(0, 20, 30);
   least.report(1, 200);
   EXPECT_EQ(least.choose(1), 0);
+}
+
+// Prefix caching on the prefill pool: 64-token prefix blocks (4 KV blocks of 16 tokens).
+ServingRequest with_prefix(std::int64_t id, double arrival, std::int64_t prompt, std::int64_t output,
+                           std::vector<std::uint64_t> hashes) {
+  ServingRequest r{id, arrival, prompt, output};
+  r.prefix_hashes = std::move(hashes);
+  r.prefix_block_tokens = 64;
+  return r;
+}
+
+// One request at a time (arrivals 100 s apart; the longest prefill takes 5 s at
+// 1 TFLOP/s), so the cache's content at each admission is known by hand.
+const std::vector<ServingRequest> kPrefixTrace = {
+    with_prefix(0, 0.0, 300, 3, {1, 2, 3, 4, 5}),  // cold; writes 1-4 (5 is partial)
+    with_prefix(1, 100.0, 200, 2, {1, 2, 9, 10}),  // hits 1, 2, misses 9 and writes it
+    with_prefix(2, 200.0, 256, 4, {1, 2, 3, 4}),   // hits 1-3: its last block is never looked up
+    with_prefix(3, 300.0, 128, 1, {7, 8}),         // one token: done at the prefill, nothing sent
+};
+const std::vector<std::int64_t> kCachedTokens = {0, 128, 192, 0};
+
+TEST(ServingDisaggPrefix, HandTraceHitsOnThePrefillPoolAndTheWholePromptsKvIsSent) {
+  Pools pools;
+  pools.prefix_cache = true;
+  const DisaggRun run = simulate_pools(sim::testing::round_cluster(2, 1), pools, kPrefixTrace);
+  const EngineRecords& prefill = *run.prefill[0];
+  const PrefixCacheStats& p = prefill.counters.prefix;
+  EXPECT_EQ(p.admissions, 4);
+  EXPECT_EQ(p.prompt_blocks, 5 + 4 + 4 + 2);
+  EXPECT_EQ(p.hit_blocks, 0 + 2 + 3 + 0);
+  EXPECT_EQ(p.hit_tokens, 128 + 192);
+  // Written: 1-4 (r0), 9 (r1), a private copy of 4 (r2: 4 is indexed already, but r2 never
+  // looks its last block up), 7 and 8 (r3). Nothing evicted: room for everything.
+  EXPECT_EQ(p.entries_created, 8);
+  EXPECT_EQ(p.evictions, 0);
+  // After every KV has left, the cache keeps 1-4, 9, 7, 8 (r2's private copy went with
+  // it): 7 entries of 4 blocks, freed only by the end-of-run flush.
+  EXPECT_EQ(p.flushed, 7);
+  EXPECT_EQ(p.flushed_blocks, 28);
+
+  // The prefill computes prompt - cached tokens, one request per step.
+  ASSERT_EQ(prefill.steps.size(), kPrefixTrace.size());
+  for (std::size_t i = 0; i < kPrefixTrace.size(); ++i) {
+    EXPECT_EQ(prefill.steps[i].tokens, kPrefixTrace[i].prompt_tokens - kCachedTokens[i]) << "request " << i;
+    EXPECT_EQ(prefill.requests[i].cached_tokens, kCachedTokens[i]) << "request " << i;
+  }
+
+  // Blocks on the prefill pool: each request's own blocks (the tokens beyond its whole
+  // prefix blocks) and 4 per entry written: r0 3 + 16, r1 1 + 4, r2 0 + 4, r3 0 + 8.
+  EXPECT_EQ(prefill.counters.blocks_allocated, 36);
+  EXPECT_EQ(prefill.counters.blocks_freed, 36);
+  EXPECT_EQ(prefill.counters.blocks_freed - p.flushed_blocks, 36 - 28) << "freed while the requests ran";
+  // The decode pool has no cache: each decoded request holds ceil((prompt + output - 1) / 16)
+  // blocks at its peak (302, 201 and 259 tokens).
+  const EngineRecords& decode = *run.decode[0];
+  EXPECT_EQ(decode.counters.prefix.admissions, 0);
+  EXPECT_EQ(decode.counters.blocks_allocated, 19 + 13 + 17);
+  EXPECT_EQ(decode.counters.blocks_freed, decode.counters.blocks_allocated);
+
+  // Every decoded request's whole prompt moves, cached part included.
+  ASSERT_EQ(run.transfers[0]->transfers.size(), 3u);
+  for (const KvTransferRecord& t : run.transfers[0]->transfers) {
+    EXPECT_EQ(t.bytes, kPrefixTrace[static_cast<std::size_t>(t.id)].prompt_tokens * run.layout->kv_bytes_per_token);
+  }
+  // Tokens out = requested: the decode instance's for r0-r2, the prefill's one for r3.
+  std::int64_t out = prefill.requests[3].finish_s >= 0 ? 1 : 0;
+  for (std::size_t g = 0; g < 3; ++g) out += static_cast<std::int64_t>(decode.token_times_s[g].size());
+  EXPECT_EQ(out, 3 + 2 + 4 + 1);
+}
+
+TEST(ServingDisaggPrefix, WarmCacheTtftIsTheUncachedSuffixsPrefillPlusTheWholePromptsTransfer) {
+  Pools pools;
+  pools.prefix_cache = true;
+  const Route route = kAcrossNodes;
+  const DisaggRun run = simulate_pools(sim::testing::round_cluster(2, 1), pools, kPrefixTrace);
+  for (std::size_t g = 0; g < 3; ++g) {
+    const ServingRequest& r = kPrefixTrace[g];
+    const std::int64_t cached = kCachedTokens[g];
+    // The suffix attends to the cached prefix; the KV sent is the whole prompt's.
+    const double prefill = step_time_s({{r.prompt_tokens - cached, cached, false, true, r.prompt_tokens}});
+    const double kv_bytes = static_cast<double>(r.prompt_tokens * run.layout->kv_bytes_per_token);
+    const double ttft = prefill + 3 * route.time_s(kMessageBytes) + route.time_s(kv_bytes);
+    const RequestMetrics& m = run.decode[0]->requests[g];
+    EXPECT_NEAR(m.first_token_s - m.arrival_s, ttft, 1e-9) << "request " << g;
+  }
+  // The warm request r2 prefills 64 of its 256 tokens: far less than cold.
+  const double cold = step_time_s({{256, 0, false, true, 256}});
+  const double warm = step_time_s({{64, 192, false, true, 256}});
+  EXPECT_LT(warm, cold / 3);
+}
+
+// Three conversations of growing prompts, 12 requests arriving together on 2 prefill +
+// 2 decode GPUs, so prefills, hand-offs and cache hits overlap: tokens out = requested,
+// the KV sent is the whole prompts', and blocks allocated = freed on both pools with the
+// prefill caches' leftovers reported.
+TEST(ServingDisaggPrefix, OverlappingConversationsConserveTokensBlocksAndBytes) {
+  Pools pools;
+  pools.prefix_cache = true;
+  pools.prefill = 2;
+  pools.decode = 2;
+  std::vector<ServingRequest> requests;
+  std::int64_t requested = 0;
+  std::int64_t decoded_prompts = 0;
+  for (int i = 0; i < 12; ++i) {
+    // Instance i % 2 gets request i: conversation i % 3 visits both prefill instances.
+    const auto conversation = static_cast<std::uint64_t>(i % 3);
+    std::vector<std::uint64_t> hashes;
+    for (int b = 0; b <= i / 3 + 1; ++b) hashes.push_back(100 * conversation + static_cast<std::uint64_t>(b));
+    const std::int64_t prompt = 64 * static_cast<std::int64_t>(hashes.size()) - 5;
+    const std::int64_t output = 1 + i % 4;
+    requests.push_back(with_prefix(i, 0.01 * i, prompt, output, hashes));
+    requested += output;
+    decoded_prompts += output > 1 ? prompt : 0;
+  }
+  const DisaggRun run = simulate_pools(sim::testing::round_cluster(1, 4), pools, requests);
+  std::int64_t hits = 0;
+  std::int64_t out = 0;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const EngineRecords& p = *run.prefill[i];
+    hits += p.counters.prefix.hit_blocks;
+    EXPECT_EQ(p.counters.blocks_allocated, p.counters.blocks_freed) << "prefill " << i;
+    EXPECT_GT(p.counters.prefix.flushed_blocks, 0) << "prefill " << i;
+    EXPECT_EQ(p.counters.prefix.flushed_blocks, 4 * p.counters.prefix.flushed) << "prefill " << i;
+    for (std::size_t local = 0; local < p.requests.size(); ++local) {
+      if (p.requests[local].output == 1) out += 1;
+    }
+    const EngineRecords& d = *run.decode[i];
+    EXPECT_EQ(d.counters.blocks_allocated, d.counters.blocks_freed) << "decode " << i;
+    for (const auto& times : d.token_times_s) out += static_cast<std::int64_t>(times.size());
+  }
+  EXPECT_GT(hits, 0) << "later turns reuse the blocks of earlier ones";
+  EXPECT_EQ(out, requested);
+  std::int64_t bytes = 0;
+  for (const auto& t : run.transfers) {
+    for (const KvTransferRecord& x : t->transfers) bytes += x.bytes;
+  }
+  EXPECT_EQ(bytes, decoded_prompts * run.layout->kv_bytes_per_token);
 }
 
 }  // namespace
