@@ -98,6 +98,10 @@ DeviceProfile fit_curves(const MeasuredKernels& kernels, const std::vector<bool>
   double best_error = std::numeric_limits<double>::infinity();
   for (SizeVariable variable : {SizeVariable::flops, SizeVariable::min_dim}) {
     DeviceProfile start = base;
+    // The variable is chosen by the curve's own errors: with the base's tile model kept,
+    // every measured GEMM would be priced by the tiles, both variables would tie, and a
+    // refit from a committed profile would not reproduce the curve it was fitted with.
+    start.of(OpClass::gemm).tile_model.reset();
     start.of(OpClass::gemm).compute_efficiency.variable = variable;
     CalibrationResult fitted = calibrate_device(in.profile, start, hw, options);
     const double error = gemm_training_error(in, fitted.profile, hw);
