@@ -110,6 +110,11 @@ GemmTileModel read_tile_model(core::ObjectReader r) {
   require(m.overlap_exponent >= 1, r, "overlap_exponent", "must be >= 1");
   m.latency_s = r.number("latency_s");
   require(m.latency_s >= 0, r, "latency_s", "must be >= 0");
+  // Absent in profiles fitted before stream-K kernels were modelled: none.
+  m.stream_k_efficiency = r.number_or("stream_k_efficiency", 0.0);
+  require(m.stream_k_efficiency >= 0 && m.stream_k_efficiency <= 1, r, "stream_k_efficiency", "must be in [0, 1]");
+  m.stream_k_fixup_s = r.number_or("stream_k_fixup_s", 0.0);
+  require(m.stream_k_fixup_s >= 0, r, "stream_k_fixup_s", "must be >= 0");
   m.measured_min_dim = r.number("measured_min_dim");
   require(m.measured_min_dim >= 0, r, "measured_min_dim", "must be >= 0");
   r.finish();

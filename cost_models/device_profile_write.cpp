@@ -42,6 +42,10 @@ Json class_json(const OpClassProfile& c, OpClass op_class) {
                        {"overlap_exponent", m.overlap_exponent},
                        {"latency_s", m.latency_s},
                        {"measured_min_dim", m.measured_min_dim}};
+    if (m.stream_k_efficiency > 0) {
+      j["tile_model"]["stream_k_efficiency"] = m.stream_k_efficiency;
+      j["tile_model"]["stream_k_fixup_s"] = m.stream_k_fixup_s;
+    }
   }
   if (!c.table.empty()) {
     Json table = Json::array();

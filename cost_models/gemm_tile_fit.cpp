@@ -14,15 +14,19 @@ namespace {
 double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 double logit(double p) { return std::log(p / (1.0 - p)); }
 
-// Parameters <-> unconstrained coordinates: latency and k_overhead by log, the
-// efficiencies by logit (so they stay in (0, 1)), the overlap exponent as 1 + exp.
-constexpr std::size_t kFixed = 4;  // latency, memory efficiency, k_overhead, overlap exponent
+// Parameters <-> unconstrained coordinates: latency, k_overhead and the stream-K fix-up
+// by log, the efficiencies by logit (so they stay in (0, 1)), the overlap exponent as
+// 1 + exp.
+// latency, memory efficiency, k_overhead, overlap exponent, stream-K efficiency and fix-up
+constexpr std::size_t kFixed = 6;
 
 GemmTileModel from_coordinates(const std::vector<double>& q, GemmTileModel model) {
   model.latency_s = std::exp(q[0]);
   model.memory_efficiency = logistic(q[1]);
   model.k_overhead = std::exp(q[2]);
   model.overlap_exponent = 1.0 + std::exp(q[3]);
+  model.stream_k_efficiency = logistic(q[4]);
+  model.stream_k_fixup_s = std::exp(q[5]);
   for (std::size_t i = 0; i < model.tiles.size(); ++i) model.tiles[i].efficiency = logistic(q[kFixed + i]);
   return model;
 }
@@ -30,7 +34,8 @@ GemmTileModel from_coordinates(const std::vector<double>& q, GemmTileModel model
 std::vector<double> to_coordinates(const GemmTileModel& m) {
   auto inside = [](double p) { return std::clamp(p, 1e-3, 1 - 1e-3); };
   std::vector<double> q{std::log(std::max(m.latency_s, 1e-7)), logit(inside(m.memory_efficiency)),
-                        std::log(std::max(m.k_overhead, 1e-3)), std::log(std::max(m.overlap_exponent - 1.0, 1e-3))};
+                        std::log(std::max(m.k_overhead, 1e-3)), std::log(std::max(m.overlap_exponent - 1.0, 1e-3)),
+                        logit(inside(m.stream_k_efficiency)), std::log(std::max(m.stream_k_fixup_s, 1e-7))};
   for (const GemmTile& t : m.tiles) q.push_back(logit(inside(t.efficiency)));
   return q;
 }
@@ -64,8 +69,8 @@ GemmTileFit fit_gemm_tile_model(const std::vector<GemmSample>& samples, const Ge
   // Restarting from the best point with a fresh simplex escapes the collapsed simplices
   // the integer wave counts leave behind.
   SimplexResult best{q, objective(q)};
-  for (int round = 0; round < 3; ++round) {
-    SimplexResult r = nelder_mead(objective, best.x, step, 700);
+  for (int round = 0; round < 4; ++round) {
+    SimplexResult r = nelder_mead(objective, best.x, step, 900);
     if (r.value < best.value) best = std::move(r);
   }
   GemmTileFit fit;

@@ -1,7 +1,7 @@
 #pragma once
 // Fitting the GEMM tile model (gemm_tile_model.hpp) to measured GEMM times: the tile
-// efficiencies, the memory efficiency, the K overhead, the overlap exponent and the
-// latency minimise the mean squared log error over the rows (a 10 % miss weighs the same
+// efficiencies, the memory efficiency, the K overhead, the overlap exponent, the
+// latency and the stream-K efficiency and fix-up minimise the mean squared log error over the rows (a 10 % miss weighs the same
 // on a 4 us decode GEMM as on a 7 ms prefill one). The objective has steps (wave counts
 // are integers), so the fit is a derivative-free simplex search (nelder_mead.hpp) over
 // transformed parameters that keep every value in its range.

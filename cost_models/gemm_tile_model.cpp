@@ -14,6 +14,11 @@ std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; 
 // Split-K writes each partial tile in fp32 and a reduction reads them back.
 constexpr double kPartialBytesPerElement = 2.0 * 4.0;
 
+// Compute and memory overlapping imperfectly: the p-norm of the two.
+double overlapped(double compute_s, double memory_s, double p) {
+  return std::pow(std::pow(compute_s, p) + std::pow(memory_s, p), 1.0 / p);
+}
+
 }  // namespace
 
 std::int64_t gemm_output_tiles(std::int64_t m, std::int64_t n, const GemmTile& tile) {
@@ -45,9 +50,28 @@ GemmTilePlan gemm_tile_plan(const core::GemmShape& g, const GemmTile& tile, cons
     plan.reduce_s = kPartialBytesPerElement * static_cast<double>(g.m) * static_cast<double>(g.n) *
                     static_cast<double>(g.batch) * plan.split_k / stream;
   }
-  const double p = model.overlap_exponent;
-  const double overlapped = std::pow(std::pow(plan.compute_s, p) + std::pow(plan.memory_s, p), 1.0 / p);
-  plan.time_s = model.latency_s + overlapped + plan.reduce_s;
+  plan.time_s = model.latency_s + overlapped(plan.compute_s, plan.memory_s, model.overlap_exponent) + plan.reduce_s;
+  return plan;
+}
+
+std::optional<GemmTilePlan> gemm_stream_k_plan(const core::GemmShape& g, const GemmTile& tile, const GemmTileModel& model,
+                                               std::int64_t waves, double peak_flops, double hbm_bytes_per_s) {
+  if (!(model.stream_k_efficiency > 0) || waves < 2) return std::nullopt;
+  GemmTilePlan plan;
+  plan.stream_k = true;
+  plan.tiles = gemm_output_tiles(g.m, g.n, tile) * g.batch;
+  plan.waves = waves;
+  // Every tile's K iterations, dealt out evenly: the work of fractional waves.
+  plan.compute_s = static_cast<double>(plan.tiles) * 2.0 * static_cast<double>(tile.m) * static_cast<double>(tile.n) *
+                   (static_cast<double>(g.k) + model.k_overhead) /
+                   (peak_flops * tile.efficiency * model.stream_k_efficiency);
+  const double stream = hbm_bytes_per_s * model.memory_efficiency;
+  plan.memory_s = core::bytes_of(core::OpPart{g}) / stream;
+  // Each SM's segment ends inside a tile at most once: one fp32 partial tile per SM.
+  plan.reduce_s = kPartialBytesPerElement * static_cast<double>(tile.m) * static_cast<double>(tile.n) *
+                      static_cast<double>(model.sm_count) / stream +
+                  model.stream_k_fixup_s;
+  plan.time_s = model.latency_s + overlapped(plan.compute_s, plan.memory_s, model.overlap_exponent) + plan.reduce_s;
   return plan;
 }
 
@@ -58,6 +82,8 @@ GemmTileCost gemm_tile_cost(const core::GemmShape& g, const GemmTileModel& model
   for (std::size_t i = 0; i < model.tiles.size(); ++i) {
     const GemmTilePlan plan = gemm_tile_plan(g, model.tiles[i], model, peak_flops, hbm_bytes_per_s);
     if (plan.time_s < best.plan.time_s) best = {plan, i};
+    const auto stream_k = gemm_stream_k_plan(g, model.tiles[i], model, plan.waves, peak_flops, hbm_bytes_per_s);
+    if (stream_k && stream_k->time_s < best.plan.time_s) best = {*stream_k, i};
   }
   return best;
 }

@@ -98,6 +98,10 @@ DeviceProfile fit_curves(const MeasuredKernels& kernels, const std::vector<bool>
   double best_error = std::numeric_limits<double>::infinity();
   for (SizeVariable variable : {SizeVariable::flops, SizeVariable::min_dim}) {
     DeviceProfile start = base;
+    // The variable is chosen by the curve's own errors: with the base's tile model kept,
+    // every measured GEMM would be priced by the tiles, both variables would tie, and a
+    // refit from a committed profile would not reproduce the curve it was fitted with.
+    start.of(OpClass::gemm).tile_model.reset();
     start.of(OpClass::gemm).compute_efficiency.variable = variable;
     CalibrationResult fitted = calibrate_device(in.profile, start, hw, options);
     const double error = gemm_training_error(in, fitted.profile, hw);
@@ -135,6 +139,8 @@ std::optional<GemmTileModel> fit_tiles(const MeasuredKernels& kernels, const std
   start.memory_efficiency = 0.8;
   start.k_overhead = 64;
   start.overlap_exponent = 4;
+  start.stream_k_efficiency = 0.9;
+  start.stream_k_fixup_s = 2e-6;
   std::vector<GemmSample> samples;
   for (std::size_t i = 0; i < kernels.profile.rows.size(); ++i) {
     const auto* g = std::get_if<core::GemmShape>(&kernels.profile.rows[i].shape);
@@ -154,7 +160,9 @@ std::string tile_model_notes(const std::optional<GemmTileModel>& m) {
   return "tile model (" + std::to_string(m->sm_count) + " SMs, waves of one tile per SM, split-K below one wave): tile "
          "efficiencies " + tiles + " of peak, K overhead " + core::number_text(m->k_overhead, 3) + " per tile, operands at " +
          core::number_text(m->memory_efficiency, 3) + " of HBM bandwidth, overlap p-norm " + core::number_text(m->overlap_exponent, 3) +
-         ", latency " + core::number_text(m->latency_s * 1e6, 3) + " us; fitted up to min(m, n, k) = " +
+         ", latency " + core::number_text(m->latency_s * 1e6, 3) + " us, stream-K kernels (two waves or more) at " +
+         core::number_text(m->stream_k_efficiency, 3) + " of the tile's rate with a fix-up of " +
+         core::number_text(m->stream_k_fixup_s * 1e6, 3) + " us; fitted up to min(m, n, k) = " +
          core::number_text(m->measured_min_dim) + ", beyond which the price moves to the compute curve";
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 #include <variant>
 
 #include "cost_models/roofline.hpp"
@@ -28,6 +29,15 @@ std::string table_family(const core::OpPart& part) {
   }
   if (const auto* e = std::get_if<core::ElementwiseShape>(&part)) return e->kind;
   return "";
+}
+
+std::string forward_family(const std::string& family) {
+  constexpr std::string_view kBackward = "_bwd";
+  const bool backward = family.size() > kBackward.size() && family.ends_with(kBackward);
+  const std::string forward = backward ? family.substr(0, family.size() - kBackward.size()) : family;
+  // LayerNorm is RMSNorm plus the mean: the same rows read and written, one more reduction.
+  if (forward == "layernorm") return "rmsnorm";
+  return backward ? forward : "";
 }
 
 double table_key(OpClass op_class, const core::OpPart& part) {
@@ -65,7 +75,8 @@ const MeasuredTable::Entry& MeasuredTable::closest_in_group(std::size_t first, s
 
 std::optional<TableLookup> MeasuredTable::lookup(const core::OpPart& part) const {
   if (families_.empty()) return std::nullopt;  // most classes have no table: skip naming the family
-  const auto family = families_.find(table_family(part));
+  auto family = families_.find(table_family(part));
+  if (family == families_.end()) family = families_.find(forward_family(table_family(part)));
   if (family == families_.end()) return std::nullopt;
   const double key = table_key(op_class_, part);
   const double ideal = ideal_time_s(part, hw_);

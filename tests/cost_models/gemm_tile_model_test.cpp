@@ -118,6 +118,42 @@ TEST(GemmTileModel, TheFastestShapeIsChosen) {
   EXPECT_EQ(large.plan.waves, gemm_waves(16 * 128, 132));
 }
 
+TEST(GemmTileModel, StreamKDealsTheTailWaveOutEvenlyAndPaysOnePartialTilePerSm) {
+  GemmTileModel model = one_tile(128, 128, 0.8);
+  model.stream_k_efficiency = 0.9;
+  model.stream_k_fixup_s = 1e-6;
+  // 520 x 4096: 5 x 32 = 160 tiles on 132 SMs, two whole waves (264 tiles' time).
+  const core::GemmShape g = gemm(520, 4096, 8192);
+  const GemmTilePlan waves = gemm_tile_plan(g, model.tiles[0], model, kPeak, kBandwidth);
+  ASSERT_EQ(waves.waves, 2);
+  const auto stream_k = gemm_stream_k_plan(g, model.tiles[0], model, waves.waves, kPeak, kBandwidth);
+  ASSERT_TRUE(stream_k);
+  EXPECT_TRUE(stream_k->stream_k);
+  // The 160 tiles' work at 0.8 x 0.9 of the peak, with no idle SMs.
+  EXPECT_NEAR(stream_k->compute_s, 160.0 * 2 * 128 * 128 * 8192 / (kPeak * 0.8 * 0.9), 1e-15);
+  // One fp32 partial tile per SM written and read back, and the fix-up.
+  EXPECT_NEAR(stream_k->reduce_s, 8.0 * 128 * 128 * 132 / kBandwidth + 1e-6, 1e-15);
+  EXPECT_NEAR(stream_k->time_s, stream_k->compute_s + stream_k->memory_s + stream_k->reduce_s, 1e-15);
+  // 160 / 0.72 = 222 tile-times against 264 / 0.8 = 330: the library would pick stream-K.
+  const GemmTileCost best = gemm_tile_cost(g, model, kPeak, kBandwidth);
+  EXPECT_TRUE(best.plan.stream_k);
+  EXPECT_EQ(best.plan.time_s, stream_k->time_s);
+  // One wave has no tail to even out, and a model without stream-K kernels has none.
+  EXPECT_FALSE(gemm_stream_k_plan(gemm(512, 4096, 8192), model.tiles[0], model, 1, kPeak, kBandwidth));
+  model.stream_k_efficiency = 0;
+  EXPECT_FALSE(gemm_stream_k_plan(g, model.tiles[0], model, 2, kPeak, kBandwidth));
+  EXPECT_FALSE(gemm_tile_cost(g, model, kPeak, kBandwidth).plan.stream_k);
+}
+
+TEST(GemmTileModel, FullWavesKeepTheWholeWaveKernel) {
+  GemmTileModel model = one_tile(128, 128, 0.8);
+  model.stream_k_efficiency = 0.9;
+  // 1024 x 4224: 8 x 33 = 264 tiles, exactly two waves: stream-K only loses its 10 %.
+  const GemmTileCost best = gemm_tile_cost(gemm(1024, 4224, 8192), model, kPeak, kBandwidth);
+  EXPECT_FALSE(best.plan.stream_k);
+  EXPECT_EQ(best.plan.waves, 2);
+}
+
 TEST(GemmTileModel, HandoverIsLinearInLog2BetweenTheMeasuredSizeAndTheCurveEnd) {
   EXPECT_EQ(gemm_handover_weight(4096, 4096, 16384), 0.0);
   EXPECT_EQ(gemm_handover_weight(1024, 4096, 16384), 0.0);
@@ -205,8 +241,23 @@ TEST(GemmTileModel, ProfileJsonRoundTripsAndChecksRanges) {
   EXPECT_EQ(again.of(OpClass::gemm).tile_model->tiles[0].n, 256);
   EXPECT_EQ(again.of(OpClass::gemm).tile_model->latency_s, 3e-6);
   EXPECT_EQ(device_profile_to_json(again), once);
+  // Profiles fitted before stream-K kernels have no such keys: none.
+  EXPECT_EQ(again.of(OpClass::gemm).tile_model->stream_k_efficiency, 0.0);
+  EXPECT_EQ(once.find("stream_k"), std::string::npos);
+  tiles.stream_k_efficiency = 0.95;
+  tiles.stream_k_fixup_s = 1.5e-6;
+  profile.of(OpClass::gemm).tile_model = tiles;
+  const std::string with_stream_k = device_profile_to_json(profile);
+  const DeviceProfile read = parse_device_profile(with_stream_k, "tiles.json");
+  EXPECT_EQ(read.of(OpClass::gemm).tile_model->stream_k_efficiency, 0.95);
+  EXPECT_EQ(read.of(OpClass::gemm).tile_model->stream_k_fixup_s, 1.5e-6);
+  EXPECT_EQ(device_profile_to_json(read), with_stream_k);
 
-  nlohmann::json j = nlohmann::json::parse(once);
+  nlohmann::json j = nlohmann::json::parse(with_stream_k);
+  j["gemm"]["tile_model"]["stream_k_efficiency"] = 1.2;
+  EXPECT_THROW(parse_device_profile(j.dump(), "tiles.json"), core::InputError);
+
+  j = nlohmann::json::parse(once);
   j["gemm"]["tile_model"]["tiles"][0]["efficiency"] = 1.5;
   try {
     parse_device_profile(j.dump(), "tiles.json");

@@ -54,6 +54,38 @@ TEST(CostTable, OutsideRangeOrOtherFamilyFallsBackToRoofline) {
   EXPECT_EQ(model.cost(cube(4096, 1, core::DType::fp8)).model, "roofline:gemm:compute");
 }
 
+core::ElementwiseShape streaming(const std::string& kind, std::int64_t elements, double bytes_per_element) {
+  core::ElementwiseShape e;
+  e.kind = kind;
+  e.elements = elements;
+  e.flops_per_element = 1;
+  e.bytes_per_element = bytes_per_element;
+  return e;
+}
+
+TEST(CostTable, BackwardKindWithoutPointsTakesItsForwardKindsRatePerByte) {
+  const core::HardwareSpec hw = h200_hardware();
+  DeviceProfile p = flat_profile();
+  // A forward norm measured at 3x its roofline at 64 and 256 MiB of traffic.
+  const auto small = streaming("rmsnorm", std::int64_t{16} << 20, 4);
+  const auto large = streaming("rmsnorm", std::int64_t{64} << 20, 4);
+  p.of(OpClass::elementwise).table = {{small, 3 * ideal_time_s(small, hw)}, {large, 3 * ideal_time_s(large, hw)}};
+  const CostModel model(hw, p);
+  // Its backward moves 1.5x the bytes per element (96 MiB here): the same 3x slowdown on
+  // its own bytes, interpolated on the forward kind's points.
+  const auto backward = streaming("rmsnorm_bwd", std::int64_t{16} << 20, 6);
+  const OpCost c = model.cost(backward);
+  EXPECT_EQ(c.model, "table:elementwise:interpolated");
+  EXPECT_NEAR(c.time_s, 3 * ideal_time_s(backward, hw), 1e-12 * c.time_s);
+  // A kind with neither its own points nor a forward kind's keeps the curves.
+  EXPECT_EQ(model.cost(streaming("swiglu_bwd", std::int64_t{16} << 20, 10)).model.rfind("roofline:", 0), 0u);
+  EXPECT_EQ(forward_family("rmsnorm_bwd"), "rmsnorm");
+  EXPECT_EQ(forward_family("rmsnorm"), "");
+  EXPECT_EQ(forward_family("_bwd"), "");
+  EXPECT_EQ(forward_family("layernorm"), "rmsnorm");
+  EXPECT_EQ(forward_family("layernorm_bwd"), "rmsnorm");
+}
+
 TEST(CostTable, FamilyAndKey) {
   core::AttentionShape a;
   a.seqs = {{1, 4096}};
