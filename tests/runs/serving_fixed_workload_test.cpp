@@ -188,12 +188,21 @@ TEST(ServingFixedWorkload, UsersStartedTogetherKeepTheBurstsOrder) {
   const json staggered = result_of(scenario(3, 1));
   const json together = result_of(scenario(3, 1, "ideal", "together"));
   EXPECT_EQ(together["warmup_requests"], 1);
-  EXPECT_EQ(together["ttft_s"], staggered["ttft_s"]);
-  EXPECT_EQ(together["e2e_s"], staggered["e2e_s"]);
+  for (const char* metric : {"ttft_s", "e2e_s"}) {
+    for (const char* stat : {"p50", "p99", "mean"}) {
+      EXPECT_NEAR(together[metric][stat].get<double>(), staggered[metric][stat].get<double>(), 1e-12) << metric;
+    }
+  }
   const json lockstep = result_of(scenario(6, 2, "ideal", "together"));
   EXPECT_EQ(lockstep["requests"], 4);
-  EXPECT_EQ(lockstep["ttft_s"]["p50"], lockstep["ttft_s"]["p99"]);
-  EXPECT_EQ(lockstep["e2e_s"]["p50"], lockstep["e2e_s"]["p99"]);
+  // Alike up to the rounding of times taken at different clock readings (staggered, the
+  // same load's measured requests are not: their mean e2e is 4 % under the median).
+  for (const char* metric : {"ttft_s", "e2e_s"}) {
+    const json& m = lockstep[metric];
+    EXPECT_NEAR(m["p50"].get<double>(), m["p99"].get<double>(), 1e-12) << metric;
+    EXPECT_NEAR(m["p50"].get<double>(), m["mean"].get<double>(), 1e-12) << metric;
+  }
+  EXPECT_GT(lockstep["ttft_s"]["p50"].get<double>(), 0.0);
 }
 
 // TensorRT-LLM before its GQA-aware XQA kernel: the decode attention reads a GQA model's
