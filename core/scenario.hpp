@@ -36,6 +36,7 @@ struct FixedServingLoad {
   int concurrency = 1;
   std::int64_t prompt_tokens = 0;
   std::int64_t output_tokens = 0;
+  ClientStart start = ClientStart::staggered;
 };
 
 // Serving workload (kind "serving"): requests replayed from a trace file or id
@@ -103,6 +104,7 @@ struct ServingSpec {
   int max_num_seqs = 256;
   bool chunked_prefill = true;
   std::int64_t prefill_chunk_tokens = 2048;
+  bool prefill_with_decodes = false;  // without chunking: whole prompts batched with decodes
   PreemptionMode preemption = PreemptionMode::recompute;
   double watermark = 0.01;
   double kv_memory_fraction = 0.9;  // of HBM left after the weights, per GPU

@@ -345,6 +345,7 @@ ServingWorkloadSpec parse_fixed_serving_workload(ObjectReader& r) {
   f.concurrency = r.int32("concurrency", Range::positive().at_most(1 << 20));
   f.prompt_tokens = r.integer("prompt_tokens", Range::positive().at_most(kMaxContext));
   f.output_tokens = r.integer("output_tokens", Range::positive().at_most(kMaxContext));
+  f.start = option_or(r, "start", f.start);
   if (f.concurrency > f.requests) r.fail("concurrency", "must be at most requests (" + std::to_string(f.requests) + ")");
   r.finish();
   return w;
@@ -411,6 +412,7 @@ ServingSpec parse_serving(ObjectReader r) {
   s.max_num_seqs = r.int32_or("max_num_seqs", s.max_num_seqs, Range::positive().at_most(1 << 20));
   s.chunked_prefill = r.boolean_or("chunked_prefill", s.chunked_prefill);
   s.prefill_chunk_tokens = r.integer_or("prefill_chunk_tokens", s.prefill_chunk_tokens, Range::positive().at_most(kMaxContext));
+  s.prefill_with_decodes = r.boolean_or("prefill_with_decodes", s.prefill_with_decodes);
   s.preemption = option_or(r, "preemption", s.preemption);
   s.watermark = r.number_or("watermark", s.watermark, Range::between(0.0, 0.5));
   s.kv_memory_fraction = r.number_or("kv_memory_fraction", s.kv_memory_fraction, Range::positive().at_most(1.0));

@@ -98,6 +98,16 @@ constexpr std::array<std::string_view, 2> option_names(DecodePolicy) { return {"
 enum class ServingWorkloadKind { trace, fixed };
 constexpr std::array<std::string_view, 2> option_names(ServingWorkloadKind) { return {"trace", "fixed"}; }
 
+// $.workload.start (serving, kind fixed): how the closed-loop client's C users begin.
+// - staggered: the first C requests are a warm-up with outputs spread over 1..O tokens, so
+//   the measured requests arrive evenly spread over the loop (an idealised steady state).
+// - together: all C users send a full request at t = 0 and each sends its next one when the
+//   previous ends, as a benchmark client's concurrency mode does (AIPerf/GenAI-Perf,
+//   perf_analyzer); the first C are the warm-up left out of the metrics, and the order in
+//   which the engine served that burst carries over into the measured requests.
+enum class ClientStart { staggered, together };
+constexpr std::array<std::string_view, 2> option_names(ClientStart) { return {"staggered", "together"}; }
+
 // $.workload.format (serving): detected from the trace's content, or named.
 enum class TraceFormat { detect, azure, mooncake, burstgpt };
 constexpr std::array<std::string_view, 4> option_names(TraceFormat) { return {"", "azure", "mooncake", "burstgpt"}; }

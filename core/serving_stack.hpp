@@ -55,6 +55,12 @@ struct ServingStack {
   // Whether an FP8 model's prefill attention runs in FP8 (at the FP8 peak) or, as
   // engines without an FP8 context kernel do, in 16 bits.
   bool prefill_attention_fp8 = true;
+  // Whether the decode (paged) attention kernel reads each KV head once for its group of
+  // query heads (GQA-aware kernels: TensorRT-LLM's XQA, FlashInfer, vLLM's paged kernel)
+  // or once per query head (TensorRT-LLM's masked MHA kernel before XQA, v0.6 and
+  // earlier): then a GQA model's decode attention moves heads_q / heads_kv times the KV
+  // bytes.
+  bool decode_attention_shares_kv = true;
   // Fixed costs of one request outside the engine loop, paid once between the client
   // sending it and the engine seeing it: the HTTP/stream round trip, the frontend's
   // request handling and tokenisation (per prompt token), and the first token's way

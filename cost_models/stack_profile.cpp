@@ -82,6 +82,11 @@ core::ServingStack parse_stack_profile(std::string_view json_text, const std::st
     if (item.has("fp8")) s.prefill_attention_fp8 = item.boolean("fp8");
     item.finish();
   }
+  if (r.has("decode_attention_shares_kv")) {
+    core::ObjectReader item = sourced(r, "decode_attention_shares_kv");
+    s.decode_attention_shares_kv = item.boolean("value");
+    item.finish();
+  }
   s.request_s = seconds_or_zero(r, "request_s");
   s.request_per_prompt_token_s = seconds_or_zero(r, "request_per_prompt_token_s");
   s.custom_all_reduce_latency_s = seconds_or_zero(r, "custom_all_reduce_latency_s");

@@ -38,6 +38,13 @@ double serving_part_time_s(const cost::CostModel& model, const core::OpPart& par
     return custom ? custom_all_reduce_s(model, *c, stack.custom_all_reduce_latency_s, t) : t;
   }
   const auto* attention = std::get_if<core::AttentionShape>(&part);
+  if (attention != nullptr && attention->paged_decode && !stack.decode_attention_shares_kv &&
+      attention->heads_kv < attention->heads_q) {
+    // A kernel that does not share K/V across a GQA group reads it once per query head.
+    core::AttentionShape per_query_head = *attention;
+    per_query_head.heads_kv = attention->heads_q;
+    return model.time_s(core::OpPart{per_query_head});
+  }
   if (attention == nullptr || attention->paged_decode || attention->backward) return t;
   if (attention->dtype == core::DType::fp8 && !stack.prefill_attention_fp8) {
     core::AttentionShape sixteen_bit = *attention;

@@ -70,17 +70,22 @@ std::string origin_of(const core::Scenario& s) { return s.source_path.empty() ? 
 
 // workload.kind "fixed": identical requests, all arriving at t = 0; the engine's closed
 // loop (EngineConfig::closed_loop) holds back all but `concurrency` of them. With more
-// requests than users, the first `concurrency` are a warm-up whose outputs are spread
-// over 1..output_tokens (user k: ceil(output x (k+1) / concurrency)), so they end one
-// after another and the requests after them arrive staggered, as in a benchmark's steady
-// state (identical requests started together would otherwise prefill, decode and end in
-// lockstep forever). The warm-up is left out of the metrics (warmup_requests).
+// requests than users, the first `concurrency` are the warm-up, left out of the metrics
+// (warmup_requests). Started `staggered`, their outputs are spread over 1..output_tokens
+// (user k: ceil(output x (k+1) / concurrency)), so they end one after another and the
+// requests after them arrive evenly spread (identical requests whose prompts share one
+// step would otherwise decode and end in lockstep forever). Started `together`, they are
+// full requests, as a benchmark client sends them: whatever order the engine's token
+// budget imposes on that burst (one long prompt per step, say) is what the measured
+// requests inherit, since each user's next request follows its previous one's end.
 std::vector<serving::ServingRequest> fixed_requests(const core::FixedServingLoad& f) {
   std::vector<serving::ServingRequest> out;
   out.reserve(static_cast<std::size_t>(f.requests));
   const std::int64_t warmup = warmup_requests(f);
+  const bool staggered = f.start == core::ClientStart::staggered;
   for (std::int64_t i = 0; i < f.requests; ++i) {
-    const std::int64_t output = i < warmup ? (f.output_tokens * (i + 1) + warmup - 1) / warmup : f.output_tokens;
+    const std::int64_t output =
+        staggered && i < warmup ? (f.output_tokens * (i + 1) + warmup - 1) / warmup : f.output_tokens;
     out.push_back({i, 0.0, f.prompt_tokens, output});
   }
   return out;
@@ -179,6 +184,7 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
   c.max_num_batched_tokens = spec.max_num_batched_tokens;
   c.max_num_seqs = spec.max_num_seqs;
   c.chunked_prefill = spec.chunked_prefill;
+  c.prefill_with_decodes = spec.prefill_with_decodes;
   c.prefill_chunk_tokens = spec.prefill_chunk_tokens;
   c.preemption = spec.preemption;
   c.watermark = spec.watermark;

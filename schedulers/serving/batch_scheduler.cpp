@@ -42,7 +42,7 @@ bool BatchScheduler::enqueue(std::size_t slot) {
 StepPlan BatchScheduler::schedule() {
   StepPlan plan;
   plan.seqs.reserve(running_.size() + 1);  // steps come by the million: grow once, mostly
-  if (!config_.chunked_prefill) {
+  if (!config_.chunked_prefill && !config_.prefill_with_decodes) {
     // Prefill priority (vLLM v0 without chunking): a step with prompts runs only them.
     // Swapped requests come back before new prompts are admitted; a prefill already
     // running (a recompute split at the budget) always goes on, since it holds blocks.
@@ -53,6 +53,8 @@ StepPlan BatchScheduler::schedule() {
     if (plan.preemptions.empty()) schedule_swapped(plan);
     return plan;
   }
+  // Decodes first, then prompts in what the budget leaves: chunks of them with chunked
+  // prefill, whole ones (chunk_for) with prefill_with_decodes.
   schedule_decodes(plan);
   schedule_running_prefills(plan);
   if (plan.preemptions.empty()) {

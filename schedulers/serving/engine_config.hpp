@@ -39,9 +39,13 @@ struct EngineConfig {
 
   // Chunked prefill: prompts are split into chunks of at most prefill_chunk_tokens and
   // mixed with decodes, decodes first. Without it a prompt is prefilled whole, and steps
-  // that run prefills run nothing else (prefill priority).
+  // that run prefills run nothing else (prefill priority, vLLM v0), unless
+  // prefill_with_decodes: then whole prompts join the running decodes in one step as far
+  // as the token budget leaves room (TensorRT-LLM's in-flight batching without chunked
+  // context), so a prompt that does not fit beside the others waits for the next step.
   bool chunked_prefill = true;
   std::int64_t prefill_chunk_tokens = 2048;
+  bool prefill_with_decodes = false;
 
   PreemptionMode preemption = PreemptionMode::recompute;
   // Priced bytes of a swap per byte moved (see core::kv_swap_part): set it to

@@ -80,6 +80,17 @@ TEST(StackProfile, RequestCostsAndTheCustomAllReduceAreOptionalAndReadWhenGiven)
   EXPECT_NE(unsourced.find("$.custom_all_reduce_latency_s.source"), std::string::npos) << unsourced;
 }
 
+TEST(StackProfile, DecodeAttentionSharesKvUnlessTheProfileSaysOtherwise) {
+  EXPECT_TRUE(parse_stack_profile(profile(), "ok.json").decode_attention_shares_kv);
+  EXPECT_FALSE(load_stack_profile("cpp-engine").decode_attention_shares_kv);  // TensorRT-LLM before XQA
+  EXPECT_TRUE(load_stack_profile("nim-trtllm").decode_attention_shares_kv);
+  const core::ServingStack given =
+      parse_stack_profile(profile(R"(, "decode_attention_shares_kv": {"value": false, "source": "x"})"), "ok.json");
+  EXPECT_FALSE(given.decode_attention_shares_kv);
+  const std::string not_bool = error_of(profile(R"(, "decode_attention_shares_kv": {"value": 1, "source": "x"})"));
+  EXPECT_NE(not_bool.find("$.decode_attention_shares_kv.value"), std::string::npos) << not_bool;
+}
+
 TEST(StackProfile, RefusesUnknownKeysMissingSourcesAndAFactorOnTheFlashKernel) {
   EXPECT_NE(error_of(profile(R"(, "step_ms": 1)")).find("step_ms"), std::string::npos);
   const std::string factor = error_of(profile("", R"("flash", "time_factor": 2.0)"));

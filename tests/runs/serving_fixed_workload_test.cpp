@@ -5,7 +5,8 @@
 // with host time adds exactly its per-step figures to a lone decode step; a stack's
 // per-request costs shift TTFT and e2e by exactly their sum and no step; a closed loop's
 // throughput is its steady state (Little's law); a stack's custom all-reduce replaces
-// NCCL's only where it is faster.
+// NCCL's only where it is faster; users started together keep the burst's order; a decode
+// kernel that does not share K/V over a GQA group reads it per query head.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -26,7 +27,8 @@ namespace {
 
 using nlohmann::json;
 
-core::Scenario scenario(int requests, int concurrency, const std::string& stack = "ideal") {
+core::Scenario scenario(int requests, int concurrency, const std::string& stack = "ideal",
+                        const std::string& start = "staggered") {
   const json j = {{"name", "fixed"},
                   {"kind", "serving"},
                   {"model", "llama3-8b"},
@@ -34,7 +36,7 @@ core::Scenario scenario(int requests, int concurrency, const std::string& stack 
                   {"parallel", {{"tp", 1}}},
                   {"workload",
                    {{"kind", "fixed"}, {"requests", requests}, {"concurrency", concurrency}, {"prompt_tokens", 512},
-                    {"output_tokens", 8}}},
+                    {"output_tokens", 8}, {"start", start}}},
                   {"serving", {{"stack", stack}}},
                   {"sim", {{"granularity", "stage"}}}};
   return core::load_scenario_text(j.dump(), "fixed.json");
@@ -176,6 +178,58 @@ TEST(ServingFixedWorkload, AStackWithoutAnFp8ContextKernelPricesFp8PrefillAttent
   decode.paged_decode = true;
   decode.seqs = {core::AttentionSeq{1, 2048}};
   EXPECT_EQ(serving_part_time_s(model, core::OpPart{decode}, no_fp8_kernel), model.time_s(core::OpPart{decode}));
+}
+
+// Users started together send full requests at t = 0; one user is a lone request either
+// way, and two users whose prompts share a step (512 + 512 tokens, budget 8192) prefill,
+// decode and end together, so their next requests arrive together too: every measured
+// request is alike.
+TEST(ServingFixedWorkload, UsersStartedTogetherKeepTheBurstsOrder) {
+  const json staggered = result_of(scenario(3, 1));
+  const json together = result_of(scenario(3, 1, "ideal", "together"));
+  EXPECT_EQ(together["warmup_requests"], 1);
+  for (const char* metric : {"ttft_s", "e2e_s"}) {
+    for (const char* stat : {"p50", "p99", "mean"}) {
+      EXPECT_NEAR(together[metric][stat].get<double>(), staggered[metric][stat].get<double>(), 1e-12) << metric;
+    }
+  }
+  const json lockstep = result_of(scenario(6, 2, "ideal", "together"));
+  EXPECT_EQ(lockstep["requests"], 4);
+  // Alike up to the rounding of times taken at different clock readings (staggered, the
+  // same load's measured requests are not: their mean e2e is 4 % under the median).
+  for (const char* metric : {"ttft_s", "e2e_s"}) {
+    const json& m = lockstep[metric];
+    EXPECT_NEAR(m["p50"].get<double>(), m["p99"].get<double>(), 1e-12) << metric;
+    EXPECT_NEAR(m["p50"].get<double>(), m["mean"].get<double>(), 1e-12) << metric;
+  }
+  EXPECT_GT(lockstep["ttft_s"]["p50"].get<double>(), 0.0);
+}
+
+// TensorRT-LLM before its GQA-aware XQA kernel: the decode attention reads a GQA model's
+// K/V once per query head, exactly the cost of an MHA layout with heads_kv = heads_q;
+// prefill attention and MHA models are untouched.
+TEST(ServingFixedWorkload, ADecodeKernelThatDoesNotShareKvPaysItPerQueryHead) {
+  const core::HardwareSpec h100 = core::load_hardware("h100");
+  const cost::CostModel model(h100, cost::load_device_profile("h100"));
+  core::AttentionShape decode;
+  decode.seqs = std::vector<core::AttentionSeq>(64, core::AttentionSeq{1, 4096});
+  decode.heads_q = 32;
+  decode.heads_kv = 4;
+  decode.head_dim = 128;
+  decode.paged_decode = true;
+  core::AttentionShape per_query_head = decode;
+  per_query_head.heads_kv = 32;
+  core::ServingStack unshared;
+  unshared.decode_attention_shares_kv = false;
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{decode}, unshared), model.time_s(core::OpPart{per_query_head}));
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{decode}, core::ServingStack{}), model.time_s(core::OpPart{decode}));
+  EXPECT_GT(model.time_s(core::OpPart{per_query_head}), 4 * model.time_s(core::OpPart{decode}));  // KV-bound
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{per_query_head}, unshared),
+            model.time_s(core::OpPart{per_query_head}));  // MHA: nothing to share
+  core::AttentionShape prefill = decode;
+  prefill.paged_decode = false;
+  prefill.seqs = {core::AttentionSeq{2048, 2048}};
+  EXPECT_EQ(serving_part_time_s(model, core::OpPart{prefill}, unshared), model.time_s(core::OpPart{prefill}));
 }
 
 TEST(ServingFixedWorkload, RefusesMoreUsersThanRequests) {

@@ -184,6 +184,26 @@ TEST(ServingEngine, WithoutChunkedPrefillAPromptRunsWholeAndAlone) {
   expect_every_request_done(run, plan);
 }
 
+// TensorRT-LLM's in-flight batching without chunked context: whole prompts join the
+// running decodes in one step while the budget leaves room; the one that does not fit
+// (4096 - 1 - 2500 < 2500) waits for the next step instead of being split.
+TEST(ServingEngine, PrefillWithDecodesBatchesWholePromptsBesideTheDecodes) {
+  EnginePlan plan = base_plan();
+  plan.config.chunked_prefill = false;
+  plan.config.prefill_with_decodes = true;
+  plan.config.max_num_batched_tokens = 4096;
+  plan.requests = {{0, 0.0, 100, 5}, {1, 2.5, 2500, 2}, {2, 2.5, 2500, 2}};
+  const EngineOutcome run = run_engine(plan);
+  EXPECT_EQ(decisions(run.log, "batch"),
+            (std::vector<std::string>{"step 0 tokens 100 | prefill r0[0+100/100]", "step 1 tokens 1 | decode r0",
+                                      "step 2 tokens 1 | decode r0",
+                                      "step 3 tokens 2501 | decode r0 | prefill r1[0+2500/2500]",
+                                      "step 4 tokens 2502 | decode r0 r1 | prefill r2[0+2500/2500]",
+                                      "step 5 tokens 1 | decode r2"}));
+  expect_every_request_done(run, plan);
+  expect_kv_conserved(run);
+}
+
 TEST(ServingEngine, IdleEngineSleepsUntilTheNextArrival) {
   EnginePlan plan = base_plan();
   plan.requests = {{0, 100.0, 50, 2}};

@@ -30,17 +30,24 @@ TEST(MeasuredServingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   // (3.15 ms) fitted to the NIM c=1 5000/500 row's ITL and cpp-engine's request cost
   // (2.77 ms) to the four ISL-128 first-token rows, every other row only checks them
   // (validation/measured/README.md, "Serving fit and check"; scripts/fit-serving-stacks.py).
-  // TTFT 15.59 % (13 rows), ITL 2.16 % (5), output tokens/s 3.71 % (5), output tokens/s per
-  // GPU 30.04 % (8); each bound is that figure rounded up in its second significant digit.
-  // (Before issue 19's second pass: 23.41 %, 15.12 %, 21.67 %, 28.03 %.) ITL is low because
-  // the one fitted step time absorbs what the device profile misprices in a decode step: a
-  // change to decode pricing moves it, and the step time is refitted in the same commit.
-  // Per GPU is worse than before by 2 points, all on the four Llama-70B TP2/TP4 FP8 static
-  // batch rows (22-90 % fast), which miss something outside the GEMM time.
-  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.16},
-                                               {"tpot_p50_s", 0.022},
-                                               {"output_tokens_per_s", 0.038},
-                                               {"output_tokens_per_s_per_gpu", 0.31}};
+  // Then two mechanisms, nothing fitted (validation/measured/README.md, "The NIM TTFT
+  // growth and the static-batch 70B rows"): the NIM rows run TensorRT-LLM's default
+  // in-flight batching (whole prompts beside the decodes, one 5000-token prompt per step
+  // under the 8192-token budget; serving.prefill_with_decodes) from a client whose users
+  // start together (workload.start "together"), so the measured requests inherit the
+  // burst's one-prompt-per-step order and each waits for the previous user's prefill:
+  // TTFT 15.59 % -> 9.93 %, ITL 2.16 % -> 1.39 %, output tokens/s 3.71 % -> 3.03 %; and
+  // cpp-engine's decode attention reads K/V once per query head (TensorRT-LLM before its
+  // GQA-aware XQA kernel), which the Llama-2-70B static-batch rows (GQA 64/8) pay 8 times:
+  // output tokens/s per GPU 30.04 % -> 8.59 %. Each bound is the figure reached rounded up
+  // in its second significant digit, so either mechanism undone fails here. (Before issue
+  // 19's second pass: 23.41 %, 15.12 %, 21.67 %, 28.03 %.) ITL is low because the one
+  // fitted step time absorbs what the device profile misprices in a decode step: a change
+  // to decode pricing moves it, and the step time is refitted in the same commit.
+  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.10},
+                                               {"tpot_p50_s", 0.014},
+                                               {"output_tokens_per_s", 0.031},
+                                               {"output_tokens_per_s_per_gpu", 0.087}};
   ASSERT_EQ(comparison.summary.size(), bound.size());
   for (const reports::MetricSummary& summary : comparison.summary) {
     ASSERT_TRUE(bound.count(summary.metric)) << summary.metric;
