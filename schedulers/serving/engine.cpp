@@ -186,6 +186,7 @@ class EngineRun {
       m.instance = p_.instance;
       m.prefill_instance = p_.instance;
     }
+    reserve_itl();
   }
 
   void run() {
@@ -250,6 +251,18 @@ class EngineRun {
       last_token_s_[slot] = rt_.now_s();
       if (p_.config.record_token_times) rec_->token_times_s[slot].push_back(rt_.now_s());
     }
+  }
+
+  // Room for every gap the instance's requests can have, so a replay of millions of
+  // tokens appends without regrowing (a decode instance of a disaggregated pool lists
+  // every request but decodes only some: it grows as it goes).
+  void reserve_itl() {
+    if (link_ != nullptr) return;
+    std::size_t gaps = 0;
+    for (const ServingRequest& r : p_.requests) {
+      if (r.id >= p_.config.first_measured_id && r.output_tokens > 1) gaps += static_cast<std::size_t>(r.output_tokens - 1);
+    }
+    rec_->itl_s.reserve(gaps);
   }
 
   // Arrival times per slot: the trace's, except in a closed loop, where requests after
