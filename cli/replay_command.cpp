@@ -45,7 +45,7 @@ int run_replay(const ReplayOptions& options) {
       options.out_dir.empty() ? std::filesystem::path("out") / folder_name(scenario) : std::filesystem::path(options.out_dir);
   check_out_dir(dir);
   return write_serving_outputs(
-      runs::run_serving(scenario, options.trace, options.format, options.progress.printer("replay")), dir,
+      runs::run_serving(scenario, options.trace, options.format, options.progress.printer("replay", options.quiet)), dir,
       options.quiet);
 }
 

@@ -28,13 +28,13 @@ std::string progress_text(const std::string& command, const runs::ServingProgres
 void ProgressFlags::add_to(CLI::App& command) {
   CLI::Option* force = command.add_flag(
       "--progress", on, "Print the replay's progress on stderr even when it is not a terminal (plain lines, every 2 s)");
-  command.add_flag("--no-progress", off, "Print no progress line (default when stderr is not a terminal)")
+  command.add_flag("--no-progress", off, "Print no progress line (default when stderr is not a terminal, or with --quiet)")
       ->excludes(force);
 }
 
-runs::ServingProgressFn ProgressFlags::printer(const std::string& command) const {
+runs::ServingProgressFn ProgressFlags::printer(const std::string& command, bool quiet) const {
   const bool terminal = stderr_is_terminal();
-  if (off || (!on && !terminal)) return {};
+  if (off || (!on && (quiet || !terminal))) return {};
   auto last_plain_s = std::make_shared<double>(-kPlainLinePeriodS);
   return [command, terminal, last_plain_s](const runs::ServingProgress& p) {
     const std::string text = progress_text(command, p);

@@ -103,7 +103,7 @@ int run_simulate(const SimulateOptions& options) {
   const fs::path dir = options.out_dir.empty() ? fs::path("out") / folder_name(scenario) : fs::path(options.out_dir);
   check_out_dir(dir);
   if (scenario.kind == core::ScenarioKind::serving) {
-    return write_serving_outputs(runs::run_serving(scenario, "", "", options.progress.printer("simulate")), dir,
+    return write_serving_outputs(runs::run_serving(scenario, "", "", options.progress.printer("simulate", options.quiet)), dir,
                                  options.quiet);
   }
   const runs::TrainingRun run = runs::run_training(scenario);
