@@ -15,7 +15,8 @@ std::string folder_name(const core::Scenario& scenario);
 // written only after the run succeeded, as one set (core/output_set.hpp), so a failed or
 // killed run leaves the previous outputs, or none.
 void check_out_dir(const std::filesystem::path& dir);
-// result.json, timeline.json and memory.csv of a serving replay; prints the summary
+// result.json, timeline.json, memory.csv, requests.csv and timeseries.csv of a serving
+// replay; prints the summary
 // unless quiet. Returns the exit code.
 // After a run's outputs are written: a run the simulation budget stopped
 // (stopped_reason non-empty) ends as core::RunStoppedError (exit 1).

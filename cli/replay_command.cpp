@@ -1,6 +1,7 @@
 // `lcperf replay SCENARIO.json [--trace FILE] [--format azure|mooncake|burstgpt]
-// [--set path=value]... [--out DIR] [--quiet]`: replays a serving trace through the
-// scenario's instances and writes result.json, timeline.json and memory.csv.
+// [--set path=value]... [--out DIR] [--quiet] [--progress|--no-progress]`: replays a
+// serving trace through the scenario's instances and writes result.json, timeline.json,
+// memory.csv, requests.csv and timeseries.csv.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include "cli/budget_flags.hpp"
 #include "cli/commands.hpp"
 #include "cli/output_dir.hpp"
+#include "cli/serving_progress.hpp"
 #include "runs/serving_run.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
@@ -27,6 +29,7 @@ struct ReplayOptions {
   std::string out_dir;
   bool quiet = false;
   BudgetFlags budget;
+  ProgressFlags progress;
 };
 
 int run_replay(const ReplayOptions& options) {
@@ -41,7 +44,9 @@ int run_replay(const ReplayOptions& options) {
   const std::filesystem::path dir =
       options.out_dir.empty() ? std::filesystem::path("out") / folder_name(scenario) : std::filesystem::path(options.out_dir);
   check_out_dir(dir);
-  return write_serving_outputs(runs::run_serving(scenario, options.trace, options.format), dir, options.quiet);
+  return write_serving_outputs(
+      runs::run_serving(scenario, options.trace, options.format, options.progress.printer("replay", options.quiet)), dir,
+      options.quiet);
 }
 
 }  // namespace
@@ -62,12 +67,18 @@ Command add_replay_command(CLI::App& parent) {
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>)")->type_name("DIR");
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");
   options->budget.add_to(*sub);
+  options->progress.add_to(*sub);
   sub->footer(
       "Routes the trace's requests over serving.instances instances of parallel.tp GPUs,\n"
       "runs the serving engine (continuous batching, chunked prefill, paged KV cache,\n"
       "preemption) of each on the simulated cluster, and reports TTFT, TPOT, end-to-end\n"
-      "latency, throughput, preemptions and KV peaks. Corrupt trace rows are an error\n"
-      "naming file and line unless workload.skip_corrupt is set.\n\n"
+      "latency, throughput, preemptions and KV peaks. Writes DIR/result.json (with the\n"
+      "inter-token latency distribution itl_s), DIR/timeline.json, DIR/memory.csv,\n"
+      "DIR/requests.csv (one row per request) and DIR/timeseries.csv (each instance's\n"
+      "running batch, waiting queue and KV blocks over time). On a terminal a progress\n"
+      "line (simulated time, requests done, real-time factor) is redrawn on stderr.\n"
+      "Corrupt trace rows are an error naming file and line unless workload.skip_corrupt\n"
+      "is set.\n\n"
       "Example:\n"
       "  lcperf replay scenarios/serving/qwen2.5-7b-h200-azure-conv.json --set workload.max_requests=200\n");
   return {sub, [options] { return run_replay(*options); }};

@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
+#include "cli/serving_progress.hpp"
 #include "runs/serving_requests_csv.hpp"
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
@@ -39,6 +40,7 @@ struct SimulateOptions {
   std::string out_dir;                 // empty: out/<scenario name>
   bool quiet = false;
   BudgetFlags budget;
+  ProgressFlags progress;  // serving scenarios only
 };
 
 // The default output folder is named after the scenario; a name that is not a plain
@@ -60,7 +62,7 @@ std::string folder_name(const core::Scenario& scenario) {
 void check_out_dir(const std::filesystem::path& dir) {
   // The files any of simulate, replay, validate and compare put in the folder.
   core::check_output_folder(dir, {"result.json", "timeline.json", "memory.csv", "report.md", "timeline.svg",
-                                  "validation.json", "requests.csv"});
+                                  "validation.json", "requests.csv", "timeseries.csv"});
 }
 
 
@@ -77,10 +79,12 @@ int write_serving_outputs(const runs::ServingRun& run, const fs::path& dir, bool
   traces::write_chrome_trace(set.staged("timeline.json").string(), run.records, run.scenario.name);
   traces::write_memory_csv(set.staged("memory.csv").string(), run.records);
   core::write_file_atomically(set.staged("requests.csv").string(), runs::requests_csv(run.request_metrics));
+  core::write_file_atomically(set.staged("timeseries.csv").string(), run.timeseries_csv);
   set.commit();
   throw_if_partial(run.records.stopped_reason, dir);
   const std::vector<fs::path> written = {set.published("result.json"), set.published("timeline.json"),
-                                         set.published("memory.csv"), set.published("requests.csv")};
+                                         set.published("memory.csv"), set.published("requests.csv"),
+                                         set.published("timeseries.csv")};
   if (quiet) return core::kExitSuccess;
   std::cout << run.summary << "\nwrote:\n";
   for (const fs::path& path : written) std::cout << "  " << path.string() << "\n";
@@ -98,7 +102,10 @@ int run_simulate(const SimulateOptions& options) {
 
   const fs::path dir = options.out_dir.empty() ? fs::path("out") / folder_name(scenario) : fs::path(options.out_dir);
   check_out_dir(dir);
-  if (scenario.kind == core::ScenarioKind::serving) return write_serving_outputs(runs::run_serving(scenario), dir, options.quiet);
+  if (scenario.kind == core::ScenarioKind::serving) {
+    return write_serving_outputs(runs::run_serving(scenario, "", "", options.progress.printer("simulate", options.quiet)), dir,
+                                 options.quiet);
+  }
   const runs::TrainingRun run = runs::run_training(scenario);
   // Nothing is written until the run has succeeded, and then as one set (core/output_set.hpp).
   core::OutputSet set(dir);
@@ -135,13 +142,16 @@ Command add_simulate_command(CLI::App& parent) {
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>)")->type_name("DIR");
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success (errors still go to stderr)");
   options->budget.add_to(*sub);
+  options->progress.add_to(*sub);
   sub->footer(
       "Loads the scenario (model, cluster, parallel config, workload, strategy), applies the\n"
       "--set overrides, validates it, and simulates one training iteration on the modelled\n"
       "cluster. Writes DIR/result.json (metrics), DIR/timeline.json (Chrome trace, opens in\n"
       "Perfetto), DIR/memory.csv (memory per rank over time), DIR/report.md and\n"
       "DIR/timeline.svg, each atomically, and prints a summary table with the closed-form\n"
-      "checks. The same scenario and seed give the same files; only wall_time_s differs.\n"
+      "checks. A serving scenario is replayed as `lcperf replay` does it (its outputs,\n"
+      "and its progress line: --progress / --no-progress). The same scenario and seed give\n"
+      "the same files; only wall_time_s differs.\n"
       "Exit code 0 on success, 2 on bad input (also a scenario whose estimated size exceeds\n"
       "sim.max_events or --max-memory), 1 on internal failure or a run stopped by --timeout\n"
       "or sim.max_events (its outputs are then written with \"partial\": true).\n"

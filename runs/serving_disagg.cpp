@@ -8,6 +8,7 @@
 
 #include "core/errors.hpp"
 #include "core/serving_ops.hpp"
+#include "runs/serving_latency_json.hpp"
 #include "runs/serving_run.hpp"
 #include "schedulers/serving/block_manager.hpp"
 #include "schedulers/serving/metrics.hpp"
@@ -57,11 +58,6 @@ serving::EnginePlan pool_plan(const core::Scenario& s, const serving::EngineConf
   plan.instance = instance;
   plan.first_rank = first_rank;
   return plan;
-}
-
-nlohmann::ordered_json percentiles_of(const std::vector<double>& values) {
-  const serving::Percentiles p = serving::percentiles(values);
-  return {{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"mean", p.mean}};
 }
 
 // A pool's memory as the tracker saw it on its ranks [first, end), and its blocks.
@@ -202,16 +198,19 @@ std::vector<serving::RequestMetrics> disagg_request_metrics(const DisaggParts& p
     if (at == decoded_at.end()) {  // a partial run: the KV never arrived
       m.first_token_s = -1;
       m.finish_s = -1;
+      m.instance = -1;
       continue;
     }
     const serving::RequestMetrics& decoded = parts.decode[at->second]->requests[g];
     const double scheduled = m.first_scheduled_s;
     const int preemptions = m.preemptions;
     const std::int64_t cached = m.cached_tokens;  // the prefill instance's prefix cache
+    const int prefill_instance = m.prefill_instance;
     m = decoded;
     m.first_scheduled_s = scheduled;
     m.preemptions += preemptions;
     m.cached_tokens = cached;
+    m.prefill_instance = prefill_instance;
   }
   return out;
 }
@@ -248,9 +247,9 @@ nlohmann::ordered_json disagg_summary_json(const core::Scenario& s, const Disagg
   j["kv_transfer"] = {{"requests", count},
                       {"bytes", bytes},
                       {"kv_bytes_per_token", parts.layout->kv_bytes_per_token},
-                      {"wait_for_blocks_s", percentiles_of(wait)},
-                      {"transfer_s", percentiles_of(transfer)},
-                      {"offer_to_arrival_s", percentiles_of(total)}};
+                      {"wait_for_blocks_s", percentiles_json(wait)},
+                      {"transfer_s", percentiles_json(transfer)},
+                      {"offer_to_arrival_s", percentiles_json(total)}};
   return j;
 }
 

@@ -54,7 +54,8 @@ ServingPrograms disagg_programs(const core::Scenario& scenario, const cost::Cost
 
 // One record per request, in layout order: a request that decoded is its decode
 // instance's record (first token = its KV's arrival) with the prefill's first scheduling,
-// preemptions and cached prompt tokens; one rejected or done at the prefill (one output
+// preemptions and cached prompt tokens (`instance`: the decode instance,
+// `prefill_instance`: the prefill's); one rejected or done at the prefill (one output
 // token) is the prefill's.
 std::vector<schedulers::serving::RequestMetrics> disagg_request_metrics(const DisaggParts& parts);
 std::vector<schedulers::serving::EngineCounters> disagg_counters(const DisaggParts& parts);

@@ -26,7 +26,9 @@
 #include "cost_models/spmm_breakeven.hpp"
 #include "cost_models/stack_profile.hpp"
 #include "runs/serving_breakdown.hpp"
+#include "runs/serving_latency_json.hpp"
 #include "runs/serving_prefix.hpp"
+#include "runs/serving_timeseries.hpp"
 #include "core/sparse_weights.hpp"
 #include "core/units.hpp"
 #include "schedulers/serving/engine.hpp"
@@ -232,10 +234,6 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
   return c;
 }
 
-nlohmann::ordered_json percentiles_json(const serving::Percentiles& p) {
-  return {{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"mean", p.mean}};
-}
-
 std::string fmt(const char* format, double value) {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, value);
@@ -315,7 +313,8 @@ ServingPrograms build_serving_programs(const core::Scenario& s, const std::vecto
 
 core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::CostModel& model,
                                            const std::vector<core::RankProgram>& programs,
-                                           const std::vector<int>& gpu_of_rank, int fold) {
+                                           const std::vector<int>& gpu_of_rank, int fold,
+                                           const std::function<void(double simulated_s)>& on_progress) {
   sim::SimulationInput in;
   in.cluster = s.cluster;
   in.ranks = static_cast<int>(programs.size());
@@ -330,6 +329,7 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   in.timeline_limit = core::timeline_limit_of(s);
   in.max_events = static_cast<std::uint64_t>(s.sim.max_events);
   in.max_wall_s = s.sim.max_wall_s;
+  in.on_progress = on_progress;
   in.program_for = [&programs](int r) { return programs[static_cast<std::size_t>(r)]; };
   // Engine steps are priced part by part (a step's op is new almost every time, its
   // parts are not), bounded since a long replay meets new shapes every step.
@@ -341,8 +341,58 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   return sim::simulate(in);
 }
 
+namespace {
+
+// Every engine of a run that keeps records, with its instance number: the instances in
+// order, or, disaggregated, the prefill pool's then the decode pool's.
+struct RunEngines {
+  std::vector<std::shared_ptr<serving::EngineRecords>> records;
+  std::vector<int> instances;
+};
+
+RunEngines run_engines(const ServingPrograms& built) {
+  RunEngines out;
+  if (built.disagg) {
+    out.records = built.disagg->prefill;
+    out.records.insert(out.records.end(), built.disagg->decode.begin(), built.disagg->decode.end());
+  } else {
+    out.records = built.records;
+  }
+  for (std::size_t i = 0; i < out.records.size(); ++i) out.instances.push_back(static_cast<int>(i));
+  return out;
+}
+
+// Where the run stands, from the engines' records (read between their steps).
+ServingProgress progress_of(const RunEngines& engines, double clock_s, std::int64_t total) {
+  ServingProgress p;
+  p.simulated_s = clock_s;
+  p.requests_total = total;
+  for (const auto& e : engines.records) {
+    p.requests_done += e->requests_ended;
+    // An engine running ahead of the simulator's clock (SimulationInput::run_ahead).
+    if (!e->samples.empty()) p.simulated_s = std::max(p.simulated_s, e->samples.back().time_s);
+  }
+  return p;
+}
+
+// The inter-token gaps of every engine, moved out of the records (millions in a long replay).
+std::vector<double> take_itl(const RunEngines& engines) {
+  std::vector<double> all;
+  for (const auto& e : engines.records) {
+    if (all.empty()) {
+      all = std::move(e->itl_s);
+    } else {
+      all.insert(all.end(), e->itl_s.begin(), e->itl_s.end());
+    }
+    e->itl_s = {};
+  }
+  return all;
+}
+
+}  // namespace
+
 ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_override,
-                       const std::string& format_override) {
+                       const std::string& format_override, const ServingProgressFn& progress) {
   const auto started = std::chrono::steady_clock::now();
   ServingRun run;
   run.scenario = scenario;
@@ -357,17 +407,37 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   const cost::CostModel model(s.cluster.gpu, cost::load_device_profile(profile_id));
   const int tp = s.parallel.tp;
   const bool disagg = s.serving.disaggregation.enabled;
-  const serving::EngineConfig config = engine_config(disagg ? disagg_pool_scenario(s, true) : s, model);
-  const ServingPrograms built = disagg ? disagg_programs(s, model, requests) : build_serving_programs(s, requests, config);
-  const std::vector<std::shared_ptr<serving::EngineRecords>>& records = built.records;
-  run.records = simulate_serving_programs(s, model, built.programs, built.gpu_of_rank, disagg ? built.disagg->fold : 0);
-  run.simulated_s = run.records.end_time_s;
-
-  std::vector<serving::RequestMetrics> all;
-  std::vector<serving::EngineCounters> counters;
   const std::int64_t warmup = s.requests.kind == core::ServingWorkloadKind::fixed && trace_override.empty()
                                   ? warmup_requests(s.requests.fixed)
                                   : 0;
+  serving::EngineConfig config = engine_config(disagg ? disagg_pool_scenario(s, true) : s, model);
+  config.first_measured_id = warmup;
+  const ServingPrograms built = disagg ? disagg_programs(s, model, requests) : build_serving_programs(s, requests, config);
+  const std::vector<std::shared_ptr<serving::EngineRecords>>& records = built.records;
+  const RunEngines engines = run_engines(built);
+  const auto wall_since_start = [&started] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  std::function<void(double)> on_progress;
+  if (progress) {
+    on_progress = [&](double clock_s) {
+      ServingProgress p = progress_of(engines, clock_s, run.requests);
+      p.wall_s = wall_since_start();
+      progress(p);
+    };
+  }
+  run.records = simulate_serving_programs(s, model, built.programs, built.gpu_of_rank, disagg ? built.disagg->fold : 0,
+                                          on_progress);
+  run.simulated_s = run.records.end_time_s;
+  if (progress) {
+    ServingProgress p = progress_of(engines, run.simulated_s, run.requests);
+    p.wall_s = wall_since_start();
+    p.final = true;
+    progress(p);
+  }
+
+  std::vector<serving::RequestMetrics> all;
+  std::vector<serving::EngineCounters> counters;
   for (const auto& r : records) {
     for (const serving::RequestMetrics& m : r->requests) {
       if (m.id >= warmup) all.push_back(m);
@@ -379,6 +449,10 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
     counters = disagg_counters(*built.disagg);
   }
   serving::ServingSummary sum = serving::summarize(all, counters);
+  std::vector<double> itl = take_itl(engines);
+  const serving::LatencyDistribution itl_distribution = serving::latency_distribution(itl);
+  itl = {};
+  run.timeseries_csv = timeseries_csv(instance_series(engines.records, engines.instances));
   run.request_metrics = all;
   if (s.requests.kind == core::ServingWorkloadKind::fixed && trace_override.empty()) {
     use_closed_loop_throughput(sum, s.requests.fixed);
@@ -400,6 +474,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   j["tpot_s"] = percentiles_json(sum.tpot_s);
   j["e2e_s"] = percentiles_json(sum.e2e_s);
   j["queueing_s"] = percentiles_json(sum.queueing_s);
+  j["itl_s"] = distribution_json(itl_distribution);
   j["preemptions"] = sum.preemptions;
   j["max_context_tokens"] = sum.max_context_tokens;
   j["peak_kv_bytes"] = sum.peak_kv_bytes;

@@ -2,6 +2,8 @@
 // One simulated serving replay: the scenario's trace, routed over its instances, each
 // instance running the serving engine (schedulers/serving/) on its GPUs through the
 // simulator, priced by the cost model.
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,9 +56,11 @@ ServingPrograms build_serving_programs(const core::Scenario& scenario,
 // Runs the programs in the simulator, steps priced by `model` (one simulation per process).
 // `gpu_of_rank` places ranks that share a GPU (DistKV's agents); empty = rank r on GPU r.
 // `fold`: ranks per simulated actor; 0 = the scenario's TP group when it fits a node.
+// `on_progress` hears the simulated clock about twice per wall second (read-only).
 core::RunRecords simulate_serving_programs(const core::Scenario& scenario, const cost::CostModel& model,
                                            const std::vector<core::RankProgram>& programs,
-                                           const std::vector<int>& gpu_of_rank = {}, int fold = 0);
+                                           const std::vector<int>& gpu_of_rank = {}, int fold = 0,
+                                           const std::function<void(double simulated_s)>& on_progress = {});
 
 // Latest arrival a replay accepts, in seconds (docs/contract.md, "Simulation budget").
 inline constexpr double kArrivalHorizonS = 1e8;
@@ -72,11 +76,26 @@ struct ServingRun {
   // Every measured request's life (warm-up requests of a fixed workload left out), as
   // the summary in result_json was computed from; written as requests.csv.
   std::vector<schedulers::serving::RequestMetrics> request_metrics;
+  std::string timeseries_csv;  // every instance's state over time (serving_timeseries.hpp)
 };
 
+// Where a replay stands, for a progress line: simulated time so far, requests ended
+// (finished or rejected) of all, wall time since the run started. `final` on the last
+// call, once the simulation is over.
+struct ServingProgress {
+  double simulated_s = 0;
+  double wall_s = 0;
+  std::int64_t requests_done = 0;
+  std::int64_t requests_total = 0;
+  bool final = false;
+};
+using ServingProgressFn = std::function<void(const ServingProgress&)>;
+
 // `trace_override`/`format_override` replace the scenario's workload trace when set
-// (lcperf replay --trace/--format). Throws core::InputError for bad scenarios or traces.
+// (lcperf replay --trace/--format). `progress`, when set, is called about twice per wall
+// second while the simulation runs and once at its end; it changes nothing in the
+// results. Throws core::InputError for bad scenarios or traces.
 ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_override = "",
-                       const std::string& format_override = "");
+                       const std::string& format_override = "", const ServingProgressFn& progress = {});
 
 }  // namespace lcperf::runs

@@ -40,6 +40,7 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
       memory_(input.ranks / fold_, input.memory_capacity_bytes > 0
                                ? input.memory_capacity_bytes
                                : static_cast<std::int64_t>(input.cluster.gpu.hbm_bytes)) {
+  next_progress_s_ = input.progress_period_s;  // the first line after a period, not at the start
   for (RankState& r : ranks_) {
     r.mutex = sg::Mutex::create();
     r.progress = sg::ConditionVariable::create();
@@ -58,11 +59,15 @@ void SimWorld::charge_budget(std::uint64_t n) {
     stopped_reason_ = "the simulation budget of " + std::to_string(in.max_events) +
                       " events (sim.max_events) was used up at simulated time " + core::number_text(sg::Engine::get_clock()) +
                       " s";
-  } else if (in.max_wall_s > 0 && budget_used_ >= next_wall_check_) {
+  } else if ((in.max_wall_s > 0 || in.on_progress) && budget_used_ >= next_wall_check_) {
     // Reading the clock costs more than an event: look every 4096 events.
     next_wall_check_ = budget_used_ + 4096;
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    if (wall_s > in.max_wall_s) {
+    if (in.on_progress && wall_s >= next_progress_s_) {
+      next_progress_s_ = wall_s + in.progress_period_s;
+      in.on_progress(sg::Engine::get_clock());
+    }
+    if (in.max_wall_s > 0 && wall_s > in.max_wall_s) {
       stopped_reason_ = "the simulation budget of " + core::number_text(in.max_wall_s) +
                         " s of wall time (sim.max_wall_s or --timeout) was used up at simulated time " +
                         core::number_text(sg::Engine::get_clock()) + " s, after " + std::to_string(budget_used_) + " events";

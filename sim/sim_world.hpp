@@ -165,6 +165,7 @@ class SimWorld {
   std::uint64_t tensor_ids_ = 0;
   std::uint64_t budget_used_ = 0;
   std::uint64_t next_wall_check_ = 0;
+  double next_progress_s_ = 0;  // wall seconds since started_ of the next on_progress call
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::string stopped_reason_;
 };

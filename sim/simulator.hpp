@@ -78,6 +78,10 @@ struct SimulationInput {
   // stopped, and simulate() returns the records so far with stopped_reason set.
   std::uint64_t max_events = 0;
   double max_wall_s = 0;
+  // Called with the simulated clock about every progress_period_s of wall time while the
+  // run goes on (a progress line); it must only read, so results do not depend on it.
+  std::function<void(double simulated_s)> on_progress;
+  double progress_period_s = 0.5;
 };
 
 // Thrown when rank programs wait on each other forever; names ranks and their pending ops.

@@ -62,6 +62,9 @@ struct StepPlan {
   std::int64_t tokens = 0;
   std::int64_t swap_out_blocks = 0;
   std::int64_t swap_in_blocks = 0;
+  // Requests left in the waiting and swapped queues once the step was composed (the
+  // engine notes it from queued(), for its time series).
+  std::int64_t waiting = 0;
 
   // Nothing to run on the device (a step may still have preempted by recompute).
   bool idle() const { return seqs.empty() && swap_out_blocks == 0 && swap_in_blocks == 0; }
@@ -88,6 +91,8 @@ class BatchScheduler {
   // prefill) its prompt exceeds the token budget.
   bool enqueue(std::size_t slot);
   bool has_work() const { return !running_.empty() || !waiting_.empty() || !swapped_.empty(); }
+  // Requests that arrived and are not running: the waiting and swapped queues.
+  std::size_t queued() const { return waiting_.size() + swapped_.size(); }
 
   StepPlan schedule();
   StepOutcome complete(const StepPlan& plan);

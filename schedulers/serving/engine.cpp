@@ -174,6 +174,8 @@ class EngineRun {
     *rec_ = EngineRecords{};
     rec_->requests.resize(p_.requests.size());
     rec_->token_times_s.resize(p_.requests.size());
+    rec_->kv_total_blocks = sched_.blocks().total_blocks();
+    last_token_s_.resize(p_.requests.size());
     for (std::size_t i = 0; i < p_.requests.size(); ++i) {
       const ServingRequest& r = p_.requests[i];
       RequestMetrics& m = rec_->requests[i];
@@ -181,7 +183,10 @@ class EngineRun {
       m.arrival_s = arrival_[i];
       m.prompt = r.prompt_tokens;
       m.output = r.output_tokens;
+      m.instance = p_.instance;
+      m.prefill_instance = p_.instance;
     }
+    reserve_itl();
   }
 
   void run() {
@@ -243,8 +248,21 @@ class EngineRun {
     for (std::size_t slot : link_->poll(rt_, sched_, apply, until)) {
       if (rec_ == nullptr) continue;
       rec_->requests[slot].first_token_s = rt_.now_s();
+      last_token_s_[slot] = rt_.now_s();
       if (p_.config.record_token_times) rec_->token_times_s[slot].push_back(rt_.now_s());
     }
+  }
+
+  // Room for every gap the instance's requests can have, so a replay of millions of
+  // tokens appends without regrowing (a decode instance of a disaggregated pool lists
+  // every request but decodes only some: it grows as it goes).
+  void reserve_itl() {
+    if (link_ != nullptr) return;
+    std::size_t gaps = 0;
+    for (const ServingRequest& r : p_.requests) {
+      if (r.id >= p_.config.first_measured_id && r.output_tokens > 1) gaps += static_cast<std::size_t>(r.output_tokens - 1);
+    }
+    rec_->itl_s.reserve(gaps);
   }
 
   // Arrival times per slot: the trace's, except in a closed loop, where requests after
@@ -285,7 +303,10 @@ class EngineRun {
       rt_.log_decision("reject", rid(r) + ": prompt " + std::to_string(r.prompt_tokens) + " + output " +
                                      std::to_string(r.output_tokens) +
                                      " tokens never fit the KV cache or the token budget");
-      if (rec_ != nullptr) rec_->requests[slot].rejected = true;
+      if (rec_ != nullptr) {
+        rec_->requests[slot].rejected = true;
+        ++rec_->requests_ended;
+      }
       release_next(now);
     }
     return next;
@@ -297,6 +318,7 @@ class EngineRun {
     StepPlan plan = sched_.schedule();
     if (plan.idle() && plan.preemptions.empty()) return false;
     if (p_.remote_kv) place_remote(plan);
+    plan.waiting = static_cast<std::int64_t>(sched_.queued());
     log(plan);
     apply_kv(plan.kv_events);
     if (link_ != nullptr) link_->step_started(rt_, plan, sched_);
@@ -366,7 +388,10 @@ class EngineRun {
       rt_.log_decision(give_up ? "reject" : "distkv_withdraw",
                        rid(r) + ": no room for " + std::to_string(e.blocks) + " more blocks in the cluster");
       if (give_up) {
-        if (rec_ != nullptr) rec_->requests[e.slot].rejected = true;
+        if (rec_ != nullptr) {
+          rec_->requests[e.slot].rejected = true;
+          ++rec_->requests_ended;
+        }
         continue;
       }
       sched_.hold(e.slot, true);
@@ -477,10 +502,18 @@ class EngineRun {
     }
     for (std::size_t slot : outcome.sampled) {
       RequestMetrics& m = rec_->requests[slot];
-      if (m.first_token_s < 0) m.first_token_s = end;
+      if (m.first_token_s < 0) {
+        m.first_token_s = end;
+      } else if (m.id >= p_.config.first_measured_id) {
+        rec_->itl_s.push_back(end - last_token_s_[slot]);
+      }
+      last_token_s_[slot] = end;
       if (p_.config.record_token_times) rec_->token_times_s[slot].push_back(end);
     }
     for (std::size_t slot : outcome.finished) rec_->requests[slot].finish_s = end;
+    rec_->requests_ended += static_cast<std::int64_t>(outcome.finished.size() - outcome.handed_off.size());
+    rec_->samples.push_back({end, static_cast<std::int32_t>(plan.seqs.size()), static_cast<std::int32_t>(plan.waiting),
+                             sched_.blocks().used_blocks()});
     for (const Preemption& pre : plan.preemptions) rec_->requests[pre.slot].preemptions += 1;
     c.steps += 1;
     c.preemptions += static_cast<std::int64_t>(plan.preemptions.size());
@@ -523,6 +556,7 @@ class EngineRun {
   std::vector<KvEvent> pending_kv_;  // block changes the other stages have not been told
   std::int64_t messages_ = 0;
   std::vector<core::ServingSeq> seqs_;  // the step being started's sequences
+  std::vector<double> last_token_s_;    // per slot: when its latest token was sampled (recording rank only)
 };
 
 // A later pipeline stage: for each batch the first stage announces, receive the

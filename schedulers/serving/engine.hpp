@@ -75,11 +75,30 @@ struct StepRecord {
   std::int64_t kv_blocks_used = 0;  // after the step's allocations
 };
 
+// The instance's state after one step, kept for every step (timeseries.csv): cheap
+// enough for replays of millions of steps, unlike StepRecord.
+struct EngineSample {
+  double time_s = 0;              // the step's end
+  std::int32_t running = 0;       // sequences the step ran
+  std::int32_t waiting = 0;       // requests left in the waiting and swapped queues when it was composed
+  std::int64_t kv_used_blocks = 0;  // device KV blocks in use at its end (its finished requests' freed)
+};
+
 struct EngineRecords {
   std::vector<RequestMetrics> requests;          // in the order of EnginePlan::requests
   std::vector<std::vector<double>> token_times_s;  // per request, when each token was sampled
   std::vector<StepRecord> steps;
   EngineCounters counters;
+  // Inter-token latencies: for every token after a request's first, the time since its
+  // previous one (both are ends of the steps that sampled them; on a decode instance of
+  // a disaggregated pool, the first token counts from its KV's arrival). In sampling
+  // order; requests below EngineConfig::first_measured_id are left out.
+  std::vector<double> itl_s;
+  std::vector<EngineSample> samples;  // one per step
+  std::int64_t kv_total_blocks = 0;   // the instance's device KV blocks
+  // Requests that ended here (finished, not handed to a decode instance, or rejected);
+  // read while the run goes on, for its progress line.
+  std::int64_t requests_ended = 0;
 };
 
 // Bytes of one KV block on one rank: block_size tokens of every layer of its pipeline

@@ -60,6 +60,9 @@ struct EngineConfig {
   // than the simulation itself.
   bool record_steps = true;
   bool log_batches = true;
+  // Requests with a smaller id are a warm-up (a fixed workload's, left out of the
+  // metrics): their inter-token gaps are not recorded (EngineRecords::itl_s).
+  std::int64_t first_measured_id = 0;
 
   // Long-context prefill techniques (sparse attention, DCA); all off by default.
   core::LongContextOptions long_context;

@@ -21,6 +21,11 @@ struct RequestMetrics {
   int preemptions = 0;
   std::int64_t cached_tokens = 0;  // prompt tokens its first admission found in the prefix cache
   bool rejected = false;  // could never fit the KV cache or the token budget
+  // The instance whose engine produced its tokens (disaggregated: the decode instance;
+  // one that never reached one: -1), and the one that ran its prefill (the same one
+  // unless disaggregated). A rejected request keeps the instance that refused it.
+  int instance = -1;
+  int prefill_instance = -1;
 };
 
 // What only the engine knows, per instance (per TP rank of it).
@@ -39,6 +44,7 @@ struct EngineCounters {
 struct Percentiles {
   double p50 = 0;
   double p90 = 0;
+  double p95 = 0;
   double p99 = 0;
   double mean = 0;
   bool operator==(const Percentiles&) const = default;
@@ -47,7 +53,26 @@ struct Percentiles {
 // Linear interpolation between closest ranks (rank p/100 * (n-1) of the sorted values,
 // numpy's default). All zero for an empty input.
 double percentile(std::vector<double> values, double p);
-Percentiles percentiles(const std::vector<double>& values);
+// The same on values already sorted ascending (no copy).
+double sorted_percentile(const std::vector<double>& sorted, double p);
+Percentiles percentiles(std::vector<double> values);
+
+// A latency's whole distribution: the percentiles (as `percentiles`), its largest value
+// and a histogram with log-spaced bins, kLatencyBinsPerDecade per decade: bin k holds
+// the values in (edge[k-1], edge[k]], edge[k] = kLatencyFirstEdgeS x 10^(k / bins per
+// decade); the first bin holds everything up to kLatencyFirstEdgeS, the last one ends at
+// the first edge >= the largest value. Counts add up to `count`; all empty for no values.
+inline constexpr double kLatencyFirstEdgeS = 1e-5;
+inline constexpr int kLatencyBinsPerDecade = 10;
+struct LatencyDistribution {
+  std::int64_t count = 0;
+  Percentiles percentiles;
+  double max = 0;
+  std::vector<double> upper_edges_s;
+  std::vector<std::int64_t> counts;
+};
+// Sorts `values` in place (pass a vector you can spare: a run's inter-token gaps).
+LatencyDistribution latency_distribution(std::vector<double>& values);
 
 struct ServingSummary {
   int requests = 0;

@@ -69,6 +69,45 @@ TEST(RequestsCsv, OneRowPerRequestAndItsPercentilesAreResultJsons) {
   double output = 0;
   for (double v : column("output_tokens")) output += v;
   EXPECT_GT(output, 0);
+  // p95 too, as for the other percentiles.
+  for (const char* metric : {"ttft_s", "tpot_s", "e2e_s", "queueing_s"}) {
+    EXPECT_NEAR(interpolated(column(metric), 95), result.at(metric).at("p95").get<double>(), 1e-12) << metric;
+  }
+}
+
+// Round-robin routing deals requests to the instances in arrival order (ties by id):
+// the k-th arrival goes to instance k mod 2, which the table's instance columns show
+// (not disaggregated: the prefill instance is the same one). The columns are appended
+// after the original ones, in the contract's order.
+TEST(RequestsCsv, InstanceColumnsFollowRoundRobinRouting) {
+  const ScratchDir dir;
+  const std::string scenario = LCPERF_SOURCE_DIR "/scenarios/serving/qwen2.5-7b-h200-azure-conv.json";
+  const Invocation run = run_lcperf({"replay", scenario, "--set", "workload.max_requests=30", "--set",
+                                     "serving.routing=round_robin", "--out", (dir / "out").string(), "--quiet"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto rows = csv_rows(read_file(dir / "out" / "requests.csv"));
+  ASSERT_EQ(rows.size(), 31u);
+  EXPECT_EQ(rows.front(), (std::vector<std::string>{"id", "arrival_s", "first_scheduled_s", "first_token_s", "finish_s",
+                                                    "prompt_tokens", "output_tokens", "cached_tokens", "preemptions",
+                                                    "rejected", "queueing_s", "ttft_s", "tpot_s", "e2e_s", "instance",
+                                                    "prefill_instance"}));
+  struct Row {
+    double arrival = 0;
+    long long id = 0;
+    int instance = 0;
+    int prefill_instance = 0;
+  };
+  std::vector<Row> arrivals;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    arrivals.push_back({std::stod(rows[r].at(1)), std::stoll(rows[r].at(0)), std::stoi(rows[r].at(14)),
+                        std::stoi(rows[r].at(15))});
+  }
+  std::sort(arrivals.begin(), arrivals.end(),
+            [](const Row& a, const Row& b) { return a.arrival != b.arrival ? a.arrival < b.arrival : a.id < b.id; });
+  for (std::size_t k = 0; k < arrivals.size(); ++k) {
+    EXPECT_EQ(arrivals[k].instance, static_cast<int>(k % 2)) << "request " << arrivals[k].id;
+    EXPECT_EQ(arrivals[k].prefill_instance, arrivals[k].instance) << "request " << arrivals[k].id;
+  }
 }
 
 }  // namespace

@@ -52,6 +52,10 @@ TEST(ServingFixedWorkload, OneUserRunsEachMeasuredRequestLikeALoneRequest) {
   EXPECT_EQ(loop["requests"], 3);
   EXPECT_NEAR(loop["ttft_s"]["p50"].get<double>(), lone["ttft_s"]["p50"].get<double>(), 1e-9);
   EXPECT_NEAR(loop["tpot_s"]["p50"].get<double>(), lone["tpot_s"]["p50"].get<double>(), 1e-9);
+  // Inter-token gaps of the measured requests only: 3 x (8 - 1), the warm-up's left out.
+  EXPECT_EQ(lone["itl_s"]["count"], 7);
+  EXPECT_EQ(loop["itl_s"]["count"], 3 * 7);
+  EXPECT_NEAR(loop["itl_s"]["mean"].get<double>(), lone["itl_s"]["mean"].get<double>(), 1e-9);
 }
 
 TEST(ServingFixedWorkload, StepBreakdownAddsUpAndTheIdealStackAddsNoHostTime) {

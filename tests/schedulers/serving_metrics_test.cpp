@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <numeric>
+
 namespace lcperf::schedulers::serving {
 namespace {
 
@@ -10,13 +13,54 @@ TEST(ServingMetrics, PercentilesInterpolateBetweenClosestRanks) {
   const std::vector<double> v = {4, 1, 3, 2};  // sorted: 1 2 3 4
   EXPECT_DOUBLE_EQ(percentile(v, 50), 2.5);
   EXPECT_DOUBLE_EQ(percentile(v, 90), 3.7);   // rank 2.7
+  EXPECT_DOUBLE_EQ(percentile(v, 95), 3.85);  // rank 2.85
   EXPECT_DOUBLE_EQ(percentile(v, 99), 3.97);  // rank 2.97
   EXPECT_DOUBLE_EQ(percentile(v, 0), 1);
   EXPECT_DOUBLE_EQ(percentile(v, 100), 4);
   const Percentiles p = percentiles(v);
   EXPECT_DOUBLE_EQ(p.mean, 2.5);
+  EXPECT_DOUBLE_EQ(p.p95, 3.85);
   EXPECT_EQ(percentiles({}), Percentiles{});
   EXPECT_DOUBLE_EQ(percentiles({7}).p99, 7);
+}
+
+TEST(ServingMetrics, LatencyDistributionHasExactPercentilesAndLogBins) {
+  // Bins hold (edge[k-1], edge[k]], edge[k] = 1e-5 x 10^(k/10): 1e-5 s, ~1.26e-5 s, ...
+  std::vector<double> v = {2e-6, 1e-5, 1.1e-5, 1e-4, 0.02, 0.0205, 0.5};
+  const std::vector<double> original = v;
+  const LatencyDistribution d = latency_distribution(v);
+  EXPECT_EQ(d.count, 7);
+  EXPECT_DOUBLE_EQ(d.max, 0.5);
+  for (const double p : {50.0, 90.0, 95.0, 99.0}) {
+    const double expected = percentile(original, p);
+    const double got = p == 50 ? d.percentiles.p50 : p == 90 ? d.percentiles.p90 : p == 95 ? d.percentiles.p95 : d.percentiles.p99;
+    EXPECT_DOUBLE_EQ(got, expected) << p;
+  }
+  EXPECT_DOUBLE_EQ(d.percentiles.mean, (2e-6 + 1e-5 + 1.1e-5 + 1e-4 + 0.02 + 0.0205 + 0.5) / 7);
+  // 0.5 s is 4.7 decades above 1e-5 s: the last bin is the 48th edge (10^-0.3 = 0.501 s).
+  ASSERT_EQ(d.upper_edges_s.size(), 48u);
+  ASSERT_EQ(d.counts.size(), 48u);
+  for (std::size_t k = 0; k < d.upper_edges_s.size(); ++k) {
+    EXPECT_NEAR(d.upper_edges_s[k], 1e-5 * std::pow(10.0, static_cast<double>(k) / 10), 1e-12 * d.upper_edges_s[k]) << k;
+  }
+  std::vector<std::int64_t> expected(48, 0);
+  expected[0] = 2;   // 2e-6 and 1e-5 (the first edge itself)
+  expected[1] = 1;   // 1.1e-5 in (1e-5, 1.26e-5]
+  expected[10] = 1;  // 1e-4 is the 10th edge (up to pow's rounding, see below)
+  expected[34] = 2;  // 0.02 and 0.0205 in (0.01995, 0.02512]
+  expected[47] = 1;  // 0.5 in (0.398, 0.501]
+  // The 10th edge is 1e-4 up to pow's rounding: 1e-4 may land on either side of it.
+  if (d.upper_edges_s[10] < 1e-4) {
+    expected[10] = 0;
+    expected[11] = 1;
+  }
+  EXPECT_EQ(d.counts, expected);
+  EXPECT_EQ(std::accumulate(d.counts.begin(), d.counts.end(), std::int64_t{0}), d.count);
+  std::vector<double> none;
+  const LatencyDistribution empty = latency_distribution(none);
+  EXPECT_EQ(empty.count, 0);
+  EXPECT_TRUE(empty.counts.empty());
+  EXPECT_TRUE(empty.upper_edges_s.empty());
 }
 
 RequestMetrics request(std::int64_t id, double arrival, double scheduled, double first, double finish,
