@@ -14,7 +14,8 @@
 #include "cli/commands.hpp"
 #include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
-#include "runs/serving_requests_csv.hpp"
+#include "cli/slo_flag.hpp"
+#include "runs/serving_outputs.hpp"
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
 #include "core/atomic_file.hpp"
@@ -39,6 +40,7 @@ struct SimulateOptions {
   std::string out_dir;                 // empty: out/<scenario name>
   bool quiet = false;
   BudgetFlags budget;
+  SloFlag slo;
 };
 
 // The default output folder is named after the scenario; a name that is not a plain
@@ -73,14 +75,11 @@ void throw_if_partial(const std::string& stopped_reason, const fs::path& dir) {
 
 int write_serving_outputs(const runs::ServingRun& run, const fs::path& dir, bool quiet) {
   core::OutputSet set(dir);
-  core::write_file_atomically(set.staged("result.json").string(), run.result_json);
-  traces::write_chrome_trace(set.staged("timeline.json").string(), run.records, run.scenario.name);
-  traces::write_memory_csv(set.staged("memory.csv").string(), run.records);
-  core::write_file_atomically(set.staged("requests.csv").string(), runs::requests_csv(run.request_metrics));
+  const std::vector<std::string> names = runs::write_serving_files(run, set.staging_dir());
   set.commit();
   throw_if_partial(run.records.stopped_reason, dir);
-  const std::vector<fs::path> written = {set.published("result.json"), set.published("timeline.json"),
-                                         set.published("memory.csv"), set.published("requests.csv")};
+  std::vector<fs::path> written;
+  for (const std::string& name : names) written.push_back(set.published(name));
   if (quiet) return core::kExitSuccess;
   std::cout << run.summary << "\nwrote:\n";
   for (const fs::path& path : written) std::cout << "  " << path.string() << "\n";
@@ -94,7 +93,7 @@ int run_simulate(const SimulateOptions& options) {
   overrides.reserve(options.overrides.size());
   for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
   options.budget.append_to(overrides);
-  const core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
+  const core::Scenario scenario = options.slo.apply(core::load_scenario(options.scenario_path, overrides));
 
   const fs::path dir = options.out_dir.empty() ? fs::path("out") / folder_name(scenario) : fs::path(options.out_dir);
   check_out_dir(dir);
@@ -135,6 +134,7 @@ Command add_simulate_command(CLI::App& parent) {
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>)")->type_name("DIR");
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success (errors still go to stderr)");
   options->budget.add_to(*sub);
+  options->slo.add_to(*sub);
   sub->footer(
       "Loads the scenario (model, cluster, parallel config, workload, strategy), applies the\n"
       "--set overrides, validates it, and simulates one training iteration on the modelled\n"
@@ -142,6 +142,8 @@ Command add_simulate_command(CLI::App& parent) {
       "Perfetto), DIR/memory.csv (memory per rank over time), DIR/report.md and\n"
       "DIR/timeline.svg, each atomically, and prints a summary table with the closed-form\n"
       "checks. The same scenario and seed give the same files; only wall_time_s differs.\n"
+      "A serving scenario writes result.json, timeline.json, memory.csv and requests.csv\n"
+      "(one row per request); --slo (or serving.slo) adds its SLO attainment and goodput.\n"
       "Exit code 0 on success, 2 on bad input (also a scenario whose estimated size exceeds\n"
       "sim.max_events or --max-memory), 1 on internal failure or a run stopped by --timeout\n"
       "or sim.max_events (its outputs are then written with \"partial\": true).\n"

@@ -130,9 +130,6 @@ std::pair<double, double> padded(double lo, double hi) {
 }
 
 std::string gib_tick(double value) { return printf_string("%g", std::round(value / kGiB * 100) / 100); }
-std::string k_tick(double value) {
-  return std::abs(value) >= 1000 ? printf_string("%gk", value / 1000) : printf_string("%g", value);
-}
 
 }  // namespace
 
@@ -160,7 +157,7 @@ std::string sweep_scatter_svg(const std::vector<SweepPoint>& points, const std::
   chart.y_label = "throughput (tokens/s)";
   chart.x_ticks = gib_tick;
   chart.x_unit = kGiB;
-  chart.y_ticks = k_tick;
+  chart.y_ticks = svg::thousands_tick;
 
   std::map<std::string, std::string> colour_of;
   for (const auto& p : points) colour_of.emplace(p.group, "");
@@ -203,11 +200,13 @@ std::string sweep_scatter_svg(const std::vector<SweepPoint>& points, const std::
   return svg::begin_chart(chart, f) + svg::legend(items, f.left, 30, f.width) + body + svg::end_chart();
 }
 
-std::string cdf_svg(const std::vector<CdfSeries>& series, const std::string& title, const std::string& x_label) {
+std::string cdf_svg(const std::vector<CdfSeries>& series, const std::string& title, const std::string& x_label,
+                    const std::vector<CdfMark>& marks) {
   double x_hi = 0;
   for (const auto& s : series) {
     for (const auto& [x, y] : s.points) x_hi = std::max(x_hi, x);
   }
+  for (const CdfMark& m : marks) x_hi = std::max(x_hi, m.value);
   svg::Frame f;
   f.left = 70;
   f.top = 56;
@@ -235,10 +234,20 @@ std::string cdf_svg(const std::vector<CdfSeries>& series, const std::string& tit
       level = y;
     }
     body += svg::polyline(line, colour, 2);
+    // Dots show where a CDF of a few points has data; on one step per request they
+    // would only hide the line.
+    if (series[k].points.size() > kCdfDotsUpTo) continue;
     for (const auto& [x, y] : series[k].points) {
       body += svg::dot(f.x(x), f.y(y), 3, colour, series[k].name + ": " + printf_string("%g", y * 100) +
                                                      " % within " + format_duration(x));
     }
+  }
+  // Percentile marks: a dashed line each, labels stepped down so close ones stay legible.
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    const double x = f.x(marks[i].value);
+    body += svg::polyline({{x, f.y(0)}, {x, f.y(1)}}, "#555", 1, " stroke-dasharray=\"3 3\"");
+    body += svg::text(x + 3, f.y(1) + 12 + 11 * static_cast<double>(i % 4), marks[i].label + " " +
+                                                                           format_duration(marks[i].value), "note");
   }
   return svg::begin_chart(chart, f) + svg::legend(items, f.left, 28, f.width) + body + svg::end_chart();
 }
@@ -263,7 +272,7 @@ std::string xy_svg(const std::vector<std::pair<double, double>>& points, const s
   chart.title = title;
   chart.x_label = x_label;
   chart.y_label = y_label;
-  chart.y_ticks = k_tick;
+  chart.y_ticks = svg::thousands_tick;
   std::string body;
   std::vector<std::pair<double, double>> line;
   for (const auto& [x, y] : points) line.emplace_back(f.x(x), f.y(y));

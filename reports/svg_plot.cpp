@@ -65,6 +65,10 @@ std::string seconds_tick(double value) {
   return printf_string("%g us", std::round(value * 1e9) / 1e3);
 }
 
+std::string thousands_tick(double value) {
+  return std::abs(value) >= 1000 ? printf_string("%gk", value / 1000) : printf_string("%g", value);
+}
+
 std::string begin_chart(const Chart& chart, const Frame& frame) {
   const std::string w = std::to_string(chart.width), h = std::to_string(chart.height);
   std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + w + "\" height=\"" + h +

@@ -29,6 +29,7 @@ using TickFormat = std::string (*)(double);
 std::string plain_tick(double value);
 std::string bytes_tick(double value);    // GiB with at most two decimals
 std::string seconds_tick(double value);  // s, ms or us
+std::string thousands_tick(double value);  // 1500 -> "1.5k" (throughputs)
 
 struct Chart {
   int width = 1100, height = 400;
