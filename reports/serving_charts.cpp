@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "reports/format.hpp"
+#include "reports/log_scatter_svg.hpp"
 
 namespace lcperf::reports {
 
@@ -16,6 +17,17 @@ std::vector<std::pair<double, double>> empirical_cdf(std::vector<double> values)
   for (std::size_t k = 0; k < values.size(); ++k) points.emplace_back(values[k], static_cast<double>(k + 1) / n);
   return points;
 }
+
+namespace {
+
+// A bin edge in three significant digits and its unit (log bins' edges are not round).
+std::string edge_text(double seconds) {
+  if (seconds >= 1) return printf_string("%.3g s", seconds);
+  if (seconds >= 1e-3) return printf_string("%.3g ms", seconds * 1e3);
+  return printf_string("%.3g us", seconds * 1e6);
+}
+
+}  // namespace
 
 std::string histogram_svg(const std::vector<double>& upper_edges_s, const std::vector<double>& counts,
                           const std::string& title, const std::string& x_label) {
@@ -56,7 +68,7 @@ std::string histogram_svg(const std::vector<double>& upper_edges_s, const std::v
   for (const double tick : svg::nice_ticks(f.x_lo, f.x_hi, 8)) {
     const auto k = static_cast<std::size_t>(std::llround(tick));
     if (k == 0 || k > bins) continue;
-    body += svg::text(f.x(tick), f.y(0) + 16, svg::seconds_tick(upper_edges_s[k - 1]), "tick", "middle");
+    body += svg::text(f.x(tick), f.y(0) + 16, edge_text(upper_edges_s[k - 1]), "tick", "middle");
   }
   return svg::begin_chart(chart, f) + body + svg::end_chart();
 }
@@ -84,11 +96,15 @@ std::vector<std::pair<double, double>> thinned(const std::vector<std::pair<doubl
 }  // namespace
 
 std::string lines_svg(const std::vector<LineSeries>& series, const LineAxes& axes) {
+  // On a log axis every x is drawn at its logarithm; the ticks are then drawn here.
+  const auto at = [&axes](double x) { return axes.log_x ? std::log10(x) : x; };
+  const auto shown = [&axes](double x) { return !axes.log_x || x > 0; };
   double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_hi = 0;
   for (const LineSeries& s : series) {
     for (const auto& [x, y] : s.points) {
-      x_lo = std::min(x_lo, x);
-      x_hi = std::max(x_hi, x);
+      if (!shown(x)) continue;
+      x_lo = std::min(x_lo, at(x));
+      x_hi = std::max(x_hi, at(x));
       y_hi = std::max(y_hi, y);
     }
   }
@@ -100,33 +116,46 @@ std::string lines_svg(const std::vector<LineSeries>& series, const LineAxes& axe
   f.width = 400;
   f.height = 200;
   // Measured points get air on both sides; a time axis starts at its first sample.
-  const double pad = dotted ? (x_hi > x_lo ? (x_hi - x_lo) * 0.06 : std::max(x_hi * 0.1, 1.0)) : 0;
-  f.x_lo = dotted ? std::max(0.0, x_lo - pad) : x_lo;
+  const double pad = dotted ? (x_hi > x_lo ? (x_hi - x_lo) * 0.06 : std::max(std::abs(x_hi) * 0.1, 1.0)) : 0;
+  f.x_lo = dotted && !axes.log_x ? std::max(0.0, x_lo - pad) : x_lo - pad;
   f.x_hi = x_hi > x_lo ? x_hi + pad : x_lo + 1;
   f.y_hi = axes.y_max > 0 ? axes.y_max : (y_hi > 0 ? y_hi * 1.1 : 1.0);
   svg::Chart chart;
   chart.width = 500;
   chart.height = 310;
   chart.title = axes.title;
-  chart.x_label = axes.x_label;
+  chart.x_label = axes.x_label + (axes.log_x ? ", log scale" : "");
   chart.y_label = axes.y_label;
   chart.x_ticks = axes.x_ticks;
   chart.y_ticks = axes.y_ticks;
+  chart.x_axis_ticks = !axes.log_x;
   std::string body;
+  if (axes.log_x) {
+    const double bottom = f.y(f.y_lo);
+    for (const double tick : log_ticks(std::pow(10.0, f.x_lo), std::pow(10.0, f.x_hi))) {
+      const double x = f.x(std::log10(tick));
+      body += svg::polyline({{x, bottom}, {x, bottom + 4}}, "#444", 1) +
+              svg::text(x, bottom + 16, axes.x_ticks(tick), "tick", "middle");
+    }
+  }
   std::vector<svg::LegendItem> items;
   for (std::size_t k = 0; k < series.size(); ++k) {
     const std::string colour = svg::series_colour(k);
     items.push_back({series[k].name, colour});
+    std::vector<std::pair<double, double>> drawn;
+    for (const auto& [x, y] : series[k].points) {
+      if (shown(x)) drawn.emplace_back(at(x), y);
+    }
     std::vector<std::pair<double, double>> line;
-    for (const auto& [x, y] : thinned(series[k].points, f.x_lo, f.x_hi, static_cast<std::size_t>(f.width))) {
+    for (const auto& [x, y] : thinned(drawn, f.x_lo, f.x_hi, static_cast<std::size_t>(f.width))) {
       if (series[k].steps && !line.empty()) line.emplace_back(f.x(x), line.back().second);
       line.emplace_back(f.x(x), f.y(y));
     }
     body += svg::polyline(line, colour, series[k].steps ? 1.2 : 1.8);
     if (!series[k].dots) continue;
     for (const auto& [x, y] : series[k].points) {
-      body += svg::dot(f.x(x), f.y(y), 3.5, colour,
-                       series[k].name + ": " + printf_string("%.4g at %.4g", y, x));
+      if (!shown(x)) continue;
+      body += svg::dot(f.x(at(x)), f.y(y), 3.5, colour, series[k].name + ": " + printf_string("%.4g at %.4g", y, x));
     }
   }
   return svg::begin_chart(chart, f) + svg::legend(items, f.left, 28, f.width) + body + svg::end_chart();

@@ -33,6 +33,7 @@ struct LineAxes {
   std::string title, x_label, y_label;
   svg::TickFormat x_ticks = svg::plain_tick, y_ticks = svg::plain_tick;
   double y_max = 0;  // > 0: fixed top of the y axis (a fraction's 1), else from the data
+  bool log_x = false;  // a logarithmic x axis (loads over decades); points at x <= 0 are left out
 };
 
 // Lines sharing both axes, coloured per series with a legend. Series longer than the

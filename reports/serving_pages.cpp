@@ -247,25 +247,34 @@ ReportPage load_curve_page(const std::string& load_curve_json) {
     return s;
   };
   const std::string x = "offered load (requests/s)";
-  std::vector<LineSeries> tokens = {series("offered (prompt + output)", "offered_tokens_per_s"),
-                                    series("served (prompt + output)", "throughput_tokens_per_s"),
+  // Loads usually step by factors (scales 2, 1, 0.5, ...): over more than a decade the
+  // offered-load axis is logarithmic, so the light loads do not crowd at its origin.
+  double least = std::numeric_limits<double>::infinity(), most = 0;
+  for (const json& p : points) {
+    const double offered = number_or(p, "offered_requests_per_s", 0);
+    if (offered > 0) least = std::min(least, offered);
+    most = std::max(most, offered);
+  }
+  const bool log_x = most > 10 * least;
+  const auto axes = [&](const std::string& title, const std::string& y_label, svg::TickFormat y_ticks, double y_max) {
+    return LineAxes{title, x, y_label, svg::plain_tick, y_ticks, y_max, log_x};
+  };
+  // The offered tokens are not drawn: past saturation they run off the served scale.
+  std::vector<LineSeries> tokens = {series("served (prompt + output)", "throughput_tokens_per_s"),
                                     series("output tokens", "output_tokens_per_s")};
   if (has_slo) tokens.push_back(series("goodput (output tokens within SLO)", "goodput_tokens_per_s"));
   ReportSection throughput{"Throughput and goodput vs offered load",
                            "One point per run (one arrival-time scale). Served throughput follows the offered load "
                            "until the engines saturate, then flattens; goodput counts only the output of requests "
                            "that met the SLO.",
-                           {lines_svg(tokens, {"Throughput vs offered load", x, "tokens/s", svg::plain_tick,
-                                               svg::thousands_tick, 0})},
+                           {lines_svg(tokens, axes("Throughput vs offered load", "tokens/s", svg::thousands_tick, 0))},
                            {}};
   if (has_slo) {
-    throughput.svgs.push_back(lines_svg({series("offered", "offered_requests_per_s"),
-                                         series("goodput (met the SLO)", "goodput_requests_per_s")},
-                                        {"Goodput vs offered load", x, "requests/s", svg::plain_tick,
-                                         svg::plain_tick, 0}));
+    throughput.svgs.push_back(lines_svg({series("goodput (met the SLO)", "goodput_requests_per_s")},
+                                        axes("Goodput vs offered load", "requests/s", svg::plain_tick, 0)));
     throughput.svgs.push_back(lines_svg({series("SLO attainment", "slo_attainment")},
-                                        {"SLO attainment vs offered load", x, "fraction of requests",
-                                         svg::plain_tick, svg::plain_tick, 1.0}));
+                                        axes("SLO attainment vs offered load", "fraction of requests",
+                                             svg::plain_tick, 1.0)));
   }
   page.sections.push_back(std::move(throughput));
   page.sections.push_back(
@@ -273,9 +282,9 @@ ReportPage load_curve_page(const std::string& load_curve_json) {
        "Percentiles of each run's requests (result.json); queueing shows as TTFT rising once the offered load "
        "passes what the engines serve.",
        {lines_svg({series("p50", "ttft_p50_s"), series("p90", "ttft_p90_s"), series("p99", "ttft_p99_s")},
-                  {"TTFT vs offered load", x, "time to first token", svg::plain_tick, svg::seconds_tick, 0}),
+                  axes("TTFT vs offered load", "time to first token", svg::seconds_tick, 0)),
         lines_svg({series("p50", "tpot_p50_s"), series("p90", "tpot_p90_s"), series("p99", "tpot_p99_s")},
-                  {"TPOT vs offered load", x, "time per output token", svg::plain_tick, svg::seconds_tick, 0})},
+                  axes("TPOT vs offered load", "time per output token", svg::seconds_tick, 0))},
        {}});
 
   Table table;

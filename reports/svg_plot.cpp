@@ -79,7 +79,8 @@ std::string begin_chart(const Chart& chart, const Frame& frame) {
   out += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n";
   out += text(frame.left, 20, chart.title, "title");
   const double bottom = frame.top + frame.height, right = frame.left + frame.width;
-  for (const double tick : nice_ticks(frame.x_lo / chart.x_unit, frame.x_hi / chart.x_unit, 8)) {
+  for (const double tick : chart.x_axis_ticks ? nice_ticks(frame.x_lo / chart.x_unit, frame.x_hi / chart.x_unit, 8)
+                                               : std::vector<double>{}) {
     const double t = tick * chart.x_unit;
     const double x = frame.x(t);
     out += "<line x1=\"" + num(x) + "\" y1=\"" + num(bottom) + "\" x2=\"" + num(x) + "\" y2=\"" + num(bottom + 4) +

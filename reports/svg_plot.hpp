@@ -39,6 +39,8 @@ struct Chart {
   bool y_grid = true;
   // Ticks fall on round multiples of this unit (2^30 for bytes, so ticks are whole GiB).
   double x_unit = 1, y_unit = 1;
+  // false: begin_chart draws no x ticks (a chart on a log x axis draws its own).
+  bool x_axis_ticks = true;
 };
 
 struct LegendItem {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <stdexcept>
 
@@ -18,9 +19,14 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-// Shortest text that reads back to the same double, so a CSV cell equals result.json's.
+// Shortest text that reads back to the same double, so a CSV cell equals result.json's
+// (and a scale of 0.1 reads "0.1", not "0.10000000000000001").
 std::string exact(double value) {
   char text[32];
+  for (int digits = 15; digits < 17; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, value);
+    if (std::strtod(text, nullptr) == value) return text;
+  }
   std::snprintf(text, sizeof text, "%.17g", value);
   return text;
 }
