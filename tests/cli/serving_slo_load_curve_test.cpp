@@ -95,7 +95,7 @@ void expect_slo_matches_requests(const fs::path& run) {
               1e-9 * (1 + expected.met_output_tokens / duration));
 }
 
-TEST(ServingSlo, FlagReplacesTheScenariosSloAndAttainmentIsTheRequestsWithinIt) {
+TEST(SloCli, FlagReplacesTheScenariosSloAndAttainmentIsTheRequestsWithinIt) {
   const ScratchDir dir;
   // The scenario's own SLO (serving.slo: ttft 0.5 s, tpot 50 ms, e2e 60 s).
   const Invocation own =
@@ -118,7 +118,7 @@ TEST(ServingSlo, FlagReplacesTheScenariosSloAndAttainmentIsTheRequestsWithinIt) 
   EXPECT_LT(slo.at("met").get<int>(), own_result.at("completed").get<int>());
 }
 
-TEST(ServingSlo, BadSloTextIsBadInputNamingThePart) {
+TEST(SloCli, BadSloTextIsBadInputNamingThePart) {
   const ScratchDir dir;
   const Invocation bad = run_lcperf({"replay", kScenario, "--slo", "ttft=0.5,tbt=1", "--out", (dir / "o").string()});
   EXPECT_EQ(bad.exit_code, 2);
