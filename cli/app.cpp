@@ -92,6 +92,7 @@ int run_main(int argc, char** argv) {
   const std::vector<Command> commands = {add_simulate_command(app), add_cost_command(app),
                                          add_memory_command(app), add_reproduce_command(app),
                                          add_sweep_command(app), add_replay_command(app),
+                                         add_load_curve_command(app),
                                          add_report_command(app),
                                          add_profile_command(app), add_calibrate_command(app),
                                          add_validate_command(app),

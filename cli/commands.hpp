@@ -22,6 +22,7 @@ Command add_memory_command(CLI::App& parent);
 Command add_reproduce_command(CLI::App& parent);
 Command add_sweep_command(CLI::App& parent);
 Command add_replay_command(CLI::App& parent);
+Command add_load_curve_command(CLI::App& parent);
 Command add_report_command(CLI::App& parent);
 Command add_profile_command(CLI::App& parent);
 Command add_calibrate_command(CLI::App& parent);

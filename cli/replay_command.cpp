@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/serving_progress.hpp"
+#include "cli/slo_flag.hpp"
 #include "runs/serving_run.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
@@ -30,17 +32,19 @@ struct ReplayOptions {
   bool quiet = false;
   BudgetFlags budget;
   ProgressFlags progress;
+  SloFlag slo;
 };
 
 int run_replay(const ReplayOptions& options) {
   std::vector<core::Override> overrides;
   for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
   options.budget.append_to(overrides);
-  const core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
+  core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
   if (scenario.kind != core::ScenarioKind::serving) {
     throw core::InputError(options.scenario_path + ": $.kind: replay needs a serving scenario (got \"" +
                            std::string(to_string(scenario.kind)) + "\")");
   }
+  scenario = options.slo.apply(std::move(scenario));
   const std::filesystem::path dir =
       options.out_dir.empty() ? std::filesystem::path("out") / folder_name(scenario) : std::filesystem::path(options.out_dir);
   check_out_dir(dir);
@@ -68,6 +72,7 @@ Command add_replay_command(CLI::App& parent) {
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");
   options->budget.add_to(*sub);
   options->progress.add_to(*sub);
+  options->slo.add_to(*sub);
   sub->footer(
       "Routes the trace's requests over serving.instances instances of parallel.tp GPUs,\n"
       "runs the serving engine (continuous batching, chunked prefill, paged KV cache,\n"

@@ -1,5 +1,5 @@
 // `lcperf report DIR [--out FILE.html]`: one self-contained HTML page with plots (and a
-// Markdown twin beside it) from the output folder of simulate, replay or sweep. The
+// Markdown twin beside it) from the output folder of simulate, replay, sweep or load-curve. The
 // kind of folder is told by its files, so the user never has to say which it is.
 #include <filesystem>
 #include <iostream>
@@ -43,9 +43,10 @@ reports::ReportPage page_for(const fs::path& dir) {
   if (fs::exists(dir / "results.jsonl")) {
     return reports::sweep_page(slurp(dir / "results.jsonl"), slurp_if_present(dir / "best.json"));
   }
+  if (fs::exists(dir / "load_curve.json")) return reports::load_curve_page(slurp(dir / "load_curve.json"));
   if (!fs::exists(dir / "result.json")) {
-    throw core::InputError(dir.string() +
-                           ": no result.json or results.jsonl: not an output folder of simulate, replay or sweep");
+    throw core::InputError(dir.string() + ": no result.json, results.jsonl or load_curve.json: not an output folder "
+                           "of simulate, replay, sweep or load-curve");
   }
   const std::string result = slurp(dir / "result.json");
   const auto doc = nlohmann::json::parse(result, nullptr, false);
@@ -54,7 +55,11 @@ reports::ReportPage page_for(const fs::path& dir) {
   if (!kind) {
     throw core::InputError((dir / "result.json").string() + ": $.kind is neither \"training\" nor \"serving\"");
   }
-  if (*kind == core::ScenarioKind::serving) return reports::serving_page(result);
+  if (*kind == core::ScenarioKind::serving) {
+    // requests.csv and timeseries.csv are optional: older runs lack them.
+    return reports::serving_page(
+        reports::ServingRunFiles{result, slurp_if_present(dir / "requests.csv"), slurp_if_present(dir / "timeseries.csv")});
+  }
   if (!fs::exists(dir / "timeline.json")) throw core::InputError((dir / "timeline.json").string() + ": missing");
   core::RunRecords records = reports::read_chrome_trace(slurp(dir / "timeline.json"), (dir / "timeline.json").string());
   // memory.csv is optional: without it the page says there is no memory plot.
@@ -81,7 +86,7 @@ int run_report(const ReportOptions& options) {
 Command add_report_command(CLI::App& parent) {
   auto options = std::make_shared<ReportOptions>();
   CLI::App* sub = parent.add_subcommand("report", "Write an HTML report with plots for an output folder");
-  sub->add_option("dir", options->dir, "Output folder of lcperf simulate, replay or sweep")->required()->type_name("DIR");
+  sub->add_option("dir", options->dir, "Output folder of lcperf simulate, replay, sweep or load-curve")->required()->type_name("DIR");
   sub->add_option("--out", options->out, "HTML file to write (default: DIR/plots.html); the Markdown goes beside it")
       ->type_name("FILE.html");
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");
@@ -90,8 +95,10 @@ Command add_report_command(CLI::App& parent) {
       "nothing fetched) plus the same content as Markdown (FILE.md), each atomically:\n"
       "  simulate (result.json, timeline.json, memory.csv): per-rank timeline with idle time,\n"
       "    memory over time per rank stacked by tag;\n"
-      "  replay (serving result.json): latency CDFs through the stored percentiles, throughput\n"
-      "    against offered load;\n"
+      "  replay or serving simulate (result.json, requests.csv, timeseries.csv): latency CDFs\n"
+      "    with one step per request and the percentiles marked, the inter-token latency\n"
+      "    histogram, KV use, running batch and queue per instance over time, the SLO box;\n"
+      "  load-curve (load_curve.json): throughput, goodput and TTFT/TPOT against offered load;\n"
       "  sweep (results.jsonl, best.json): throughput vs peak memory by strategy, Pareto front.\n"
       "\n"
       "Example:\n"

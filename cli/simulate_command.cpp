@@ -16,6 +16,8 @@
 #include "cli/output_dir.hpp"
 #include "cli/serving_progress.hpp"
 #include "runs/serving_requests_csv.hpp"
+#include "cli/slo_flag.hpp"
+#include "runs/serving_outputs.hpp"
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
 #include "core/atomic_file.hpp"
@@ -41,6 +43,7 @@ struct SimulateOptions {
   bool quiet = false;
   BudgetFlags budget;
   ProgressFlags progress;  // serving scenarios only
+  SloFlag slo;
 };
 
 // The default output folder is named after the scenario; a name that is not a plain
@@ -75,16 +78,11 @@ void throw_if_partial(const std::string& stopped_reason, const fs::path& dir) {
 
 int write_serving_outputs(const runs::ServingRun& run, const fs::path& dir, bool quiet) {
   core::OutputSet set(dir);
-  core::write_file_atomically(set.staged("result.json").string(), run.result_json);
-  traces::write_chrome_trace(set.staged("timeline.json").string(), run.records, run.scenario.name);
-  traces::write_memory_csv(set.staged("memory.csv").string(), run.records);
-  core::write_file_atomically(set.staged("requests.csv").string(), runs::requests_csv(run.request_metrics));
-  core::write_file_atomically(set.staged("timeseries.csv").string(), run.timeseries_csv);
+  const std::vector<std::string> names = runs::write_serving_files(run, set.staging_dir());
   set.commit();
   throw_if_partial(run.records.stopped_reason, dir);
-  const std::vector<fs::path> written = {set.published("result.json"), set.published("timeline.json"),
-                                         set.published("memory.csv"), set.published("requests.csv"),
-                                         set.published("timeseries.csv")};
+  std::vector<fs::path> written;
+  for (const std::string& name : names) written.push_back(set.published(name));
   if (quiet) return core::kExitSuccess;
   std::cout << run.summary << "\nwrote:\n";
   for (const fs::path& path : written) std::cout << "  " << path.string() << "\n";
@@ -98,7 +96,7 @@ int run_simulate(const SimulateOptions& options) {
   overrides.reserve(options.overrides.size());
   for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
   options.budget.append_to(overrides);
-  const core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
+  const core::Scenario scenario = options.slo.apply(core::load_scenario(options.scenario_path, overrides));
 
   const fs::path dir = options.out_dir.empty() ? fs::path("out") / folder_name(scenario) : fs::path(options.out_dir);
   check_out_dir(dir);
@@ -143,6 +141,7 @@ Command add_simulate_command(CLI::App& parent) {
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success (errors still go to stderr)");
   options->budget.add_to(*sub);
   options->progress.add_to(*sub);
+  options->slo.add_to(*sub);
   sub->footer(
       "Loads the scenario (model, cluster, parallel config, workload, strategy), applies the\n"
       "--set overrides, validates it, and simulates one training iteration on the modelled\n"

@@ -11,6 +11,7 @@
 #include "core/model_spec.hpp"
 #include "core/parallel_config.hpp"
 #include "core/prefix_cache_spec.hpp"
+#include "core/serving_slo.hpp"
 #include "core/scenario_options.hpp"
 #include "core/serving_precision.hpp"
 #include "core/training_step.hpp"
@@ -134,6 +135,7 @@ struct ServingSpec {
   PrefixCacheSpec prefix_cache;      // off by default (core/prefix_cache_spec.hpp)
   ServingPrecisionSpec precision;    // every class in the model's dtype by default
   DisaggregationSpec disaggregation;
+  ServingSlo slo;  // none by default: result.json gets "slo" only when a bound is set
 };
 
 struct StrategySpec {

@@ -437,6 +437,7 @@ ServingSpec parse_serving(ObjectReader r) {
   s.kv_policy = option_or(r, "kv_policy", s.kv_policy);
   if (auto c = r.object_if_present("prefix_cache")) s.prefix_cache = parse_prefix_cache(*c);
   if (auto p = r.object_if_present("precision")) s.precision = parse_serving_precision(*p);
+  if (auto o = r.object_if_present("slo")) s.slo = parse_serving_slo(*o);
   if (auto d = r.object_if_present("distkv")) {
     DistKvSpec& k = s.distkv;
     k.lend_cap_fraction = d->number_or("lend_cap_fraction", k.lend_cap_fraction, Range::between(0.0, 1.0));

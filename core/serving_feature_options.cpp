@@ -1,5 +1,7 @@
-// serving.prefix_cache and serving.precision; see serving_feature_options.hpp.
+// serving.prefix_cache, serving.precision and serving.slo; see serving_feature_options.hpp.
 #include "core/serving_feature_options.hpp"
+
+#include "core/errors.hpp"
 
 namespace lcperf::core {
 
@@ -24,6 +26,18 @@ ServingPrecisionSpec parse_serving_precision(ObjectReader r) {
   p.strict = r.boolean_or("strict", p.strict);
   r.finish();
   return p;
+}
+
+ServingSlo parse_serving_slo(ObjectReader r) {
+  ServingSlo slo;
+  // Read only when present: an absent bound is no bound, not a default number.
+  const Range seconds = Range::positive().at_most(1e8);
+  if (r.has("ttft_s")) slo.ttft_s = r.number("ttft_s", seconds);
+  if (r.has("tpot_s")) slo.tpot_s = r.number("tpot_s", seconds);
+  if (r.has("e2e_s")) slo.e2e_s = r.number("e2e_s", seconds);
+  r.finish();
+  if (!slo.any()) throw InputError(r.origin() + ": " + r.path() + ": give at least one of ttft_s, tpot_s, e2e_s");
+  return slo;
 }
 
 }  // namespace lcperf::core

@@ -15,6 +15,7 @@
 #include "core/errors.hpp"
 #include "reports/format.hpp"
 #include "reports/html_report.hpp"
+#include "reports/page_json.hpp"
 #include "reports/pipeline_svg.hpp"
 #include "reports/svg_charts.hpp"
 
@@ -26,17 +27,6 @@ using nlohmann::json;
 
 constexpr std::size_t kMemoryPanelsShown = 8;
 
-json parse_object(const std::string& text, const std::string& what) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) throw core::InputError(what + ": not a JSON object");
-  return doc;
-}
-
-// The value of a numeric field, formatted by the unit its name implies.
-void add_fact(ReportPage& page, const json& doc, const std::string& key, const std::string& unit) {
-  if (!doc.contains(key) || !doc[key].is_number()) return;
-  page.facts.emplace_back(key, format_quantity(doc[key].get<double>(), unit));
-}
 
 
 // "Llama-3-8B: 32 layers, hidden 4096, 8.03 B parameters" from result.json's model.
@@ -158,56 +148,6 @@ ReportPage training_page(const std::string& result_json, const core::RunRecords&
   }
   if (groups.empty()) memory.note = "memory.csv is missing or empty: no memory plot.";
   page.sections.push_back(std::move(memory));
-  return page;
-}
-
-ReportPage serving_page(const std::string& result_json) {
-  const json doc = parse_object(result_json, "result.json");
-  ReportPage page;
-  page.title = "lcperf report: " + doc.value("scenario", std::string("serving run"));
-  add_fact(page, doc, "requests", "requests");
-  add_fact(page, doc, "completed", "requests");
-  add_fact(page, doc, "rejected", "requests");
-  add_fact(page, doc, "duration_s", "s");
-  add_fact(page, doc, "throughput_tokens_per_s", "tokens/s");
-  add_fact(page, doc, "output_tokens_per_s", "tokens/s");
-  add_fact(page, doc, "preemptions", "");
-  add_fact(page, doc, "peak_kv_bytes", "bytes");
-
-  // result.json keeps percentiles, not per-request latencies, so the "CDF" is a step
-  // through the known points; the page says so rather than pretending to more data.
-  ReportSection cdfs{"Latency CDFs",
-                     "result.json holds p50, p90 and p99 per metric, not per-request latencies, so each CDF is "
-                     "a step through those percentile points; the curve between and above them is unknown.",
-                     {},
-                     {}};
-  const std::vector<std::pair<std::string, std::string>> metrics = {
-      {"ttft_s", "Time to first token"}, {"tpot_s", "Time per output token"},
-      {"e2e_s", "End-to-end latency"},   {"queueing_s", "Queueing delay"}};
-  for (const auto& [key, title] : metrics) {
-    if (!doc.contains(key) || !doc[key].is_object()) continue;
-    CdfSeries series{key, {}};
-    for (const auto& [name, fraction] : {std::pair{"p50", 0.5}, std::pair{"p90", 0.9}, std::pair{"p99", 0.99}}) {
-      if (doc[key].contains(name) && doc[key][name].is_number()) {
-        series.points.emplace_back(doc[key][name].get<double>(), fraction);
-      }
-    }
-    std::sort(series.points.begin(), series.points.end());
-    cdfs.svgs.push_back(cdf_svg({series}, title + " (" + key + ")", "latency"));
-  }
-  page.sections.push_back(std::move(cdfs));
-
-  const double duration = doc.value("duration_s", 0.0);
-  if (duration > 0) {
-    const double load = doc.value("requests", 0.0) / duration;
-    page.sections.push_back(
-        {"Throughput vs load",
-         "One replay is one load point (requests offered per second over the replay). Replay the trace at "
-         "several rates (--set workload.time_scale=0.5 doubles the rate) for a curve.",
-         {xy_svg({{load, doc.value("throughput_tokens_per_s", 0.0)}}, "Throughput vs offered load",
-                 "offered load (requests/s)", "throughput (tokens/s)")},
-         {}});
-  }
   return page;
 }
 
@@ -333,6 +273,17 @@ ReportPage sweep_page(const std::string& results_jsonl, const std::string& best_
                            {},
                            std::move(table)});
   return page;
+}
+
+json parse_object(const std::string& text, const std::string& what) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) throw core::InputError(what + ": not a JSON object");
+  return doc;
+}
+
+void add_fact(ReportPage& page, const json& doc, const std::string& key, const std::string& unit) {
+  if (!doc.contains(key) || !doc[key].is_number()) return;
+  page.facts.emplace_back(key, format_quantity(doc[key].get<double>(), unit));
 }
 
 }  // namespace lcperf::reports

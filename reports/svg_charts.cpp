@@ -130,9 +130,6 @@ std::pair<double, double> padded(double lo, double hi) {
 }
 
 std::string gib_tick(double value) { return printf_string("%g", std::round(value / kGiB * 100) / 100); }
-std::string k_tick(double value) {
-  return std::abs(value) >= 1000 ? printf_string("%gk", value / 1000) : printf_string("%g", value);
-}
 
 }  // namespace
 
@@ -160,7 +157,7 @@ std::string sweep_scatter_svg(const std::vector<SweepPoint>& points, const std::
   chart.y_label = "throughput (tokens/s)";
   chart.x_ticks = gib_tick;
   chart.x_unit = kGiB;
-  chart.y_ticks = k_tick;
+  chart.y_ticks = svg::thousands_tick;
 
   std::map<std::string, std::string> colour_of;
   for (const auto& p : points) colour_of.emplace(p.group, "");
@@ -203,17 +200,25 @@ std::string sweep_scatter_svg(const std::vector<SweepPoint>& points, const std::
   return svg::begin_chart(chart, f) + svg::legend(items, f.left, 30, f.width) + body + svg::end_chart();
 }
 
-std::string cdf_svg(const std::vector<CdfSeries>& series, const std::string& title, const std::string& x_label) {
-  double x_hi = 0;
+std::string cdf_svg(const std::vector<CdfSeries>& series, const std::string& title, const std::string& x_label,
+                    const std::vector<CdfMark>& marks) {
+  double x_lo = std::numeric_limits<double>::infinity(), x_hi = 0;
   for (const auto& s : series) {
-    for (const auto& [x, y] : s.points) x_hi = std::max(x_hi, x);
+    for (const auto& [x, y] : s.points) {
+      x_lo = std::min(x_lo, x);
+      x_hi = std::max(x_hi, x);
+    }
   }
+  for (const CdfMark& m : marks) x_hi = std::max(x_hi, m.value);
   svg::Frame f;
   f.left = 70;
   f.top = 56;
   f.width = 400;
   f.height = 200;
   f.x_hi = x_hi > 0 ? x_hi * 1.08 : 1.0;
+  // Latencies bunched far from zero (every TPOT near 3.5 ms) would rise in one pixel
+  // column on an axis from 0: the axis then starts a little below the smallest value.
+  if (std::isfinite(x_lo) && x_lo > 0.4 * x_hi) f.x_lo = x_lo - 0.1 * (x_hi - x_lo);
   svg::Chart chart;
   chart.width = 500;
   chart.height = 310;
@@ -226,8 +231,8 @@ std::string cdf_svg(const std::vector<CdfSeries>& series, const std::string& tit
   for (std::size_t k = 0; k < series.size(); ++k) {
     const std::string colour = svg::series_colour(k);
     items.push_back({series[k].name, colour});
-    // Right-continuous steps from (0, 0): flat until a value, then up to its fraction.
-    std::vector<std::pair<double, double>> line{{f.x(0), f.y(0)}};
+    // Right-continuous steps from the axis' start: flat until a value, then up to its fraction.
+    std::vector<std::pair<double, double>> line{{f.x(f.x_lo), f.y(0)}};
     double level = 0;
     for (const auto& [x, y] : series[k].points) {
       line.emplace_back(f.x(x), f.y(level));
@@ -235,10 +240,24 @@ std::string cdf_svg(const std::vector<CdfSeries>& series, const std::string& tit
       level = y;
     }
     body += svg::polyline(line, colour, 2);
+    // Dots show where a CDF of a few points has data; on one step per request they
+    // would only hide the line.
+    if (series[k].points.size() > kCdfDotsUpTo) continue;
     for (const auto& [x, y] : series[k].points) {
       body += svg::dot(f.x(x), f.y(y), 3, colour, series[k].name + ": " + printf_string("%g", y * 100) +
                                                      " % within " + format_duration(x));
     }
+  }
+  // Percentile marks: a dashed line each. A CDF leaves the area under it, right of its
+  // median, empty: the labels go there, one row each below a fraction of 0.45, beside
+  // their line (to its left where the plot's right edge is near).
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    const double x = f.x(marks[i].value);
+    body += svg::polyline({{x, f.y(0)}, {x, f.y(1)}}, "#555", 1, " stroke-dasharray=\"3 3\"");
+    const std::string label = marks[i].label + " " + format_duration(marks[i].value);
+    const bool left = x + 6.0 * static_cast<double>(label.size()) > f.left + f.width;
+    body += svg::text(left ? x - 3 : x + 3, f.y(0.42 - 0.09 * static_cast<double>(i % 5)), label, "note",
+                      left ? "end" : "start");
   }
   return svg::begin_chart(chart, f) + svg::legend(items, f.left, 28, f.width) + body + svg::end_chart();
 }
@@ -263,7 +282,7 @@ std::string xy_svg(const std::vector<std::pair<double, double>>& points, const s
   chart.title = title;
   chart.x_label = x_label;
   chart.y_label = y_label;
-  chart.y_ticks = k_tick;
+  chart.y_ticks = svg::thousands_tick;
   std::string body;
   std::vector<std::pair<double, double>> line;
   for (const auto& [x, y] : points) line.emplace_back(f.x(x), f.y(y));

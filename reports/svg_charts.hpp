@@ -39,9 +39,19 @@ struct CdfSeries {
   std::vector<std::pair<double, double>> points;  // (value, cumulative fraction), sorted
 };
 
-// Step CDFs sharing one x axis (seconds). Points are drawn as dots so a CDF made from
-// a few percentiles shows where its data ends.
-std::string cdf_svg(const std::vector<CdfSeries>& series, const std::string& title, const std::string& x_label);
+// A value marked on a CDF's axis, e.g. {0.42, "p90"}: a dashed line, labelled.
+struct CdfMark {
+  double value = 0;
+  std::string label;
+};
+
+// Series of at most this many points get a dot at each (a CDF through a few percentiles).
+inline constexpr std::size_t kCdfDotsUpTo = 40;
+
+// Step CDFs sharing one x axis (seconds). Points of small series are drawn as dots so a
+// CDF made from a few percentiles shows where its data ends.
+std::string cdf_svg(const std::vector<CdfSeries>& series, const std::string& title, const std::string& x_label,
+                    const std::vector<CdfMark>& marks = {});
 
 // A plain labelled scatter (x, y) with one colour, e.g. throughput against offered load.
 std::string xy_svg(const std::vector<std::pair<double, double>>& points, const std::string& title,

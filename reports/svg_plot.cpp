@@ -65,6 +65,10 @@ std::string seconds_tick(double value) {
   return printf_string("%g us", std::round(value * 1e9) / 1e3);
 }
 
+std::string thousands_tick(double value) {
+  return std::abs(value) >= 1000 ? printf_string("%gk", value / 1000) : printf_string("%g", value);
+}
+
 std::string begin_chart(const Chart& chart, const Frame& frame) {
   const std::string w = std::to_string(chart.width), h = std::to_string(chart.height);
   std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + w + "\" height=\"" + h +
@@ -75,7 +79,8 @@ std::string begin_chart(const Chart& chart, const Frame& frame) {
   out += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n";
   out += text(frame.left, 20, chart.title, "title");
   const double bottom = frame.top + frame.height, right = frame.left + frame.width;
-  for (const double tick : nice_ticks(frame.x_lo / chart.x_unit, frame.x_hi / chart.x_unit, 8)) {
+  for (const double tick : chart.x_axis_ticks ? nice_ticks(frame.x_lo / chart.x_unit, frame.x_hi / chart.x_unit, 8)
+                                               : std::vector<double>{}) {
     const double t = tick * chart.x_unit;
     const double x = frame.x(t);
     out += "<line x1=\"" + num(x) + "\" y1=\"" + num(bottom) + "\" x2=\"" + num(x) + "\" y2=\"" + num(bottom + 4) +

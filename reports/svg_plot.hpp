@@ -29,6 +29,7 @@ using TickFormat = std::string (*)(double);
 std::string plain_tick(double value);
 std::string bytes_tick(double value);    // GiB with at most two decimals
 std::string seconds_tick(double value);  // s, ms or us
+std::string thousands_tick(double value);  // 1500 -> "1.5k" (throughputs)
 
 struct Chart {
   int width = 1100, height = 400;
@@ -38,6 +39,8 @@ struct Chart {
   bool y_grid = true;
   // Ticks fall on round multiples of this unit (2^30 for bytes, so ticks are whole GiB).
   double x_unit = 1, y_unit = 1;
+  // false: begin_chart draws no x ticks (a chart on a log x axis draws its own).
+  bool x_axis_ticks = true;
 };
 
 struct LegendItem {

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runs/serving_outputs.hpp"
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
 #include "core/errors.hpp"
@@ -151,6 +152,7 @@ void write_all(int fd, std::string_view data) {
     if (run.scenario.kind == core::ScenarioKind::serving) {
       const ServingRun serving = run_serving(run.scenario);
       fail_if_stopped(serving.records);
+      if (!run.serving_files_dir.empty()) write_serving_files(serving, run.serving_files_dir);
       payload["serving"] = json::parse(serving.result_json);
     } else {
       const TrainingRun training = run_training(run.scenario);
@@ -216,6 +218,7 @@ ForkedOutcome decode(const ForkedRun& run, const std::string& data, int status) 
     if (payload.contains("serving")) {
       outcome.serving = true;
       outcome.serving_figures = serving_figures_from_json(payload.at("serving"));
+      outcome.serving_result_json = payload.at("serving").dump(2) + "\n";
       outcome.ok = true;
       return outcome;
     }

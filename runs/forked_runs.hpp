@@ -18,6 +18,9 @@ struct ForkedRun {
   core::Scenario scenario;  // loaded and validated by the parent
   bool want_svg = false;    // render the pipeline timeline inside the child
   std::string svg_title;
+  // Serving: where the child writes the run's files (runs/serving_outputs.hpp), a folder
+  // inside the caller's staging folder; empty writes none.
+  std::string serving_files_dir;
 };
 
 // The figures of a serving run's result.json that measured rows compare against.
@@ -36,6 +39,7 @@ struct ForkedOutcome {
   bool serving = false;           // a serving scenario: `serving_figures` holds its metrics
   core::TrainingResult result;  // training: the metrics; per-rank peaks and wall time included
   ServingFigures serving_figures;
+  std::string serving_result_json;  // the whole serving result.json, as the child built it
   std::string svg;              // empty unless want_svg
   bool ok = false;
   bool input_error = false;  // the child failed on bad input (exit code 2), not a bug

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -34,6 +35,7 @@
 #include "schedulers/serving/engine.hpp"
 #include "schedulers/serving/metrics.hpp"
 #include "schedulers/serving/router.hpp"
+#include "schedulers/serving/slo.hpp"
 #include "sim/simulator.hpp"
 #include "traces/serving_readers.hpp"
 #include "traces/serving_transform.hpp"
@@ -232,6 +234,19 @@ serving::EngineConfig engine_config(const core::Scenario& s, const cost::CostMod
     c.closed_loop = s.requests.fixed.concurrency;
   }
   return c;
+}
+
+// result.json's "slo": the bounds (null where not set) and how the requests met them.
+nlohmann::ordered_json slo_json(const core::ServingSlo& slo, const serving::SloOutcome& o) {
+  const auto bound = [](const std::optional<double>& b) { return b ? nlohmann::ordered_json(*b) : nullptr; };
+  return {{"ttft_s", bound(slo.ttft_s)},
+          {"tpot_s", bound(slo.tpot_s)},
+          {"e2e_s", bound(slo.e2e_s)},
+          {"requests", o.requests},
+          {"met", o.met},
+          {"attainment", o.attainment},
+          {"goodput_requests_per_s", o.goodput_requests_per_s},
+          {"goodput_tokens_per_s", o.goodput_tokens_per_s}};
 }
 
 std::string fmt(const char* format, double value) {
@@ -509,6 +524,11 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   if (config.precision.set) j["precision"] = precision_json(config.precision);
   if (disagg) j["disaggregation"] = disagg_summary_json(s, *built.disagg, run.records);
   j["stack"] = config.stack.id;
+  serving::SloOutcome slo;
+  if (s.serving.slo.any()) {
+    slo = serving::evaluate_slo(all, s.serving.slo, sum.duration_s);
+    j["slo"] = slo_json(s.serving.slo, slo);
+  }
   if (s.requests.kind == core::ServingWorkloadKind::fixed) {
     j["warmup_requests"] = warmup;
     j["step_breakdown"] = step_breakdown_json(s, model, config);
@@ -534,6 +554,11 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
     out << "timeline            first " << run.records.timeline.size() << " of "
         << run.records.timeline.size() + run.records.timeline_dropped
         << " records kept, memory events up to then (raise sim.timeline_limit, 0 = all)\n";
+  }
+  if (s.serving.slo.any()) {
+    out << "SLO attainment      " << slo.met << " of " << slo.requests << fmt(" (%.1f %%), goodput ", slo.attainment * 100)
+        << fmt("%.3f requests/s", slo.goodput_requests_per_s) << fmt(", %.0f output tokens/s", slo.goodput_tokens_per_s)
+        << "\n";
   }
   run.summary = out.str();
   return run;

@@ -140,12 +140,12 @@ std::vector<runs::ForkedRun> chunkflow_runs(const ChunkflowStudy& study) {
   for (const ChunkflowPair& p : study.pairs) {
     const std::string where = reports::pair_label(p.chunkflow);
     planned.push_back({p.megatron.name, p.megatron, p.timeline,
-                    "Megatron-LM baseline, " + where + " (TP rank 0 of each stage and DP replica)"});
+                    "Megatron-LM baseline, " + where + " (TP rank 0 of each stage and DP replica)", {}});
     planned.push_back({p.chunkflow.name, p.chunkflow, p.timeline,
-                    "ChunkFlow " + reports::chunk_label(p.chunkflow) + ", " + where + " (TP rank 0 of each stage and DP replica)"});
+                    "ChunkFlow " + reports::chunk_label(p.chunkflow) + ", " + where + " (TP rank 0 of each stage and DP replica)", {}});
   }
-  for (const core::Scenario& s : study.ablation) planned.push_back({s.name, s, false, ""});
-  for (const core::Scenario& s : study.ablation_short) planned.push_back({s.name, s, false, ""});
+  for (const core::Scenario& s : study.ablation) planned.push_back({s.name, s, false, "", {}});
+  for (const core::Scenario& s : study.ablation_short) planned.push_back({s.name, s, false, "", {}});
   return planned;
 }
 

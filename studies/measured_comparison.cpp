@@ -121,7 +121,7 @@ std::vector<SimulatedRun> simulate_measured_runs(const MeasuredRuns& runs, int j
     const MeasuredRow& row = runs.rows[i];
     const auto [known, fresh] = run_of_key.emplace(row.run_key, forked.size());
     if (fresh) {
-      forked.push_back(runs::ForkedRun{row.id, row.scenario, false, ""});
+      forked.push_back(runs::ForkedRun{row.id, row.scenario, false, "", {}});
       first_row_of_run.push_back(i);
     }
     run_of_row[i] = known->second;

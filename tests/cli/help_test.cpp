@@ -27,6 +27,14 @@ TEST(CliHelp, Simulate) {
                             "memory.csv", "Example:", "lcperf simulate scenarios/"});
 }
 
+TEST(CliHelp, LoadCurve) {
+  const Invocation run = run_lcperf({"load-curve", "--help"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.err, "");
+  expect_mentions(run.out, {"SCENARIO.json", "--scales", "--jobs", "--slo", "--set", "--out", "load_curve.csv",
+                            "load_curve.json", "scale-<s>", "Example:", "lcperf load-curve scenarios/"});
+}
+
 TEST(CliHelp, Cost) {
   const Invocation run = run_lcperf({"cost", "--help"});
   EXPECT_EQ(run.exit_code, 0);
