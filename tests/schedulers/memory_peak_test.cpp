@@ -33,7 +33,7 @@ OpGraph random_graph(std::mt19937_64& rng, int ops) {
     for (int k = 0; k < writes; ++k) {
       Polynomial bytes = coef(rng) + coef(rng) * S + coef(rng) * B * S;
       if (pct(rng) < 30) bytes += coef(rng) * S * S;
-      out.push_back({"t" + std::to_string(o) + "_" + std::to_string(k), bytes, "g"});
+      out.push_back({std::string("t") + std::to_string(o) + "_" + std::to_string(k), bytes, "g"});
     }
     const OpId id = g.add_op("op" + std::to_string(o), "forward", in, out, 100 * S * B + coef(rng), pct(rng) < 80);
     for (TensorId t : g.op(id).outputs) tensors.push_back(t);

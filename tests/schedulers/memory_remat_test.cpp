@@ -29,7 +29,7 @@ OpGraph random_graph(std::mt19937_64& rng, int ops) {
       in.push_back(tensors[tensors.size() - 1 - rng() % back]);
     }
     const Polynomial bytes = coef(rng) + coef(rng) * S;
-    const OpId id = g.add_op("op" + std::to_string(o), "forward", in, {{"t" + std::to_string(o), bytes, "g"}},
+    const OpId id = g.add_op("op" + std::to_string(o), "forward", in, {{std::string("t") + std::to_string(o), bytes, "g"}},
                              10 * S + coef(rng), pct(rng) < 80);
     tensors.push_back(g.output_of(id));
   }

@@ -28,7 +28,7 @@ OpGraph random_graph(std::mt19937_64& rng, int ops) {
     for (int k = 0; k < reads; ++k) in.push_back(tensors[rng() % tensors.size()]);
     Polynomial bytes = coef(rng) + coef(rng) * S + coef(rng) * B * S;
     if (pct(rng) < 25) bytes += coef(rng) * S * S;
-    const OpId id = g.add_op("op" + std::to_string(o), "forward", in, {{"t" + std::to_string(o), bytes, "g"}}, 0);
+    const OpId id = g.add_op("op" + std::to_string(o), "forward", in, {{std::string("t") + std::to_string(o), bytes, "g"}}, 0);
     tensors.push_back(g.output_of(id));
   }
   g.mark_output(tensors.back());
