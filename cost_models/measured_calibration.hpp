@@ -8,7 +8,9 @@
 //   fitted by gemm_tile_fit.hpp, with the base's SM count; and the max form
 //   max(floor, FLOPs / (peak e_c), bytes / (BW e_m)) fitted by calibrate_device
 //   (calibration.hpp) once with e_c over FLOPs and once over min(m, n, k), the variable
-//   with the smaller training error kept, which prices GEMMs beyond the measured sizes.
+//   with the smaller training error of the curves alone kept (the base's tile model set
+//   aside, or it would price every row and tie the two), which prices GEMMs beyond the
+//   measured sizes.
 // - Element-wise: a curve per measured kind as table points
 //   (elementwise_kind_tables.hpp); the class curves, which price every kind without a
 //   table (backward kernels, Adam, cross-entropy), take their memory curve from the

@@ -76,13 +76,15 @@ void check(const std::string& id, const std::string& family, const std::map<std:
   }
 }
 
-// The figures reached on 2026-12-07 (rounded up to 0.1 %); GEMM with the tile model
-// (gemm_tile_model.hpp; before it A100 5.8 % / 19.4 %, H100 9.4 % / 23.9 %). The issue's
+// The figures reached on 2026-12-07 (rounded up to 0.1 %); GEMM with the tile model and
+// its stream-K kernels (gemm_tile_model.hpp; before the tile model A100 5.8 % / 19.4 %,
+// H100 9.4 % / 23.9 %; the tile model without stream-K A100 5.7 % / 14.3 %, H100 7.2 % /
+// 17.3 %, tightened to 5.1 % / 13.0 % and 7.0 % / 16.1 % when stream-K landed). The issue's
 // target for GEMM is a median of 3 % and a p90 of 8 %: not met; see cost_models/README.md
 // ("Shipped profiles") for why and what would close the gap.
 TEST(ShippedMeasuredProfiles, A100HeldOutErrorsStayAtOrUnderTheFiguresReached) {
   check("a100-80gb", "meta-llama",
-        {{"gemm", {0.057, 0.143}},
+        {{"gemm", {0.051, 0.130}},
          {"norm", {0.070, 0.179}},
          {"rotary", {0.075, 0.246}},
          {"activation", {0.042, 0.144}},
@@ -94,7 +96,7 @@ TEST(ShippedMeasuredProfiles, A100HeldOutErrorsStayAtOrUnderTheFiguresReached) {
 
 TEST(ShippedMeasuredProfiles, H100HeldOutErrorsStayAtOrUnderTheFiguresReached) {
   check("h100", "meta-llama",
-        {{"gemm", {0.072, 0.173}},
+        {{"gemm", {0.070, 0.161}},
          {"norm", {0.073, 0.250}},
          {"rotary", {0.061, 0.288}},
          {"activation", {0.059, 0.288}},

@@ -38,19 +38,21 @@ TEST(MeasuredFp8Set, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   }
   // Reached on the merged model (measured profiles, FP8 GEMMs at the BF16 fraction of the
   // FP8 peak with TransformerEngine's casts, overlapped bucketed gradient reduction) with
-  // GEMMs priced by tiles, waves and split-K (cost_models/gemm_tile_model.hpp): 9.51 % over
-  // 12 rows (mean signed -6.53 %), rounded up in its second significant digit. Before the
-  // tile model 8.87 % (-3.44 %): the tile model prices the large training GEMMs ~5-10 %
-  // faster than the one curve did at min(m, n, k) <= 4096 (0.76-0.79 of peak against
-  // 0.71; on the measured tables' largest GEMMs it is 2.4 % slow, not fast), so every row
-  // lost 3-5 % of its time: the 405B and Nemotron rows came closer, the Llama 8B (-21 %
-  // -> -23 %), 70B and GPT-3 rows, already fast, moved further. What they miss is not
-  // in the BF16-measured GEMM: FP8 GEMMs reaching less of the FP8 peak than BF16 ones of
-  // theirs is not measured here (validation/measured/README.md).
+  // GEMMs priced by tiles, waves, split-K and stream-K (cost_models/gemm_tile_model.hpp)
+  // and backward element-wise kernels and LayerNorm at their measured forward / RMSNorm
+  // rate per byte (cost_models/measured_table.hpp): 9.06 % over 12 rows (mean signed
+  // -4.96 %), rounded up in its second significant digit. Nothing was fitted to these
+  // rows. Before the backward-kernel rates 9.51 % (-6.53 %); before the tile model 8.87 %
+  // (-3.44 %): the tile model prices the large training GEMMs ~5-10 % faster than the one
+  // curve did at min(m, n, k) <= 4096 (0.76-0.79 of peak against 0.71; on the measured
+  // tables' largest GEMMs it is 2.4 % slow, not fast), so every row lost 3-5 % of its
+  // time. The Llama 8B (-20 %), 70B and GPT-3 rows are still fast: what they miss is not
+  // in the BF16-measured GEMM (FP8 GEMMs reaching less of the FP8 peak than BF16 ones of
+  // theirs is not measured here; validation/measured/README.md).
   ASSERT_EQ(comparison.summary.size(), 1u);
   EXPECT_EQ(comparison.summary[0].metric, "iteration_time_s");
   EXPECT_EQ(comparison.summary[0].rows, 12u);
-  EXPECT_LE(comparison.summary[0].mean_absolute_error, 0.096);
+  EXPECT_LE(comparison.summary[0].mean_absolute_error, 0.091);
 }
 
 }  // namespace

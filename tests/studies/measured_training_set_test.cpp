@@ -32,19 +32,26 @@ TEST(MeasuredTrainingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
     EXPECT_EQ(row.status, reports::RowStatus::compared) << row.id;
   }
   // Reached with the measured device profiles (cost_models/devices, fitted to Vidur's
-  // tables) with GEMMs priced by tiles, waves and split-K (cost_models/gemm_tile_model.hpp),
-  // NeMo's overlapped bucketed gradient reduction and parameter gather, rings over every
-  // NIC of a node and merged ring steps: 7.38 % over 46 rows (mean signed -7.23 %) and
-  // 3.58 % on the one tokens/s row. Before the tile model 4.41 % (-3.11 %) and 7.97 %;
-  // before issue 18's work 6.69 % and 2.95 %. The tile model made every row 2-5 % faster:
-  // the one curve priced the training GEMMs with min(m, n, k) = 4096 at 0.71 of peak, the
-  // tile model at 0.75-0.78, and the measured tables agree with the latter (Llama-2-7B's
-  // held-out GEMMs at 4096 tokens on H100 run at 0.68-0.86 of peak; the tile model is
-  // 2.8 % slow on them in geometric mean). So the rows that were fast (Llama 3.1 8B,
-  // GPT-3 175B, 70B) miss something outside the GEMM that the slow curve hid. Each bound
+  // tables) with GEMMs priced by tiles, waves, split-K and stream-K
+  // (cost_models/gemm_tile_model.hpp), backward element-wise kernels and LayerNorm at
+  // their measured forward / RMSNorm rate per byte (cost_models/measured_table.hpp,
+  // forward_family), NeMo's overlapped bucketed gradient reduction and parameter gather,
+  // rings over every NIC of a node and merged ring steps: 6.28 % over 46 rows (mean
+  // signed -6.03 %) and 3.88 % on the one tokens/s row. Nothing was fitted to these rows.
+  // Before the backward-kernel rates 7.38 % (-7.23 %) and 3.58 %; before the tile model
+  // 4.41 % (-3.11 %) and 7.97 %; before issue 18's work 6.69 % and 2.95 %. The tile model
+  // made every row 2-5 % faster (the one curve priced the training GEMMs with
+  // min(m, n, k) = 4096 at 0.71 of peak, the tile model at 0.75-0.78, as the measured
+  // tables do); the backward kernels, which the class curve had priced at the residual
+  // add's rate (a Llama-3-8B RMSNorm backward at 31 us against its measured 56 us
+  // forward), add 2.8 % to a Llama 3.1 8B layer and 0.6 % to a GPT-3 175B one. The
+  // tokens/s bound is LOOSENED from 3.6 % to 3.9 %: its one row (405B, 21 layers) was
+  // already pessimistic (-3.58 %) and the slower backward kernels move it with every
+  // other 405B row (+0.3 to +0.9 points) while the 45 iteration rows' mean improves by
+  // 1.1 points; the mechanism is kept for the set, not tuned away for one row. Each bound
   // is the figure rounded up in its second significant digit, so only a real change
   // trips it.
-  const std::map<std::string, double> bound = {{"iteration_time_s", 0.074}, {"tokens_per_s", 0.036}};
+  const std::map<std::string, double> bound = {{"iteration_time_s", 0.063}, {"tokens_per_s", 0.039}};
   ASSERT_EQ(comparison.summary.size(), bound.size());
   for (const reports::MetricSummary& summary : comparison.summary) {
     ASSERT_TRUE(bound.count(summary.metric)) << summary.metric;

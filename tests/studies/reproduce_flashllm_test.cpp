@@ -41,7 +41,7 @@ TEST(FlashllmStudy, SparseModelNeedsFewerGpusAndServesMorePerGpu) {
   ASSERT_GT(dense64.gpus, 0);
   ASSERT_GT(s80_64.gpus, 0);
   EXPECT_LE(s80_64.gpus, dense64.gpus);
-  EXPECT_LT(s80_64.weight_bytes_per_gpu * s80_64.gpus, 0.65 * dense64.weight_bytes_per_gpu * dense64.gpus);
+  EXPECT_LT(s80_64.weight_bytes_per_gpu * s80_64.gpus, 0.85 * dense64.weight_bytes_per_gpu * dense64.gpus);
   // Two of the four weight classes run sparse: at N = 64 on TP2 the output projection
   // (7168 x 3584) is no faster as a Flash-LLM SpMM once its pipeline (Split-K reduction,
   // 128 x 64 tiles, exposed extraction) is priced, and since the A100's dense GEMMs are
@@ -52,7 +52,13 @@ TEST(FlashllmStudy, SparseModelNeedsFewerGpusAndServesMorePerGpu) {
   // sparse model keeps 0.61 of the dense weight bytes instead of under half. (Was 4 with
   // the ideal-overlap SpMM model, 3 with the pipeline on the single curve.) The SpMM is not
   // measured; its curves follow the dense GEMM's compute curve, not the tile model.
-  EXPECT_EQ(s80_64.sparse_classes, 2);
+  // Since the tile model prices stream-K kernels (issue 18), the FC1 projection (14336 x
+  // 7168 at N = 64: 112 tiles of 64 x 128 on 108 SMs) no longer pays a second whole wave:
+  // dense 150.4 -> 140.3 us against the SpMM's 149.7 us, so it stays dense too, one weight
+  // class runs sparse and the sparse model keeps 0.80 of the dense weight bytes (the bound
+  // above was 0.65 for 0.61; changed with this reason, the GPU count still not above
+  // dense's and the throughput per GPU still higher).
+  EXPECT_EQ(s80_64.sparse_classes, 1);
   EXPECT_GT(s80_64.tokens_per_gpu_s, dense64.tokens_per_gpu_s);
 }
 
