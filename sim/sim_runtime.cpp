@@ -123,7 +123,11 @@ core::Completion SimRuntime::p2p(bool sending, const core::Tensor& tensor, int p
   StreamWork work;
   work.peer = actor_of_peer(peer, sending ? "send" : "recv");
   work.kind = sending ? StreamWork::Kind::send : StreamWork::Kind::recv;
-  work.name = (sending ? "send " : "recv ") + tensor.desc.name + (sending ? " to " : " from ") + std::to_string(peer);
+  const std::string_view verb = sending ? "send " : "recv ";
+  const std::string_view direction = sending ? " to " : " from ";
+  const std::string peer_text = std::to_string(peer);
+  work.name.reserve(verb.size() + tensor.desc.name.size() + direction.size() + peer_text.size());
+  work.name.append(verb).append(tensor.desc.name).append(direction).append(peer_text);
   work.category = "p2p";
   work.bytes = static_cast<double>(tensor.bytes());
   work.wire_bytes = work.bytes * world_.fold();
