@@ -175,9 +175,11 @@ void SimRuntime::wait(core::Completion completion) {
   if (world_.is_done(completion.id)) return;
   catch_up();
   RankState& state = world_.rank_state(actor_);
-  std::unique_lock lock(*state.mutex);
+  // Only this actor takes the lock, so it keeps it from its first wait on (locking and
+  // unlocking are simcalls).
+  if (!progress_lock_.owns_lock()) progress_lock_ = std::unique_lock(*state.mutex);
   state.waiting_completion = completion.id;
-  while (!world_.is_done(completion.id)) state.progress->wait(lock);
+  while (!world_.is_done(completion.id)) state.progress->wait(progress_lock_);
   state.waiting_completion = 0;
 }
 
@@ -227,6 +229,9 @@ std::optional<core::Message> SimRuntime::receive_message(double timeout_s) {
 }
 
 SimRuntime::~SimRuntime() {
+  // Never unlocked: nobody else takes it, and no simcall may run while SimGrid unwinds a
+  // killed actor.
+  progress_lock_.release();
   // The rank is done: nobody will read what arrives from now on.
   if (pending_message_) {
     try {
