@@ -137,7 +137,9 @@ void check_run(const RunConfig& s) {
       }
       if (op.parts_id == 0) continue;
       const auto [known, fresh] = op_of_parts_id.emplace(op.parts_id, &op);
-      if (!fresh) EXPECT_TRUE(known->second->parts == op.parts) << known->second->name << " vs " << op.name;
+      if (!fresh) {
+        EXPECT_TRUE(known->second->parts == op.parts) << known->second->name << " vs " << op.name;
+      }
     }
     // Equal micro-batches share them: one forward region per stage, or the embedding,
     // layer and head ops.
