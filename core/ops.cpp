@@ -1,5 +1,6 @@
 #include "core/ops.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <string_view>
@@ -206,9 +207,15 @@ std::size_t hash_parts(const std::vector<OpPart>& parts) {
   return f.h;
 }
 
+std::uint64_t new_parts_id() {
+  static std::atomic<std::uint64_t> last{0};
+  return ++last;
+}
+
 KernelOp expanded(const KernelOp& op) {
   if (!op.repeats()) return op;
   KernelOp out = op;
+  out.parts_id = 0;
   out.repeat_begin = out.repeat_period = out.repeat_count = 0;
   const auto run_begin = op.parts.begin() + static_cast<std::ptrdiff_t>(op.repeat_begin);
   const auto run_end = run_begin + static_cast<std::ptrdiff_t>(op.repeat_period);

@@ -107,9 +107,19 @@ struct KernelOp {
   // time is host work on an engine's timeline (core/serving_stack.hpp). The simulator
   // adds it to the priced time; live backends do the host work for real and ignore it.
   double host_time_s = 0;
+  // Nonzero: a process-wide identity of `parts` and the compact repeat (new_parts_id()),
+  // for whoever builds an op's parts once and launches them many times (a pipeline
+  // stage's regions, once per micro-batch). Ops with the same nonzero id have equal
+  // parts and repeat, so a pricer may reuse the first one's price instead of hashing and
+  // comparing every part again. 0 = no identity (the parts are compared).
+  std::uint64_t parts_id = 0;
 };
 
-// The op with its compact repeat written out (itself when it has none).
+// A fresh KernelOp::parts_id, never returned before in this process (thread-safe).
+std::uint64_t new_parts_id();
+
+// The op with its compact repeat written out (itself when it has none; other parts, so
+// no parts_id).
 KernelOp expanded(const KernelOp& op);
 
 // A single (batch 1) GEMM part; the decompositions of training and serving layers build

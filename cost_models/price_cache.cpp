@@ -40,7 +40,19 @@ PriceCache::PriceCache(OpTime op_time_s, std::size_t capacity)
 PriceCache::PriceCache(PartTime part_time_s, std::size_t capacity)
     : part_time_s_(std::move(part_time_s)), capacity_(capacity) {}
 
-Price PriceCache::price(const core::KernelOp& op) { return op_time_s_ ? whole_op(op) : sum_of_parts(op); }
+Price PriceCache::price(const core::KernelOp& op) {
+  if (op.parts_id == 0) return by_parts(op);
+  if (const auto it = by_id_.find(op.parts_id); it != by_id_.end()) {
+    ++hits_;
+    return it->second;
+  }
+  const Price p = by_parts(op);
+  if (by_id_.size() >= capacity_) by_id_.clear();
+  by_id_.emplace(op.parts_id, p);
+  return p;
+}
+
+Price PriceCache::by_parts(const core::KernelOp& op) { return op_time_s_ ? whole_op(op) : sum_of_parts(op); }
 
 Price PriceCache::price(const core::OpPart& part) {
   if (std::holds_alternative<core::AttentionShape>(part)) {

@@ -4,6 +4,7 @@
 // every micro-batch, a serving engine repeats its layers' parts in every step of a
 // replay. Pricing each from scratch dominated the simulator's wall time before caching.
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <span>
@@ -25,6 +26,9 @@ namespace lcperf::cost {
 //   once and added once per copy, so the total equals pricing part by part with no cache
 //   up to the rounding of those sums. Parts are matched by position with the previous op
 //   before they are looked up (detail/prices_by_position.hpp). The serving steps' path.
+// An op with a KernelOp::parts_id is looked up by that id first: a pipeline stage
+// launches the same region for every micro-batch, and comparing its parts each time cost
+// more than the rest of launching it.
 // An attention part priced on its own is not stored: it carries every sequence's lengths
 // and almost never recurs (contexts grow each step), so hashing and storing it cost more
 // than pricing it again.
@@ -56,6 +60,7 @@ class PriceCache {
   // `key` is the parts' hash (core::hash_part of one part equals core::hash_parts of it alone).
   const Price* find(std::size_t key, std::span<const core::OpPart> parts);
   Price store(std::size_t key, std::span<const core::OpPart> parts, const Price& price);
+  Price by_parts(const core::KernelOp& op);
   Price whole_op(const core::KernelOp& op);
   Price sum_of_parts(const core::KernelOp& op);
 
@@ -63,6 +68,7 @@ class PriceCache {
   PartTime part_time_s_;  // an op pricer's, on an op of one part
   std::size_t capacity_;
   std::unordered_multimap<std::size_t, Entry> entries_;
+  std::unordered_map<std::uint64_t, Price> by_id_;  // KernelOp::parts_id -> its price
   detail::PricesByPosition positions_;
   std::size_t hits_ = 0;
   std::size_t misses_ = 0;

@@ -123,7 +123,11 @@ core::Completion SimRuntime::p2p(bool sending, const core::Tensor& tensor, int p
   StreamWork work;
   work.peer = actor_of_peer(peer, sending ? "send" : "recv");
   work.kind = sending ? StreamWork::Kind::send : StreamWork::Kind::recv;
-  work.name = (sending ? "send " : "recv ") + tensor.desc.name + (sending ? " to " : " from ") + std::to_string(peer);
+  const std::string_view verb = sending ? "send " : "recv ";
+  const std::string_view direction = sending ? " to " : " from ";
+  const std::string peer_text = std::to_string(peer);
+  work.name.reserve(verb.size() + tensor.desc.name.size() + direction.size() + peer_text.size());
+  work.name.append(verb).append(tensor.desc.name).append(direction).append(peer_text);
   work.category = "p2p";
   work.bytes = static_cast<double>(tensor.bytes());
   work.wire_bytes = work.bytes * world_.fold();
@@ -171,9 +175,11 @@ void SimRuntime::wait(core::Completion completion) {
   if (world_.is_done(completion.id)) return;
   catch_up();
   RankState& state = world_.rank_state(actor_);
-  std::unique_lock lock(*state.mutex);
+  // Only this actor takes the lock, so it keeps it from its first wait on (locking and
+  // unlocking are simcalls).
+  if (!progress_lock_.owns_lock()) progress_lock_ = std::unique_lock(*state.mutex);
   state.waiting_completion = completion.id;
-  while (!world_.is_done(completion.id)) state.progress->wait(lock);
+  while (!world_.is_done(completion.id)) state.progress->wait(progress_lock_);
   state.waiting_completion = 0;
 }
 
@@ -223,6 +229,9 @@ std::optional<core::Message> SimRuntime::receive_message(double timeout_s) {
 }
 
 SimRuntime::~SimRuntime() {
+  // Never unlocked: nobody else takes it, and no simcall may run while SimGrid unwinds a
+  // killed actor.
+  progress_lock_.release();
   // The rank is done: nobody will read what arrives from now on.
   if (pending_message_) {
     try {

@@ -1,6 +1,7 @@
 #pragma once
 // The simulated implementation of the runtime seam for one rank.
 #include <deque>
+#include <mutex>
 #include <optional>
 
 #include <simgrid/s4u/Comm.hpp>
@@ -71,6 +72,7 @@ class SimRuntime final : public core::Runtime {
   core::StreamId deferred_stream_ = 0;
   std::deque<StreamWork> deferred_;
   double ahead_s_ = 0;  // how far this rank's clock runs ahead of SimGrid's
+  std::unique_lock<simgrid::s4u::Mutex> progress_lock_;  // RankState::mutex, held from the first wait on
 };
 
 }  // namespace lcperf::sim

@@ -85,7 +85,10 @@ std::uint64_t SimWorld::new_completion() {
 
 void SimWorld::complete(int rank, std::uint64_t completion) {
   done_[completion] = 1;
-  ranks_[static_cast<std::size_t>(rank)].progress->notify_all();
+  // A notification is a simcall (two context switches): only the rank waiting on this
+  // very completion needs one.
+  RankState& r = ranks_[static_cast<std::size_t>(rank)];
+  if (r.waiting_completion == completion) r.progress->notify_all();
 }
 
 void SimWorld::enqueue(int rank, int stream, StreamWork work) {
@@ -105,7 +108,7 @@ void SimWorld::enqueue(int rank, int stream, StreamWork work) {
         ->daemonize();
   }
   it->second->queue.push_back(std::move(work));
-  it->second->has_work->notify_all();
+  if (it->second->waiting) it->second->has_work->notify_all();
 }
 
 bool SimWorld::stream_idle(int rank, int stream) {
@@ -115,18 +118,28 @@ bool SimWorld::stream_idle(int rank, int stream) {
 }
 
 void SimWorld::stream_loop(StreamState& stream) {
+  // Only this actor takes the lock (the condition variable needs one), and actors never
+  // run at the same time, so it is held throughout: unlocking around each piece of work
+  // cost two simcalls per op and protected nothing.
   std::unique_lock lock(*stream.mutex);
-  for (;;) {
-    while (stream.queue.empty()) stream.has_work->wait(lock);
-    StreamWork work = std::move(stream.queue.front());
-    stream.queue.pop_front();
-    stream.busy = true;
-    stream.current = describe(work);
-    lock.unlock();
-    run_work(stream.rank, stream.stream, work);
-    lock.lock();
-    stream.busy = false;
-    stream.current.clear();
+  try {
+    for (;;) {
+      while (stream.queue.empty()) {
+        stream.waiting = true;
+        stream.has_work->wait(lock);
+        stream.waiting = false;
+      }
+      StreamWork work = std::move(stream.queue.front());
+      stream.queue.pop_front();
+      stream.busy = true;
+      stream.current = &work;
+      run_work(stream.rank, stream.stream, work);
+      stream.busy = false;
+      stream.current = nullptr;
+    }
+  } catch (const simgrid::ForcefulKillException&) {
+    lock.release();  // no simcall while SimGrid unwinds a killed actor
+    throw;
   }
 }
 
@@ -342,11 +355,16 @@ const RingChannels& SimWorld::ring_channels(const core::CommGroup& group) {
 
 // Names are built by appending (GCC 12 warns falsely on `"literal" + std::string`).
 sg::Mailbox* SimWorld::p2p_mailbox(int src, int dst, int tag) {
+  const P2pKey key{src, dst, tag};
+  if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) return it->second;
   std::string name = "p";
   name.append(std::to_string(src)).append(">").append(std::to_string(dst)).append("#").append(std::to_string(tag));
+  // by_name and set_receiver are simcalls: another actor may look the same key up
+  // meanwhile, so the map gets the mailbox only once it is ready (setting the receiver
+  // again is harmless).
   sg::Mailbox* box = sg::Mailbox::by_name(name);
-  // (Mailbox::get_receiver asserts when there is none, so we remember which we set.)
-  if (eager_mailboxes_.insert(box).second) box->set_receiver(rank_actors_[static_cast<std::size_t>(dst)]);
+  box->set_receiver(rank_actors_[static_cast<std::size_t>(dst)]);
+  p2p_mailboxes_.emplace(key, box);
   return box;
 }
 

@@ -7,7 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include <simgrid/s4u.hpp>
@@ -49,7 +49,10 @@ struct StreamState {
   int stream = 0;
   std::deque<StreamWork> queue;
   bool busy = false;
-  std::string current;  // what the stream is doing now (for deadlock reports)
+  bool waiting = false;  // the stream's actor waits for work (has_work needs a notification)
+  // What the stream is doing now, for deadlock reports: the work on the stream actor's
+  // stack while busy (described only when a report is written, not at every op).
+  const StreamWork* current = nullptr;
   simgrid::s4u::MutexPtr mutex;
   simgrid::s4u::ConditionVariablePtr has_work;
 };
@@ -57,7 +60,7 @@ struct StreamState {
 struct RankState {
   std::map<int, std::unique_ptr<StreamState>> streams;
   simgrid::s4u::MutexPtr mutex;
-  simgrid::s4u::ConditionVariablePtr progress;  // signalled when any op of this rank completes
+  simgrid::s4u::ConditionVariablePtr progress;  // signalled when the op the rank waits on completes
   bool finished = false;
   // What the rank program blocks on, for deadlock reports; kept as pointers and ids
   // (not text) because it changes at every op.
@@ -117,6 +120,19 @@ class SimWorld {
   // P2P mailboxes have the receiving rank's actor as permanent receiver, so transfers
   // start eagerly (the seam's buffered-send rule).
   simgrid::s4u::Mailbox* p2p_mailbox(int src, int dst, int tag);
+  struct P2pKey {
+    int src;
+    int dst;
+    int tag;
+    bool operator==(const P2pKey&) const = default;
+  };
+  struct P2pKeyHash {
+    std::size_t operator()(const P2pKey& k) const {
+      return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.src)) << 32 |
+                                         static_cast<std::uint32_t>(k.dst)) * 0x9E3779B97F4A7C15ULL ^
+                                        static_cast<std::uint32_t>(k.tag));
+    }
+  };
   void set_rank_actor(int actor, simgrid::s4u::ActorPtr a) { rank_actors_[static_cast<std::size_t>(actor)] = std::move(a); }
   // lane 0: the ring edge inside a node (or a plain ring's edge); lane 1: the edge to
   // the next node (ring_channels.hpp). Each lane of a member has one sender.
@@ -157,7 +173,9 @@ class SimWorld {
   Platform platform_;
   std::vector<RankState> ranks_;
   std::vector<simgrid::s4u::ActorPtr> rank_actors_;
-  std::unordered_set<simgrid::s4u::Mailbox*> eager_mailboxes_;
+  // P2P mailboxes by (src, dst, tag), each with its receiver set: looked up by integers
+  // instead of building and hashing its name at every send and receive.
+  std::unordered_map<P2pKey, simgrid::s4u::Mailbox*, P2pKeyHash> p2p_mailboxes_;
   std::map<std::string, RingChannels> ring_channels_;
   std::vector<char> done_;
   core::MemoryTracker memory_;

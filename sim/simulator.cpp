@@ -54,7 +54,7 @@ std::string deadlock_report(SimWorld& world) {
     for (const auto& [id, stream] : state.streams) {
       core::StuckStream& s = rank.streams.emplace_back();
       s.id = id;
-      if (stream->busy) s.blocked_in = stream->current;
+      if (stream->busy && stream->current != nullptr) s.blocked_in = describe(*stream->current);
       s.queued = stream->queue.size();
       if (!stream->queue.empty()) s.next = describe(stream->queue.front());
     }

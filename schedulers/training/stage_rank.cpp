@@ -58,7 +58,13 @@ ShapeWork& StageRank::work(const core::MicroBatchShape& batch) {
                                          std::to_string(planned.recompute_flops), " FLOP",
                                          planned.feasible ? "" : " (over budget)"}));
   }
-  return shapes_.emplace(key, std::move(w)).first->second;
+  ShapeWork& stored = shapes_.emplace(key, std::move(w)).first->second;
+  for (const std::vector<OpPart>* parts :
+       {&stored.planned_recompute, &stored.layer_fwd, &stored.layer_bwd, &stored.layer_recompute, &stored.embedding_fwd,
+        &stored.embedding_bwd, &stored.head_fwd, &stored.head_bwd}) {
+    parts_ids_.emplace(parts, core::new_parts_id());
+  }
+  return stored;
 }
 
 Tensor StageRank::allocate(const std::string& name, std::int64_t bytes, MemoryTag tag_of) {
@@ -86,6 +92,8 @@ void StageRank::launch(std::string name, const char* category, std::vector<OpPar
   scratch_.category = category;
   scratch_.parts.swap(parts);
   scratch_.micro_batch = j;
+  const auto id = parts_ids_.find(&parts);
+  scratch_.parts_id = id == parts_ids_.end() ? 0 : id->second;
   last_compute_ = rt_.launch(scratch_, core::kComputeStream);
   scratch_.parts.swap(parts);
 }
@@ -98,6 +106,7 @@ std::vector<OpPart>& StageRank::region(std::map<int, std::vector<OpPart>>& cache
     append(it->second, first);
     for (int l = 0; l < layers_per_region_; ++l) append(it->second, middle);
     append(it->second, last);
+    parts_ids_.emplace(&it->second, core::new_parts_id());
   }
   return it->second;
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -100,6 +101,10 @@ class StageRank {
   bool params_gathered_early_ = false;
   core::KernelOp scratch_;
   std::map<std::pair<std::vector<std::int64_t>, std::int64_t>, ShapeWork> shapes_;
+  // The KernelOp::parts_id of every parts list of shapes_ and of the region caches
+  // (lists never changed once built, at addresses that live as long as this rank); lists
+  // not in it (the step's, built per call) launch without an id.
+  std::unordered_map<const std::vector<core::OpPart>*, std::uint64_t> parts_ids_;
   std::vector<std::pair<core::Completion, core::Tensor>> pending_sends_;
 };
 

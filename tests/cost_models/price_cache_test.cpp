@@ -38,6 +38,44 @@ TEST(PricingCache, DifferentKindsOfElementwiseWorkAreDifferentKeys) {
   EXPECT_NE(core::hash_parts(x.parts), core::hash_parts(y.parts));
 }
 
+TEST(PricingCache, AnOpWithAPartsIdIsPricedOnceAndLookedUpByItsId) {
+  int calls = 0;
+  PriceCache cache([&calls](const core::KernelOp& op) {
+    ++calls;
+    return core::flops_of(op) * 1e-12;
+  });
+  core::KernelOp region = gemm(64);
+  region.parts_id = core::new_parts_id();
+  const double first = cache.time_s(region);
+  EXPECT_DOUBLE_EQ(first, core::flops_of(region) * 1e-12);
+  // The id is the promise that the parts are equal: the second launch is not compared
+  // part by part (a different list under the same id gets the first one's price).
+  core::KernelOp same_id = gemm(4096);
+  same_id.parts_id = region.parts_id;
+  EXPECT_EQ(cache.time_s(same_id), first);
+  EXPECT_EQ(calls, 1);
+  // A fresh id, or none, with equal parts still finds the price by the parts.
+  core::KernelOp other = gemm(64);
+  other.parts_id = core::new_parts_id();
+  EXPECT_NE(other.parts_id, region.parts_id);
+  EXPECT_EQ(cache.time_s(other), first);
+  EXPECT_EQ(cache.time_s(gemm(64)), first);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(cache.misses(), 1u);
+  EXPECT_EQ(cache.hits(), 3u);
+}
+
+TEST(PricingCache, AnExpandedOpHasNoPartsId) {
+  core::KernelOp op = gemm(64);
+  op.repeat_begin = 0;
+  op.repeat_period = 2;
+  op.repeat_count = 3;
+  op.parts_id = core::new_parts_id();
+  const core::KernelOp out = core::expanded(op);
+  EXPECT_EQ(out.parts.size(), 6u);
+  EXPECT_EQ(out.parts_id, 0u);
+}
+
 TEST(PartPricingCache, RepeatedPartsArePricedOnceAndSummed) {
   int calls = 0;
   PriceCache cache([&calls](const core::OpPart& part) {

@@ -85,6 +85,7 @@ void check_run(const RunConfig& s) {
   const test::FakeWorld& fake = *world;
   const core::ParallelConfig& par = sc.parallel;
   const core::MicroBatchShape batch{{128, 128}};
+  std::map<std::uint64_t, const core::KernelOp*> op_of_parts_id;  // over every rank
 
   for (int r = 0; r < par.world_size(); ++r) {
     SCOPED_TRACE("rank " + std::to_string(r));
@@ -127,6 +128,26 @@ void check_run(const RunConfig& s) {
     EXPECT_EQ(by_category["recompute"], par.num_micro_batches * recompute_per_mb);
     EXPECT_EQ(by_category["optimizer"], 1);
     EXPECT_EQ(log.ops.back().category, "optimizer");
+
+    // Every micro-batch's op carries a parts identity (KernelOp::parts_id), so a pricer
+    // need not compare its parts again; ops sharing an id, on any rank, have equal parts.
+    for (const auto& op : log.ops) {
+      if (op.category == "forward" || op.category == "backward" || op.category == "recompute") {
+        EXPECT_NE(op.parts_id, 0u) << op.name;
+      }
+      if (op.parts_id == 0) continue;
+      const auto [known, fresh] = op_of_parts_id.emplace(op.parts_id, &op);
+      if (!fresh) {
+        EXPECT_TRUE(known->second->parts == op.parts) << known->second->name << " vs " << op.name;
+      }
+    }
+    // Equal micro-batches share them: one forward region per stage, or the embedding,
+    // layer and head ops.
+    std::set<std::uint64_t> forward_ids;
+    for (const auto& op : log.ops) {
+      if (op.category == "forward") forward_ids.insert(op.parts_id);
+    }
+    EXPECT_LE(forward_ids.size(), s.granularity == "stage" ? 1u : 3u);
 
     // Sends of r to q are exactly the receives q posted from r, in order.
     for (int q = 0; q < par.world_size(); ++q) {
