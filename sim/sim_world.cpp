@@ -40,6 +40,7 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
       memory_(input.ranks / fold_, input.memory_capacity_bytes > 0
                                ? input.memory_capacity_bytes
                                : static_cast<std::int64_t>(input.cluster.gpu.hbm_bytes)) {
+  for (int a = 0; a < actors(); ++a) simulated_actors_ += simulated(a) ? 1 : 0;
   for (RankState& r : ranks_) {
     r.mutex = sg::Mutex::create();
     r.progress = sg::ConditionVariable::create();
@@ -80,7 +81,13 @@ std::uint64_t SimWorld::new_completion() {
 
 void SimWorld::complete(int rank, std::uint64_t completion) {
   done_[completion] = 1;
-  ranks_[static_cast<std::size_t>(rank)].progress->notify_all();
+  // Waking the rank is a simcall: a switch to SimGrid's maestro and back, which runs
+  // every other ready actor in between. A rank program that is not waiting needs no
+  // wake-up, and with no other actor the switch changes nothing: skipped then (a
+  // single-instance replay completes a million steps this way, each run inline).
+  RankState& r = ranks_[static_cast<std::size_t>(rank)];
+  if (r.waiting_completion == 0 && stream_actors_ == 0 && simulated_actors_ == 1) return;
+  r.progress->notify_all();
 }
 
 void SimWorld::enqueue(int rank, int stream, StreamWork work) {
@@ -93,6 +100,7 @@ void SimWorld::enqueue(int rank, int stream, StreamWork work) {
     state->mutex = sg::Mutex::create();
     state->has_work = sg::ConditionVariable::create();
     StreamState* raw = state.get();
+    ++stream_actors_;
     it = r.streams.emplace(stream, std::move(state)).first;
     // Stream actors are daemons: they end when every rank program has returned.
     sg::Actor::create("rank" + std::to_string(rank) + "-stream" + std::to_string(stream), gpu(rank),

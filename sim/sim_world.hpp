@@ -162,6 +162,8 @@ class SimWorld {
   std::vector<char> done_;
   core::MemoryTracker memory_;
   core::RunRecords records_;
+  int simulated_actors_ = 0;  // rank programs that run (mirrors do not)
+  int stream_actors_ = 0;     // stream actors started so far
   std::uint64_t tensor_ids_ = 0;
   std::uint64_t budget_used_ = 0;
   std::uint64_t next_wall_check_ = 0;
