@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/ops.hpp"
+#include "cost_models/detail/part_price_store.hpp"
 #include "cost_models/detail/prices_by_position.hpp"
 #include "cost_models/price.hpp"
 
@@ -34,8 +35,9 @@ class PriceCache {
   using PartTime = std::function<double(const core::OpPart&)>;
   static constexpr std::size_t kUnbounded = std::numeric_limits<std::size_t>::max();
 
-  // With a capacity, the cache starts over when it holds that many shapes, so a long
-  // replay that meets new shapes every step does not grow without limit.
+  // With a capacity, the cache starts over when it holds that many shapes (whole ops and
+  // single parts counted apart), so a long replay that meets new shapes every step does
+  // not grow without limit.
   explicit PriceCache(OpTime op_time_s, std::size_t capacity = kUnbounded);
   explicit PriceCache(PartTime part_time_s, std::size_t capacity = kUnbounded);
 
@@ -53,7 +55,7 @@ class PriceCache {
     std::vector<core::OpPart> parts;
     Price price;
   };
-  // `key` is the parts' hash (core::hash_part of one part equals core::hash_parts of it alone).
+  // Whole ops' prices; `key` is core::hash_parts of the op's parts.
   const Price* find(std::size_t key, std::span<const core::OpPart> parts);
   Price store(std::size_t key, std::span<const core::OpPart> parts, const Price& price);
   Price whole_op(const core::KernelOp& op);
@@ -62,7 +64,8 @@ class PriceCache {
   OpTime op_time_s_;      // empty for a part pricer
   PartTime part_time_s_;  // an op pricer's, on an op of one part
   std::size_t capacity_;
-  std::unordered_multimap<std::size_t, Entry> entries_;
+  std::unordered_multimap<std::size_t, Entry> entries_;  // whole ops
+  detail::PartPriceStore parts_;                          // single parts
   detail::PricesByPosition positions_;
   std::size_t hits_ = 0;
   std::size_t misses_ = 0;
