@@ -45,18 +45,17 @@ std::string_view op_class_name(const OpPart& part) {
                     part);
 }
 
+double attention_score_pairs(const AttentionSeq& seq, AttentionMask mask) {
+  const double q = static_cast<double>(seq.q_len);
+  const double kv = static_cast<double>(seq.kv_len);
+  if (mask == AttentionMask::full) return q * kv;
+  // Query i (0-based among the last q positions) sees kv - q + i + 1 keys.
+  return q * (kv - q) + q * (q + 1) / 2.0;
+}
+
 double attention_score_pairs(const AttentionShape& shape) {
   double pairs = 0;
-  for (const AttentionSeq& s : shape.seqs) {
-    const double q = static_cast<double>(s.q_len);
-    const double kv = static_cast<double>(s.kv_len);
-    if (shape.mask == AttentionMask::full) {
-      pairs += q * kv;
-    } else {
-      // Query i (0-based among the last q positions) sees kv - q + i + 1 keys.
-      pairs += q * (kv - q) + q * (q + 1) / 2.0;
-    }
-  }
+  for (const AttentionSeq& s : shape.seqs) pairs += attention_score_pairs(s, shape.mask);
   return pairs;
 }
 

@@ -139,6 +139,8 @@ double flops_of(const KernelOp& op);
 double bytes_of(const KernelOp& op);
 // Unmasked (query, key) pairs of one attention call, before density.
 double attention_score_pairs(const AttentionShape& shape);
+// Those of one of its sequences (attention_score_pairs sums them).
+double attention_score_pairs(const AttentionSeq& seq, AttentionMask mask);
 
 // A hash of the parts' values (equal parts hash equally), for caches keyed by op shape.
 std::size_t hash_parts(const std::vector<OpPart>& parts);

@@ -31,8 +31,13 @@ std::optional<OpClass> op_class_of(const core::OpPart& part) {
     return is_memcpy(*e) ? OpClass::memcpy : OpClass::elementwise;
   }
   if (std::holds_alternative<core::CollectiveShape>(part)) return std::nullopt;
-  // The remaining names coincide with core's.
-  return parse_op_class(core::op_class_name(part));
+  // The classes core::op_class_name names, without going through the name: the cost
+  // model asks for every part it prices.
+  if (std::holds_alternative<core::GemmShape>(part)) return OpClass::gemm;
+  if (std::holds_alternative<core::SpmmShape>(part)) return OpClass::spmm;
+  const auto& a = std::get<core::AttentionShape>(part);
+  if (a.paged_decode) return OpClass::attention_decode;
+  return a.backward ? OpClass::attention_bwd : OpClass::attention_fwd;
 }
 
 }  // namespace lcperf::cost

@@ -42,15 +42,9 @@ double attention_per_sequence_s(const core::AttentionShape& a, const EfficiencyC
                                 double peak) {
   const double total_pairs = core::attention_score_pairs(a);
   if (!(total_pairs > 0)) return 0.0;
-  // One sequence at a time through the shape's own count; the shape is kept between
-  // calls since serving prices a step's attention every step.
-  thread_local core::AttentionShape one;
-  one.mask = a.mask;
-  one.seqs.resize(1);
   double seconds = 0;
   for (const core::AttentionSeq& s : a.seqs) {
-    one.seqs[0] = s;
-    const double share = core::attention_score_pairs(one) / total_pairs;
+    const double share = core::attention_score_pairs(s, a.mask) / total_pairs;
     if (share > 0) seconds += flops * share / (peak * curve.at(static_cast<double>(s.kv_len)));
   }
   return seconds;

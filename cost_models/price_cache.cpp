@@ -35,10 +35,10 @@ Price sum_in_order(const core::KernelOp& op, const std::vector<Price>& prices) {
 }  // namespace
 
 PriceCache::PriceCache(OpTime op_time_s, std::size_t capacity)
-    : op_time_s_(op_time_s), part_time_s_(as_part_time(std::move(op_time_s))), capacity_(capacity) {}
+    : op_time_s_(op_time_s), part_time_s_(as_part_time(std::move(op_time_s))), capacity_(capacity), parts_(capacity) {}
 
 PriceCache::PriceCache(PartTime part_time_s, std::size_t capacity)
-    : part_time_s_(std::move(part_time_s)), capacity_(capacity) {}
+    : part_time_s_(std::move(part_time_s)), capacity_(capacity), parts_(capacity) {}
 
 Price PriceCache::price(const core::KernelOp& op) {
   if (op.parts_id == 0) return by_parts(op);
@@ -59,10 +59,15 @@ Price PriceCache::price(const core::OpPart& part) {
     ++misses_;
     return priced(part, part_time_s_(part));
   }
-  const std::span<const core::OpPart> alone(&part, 1);
   const std::size_t key = core::hash_part(part);
-  if (const Price* known = find(key, alone)) return *known;
-  return store(key, alone, priced(part, part_time_s_(part)));
+  if (const Price* known = parts_.find(key, part)) {
+    ++hits_;
+    return *known;
+  }
+  ++misses_;
+  const Price price = priced(part, part_time_s_(part));
+  parts_.store(key, part, price);
+  return price;
 }
 
 Price PriceCache::whole_op(const core::KernelOp& op) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/ops.hpp"
+#include "cost_models/detail/part_price_store.hpp"
 #include "cost_models/detail/prices_by_position.hpp"
 #include "cost_models/price.hpp"
 
@@ -38,8 +39,9 @@ class PriceCache {
   using PartTime = std::function<double(const core::OpPart&)>;
   static constexpr std::size_t kUnbounded = std::numeric_limits<std::size_t>::max();
 
-  // With a capacity, the cache starts over when it holds that many shapes, so a long
-  // replay that meets new shapes every step does not grow without limit.
+  // With a capacity, the cache starts over when it holds that many shapes (whole ops and
+  // single parts counted apart), so a long replay that meets new shapes every step does
+  // not grow without limit.
   explicit PriceCache(OpTime op_time_s, std::size_t capacity = kUnbounded);
   explicit PriceCache(PartTime part_time_s, std::size_t capacity = kUnbounded);
 
@@ -57,7 +59,7 @@ class PriceCache {
     std::vector<core::OpPart> parts;
     Price price;
   };
-  // `key` is the parts' hash (core::hash_part of one part equals core::hash_parts of it alone).
+  // Whole ops' prices; `key` is core::hash_parts of the op's parts.
   const Price* find(std::size_t key, std::span<const core::OpPart> parts);
   Price store(std::size_t key, std::span<const core::OpPart> parts, const Price& price);
   Price by_parts(const core::KernelOp& op);
@@ -67,8 +69,9 @@ class PriceCache {
   OpTime op_time_s_;      // empty for a part pricer
   PartTime part_time_s_;  // an op pricer's, on an op of one part
   std::size_t capacity_;
-  std::unordered_multimap<std::size_t, Entry> entries_;
-  std::unordered_map<std::uint64_t, Price> by_id_;  // KernelOp::parts_id -> its price
+  std::unordered_multimap<std::size_t, Entry> entries_;  // whole ops
+  std::unordered_map<std::uint64_t, Price> by_id_;        // KernelOp::parts_id -> its price
+  detail::PartPriceStore parts_;                          // single parts
   detail::PricesByPosition positions_;
   std::size_t hits_ = 0;
   std::size_t misses_ = 0;

@@ -35,18 +35,9 @@ std::size_t signature_of(const core::KernelOp& op) {
 }  // namespace
 
 PricesByPosition::Layout& PricesByPosition::layout_of(const core::KernelOp& op) {
-  const std::size_t signature = signature_of(op);
-  Layout* oldest = &layouts_[0];
-  for (Layout& l : layouts_) {
-    if (l.last_used != 0 && l.signature == signature) {
-      l.last_used = ++clock_;
-      return l;
-    }
-    if (l.last_used < oldest->last_used) oldest = &l;
-  }
-  oldest->signature = signature;
-  oldest->last_used = ++clock_;
-  return *oldest;
+  // The top bits of a multiplicative hash pick the place.
+  const std::uint64_t mixed = static_cast<std::uint64_t>(signature_of(op)) * 0x9e3779b97f4a7c15ull;
+  return layouts_[static_cast<std::size_t>(mixed >> 40) & (kLayouts - 1)];
 }
 
 const std::vector<Price>& PricesByPosition::prices(const core::KernelOp& op, const PartPrice& price_of) {

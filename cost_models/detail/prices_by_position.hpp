@@ -8,11 +8,13 @@
 // op (the layer's length is learnt from the first repeat found), and only the rest are
 // priced by the caller's function (the cache's hashed store).
 //
-// A few layouts are remembered, not one: a serving batch changes size at every arrival
-// and finish and goes back and forth between a few sizes, and without a memory of each
-// every such step would look all its parts up in the hashed store. An op's layout is
-// told by its part count and its first and last parts (for a serving step: the tokens
-// and the sampled rows); a wrong guess costs only position matches, never a price.
+// Many layouts are remembered, not one: a serving batch changes size at every arrival
+// and finish and goes back and forth between sizes, and a prefill chunk's token count
+// recurs over a trace; without a memory of each such step would look all its parts up
+// in the hashed store. An op's layout is told by its part count and its first and last
+// parts (for a serving step: the tokens and the sampled rows), and picks its place in a
+// direct-mapped table; a wrong guess or a layout pushed out costs only position
+// matches, never a price.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -33,21 +35,18 @@ class PricesByPosition {
 
  private:
   struct Layout {
-    std::size_t signature = 0;
-    std::uint64_t last_used = 0;  // 0 = never used
-    std::vector<core::OpPart> parts;  // the last op of this layout (this op's, up to the current position)
+    std::vector<core::OpPart> parts;  // the last op placed here (this op's, up to the current position)
     std::vector<Price> priced;
   };
-  static constexpr std::size_t kLayouts = 8;
+  static constexpr std::size_t kLayouts = 256;  // a power of two
 
-  // The layout remembered for `op`'s signature, or the least recently used one.
+  // The place of `op`'s layout.
   Layout& layout_of(const core::KernelOp& op);
   // The price of `part` at position i, which differs from the remembered op's part there.
   // Positions before i already hold this op's parts and prices.
   Price changed(Layout& l, const core::OpPart& part, std::size_t i, std::size_t& period, const PartPrice& price_of);
 
-  std::array<Layout, kLayouts> layouts_{};
-  std::uint64_t clock_ = 0;
+  std::vector<Layout> layouts_ = std::vector<Layout>(kLayouts);
   std::array<std::size_t, 16> fresh_{};  // first positions of this op priced anew, to find the layer length
   std::size_t fresh_count_ = 0;
 };

@@ -11,17 +11,23 @@ namespace lcperf::schedulers::serving {
 
 namespace {
 
-std::int64_t lookup(const std::map<std::int64_t, std::int64_t>& table, std::int64_t id) {
-  const auto it = table.find(id);
-  return it == table.end() ? 0 : it->second;
-}
-
 // Misuse by the engine is a bug, not bad input.
 [[noreturn]] void misuse(const std::string& what, std::int64_t id) {
   throw std::logic_error("block manager: " + what + " (request " + std::to_string(id) + ")");
 }
 
 }  // namespace
+
+void BlocksById::set(std::int64_t id, std::int64_t blocks) {
+  std::vector<std::int64_t>& table = id >= 0 ? requests_ : entries_;
+  const auto index = static_cast<std::size_t>(id >= 0 ? id : -1 - id);
+  if (index >= table.size()) table.resize(index + 1, -1);
+  table[index] = blocks;
+}
+
+void BlocksById::erase(std::int64_t id) {
+  if (holds(id)) set(id, -1);
+}
 
 BlockManager::BlockManager(std::int64_t total_blocks, std::int64_t block_size_tokens, double watermark,
                            std::int64_t host_blocks)
@@ -37,8 +43,8 @@ std::int64_t BlockManager::blocks_for_tokens(std::int64_t tokens) const {
   return tokens <= 0 ? 0 : (tokens + block_size_ - 1) / block_size_;
 }
 
-std::int64_t BlockManager::blocks_of(std::int64_t id) const { return lookup(device_, id); }
-std::int64_t BlockManager::host_blocks_of(std::int64_t id) const { return lookup(host_, id); }
+std::int64_t BlockManager::blocks_of(std::int64_t id) const { return device_.blocks(id); }
+std::int64_t BlockManager::host_blocks_of(std::int64_t id) const { return host_.blocks(id); }
 
 bool BlockManager::ever_fits(std::int64_t tokens) const {
   return blocks_for_tokens(tokens) <= total_ - watermark_blocks_;
@@ -55,11 +61,11 @@ void BlockManager::take(std::int64_t blocks) {
 }
 
 std::int64_t BlockManager::allocate(std::int64_t id, std::int64_t tokens) {
-  if (device_.count(id) != 0 || host_.count(id) != 0) misuse("allocate for a request that holds blocks", id);
+  if (device_.holds(id) || host_.holds(id)) misuse("allocate for a request that holds blocks", id);
   const std::int64_t blocks = blocks_for_tokens(tokens);
   if (blocks > free_blocks()) misuse("allocate beyond the free blocks", id);
   take(blocks);
-  device_[id] = blocks;
+  device_.set(id, blocks);
   return blocks;
 }
 
@@ -73,11 +79,11 @@ bool BlockManager::can_append(std::int64_t id, std::int64_t tokens) const {
 }
 
 std::int64_t BlockManager::append(std::int64_t id, std::int64_t tokens) {
-  if (device_.count(id) == 0) misuse("append for a request without device blocks", id);
+  if (!device_.holds(id)) misuse("append for a request without device blocks", id);
   const std::int64_t blocks = blocks_to_grow(id, tokens);
   if (blocks > free_blocks()) misuse("append beyond the free blocks", id);
   take(blocks);
-  device_[id] += blocks;
+  device_.set(id, device_.blocks(id) + blocks);
   return blocks;
 }
 
@@ -90,33 +96,33 @@ std::int64_t BlockManager::free(std::int64_t id) {
 }
 
 bool BlockManager::can_swap_out(std::int64_t id) const {
-  return device_.count(id) != 0 && host_used_ + blocks_of(id) <= host_total_;
+  return device_.holds(id) && host_used_ + blocks_of(id) <= host_total_;
 }
 
 std::int64_t BlockManager::swap_out(std::int64_t id) {
   if (!can_swap_out(id)) misuse("swap out without host room or device blocks", id);
   const std::int64_t blocks = free(id);
-  host_[id] = blocks;
+  host_.set(id, blocks);
   host_used_ += blocks;
   host_allocated_ += blocks;
   return blocks;
 }
 
 bool BlockManager::can_swap_in(std::int64_t id, std::int64_t tokens) const {
-  if (host_.count(id) == 0) return false;
+  if (!host_.holds(id)) return false;
   const std::int64_t blocks = std::max(host_blocks_of(id), blocks_for_tokens(tokens));
   return free_blocks() - blocks >= watermark_blocks_;
 }
 
 std::int64_t BlockManager::swap_in(std::int64_t id) {
-  if (host_.count(id) == 0 || device_.count(id) != 0) misuse("swap in of a request not swapped out", id);
+  if (!host_.holds(id) || device_.holds(id)) misuse("swap in of a request not swapped out", id);
   const std::int64_t blocks = host_blocks_of(id);
   if (blocks > free_blocks()) misuse("swap in beyond the free blocks", id);
   host_.erase(id);
   host_used_ -= blocks;
   host_freed_ += blocks;
   take(blocks);
-  device_[id] = blocks;
+  device_.set(id, blocks);
   return blocks;
 }
 

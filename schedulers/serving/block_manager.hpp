@@ -8,10 +8,32 @@
 // Invariant checked by the tests: every device block handed out is given back
 // (allocated_blocks() == freed_blocks() once all requests are done), and likewise on
 // the host.
+#include <algorithm>
 #include <cstdint>
-#include <map>
+#include <vector>
 
 namespace lcperf::schedulers::serving {
+
+// Blocks held per id: requests are named by their slot (0, 1, ...) and prefix-cache
+// entries by negative ids (-1, -2, ...), both dense, so two vectors index them directly
+// (a decode step looks its requests up several times each, a million steps a replay).
+class BlocksById {
+ public:
+  bool holds(std::int64_t id) const { return held(id) >= 0; }
+  std::int64_t blocks(std::int64_t id) const { return std::max<std::int64_t>(0, held(id)); }
+  void set(std::int64_t id, std::int64_t blocks);
+  void erase(std::int64_t id);
+
+ private:
+  // The id's blocks, -1 when it holds none.
+  std::int64_t held(std::int64_t id) const {
+    const std::vector<std::int64_t>& table = id >= 0 ? requests_ : entries_;
+    const auto index = static_cast<std::size_t>(id >= 0 ? id : -1 - id);
+    return index < table.size() ? table[index] : -1;
+  }
+  std::vector<std::int64_t> requests_;  // by id; -1 = holds nothing
+  std::vector<std::int64_t> entries_;   // by -1 - id
+};
 
 class BlockManager {
  public:
@@ -76,8 +98,8 @@ class BlockManager {
   std::int64_t freed_ = 0;
   std::int64_t host_allocated_ = 0;
   std::int64_t host_freed_ = 0;
-  std::map<std::int64_t, std::int64_t> device_;  // request id -> blocks
-  std::map<std::int64_t, std::int64_t> host_;
+  BlocksById device_;
+  BlocksById host_;
 };
 
 }  // namespace lcperf::schedulers::serving

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "cost_models/price_cache.hpp"
+#include "cost_models/detail/part_price_store.hpp"
 
 namespace lcperf::cost {
 namespace {
@@ -148,6 +149,51 @@ TEST(PriceCache, ConsecutiveOpsReusePartsThatDidNotChange) {
   EXPECT_EQ(cache.price(next).time_s, fresh.price(next).time_s);
   EXPECT_EQ(calls, first + 1);
   EXPECT_EQ(cache.price(compact_step(64, 28)).time_s, fresh.price(compact_step(64, 28)).time_s);
+}
+
+
+TEST(PartPricingCache, ManyPartsArePricedOnceEachAndFoundAgain) {
+  // More parts than the store's first table has slots: it grows and still finds each.
+  int calls = 0;
+  PriceCache cache(counting(calls));
+  for (int round = 0; round < 2; ++round) {
+    for (std::int64_t m = 1; m <= 3000; ++m) {
+      const core::OpPart part = core::GemmShape{m, 7, 5, 1, core::DType::bf16};
+      EXPECT_EQ(cache.time_s(part), 2.0 * m * 7 * 5);
+    }
+  }
+  EXPECT_EQ(calls, 3000);
+  EXPECT_EQ(cache.hits(), 3000u);
+}
+
+TEST(PartPriceStore, PartsWithTheSameKeyKeepTheirOwnPrices) {
+  // A hash collision: equal keys, different parts; each finds its own price.
+  detail::PartPriceStore store(100);
+  const core::OpPart a = core::GemmShape{1, 2, 3, 1, core::DType::bf16};
+  const core::OpPart b = core::ElementwiseShape{"add", 6, 1.0, 6.0};
+  const core::OpPart c = core::ElementwiseShape{"mul", 6, 1.0, 6.0};
+  store.store(42, a, Price{1, 0, 0});
+  store.store(42, b, Price{2, 0, 0});
+  ASSERT_NE(store.find(42, a), nullptr);
+  ASSERT_NE(store.find(42, b), nullptr);
+  EXPECT_EQ(store.find(42, a)->time_s, 1);
+  EXPECT_EQ(store.find(42, b)->time_s, 2);
+  EXPECT_EQ(store.find(42, c), nullptr);
+  EXPECT_EQ(store.find(43, a), nullptr);
+}
+
+TEST(PartPriceStore, StartsOverWhenFull) {
+  detail::PartPriceStore store(2);
+  const core::OpPart a = core::GemmShape{1, 2, 3, 1, core::DType::bf16};
+  const core::OpPart b = core::GemmShape{2, 2, 3, 1, core::DType::bf16};
+  const core::OpPart c = core::GemmShape{3, 2, 3, 1, core::DType::bf16};
+  store.store(core::hash_part(a), a, Price{1, 0, 0});
+  store.store(core::hash_part(b), b, Price{2, 0, 0});
+  store.store(core::hash_part(c), c, Price{3, 0, 0});  // full: a and b are forgotten
+  EXPECT_EQ(store.find(core::hash_part(a), a), nullptr);
+  EXPECT_EQ(store.find(core::hash_part(b), b), nullptr);
+  ASSERT_NE(store.find(core::hash_part(c), c), nullptr);
+  EXPECT_EQ(store.find(core::hash_part(c), c)->time_s, 3);
 }
 
 }  // namespace

@@ -91,5 +91,26 @@ TEST(BlockManager, MisuseIsALogicErrorAndBadSizesAreInputErrors) {
   EXPECT_THROW(BlockManager(4, 16, 1.0), core::InputError);
 }
 
+TEST(BlockManager, RequestsAndCacheEntriesAreKeptApartByTheirIds) {
+  // Requests are slots (0, 1, ...), prefix-cache entries negative ids (-1, -2, ...).
+  BlockManager b(100, 16, 0.0);
+  EXPECT_EQ(b.allocate(-1, 32), 2);
+  EXPECT_EQ(b.allocate(0, 16), 1);
+  EXPECT_EQ(b.allocate(1, 0), 0);  // holds no block, but holds its place
+  EXPECT_THROW(b.allocate(1, 16), std::logic_error);
+  EXPECT_THROW(b.allocate(-1, 16), std::logic_error);
+  EXPECT_EQ(b.blocks_of(-1), 2);
+  EXPECT_EQ(b.blocks_of(-2), 0);
+  EXPECT_EQ(b.blocks_of(0), 1);
+  EXPECT_EQ(b.append(1, 17), 2);
+  EXPECT_EQ(b.free(-1), 2);
+  EXPECT_EQ(b.blocks_of(-1), 0);
+  EXPECT_EQ(b.free(-1), 0);  // nothing left to give back
+  EXPECT_THROW(b.append(-1, 16), std::logic_error);
+  EXPECT_EQ(b.free(0) + b.free(1), 3);
+  EXPECT_EQ(b.used_blocks(), 0);
+  EXPECT_EQ(b.allocated_blocks(), b.freed_blocks());
+}
+
 }  // namespace
 }  // namespace lcperf::schedulers::serving
