@@ -13,7 +13,7 @@ namespace {
 
 std::vector<TierCandidate> candidates(int n) {
   std::vector<TierCandidate> c;
-  for (int i = 0; i < n; ++i) c.push_back({"k" + std::to_string(100 + i), static_cast<double>(i), false});
+  for (int i = 0; i < n; ++i) c.push_back({std::string("k") + std::to_string(100 + i), static_cast<double>(i), false});
   return c;
 }
 
