@@ -157,7 +157,14 @@ ReportSection timeseries_section(const std::vector<InstanceSample>& samples) {
       waiting.back().points.emplace_back(r->time_s, r->waiting);
     }
   }
-  LineAxes kv_axes{"KV cache in use", "simulated time", "fraction of KV blocks", svg::seconds_tick, svg::plain_tick, 1.0};
+  // A pool that never gets near full would draw as a flat line at zero on a 0..1 axis
+  // (a light replay uses ~0.1 % of an H200's blocks), so the axis ends at the whole pool
+  // only when use passes half of it; below that it fits the data.
+  double kv_peak = 0;
+  for (const LineSeries& series : kv)
+    for (const auto& point : series.points) kv_peak = std::max(kv_peak, point.second);
+  LineAxes kv_axes{"KV cache in use", "simulated time", "fraction of KV blocks", svg::seconds_tick, svg::plain_tick,
+                   kv_peak > 0.5 ? 1.0 : 0.0};
   LineAxes run_axes{"Running batch", "simulated time", "requests running", svg::seconds_tick, svg::plain_tick, 0};
   LineAxes wait_axes{"Queue length", "simulated time", "requests waiting", svg::seconds_tick, svg::plain_tick, 0};
   return {"Engine state over time",
