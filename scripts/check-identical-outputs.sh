@@ -10,16 +10,7 @@
 #
 # Prints one line per case and exits 1 if any file differs (0 when all are identical).
 set -uo pipefail
-if [ $# -lt 2 ]; then
-  echo "usage: $0 OLD_LCPERF NEW_LCPERF [WORK_DIR]" >&2
-  exit 2
-fi
-old=$(realpath "$1")
-new=$(realpath "$2")
-work=${3:-$(mktemp -d)}
-mkdir -p "$work"
-work=$(realpath "$work")
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/identical-outputs-args.sh"
 
 # name | subcommand | scenario | extra arguments
 cases=(

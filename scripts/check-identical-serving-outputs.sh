@@ -10,16 +10,7 @@
 #
 # Exit 0 when everything matches, 1 when an output differs or a run fails.
 set -uo pipefail
-if [ $# -lt 2 ]; then
-  echo "usage: $0 OLD_LCPERF NEW_LCPERF [WORK_DIR]" >&2
-  exit 2
-fi
-old=$(realpath "$1")
-new=$(realpath "$2")
-work=${3:-$(mktemp -d)}
-mkdir -p "$work"
-work=$(realpath "$work")
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/identical-outputs-args.sh"
 
 # Wall-clock budgets off, so no run is cut short by the machine's load.
 no_budget=(--set sim.max_wall_s=0 --set sim.max_events=0)
