@@ -24,13 +24,8 @@ using testing::ScratchDir;
 const std::string kScenario = LCPERF_SOURCE_DIR "/scenarios/distkv/llama2-13b-a100x2-tp1-distkv-smoke.json";
 
 nlohmann::json simulate(const ScratchDir& dir, const std::string& name, std::vector<std::string> sets) {
-  std::vector<std::string> args = {"simulate", kScenario, "--set", "workload.max_requests=4", "--quiet", "--out",
-                                   (dir / name).string()};
-  for (const std::string& s : sets) {
-    args.push_back("--set");
-    args.push_back(s);
-  }
-  const testing::Invocation run = run_lcperf(args);
+  sets.insert(sets.begin(), "workload.max_requests=4");
+  const testing::Invocation run = testing::run_scenario("simulate", kScenario, dir / name, sets);
   EXPECT_EQ(run.exit_code, 0) << run.err;
   return nlohmann::json::parse(testing::read_file(dir / name / "result.json"));
 }

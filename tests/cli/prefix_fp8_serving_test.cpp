@@ -80,12 +80,7 @@ Expectation mooncake_expectation(std::size_t n) {
 nlohmann::json replay(const ScratchDir& dir, const std::string& name, std::vector<std::string> sets,
                       const std::string& scenario = kCached) {
   const bool fixed = scenario.find("fixed") != std::string::npos;
-  std::vector<std::string> args = {fixed ? "simulate" : "replay", scenario, "--out", (dir / name).string(), "--quiet"};
-  for (const std::string& s : sets) {
-    args.push_back("--set");
-    args.push_back(s);
-  }
-  const auto run = run_lcperf(args);
+  const auto run = testing::run_scenario(fixed ? "simulate" : "replay", scenario, dir / name, sets);
   EXPECT_EQ(run.exit_code, 0) << run.err;
   return nlohmann::json::parse(read_file(dir / name / "result.json"));
 }

@@ -22,13 +22,7 @@ const std::string kServing = LCPERF_SOURCE_DIR "/scenarios/serving/qwen2.5-7b-h2
 
 testing::Invocation simulate(const ScratchDir& dir, const std::string& scenario, const std::vector<std::string>& sets,
                              const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args = {"simulate", scenario, "--quiet", "--out", (dir / "out").string()};
-  for (const std::string& s : sets) {
-    args.push_back("--set");
-    args.push_back(s);
-  }
-  args.insert(args.end(), extra.begin(), extra.end());
-  return run_lcperf(args);
+  return testing::run_scenario("simulate", scenario, dir / "out", sets, extra);
 }
 
 void expect_bad_input(const testing::Invocation& run, const std::vector<std::string>& words) {

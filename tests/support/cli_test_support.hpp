@@ -98,6 +98,18 @@ inline Invocation run_lcperf(const std::vector<std::string>& args, const fs::pat
   return run_lcperf_under({}, args, cwd);
 }
 
+// `lcperf COMMAND SCENARIO --quiet --out OUT`, `--set S` for each override, then `extra`.
+inline Invocation run_scenario(const std::string& command, const std::string& scenario, const fs::path& out,
+                               const std::vector<std::string>& sets = {}, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {command, scenario, "--quiet", "--out", out.string()};
+  for (const std::string& s : sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_lcperf(args);
+}
+
 // A small valid training scenario; tests break one field at a time.
 inline nlohmann::json valid_scenario() {
   return nlohmann::json::parse(R"({
