@@ -28,6 +28,7 @@ LongContextOptions long_context_options(const ServingSpec& spec) {
   o.sparse_min_context = spec.sparse_min_context;
   o.vertical_budget = spec.sparse_vertical_budget;
   o.slash_budget = spec.sparse_slash_budget;
+  o.slash_spread = spec.sparse_slash_spread;
   o.dca = spec.dca;
   o.dca_chunk_tokens = spec.dca_chunk_tokens;
   return o;
@@ -41,9 +42,26 @@ double VerticalSlashWork::gathered_fraction() const {
   return executed_pairs() > 0 ? gathered_pairs / executed_pairs() : 0.0;
 }
 
+double spread_slash_tiles(double lines, double positions, std::int64_t rows) {
+  if (!(lines > 0) || !(positions > 0)) return 0.0;
+  if (lines < 1.0) return lines;  // a share of one lone line: one tile
+  const double tile = static_cast<double>(kSparseTile);
+  const double run_rows = static_cast<double>(rows);
+  const double p = std::min(1.0, lines / positions);
+  const double merge_gaps = run_rows + tile - 1.0;  // gaps 1 .. rows + 63 merge
+  const double miss = std::pow(1.0 - p, merge_gaps);
+  const double q = 1.0 - miss;  // P(a gap merges)
+  // E[gap; gap merges] for a geometric gap: sum_{g=1..m} g p (1-p)^(g-1).
+  const double merged_gap = p > 0 ? (1.0 - miss * (1.0 + merge_gaps * p)) / p : 0.0;
+  const double runs = 1.0 + (lines - 1.0) * (1.0 - q);
+  const double lone = std::min(runs, 2.0 * (1.0 - q) + (lines - 2.0) * (1.0 - q) * (1.0 - q));
+  return lone + (lines - 1.0) * merged_gap / tile + (runs - lone) * (run_rows / tile + 0.5);
+}
+
 VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, std::int64_t vertical_budget,
-                                      std::int64_t slash_budget, int dca_partials) {
+                                      std::int64_t slash_budget, int dca_partials, double slash_spread) {
   if (q_len <= 0 || kv_len < q_len) throw InputError("vertical-slash work: need 0 < q_len <= kv_len");
+  if (!(slash_spread >= 0.0 && slash_spread <= 1.0)) throw InputError("vertical-slash work: slash spread must be in [0, 1]");
   const double tile = static_cast<double>(kSparseTile);
   const std::int64_t offset = kv_len - q_len;
   const double extra_segments = std::max(0, dca_partials - 1);
@@ -55,8 +73,13 @@ VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, s
     // MInference's floors (sinks, local window), cut to the keys there are.
     const double v = static_cast<double>(std::min(n, std::max<std::int64_t>(vertical_budget, 30)));
     const double s = static_cast<double>(std::min(n, std::max<std::int64_t>(slash_budget, 50)));
-    const double slash_tiles =
-        std::min(all_tiles, std::ceil((s + static_cast<double>(rows) - 1.0) / tile) + extra_segments);
+    // The forced local window and the unspread share merge next to the diagonal; the
+    // spread lines fall over the remaining offsets.
+    const double spread = slash_spread * std::max(0.0, s - static_cast<double>(kForcedLocalSlashes));
+    const double local = s - spread;
+    const double local_tiles = std::ceil((local + static_cast<double>(rows) - 1.0) / tile);
+    const double spread_tiles = spread_slash_tiles(spread, static_cast<double>(n) - local, rows);
+    const double slash_tiles = std::min(all_tiles, local_tiles + spread_tiles + extra_segments);
     const double tile_keys = std::min(static_cast<double>(n), tile * slash_tiles);
     const double columns = v * (1.0 - tile_keys / static_cast<double>(n));
     const double groups = columns > 0 ? std::ceil(columns / tile) + 0.5 * extra_segments : 0.0;
@@ -80,7 +103,7 @@ VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, s
 VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, const LongContextOptions& o,
                                       int dca_partials) {
   if (o.head_budgets.empty()) {
-    return vertical_slash_work(q_len, kv_len, o.vertical_budget, o.slash_budget, dca_partials);
+    return vertical_slash_work(q_len, kv_len, o.vertical_budget, o.slash_budget, dca_partials, o.slash_spread);
   }
   double shares = 0;
   for (const HeadBudget& b : o.head_budgets) {
@@ -89,7 +112,7 @@ VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, c
   }
   VerticalSlashWork mean;
   for (const HeadBudget& b : o.head_budgets) {
-    const VerticalSlashWork w = vertical_slash_work(q_len, kv_len, b.vertical, b.slash, dca_partials);
+    const VerticalSlashWork w = vertical_slash_work(q_len, kv_len, b.vertical, b.slash, dca_partials, o.slash_spread);
     const double f = b.heads / shares;
     mean.unmasked_pairs += f * w.unmasked_pairs;
     mean.tile_pairs += f * w.tile_pairs;

@@ -34,6 +34,12 @@ struct LongContextOptions {
   std::int64_t sparse_min_context = 32768;
   std::int64_t vertical_budget = 3920;  // mean of the shipped 7B-1M config
   std::int64_t slash_budget = 7650;
+  // Where the slash lines fall (see vertical_slash_work): the share of the slashes beyond
+  // the forced local window that lie spread uniformly over the history instead of next
+  // to the diagonal. 0 is the lower bound on the kernel's work, 1 the upper; the default
+  // is their midpoint because no measurement of the deployed configs' slash positions
+  // exists (cost_models/README.md, "Sparse attention", gives the evidence for each side).
+  double slash_spread = 0.5;
   std::vector<HeadBudget> head_budgets;
   // Dual chunk attention: beyond `dca_chunk_tokens` keys a query runs up to three partial
   // attentions (intra, successive, inter chunk) over disjoint keys, merged by LSE.
@@ -55,9 +61,14 @@ inline constexpr std::int64_t kSparseTile = 64;
 // (q_len queries, the last of kv_len keys), query block by query block (block m covers
 // rows [64m, 64m + 64) and sees n = kv_len - q_len + its last row + 1 keys):
 // - budgets are raised to MInference's floors (30 verticals, 50 slashes) and cut to n;
-// - slashes sit next to the diagonal, so their ranges merge into one run of
-//   ceil((s + rows - 1) / 64) contiguous tiles, plus one more tile per extra DCA
-//   segment (each segment converts its own ranges);
+// - the forced local window (kForcedLocalSlashes) and a share 1 - spread of the other
+//   slashes sit next to the diagonal: their ranges merge into one run of
+//   ceil((c + rows - 1) / 64) contiguous tiles for those c slashes, plus one more tile
+//   per extra DCA segment (each segment converts its own ranges);
+// - the remaining k = spread x (s - kForcedLocalSlashes) slashes fall uniformly over the
+//   other n - c offsets and cost spread_slash_tiles(k, n - c, rows) tiles: the expected
+//   tile count of the conversion's merge rule (ranges whose starts are less than
+//   rows + 64 apart merge) for randomly placed lines;
 // - verticals spread evenly over the n keys; those inside the tiles are dropped, the
 //   rest are gathered in groups of 64 (the last group padded; each extra DCA segment
 //   pads half a group more on average);
@@ -78,7 +89,21 @@ struct VerticalSlashWork {
 };
 
 VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, std::int64_t vertical_budget,
-                                      std::int64_t slash_budget, int dca_partials = 1);
+                                      std::int64_t slash_budget, int dca_partials = 1, double slash_spread = 0.0);
+
+// Diagonals next to the main one that the estimation always keeps (MInference's local
+// window); never spread.
+inline constexpr std::int64_t kForcedLocalSlashes = 100;
+
+// Expected 64-wide tiles a query block of `rows` rows runs for `lines` slash lines placed
+// uniformly at random among `positions` offsets, under the index conversion's rule: sort
+// the lines, merge neighbours whose offsets differ by less than rows + 64, and cover each
+// merged run of span S (largest minus smallest offset) with ceil((S + rows) / 64) tiles.
+// Gaps between placed lines are geometric with p = lines / positions; a run's ceil adds
+// half a tile on average beyond (S + rows) / 64 (a lone line's range is exactly
+// ceil(rows / 64) = 1 tile). Checked against the CPU conversion code on random offset
+// sets (tests/kernels/vertical_slash_placement_test.cpp).
+double spread_slash_tiles(double lines, double positions, std::int64_t rows);
 
 // The head-share-weighted mean over `o`'s budgets (one head's work).
 VerticalSlashWork vertical_slash_work(std::int64_t q_len, std::int64_t kv_len, const LongContextOptions& o,

@@ -429,6 +429,7 @@ ServingSpec parse_serving(ObjectReader r) {
   s.sparse_vertical_budget =
       r.integer_or("sparse_vertical_budget", s.sparse_vertical_budget, Range::positive().at_most(kMaxContext));
   s.sparse_slash_budget = r.integer_or("sparse_slash_budget", s.sparse_slash_budget, Range::positive().at_most(kMaxContext));
+  s.sparse_slash_spread = r.number_or("sparse_slash_spread", s.sparse_slash_spread, Range::between(0.0, 1.0));
   s.dca = r.boolean_or("dca", s.dca);
   s.dca_chunk_tokens = r.integer_or("dca_chunk_tokens", s.dca_chunk_tokens, Range::positive().at_most(kMaxContext));
   s.log_batches = r.boolean_or("log_batches", s.log_batches);
