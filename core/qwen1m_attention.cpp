@@ -173,12 +173,15 @@ std::vector<OpPart> long_context_prefill_parts(const AttentionShape& base, std::
     // Sorting the kept indices (verticals ascending, slashes descending): radix sort of
     // 32-bit keys, 4 passes reading and writing 4 bytes.
     parts.push_back(ew("sparse_topk_sort", work.selected * heads, 4, 4 * 8));
-    // Index building: one loop step per vertical and slash for every query block, each
-    // reading one 4-byte index and writing at most one 4-byte tile or column entry;
-    // one launch per DCA segment.
+    // Index building: one serial walk per (head, query block), one loop step per vertical
+    // and slash, each reading one 4-byte index and writing at most one 4-byte tile or
+    // column entry; one element per walk (cost_models/index_build_walk.hpp prices the
+    // walk's latency). One launch per DCA segment, each walking its share of the lists.
     const int segments = a.dca_partials;
+    const double blocks = std::ceil(static_cast<double>(q_len) / static_cast<double>(kSparseTile));
+    const double steps = work.index_steps / blocks / segments;  // per walk and segment
     for (int seg = 0; seg < segments; ++seg) {
-      parts.push_back(ew("sparse_index_build", work.index_steps * heads / segments, 2, 8));
+      parts.push_back(ew("sparse_index_build", blocks * heads, 2 * steps, 8 * steps));
     }
   }
   if (a.dca_partials > 1) {
@@ -193,8 +196,13 @@ std::vector<OpPart> long_context_prefill_parts(const AttentionShape& base, std::
   return parts;
 }
 
+int dca_query_variants(const LongContextOptions& o, bool sparse) {
+  if (!o.dca) return 1;
+  return sparse ? 5 : 3;
+}
+
 double prefill_activation_peak_bytes(const ModelSpec& model, const ParallelConfig& parallel, std::int64_t step_tokens,
-                                     std::int64_t kv_len, bool sparse) {
+                                     std::int64_t kv_len, bool sparse, int query_variants) {
   ParallelConfig p = parallel;
   p.cp = 1;
   p.sequence_parallel = false;
@@ -207,6 +215,7 @@ double prefill_activation_peak_bytes(const ModelSpec& model, const ParallelConfi
   const double up = (model.gated_mlp ? 2.0 : 1.0) * static_cast<double>(d.ffn);
   const double mlp = t * (h + up + static_cast<double>(d.ffn)) * elem;
   double attention = t * (h + (d.heads_q + 2.0 * d.heads_kv) * hd + d.heads_q * hd) * elem;
+  attention += t * d.heads_q * hd * elem * std::max(0, query_variants - 1);
   if (sparse) attention += static_cast<double>(kSparseTile) * static_cast<double>(kv_len) * d.heads_q * 4.0;
   return std::max(mlp, attention);
 }

@@ -122,7 +122,7 @@ struct ServingSpec {
   std::int64_t sparse_min_context = 32768;
   std::int64_t sparse_vertical_budget = 3920;
   std::int64_t sparse_slash_budget = 7650;
-  double sparse_slash_spread = 0.5;  // share of the non-forced slashes spread over the history
+  double sparse_slash_spread = 0.1;  // share of the non-forced slashes spread over the history
   bool dca = false;
   std::int64_t dca_chunk_tokens = 253952;
   bool log_batches = false;  // a "batch" decision per engine step (costly on long traces)

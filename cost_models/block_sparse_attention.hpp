@@ -9,6 +9,15 @@
 //   density x pairs / q_len (short loops amortise the prologue and epilogue worse). The
 //   full-mask curve is used when the profile has one: the kernel executes whole tiles
 //   and masks only the diagonal one, like a non-causal call.
+// - Tile shape: the kernel's 64-row tiles over 4 warps give each warp 16 query rows, so
+//   every K/V element a warp reads from shared memory feeds 2 x 16 FLOPs (1/16 byte per
+//   FLOP), against 32 rows and 1/32 byte per FLOP in the dense FA2-class kernel whose
+//   efficiency the profile holds (128-row tiles, 4 warps). The extra 1/32 byte per FLOP
+//   runs at the GPU's shared-memory bandwidth and is not hidden (the same four warps
+//   issue the loads and the MMAs): flops / (32 x smem_bytes_per_s) on top of the tensor
+//   time. It matters where tensor throughput is high against shared memory (A100 +44 %,
+//   H20 +20 %, H100 +81 % at 0.7 efficiency: the last is the SM80 kernel's FA2-class
+//   ceiling on Hopper). 0 bandwidth leaves the term out.
 // - Gathered keys: vertical columns are loaded by index. Each K/V row is a contiguous
 //   head_dim x 2-byte segment, so bandwidth is not the loss; the loss is that a group's
 //   column indices must come from memory before its row addresses are known, exposing
@@ -22,9 +31,14 @@ namespace lcperf::cost {
 
 inline constexpr double kGatheredKeyCost = 1.14;
 
+// Shared-memory bytes per FLOP the sparse kernel's 64-row tile reads beyond the dense
+// kernel's 128-row tile: 1/16 - 1/32 (see the header comment).
+inline constexpr double kSparseTileExtraSmemBytesPerFlop = 1.0 / 16.0 - 1.0 / 32.0;
+
 // Seconds for `flops` (the part's flops_of) at tensor-core peak `peak`; `curve` is
-// indexed by kv_len (other variables fall back to the whole call's flops).
+// indexed by kv_len (other variables fall back to the whole call's flops);
+// `smem_bytes_per_s` is the GPU's aggregate shared-memory bandwidth (0: no tile term).
 double block_sparse_attention_s(const core::AttentionShape& a, const EfficiencyCurve& curve, double flops,
-                                double peak);
+                                double peak, double smem_bytes_per_s = 0.0);
 
 }  // namespace lcperf::cost

@@ -9,6 +9,7 @@
 #include "cost_models/block_sparse_attention.hpp"
 #include "cost_models/curve_beyond_measured.hpp"
 #include "cost_models/gemm_tile_model.hpp"
+#include "cost_models/index_build_walk.hpp"
 #include "cost_models/op_checks.hpp"
 #include "cost_models/roofline.hpp"
 #include "cost_models/spmm_pipeline.hpp"
@@ -80,7 +81,8 @@ double CostModel::compute_time_s(const OpClassProfile& profile, const core::OpPa
   if (const auto* a = std::get_if<core::AttentionShape>(&part); a != nullptr && a->sparse_block > 0) {
     const EfficiencyCurve& tiles = profile.compute_efficiency_full_mask ? *profile.compute_efficiency_full_mask
                                                                          : profile.compute_efficiency;
-    return block_sparse_attention_s(*a, tiles, flops, peak);
+    // The GPU's shared-memory bandwidth is stated once, in the SpMM section (0 when absent).
+    return block_sparse_attention_s(*a, tiles, flops, peak, profile_.of(OpClass::spmm).extraction.smem_bytes_per_s);
   }
   const EfficiencyCurve& curve = compute_curve(profile, part);
   switch (curve.variable) {
@@ -99,6 +101,16 @@ double CostModel::compute_time_s(const OpClassProfile& profile, const core::OpPa
     case SizeVariable::flops: break;
   }
   return flops / (peak * curve.at(flops));
+}
+
+// The serial index-building walk (index_build_walk.hpp) needs the SM count and clock;
+// the profile states both once, in the SpmmExtraction section: its shared-memory
+// bandwidth is 128 bytes per clock per SM (Ampere, Hopper).
+double CostModel::index_build_walk(const core::ElementwiseShape& e) const {
+  const SpmmExtraction& x = profile_.of(OpClass::spmm).extraction;
+  if (x.sm_count <= 0 || !(x.smem_bytes_per_s > 0)) return 0.0;
+  constexpr double kSmemBytesPerClockPerSm = 128;
+  return index_build_walk_s(e, x.sm_count, x.smem_bytes_per_s / (kSmemBytesPerClockPerSm * x.sm_count));
 }
 
 OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part, bool named) const {
@@ -121,11 +133,13 @@ OpCost CostModel::roofline(OpClass op_class, const core::OpPart& part, bool name
   }
   // Without the pipeline: extraction overlaps HBM loads and MMAs perfectly.
   const double extraction = spmm != nullptr ? spmm_extraction_s(*spmm, profile.extraction) : 0.0;
+  const auto* ew = std::get_if<core::ElementwiseShape>(&part);
+  const double walk = ew != nullptr ? index_build_walk(*ew) : 0.0;
 
-  const double work = std::max({compute, memory, extraction});
+  const double work = std::max({compute, memory, extraction, walk});
   std::string_view bound = "latency";
   if (work > profile.min_latency_s) {
-    bound = work == extraction ? "extraction" : (work == compute ? "compute" : "memory");
+    bound = work == extraction ? "extraction" : (work == compute ? "compute" : (work == memory ? "memory" : "walk"));
   }
   cost.time_s = std::max(profile.min_latency_s, work);
   if (!named) return cost;

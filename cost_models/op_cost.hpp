@@ -59,6 +59,7 @@ class CostModel {
   OpCost tiled_gemm(const core::GemmShape& g, const OpClassProfile& profile, OpCost cost, double curve_s,
                     bool named) const;
   double compute_time_s(const OpClassProfile& profile, const core::OpPart& part, double flops) const;
+  double index_build_walk(const core::ElementwiseShape& e) const;
 
   core::HardwareSpec hw_;
   DeviceProfile profile_;

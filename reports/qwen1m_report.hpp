@@ -87,6 +87,17 @@ struct Qwen1mSparseBreakdown {
   double gathered_fraction = 0;  // of the executed keys, over the prefill
 };
 
+// The 1M-token prefill (headline chunks) of one scenario with its slash lines placed
+// differently: `spread` is LongContextOptions::slash_spread (0 = all next to the
+// diagonal, 1 = all non-forced lines at random over the history).
+struct Qwen1mPlacementRow {
+  std::string scenario;
+  double spread = 0;
+  bool scenario_default = false;  // the scenario's own setting
+  double speedup = 0;             // dense TTFT / sparse TTFT
+  double attention_cut = 0;       // dense causal pairs / executed pairs
+};
+
 struct Qwen1mResults {
   bool quick = false;  // named in the report's command line
   std::vector<Qwen1mScenario> scenarios;
@@ -95,6 +106,7 @@ struct Qwen1mResults {
   Qwen1mActivationCut activation_cut;
   Qwen1mDcpp dcpp;
   std::vector<Qwen1mSparseBreakdown> breakdown;  // one per scenario
+  std::vector<Qwen1mPlacementRow> placement;     // scenario x spread
 };
 
 std::string render_qwen1m_report(const Qwen1mResults& results);

@@ -30,12 +30,16 @@ constexpr std::int64_t kChunks[] = {32 * kK, 128 * kK};  // the prefill chunk si
 constexpr int kDcppStages = 4;
 
 // Prices parts with the scenario's GPU, caching repeated parts (every layer is alike).
+// Qwen2.5-1M serves with --enforce-eager (no CUDA graphs), so every kernel is launched
+// from the host: a kernel shorter than the launch latency leaves the GPU waiting for the
+// next launch (the launch gap) and costs the latency instead, as CostModel::time_s of a
+// KernelOp prices it. A DCA attention part is one launch per partial attention.
 class Pricer {
  public:
   explicit Pricer(const core::Scenario& s)
       : model_(s.cluster.gpu,
                cost::load_device_profile(s.sim.device_profile.empty() ? s.cluster.gpu.id : s.sim.device_profile)),
-        cache_([this](const core::OpPart& p) { return model_.time_s(p); }) {}
+        cache_([this](const core::OpPart& p) { return part_s(p); }) {}
 
   // One engine step of a single prefill chunk, all layers.
   double step_s(const core::Scenario& s, const core::ParallelConfig& parallel, std::int64_t start,
@@ -56,7 +60,11 @@ class Pricer {
     seq.prompt_tokens = prompt;
     return core::serving_step_parts(s.model, parallel, {seq}, s.model.layers, true, true, o);
   }
-  double part_s(const core::OpPart& p) const { return model_.time_s(p); }
+  double part_s(const core::OpPart& p) const {
+    const auto* a = std::get_if<core::AttentionShape>(&p);
+    const double launches = a != nullptr ? std::max(1, a->dca_partials) : 1;
+    return std::max(model_.time_s(p), launches * model_.hardware().kernel_launch_latency_s);
+  }
 
  private:
   cost::CostModel model_;
@@ -110,7 +118,8 @@ double peak_bytes(const core::Scenario& s, std::int64_t prompt, std::int64_t ste
   const double weights = 2.0 * static_cast<double>(s.model.total_params());
   const double kv = static_cast<double>(prompt) * static_cast<double>(s.model.layers) *
                     static_cast<double>(core::kv_bytes_per_token_per_layer(s.model, s.parallel)) * tp;
-  const double act = core::prefill_activation_peak_bytes(s.model, s.parallel, step_tokens, prompt, sparse) * tp;
+  const int variants = core::dca_query_variants(core::long_context_options(s.serving), sparse);
+  const double act = core::prefill_activation_peak_bytes(s.model, s.parallel, step_tokens, prompt, sparse, variants) * tp;
   return weights + kv + act;
 }
 
@@ -146,7 +155,9 @@ std::vector<reports::Qwen1mMemory> price_memory(const std::vector<core::Scenario
   for (const core::Scenario& s : scenarios) {
     for (std::int64_t step : {kOneMillion, 128 * kK, 32 * kK}) {
       rows.push_back({scenario_label(s), step,
-                      core::prefill_activation_peak_bytes(s.model, s.parallel, step, kOneMillion, true) * s.parallel.tp,
+                      core::prefill_activation_peak_bytes(s.model, s.parallel, step, kOneMillion, true,
+                                                          core::dca_query_variants(core::long_context_options(s.serving), true)) *
+                          s.parallel.tp,
                       peak_bytes(s, kOneMillion, step, true), s.cluster.gpu.hbm_bytes * s.parallel.tp});
     }
   }
@@ -239,6 +250,42 @@ std::vector<reports::Qwen1mSparseBreakdown> price_breakdown(const std::vector<co
   return rows;
 }
 
+// Executed pairs over dense causal pairs of the sparse attention parts of one prefill.
+double attention_cut(const core::Scenario& s, std::int64_t prompt, std::int64_t chunk, const core::LongContextOptions& o) {
+  double dense_pairs = 0, executed = 0;
+  for (std::int64_t start = 0; start < prompt; start += chunk) {
+    for (const core::OpPart& p : Pricer::step_parts(s, s.parallel, start, std::min(chunk, prompt - start), prompt, o)) {
+      if (const auto* a = std::get_if<core::AttentionShape>(&p)) {
+        dense_pairs += core::attention_score_pairs(*a);
+        executed += core::attention_score_pairs(*a) * a->density;
+      }
+    }
+  }
+  return executed > 0 ? dense_pairs / executed : 0.0;
+}
+
+// The 1M-token speedup with the slash lines placed from contiguous to all spread, so the
+// report shows how much the unmeasured placement moves it.
+std::vector<reports::Qwen1mPlacementRow> price_placement(const std::vector<core::Scenario>& scenarios) {
+  std::vector<reports::Qwen1mPlacementRow> rows;
+  for (const core::Scenario& s : scenarios) {
+    Pricer pricer(s);
+    const core::LongContextOptions base = core::long_context_options(s.serving);
+    const std::int64_t chunk = reports::kQwen1mHeadlineChunk;
+    const double dense = ttft(pricer, s, kOneMillion, chunk, dense_of(base));
+    std::vector<double> spreads = {0.0, 0.1, 0.25, 0.5, 1.0};
+    if (std::find(spreads.begin(), spreads.end(), base.slash_spread) == spreads.end()) spreads.push_back(base.slash_spread);
+    std::sort(spreads.begin(), spreads.end());
+    for (double spread : spreads) {
+      core::LongContextOptions o = sparse_of(base);
+      o.slash_spread = spread;
+      rows.push_back({scenario_label(s), spread, spread == base.slash_spread, dense / ttft(pricer, s, kOneMillion, chunk, o),
+                      attention_cut(s, kOneMillion, chunk, o)});
+    }
+  }
+  return rows;
+}
+
 }  // namespace
 
 double single_prefill_ttft_s(const core::Scenario& s, std::int64_t prompt, std::int64_t chunk,
@@ -260,6 +307,7 @@ reports::Qwen1mResults run_qwen1m_study(const std::string& data_dir, bool quick)
   out.activation_cut = activation_cut(scenarios.front());
   out.dcpp = price_dcpp(scenarios.front());
   out.breakdown = price_breakdown(scenarios);
+  out.placement = price_placement(scenarios);
   return out;
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/qwen1m_attention.hpp"
 #include "cost_models/block_sparse_attention.hpp"
+#include "cost_models/index_build_walk.hpp"
 #include "cost_models/op_cost.hpp"
 #include "cost_test_support.hpp"
 
@@ -84,6 +85,46 @@ TEST(BlockSparseAttention, OneQueryBlockByHand) {
   const double compute = core::flops_of(a) / (kPeak * e320) * (1 + 0.4 * (kGatheredKeyCost - 1));
   ASSERT_GT(compute, core::bytes_of(a) / (4.8e12 * testing::kFlatMemory));  // compute-bound
   expect_rel(model.time_s(core::OpPart{a}), compute);
+}
+
+TEST(BlockSparseAttention, SmallTilesCostSharedMemoryTime) {
+  // The same hand case on a GPU whose profile states its shared-memory bandwidth: the
+  // 64-row tile reads 1/16 - 1/32 = 1/32 byte per FLOP more than the dense kernel's,
+  // serialised after the tensor time.
+  DeviceProfile p = curved_profile();
+  p.of(OpClass::spmm).extraction.smem_bytes_per_s = 1.5e13;
+  const CostModel model(h200_hardware(), p);
+  const CostModel without(h200_hardware(), curved_profile());
+  const auto parts = core::long_context_prefill_parts(base_attention(), 64, 1024, 1024, sparse(100, 100));
+  const core::OpPart& a = parts.front();
+  expect_rel(model.time_s(a), without.time_s(a) + core::flops_of(a) / 32.0 / 1.5e13);
+}
+
+TEST(BlockSparseAttention, IndexBuildingIsASerialWalk) {
+  // 8192 queries = 128 query blocks x 32 heads = 4096 walks of v + s = 1000 + 6096 steps
+  // each (every block sees at least 7096 of the 131072 keys). On 100 SMs at 1 GHz
+  // (1.28e13 B/s of shared memory = 128 B per clock per SM) they fit one wave:
+  // 7096 steps x 40 cycles / 1e9 Hz.
+  const auto parts = core::long_context_prefill_parts(base_attention(), 8192, 131072, 131072, sparse(1000, 6096));
+  const core::ElementwiseShape* build = nullptr;
+  for (const core::OpPart& part : parts) {
+    const auto* e = std::get_if<core::ElementwiseShape>(&part);
+    if (e != nullptr && e->kind == "sparse_index_build") build = e;
+  }
+  ASSERT_NE(build, nullptr);
+  EXPECT_EQ(build->elements, 128 * 32);
+  EXPECT_DOUBLE_EQ(build->flops_per_element, 2.0 * 7096);
+  EXPECT_DOUBLE_EQ(index_build_walk_s(*build, 100, 1e9), 7096 * kIndexStepCycles / 1e9);
+  // Twice the SMs' resident threads: two waves.
+  core::ElementwiseShape many = *build;
+  many.elements = static_cast<std::int64_t>(2 * kWalkThreadsPerSm * 100);
+  EXPECT_DOUBLE_EQ(index_build_walk_s(many, 100, 1e9), 2 * 7096 * kIndexStepCycles / 1e9);
+  // The cost model prices the walk where the profile gives SM count and clock.
+  DeviceProfile p = curved_profile();
+  p.of(OpClass::spmm).extraction.sm_count = 100;
+  p.of(OpClass::spmm).extraction.smem_bytes_per_s = 1.28e13;
+  const CostModel model(h200_hardware(), p);
+  expect_rel(model.time_s(core::OpPart{*build}), 7096 * kIndexStepCycles / 1e9);
 }
 
 TEST(BlockSparseAttention, DcaSegmentsAddTilesAndPadding) {

@@ -88,7 +88,13 @@ TEST(LongCtxPricing, SparseInactiveBelowMinimumContext) {
   EXPECT_EQ(parts, one_layer(short_prompt, LongContextOptions{}));
   EXPECT_DOUBLE_EQ(attention(parts).density, 1.0);
 
-  // The same chunk of a 64K prompt is sparse and carries its index estimation.
+  // The same chunk of a 64K prompt is sparse and carries its index estimation. Its
+  // slashes are placed contiguously here: with the default tenth of them spread at random
+  // (755 lines over at most 9.5K offsets) every gap merges under the conversion rule and
+  // the kernel runs all its tiles (density 1), which the old contiguous-only model could
+  // not show; the sparse path must still be taken, with its estimation parts.
+  EXPECT_TRUE(has_kind(one_layer({chunk(8192, 8192, 65536)}, sparse), "sparse_index_estimation"));
+  sparse.slash_spread = 0.0;
   const std::vector<OpPart> long_parts = one_layer({chunk(8192, 8192, 65536)}, sparse);
   EXPECT_LT(attention(long_parts).density, 1.0);
   EXPECT_TRUE(has_kind(long_parts, "sparse_index_estimation"));
@@ -113,6 +119,47 @@ TEST(LongCtxPricing, DcaAddsMergeWorkButNoScoreFlops) {
   EXPECT_FALSE(has_kind(plain, "lse_merge"));
   // Within one DCA chunk nothing changes.
   EXPECT_EQ(one_layer({chunk(1024, 1024, 2048)}, dca), one_layer({chunk(1024, 1024, 2048)}, LongContextOptions{}));
+}
+
+TEST(LongCtxPricing, SparseDcaAddsExactlyItsParts) {
+  // Sparse selection under DCA past two chunks (reference §2.5, §3.5): the extra rotary
+  // of four query variants (succ, inter and their continuous-position twins), one
+  // index-building launch per segment (3), the LSE merge of 3 partials; the attention
+  // carries 3 partials (one launch each). 7B at TP4: 7 local query heads of 128.
+  LongContextOptions o;
+  o.sparse_attention = true;
+  o.sparse_min_context = 0;
+  o.dca = true;
+  o.dca_chunk_tokens = 4096;
+  const std::vector<OpPart> parts = one_layer({chunk(2048, 10000, 20000)}, o);
+  EXPECT_EQ(attention(parts).dca_partials, 3);
+  int builds = 0;
+  double rope = 0, merge = 0;
+  for (const OpPart& p : parts) {
+    const auto* e = std::get_if<ElementwiseShape>(&p);
+    if (e == nullptr) continue;
+    if (e->kind == "sparse_index_build") ++builds;
+    if (e->kind == "lse_merge") merge += static_cast<double>(e->elements);
+    if (e->kind == "rope") rope += static_cast<double>(e->elements);
+  }
+  EXPECT_EQ(builds, 3);
+  EXPECT_DOUBLE_EQ(merge, 2048.0 * 7 * 128);
+  // The layer's own rotary of Q and K plus the four extra query variants.
+  const std::vector<OpPart> plain = one_layer({chunk(2048, 10000, 20000)}, LongContextOptions{});
+  double plain_rope = 0;
+  for (const OpPart& p : plain) {
+    const auto* e = std::get_if<ElementwiseShape>(&p);
+    if (e != nullptr && e->kind == "rope") plain_rope += static_cast<double>(e->elements);
+  }
+  EXPECT_DOUBLE_EQ(rope - plain_rope, 4.0 * 2048 * 7 * 128);
+  // Five query variants held at once: four more Q copies in the attention phase.
+  EXPECT_EQ(dca_query_variants(o, true), 5);
+  EXPECT_EQ(dca_query_variants(o, false), 3);
+  EXPECT_EQ(dca_query_variants(LongContextOptions{}, true), 1);
+  const ModelSpec m = model_7b();
+  EXPECT_DOUBLE_EQ(prefill_activation_peak_bytes(m, tp(4), 1, 1000000, true, 5) -
+                       prefill_activation_peak_bytes(m, tp(4), 1, 1000000, true),
+                   4.0 * 7 * 128 * 2);
 }
 
 TEST(LongCtxPricing, ChunkedPrefillActivationsSetByTheChunk) {
