@@ -27,6 +27,7 @@ TEST(Qwen1mReproduce, QuickWritesTheTablesDeterministically) {
   for (const char* heading : {"## TTFT vs context length, dense vs sparse attention", "### Speedup at 1M tokens",
                               "## Peak memory of one 1M-token prefill", "## Dynamic chunked pipeline parallelism",
                               "### Where the sparse 1M-token prefill spends its time",
+                              "### Where the slash lines fall: the placement bounds",
                               "## Where the model may be wrong"}) {
     EXPECT_NE(md.find(heading), std::string::npos) << heading;
   }
