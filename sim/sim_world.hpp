@@ -118,8 +118,13 @@ class SimWorld {
   bool other_streams_idle(int rank, int stream);
 
   // P2P mailboxes have the receiving rank's actor as permanent receiver, so transfers
-  // start eagerly (the seam's buffered-send rule).
-  simgrid::s4u::Mailbox* p2p_mailbox(int src, int dst, int tag);
+  // start eagerly (the seam's buffered-send rule). A send or receive acquires the
+  // mailbox of its (src, dst, tag) before its transfer and releases it after; a mailbox
+  // nobody holds and nothing waits in goes back to a pool of its receiver, so a tag
+  // used once (every micro-batch's) costs no new mailbox (two simcalls) and no entry
+  // kept for the rest of the run.
+  simgrid::s4u::Mailbox* acquire_p2p_mailbox(int src, int dst, int tag);
+  void release_p2p_mailbox(int src, int dst, int tag);
   struct P2pKey {
     int src;
     int dst;
@@ -173,9 +178,16 @@ class SimWorld {
   Platform platform_;
   std::vector<RankState> ranks_;
   std::vector<simgrid::s4u::ActorPtr> rank_actors_;
-  // P2P mailboxes by (src, dst, tag), each with its receiver set: looked up by integers
-  // instead of building and hashing its name at every send and receive.
-  std::unordered_map<P2pKey, simgrid::s4u::Mailbox*, P2pKeyHash> p2p_mailboxes_;
+  // P2P mailboxes in use by (src, dst, tag), each with its receiver set: looked up by
+  // integers instead of building and hashing its name at every send and receive.
+  struct P2pMailbox {
+    simgrid::s4u::Mailbox* box = nullptr;
+    int users = 0;  // sends and receives between their acquire and release
+  };
+  std::unordered_map<P2pKey, P2pMailbox, P2pKeyHash> p2p_mailboxes_;
+  // Idle p2p mailboxes by receiving actor (the receiver is set once, at creation).
+  std::vector<std::vector<simgrid::s4u::Mailbox*>> idle_p2p_mailboxes_;
+  std::uint64_t p2p_mailboxes_created_ = 0;  // names new mailboxes uniquely
   std::map<std::string, RingChannels> ring_channels_;
   std::vector<char> done_;
   core::MemoryTracker memory_;
