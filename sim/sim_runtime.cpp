@@ -71,7 +71,7 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
     state.inline_peer_rank = work.peer_rank;
     state.inline_tag = work.tag;
     state.inline_stream = deferred_stream_;
-    world_.run_work(actor_, deferred_stream_, work);
+    world_.run_work(actor_, deferred_stream_, work, world_.cpu_quiet(actor_, deferred_stream_));
     state.running_inline = false;
     if (last) return true;
   }

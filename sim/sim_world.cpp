@@ -36,6 +36,7 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
       platform_(std::move(platform)),
       ranks_(static_cast<std::size_t>(input.ranks / fold_)),
       rank_actors_(static_cast<std::size_t>(input.ranks / fold_)),
+      sole_on_host_(static_cast<std::size_t>(input.ranks / fold_), 0),
       idle_p2p_mailboxes_(static_cast<std::size_t>(input.ranks / fold_)),
       done_(1, 1),
       memory_(input.ranks / fold_, input.memory_capacity_bytes > 0
@@ -46,6 +47,11 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
     r.mutex = sg::Mutex::create();
     r.progress = sg::ConditionVariable::create();
   }
+  std::map<std::size_t, int> actors_on_host;
+  for (int a = 0; a < actors(); ++a) {
+    if (simulated(a)) ++actors_on_host[host_index(a)];
+  }
+  for (int a = 0; a < actors(); ++a) sole_on_host_[static_cast<std::size_t>(a)] = actors_on_host[host_index(a)] == 1;
   records_.node_of_rank.resize(static_cast<std::size_t>(input.ranks));
   for (int r = 0; r < input.ranks; ++r) {
     const int g = input.gpu_of_rank.empty() ? r : input.gpu_of_rank[static_cast<std::size_t>(r)];
@@ -151,9 +157,22 @@ bool SimWorld::other_streams_idle(int rank, int stream) {
   return true;
 }
 
-void SimWorld::run_work(int rank, int stream, StreamWork& work) {
+bool SimWorld::cpu_quiet(int rank, int stream) {
+  if (!sole_on_host_[static_cast<std::size_t>(rank)]) return false;
+  for (const auto& [id, state] : rank_state(rank).streams) {
+    if (id == stream) continue;
+    if (!state->queue.empty()) return false;
+    if (state->busy && (state->current == nullptr || (state->current->kind != StreamWork::Kind::send &&
+                                                      state->current->kind != StreamWork::Kind::recv))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void SimWorld::run_work(int rank, int stream, StreamWork& work, bool cpu_quiet) {
   const double start = sg::Engine::get_clock();
-  execute(rank, work);
+  execute(rank, work, cpu_quiet);
   record_work(rank, stream, work, start, sg::Engine::get_clock());
 }
 
@@ -177,11 +196,25 @@ void SimWorld::record_work(int rank, int stream, StreamWork& work, double start_
   complete(rank, work.completion);
 }
 
-void SimWorld::execute(int rank, const StreamWork& work) {
+void SimWorld::execute(int rank, const StreamWork& work, bool cpu_quiet) {
   switch (work.kind) {
     case StreamWork::Kind::kernel:
       if (work.duration_s > 0) {
-        sg::this_actor::execute(work.duration_s * kGpuHostSpeed);
+        const double flops = work.duration_s * kGpuHostSpeed;
+        // Alone on its host, SimGrid's (lazy, CAS01) CPU model ends an execution at
+        // start + flops / speed, computed once when it starts, and a sleep at start +
+        // duration: a sleep of exactly flops / speed ends at the same double, in one
+        // simcall instead of the execution's several (create, set host and amount,
+        // start, wait). Another CPU action starting or ending on the host meanwhile
+        // would make SimGrid recompute the execution's end (rounding differently), hence
+        // cpu_quiet. Under 1 us the sleep is not used: SimGrid lengthens sleeps shorter
+        // than its timing precision (1e-9 s).
+        const double alone_s = flops / kGpuHostSpeed;
+        if (cpu_quiet && alone_s >= 1e-6) {
+          sg::this_actor::sleep_for(alone_s);
+        } else {
+          sg::this_actor::execute(flops);
+        }
         count_events(1);
       }
       return;

@@ -109,8 +109,16 @@ class SimWorld {
   bool stream_idle(int rank, int stream);
   // Runs one piece of work in the calling actor, records it and completes it. Stream
   // actors use it for queued work; a rank program uses it directly when it waits on
-  // work it just launched on an idle stream (saving two context switches).
-  void run_work(int rank, int stream, StreamWork& work);
+  // work it just launched on an idle stream (saving two context switches). With
+  // `cpu_quiet` (see cpu_quiet()), a kernel is a SimGrid sleep instead of an execution.
+  void run_work(int rank, int stream, StreamWork& work, bool cpu_quiet = false);
+  // True when a kernel that the rank actor of `rank` runs itself on `stream` now is
+  // the only CPU action its GPU host can hold until it ends: no other simulated rank on
+  // the host, and every other stream of the rank idle or in a send or receive with
+  // nothing queued behind it (transfers use links, not the host's CPU; kernels and
+  // collectives, whose software overhead and merged-step latency are sleeps on the
+  // host, do). The rank itself is blocked in the kernel, so nothing new starts there.
+  bool cpu_quiet(int rank, int stream);
   // Records work that ran from start_s to end_s without SimGrid (a rank running ahead,
   // see SimulationInput::run_ahead) and completes it.
   void record_work(int rank, int stream, StreamWork& work, double start_s, double end_s);
@@ -164,7 +172,7 @@ class SimWorld {
   // stops the simulation: every other actor is killed and the calling one exits.
   void charge_budget(std::uint64_t n);
   void stream_loop(StreamState& stream);
-  void execute(int rank, const StreamWork& work);
+  void execute(int rank, const StreamWork& work, bool cpu_quiet);
   void run_collective(int rank, const StreamWork& work);
   // A ring collective whose other members are mirrors of `rank` (data-parallel folding):
   // `rank` sends each step's flows to its own mirror hosts.
@@ -178,6 +186,7 @@ class SimWorld {
   Platform platform_;
   std::vector<RankState> ranks_;
   std::vector<simgrid::s4u::ActorPtr> rank_actors_;
+  std::vector<char> sole_on_host_;  // by actor: no other simulated actor shares its GPU host
   // P2P mailboxes in use by (src, dst, tag), each with its receiver set: looked up by
   // integers instead of building and hashing its name at every send and receive.
   struct P2pMailbox {
