@@ -24,44 +24,57 @@ core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
   work.completion = world_.new_completion();
   const core::Completion c{work.completion};
   issued_.push_back(c.id);
-  if (!deferred_.empty() && deferred_stream_ == stream) {
-    deferred_.push_back(std::move(work));
-    return c;
+  for (Deferred& d : deferred_) {
+    if (d.stream == stream) {
+      d.work.push_back(std::move(work));
+      return c;
+    }
   }
-  flush_deferred();
   if (world_.stream_idle(actor_, stream)) {
-    deferred_stream_ = stream;
-    deferred_.push_back(std::move(work));
+    deferred_.push_back(Deferred{stream, {}});
+    deferred_.back().work.push_back(std::move(work));
   } else {
+    flush_deferred();
     catch_up();
     world_.enqueue(actor_, stream, std::move(work));
   }
   return c;
 }
 
-void SimRuntime::flush_deferred() {
-  if (deferred_.empty()) return;
+void SimRuntime::flush_deferred(core::StreamId except) {
+  if (deferred_.empty() || (deferred_.size() == 1 && deferred_.front().stream == except)) return;
   catch_up();
-  while (!deferred_.empty()) {
-    world_.enqueue(actor_, deferred_stream_, std::move(deferred_.front()));
-    deferred_.pop_front();
+  std::vector<Deferred> kept;
+  for (Deferred& d : deferred_) {
+    if (d.stream == except) {
+      kept.push_back(std::move(d));
+      continue;
+    }
+    for (StreamWork& w : d.work) world_.enqueue(actor_, d.stream, std::move(w));
   }
+  deferred_ = std::move(kept);
 }
 
 bool SimRuntime::run_deferred_until(std::uint64_t completion) {
-  const bool held = std::any_of(deferred_.begin(), deferred_.end(),
-                                [completion](const StreamWork& w) { return w.completion == completion; });
-  if (!held) return false;
+  const auto holds = [completion](const Deferred& d) {
+    return std::any_of(d.work.begin(), d.work.end(), [completion](const StreamWork& w) { return w.completion == completion; });
+  };
+  const auto held = std::find_if(deferred_.begin(), deferred_.end(), holds);
+  if (held == deferred_.end()) return false;
+  const core::StreamId stream = held->stream;
+  flush_deferred(stream);
+  std::deque<StreamWork>& chain = deferred_.front().work;
   RankState& state = world_.rank_state(actor_);
   for (;;) {
-    StreamWork work = std::move(deferred_.front());
-    deferred_.pop_front();
+    StreamWork work = std::move(chain.front());
+    chain.pop_front();
     const bool last = work.completion == completion;
-    if (may_run_ahead(work, deferred_stream_)) {
+    if (chain.empty()) deferred_.clear();
+    if (may_run_ahead(work, stream)) {
       const double start = now_s();
       ahead_s_ += work.duration_s;
       world_.count_events(1);
-      world_.record_work(actor_, deferred_stream_, work, start, now_s());
+      world_.record_work(actor_, stream, work, start, now_s());
       if (last) return true;
       continue;
     }
@@ -70,8 +83,8 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
     state.inline_kind = work.kind;
     state.inline_peer_rank = work.peer_rank;
     state.inline_tag = work.tag;
-    state.inline_stream = deferred_stream_;
-    world_.run_work(actor_, deferred_stream_, work, world_.cpu_quiet(actor_, deferred_stream_));
+    state.inline_stream = stream;
+    world_.run_work(actor_, stream, work, world_.cpu_quiet(actor_, stream));
     state.running_inline = false;
     if (last) return true;
   }
