@@ -24,15 +24,20 @@ core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
   work.completion = world_.new_completion();
   const core::Completion c{work.completion};
   issued_.push_back(c.id);
+  Deferred* entry = nullptr;
   for (Deferred& d : deferred_) {
     if (d.stream == stream) {
-      d.work.push_back(std::move(work));
-      return c;
+      entry = &d;
+      break;
     }
   }
-  if (world_.stream_idle(actor_, stream)) {
-    deferred_.push_back(Deferred{stream, {}});
-    deferred_.back().work.push_back(std::move(work));
+  if (entry != nullptr && !entry->work.empty()) {
+    entry->work.push_back(std::move(work));
+  } else if (world_.stream_idle(actor_, stream)) {
+    if (entry == nullptr) entry = &deferred_.emplace_back(Deferred{stream, 0, {}});
+    entry->since = ++deferrals_;
+    entry->work.push_back(std::move(work));
+    ++deferring_;
   } else {
     flush_deferred();
     catch_up();
@@ -42,34 +47,44 @@ core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
 }
 
 void SimRuntime::flush_deferred(core::StreamId except) {
-  if (deferred_.empty() || (deferred_.size() == 1 && deferred_.front().stream == except)) return;
-  catch_up();
-  std::vector<Deferred> kept;
-  for (Deferred& d : deferred_) {
-    if (d.stream == except) {
-      kept.push_back(std::move(d));
-      continue;
+  for (bool caught_up = false; deferring_ > 0;) {
+    // The entry deferred first among those to flush (there are rarely more than two).
+    Deferred* next = nullptr;
+    for (Deferred& d : deferred_) {
+      if (!d.work.empty() && d.stream != except && (next == nullptr || d.since < next->since)) next = &d;
     }
-    for (StreamWork& w : d.work) world_.enqueue(actor_, d.stream, std::move(w));
+    if (next == nullptr) return;
+    if (!caught_up) {
+      catch_up();
+      caught_up = true;
+    }
+    for (StreamWork& w : next->work) world_.enqueue(actor_, next->stream, std::move(w));
+    next->work.clear();
+    --deferring_;
   }
-  deferred_ = std::move(kept);
 }
 
 bool SimRuntime::run_deferred_until(std::uint64_t completion) {
-  const auto holds = [completion](const Deferred& d) {
-    return std::any_of(d.work.begin(), d.work.end(), [completion](const StreamWork& w) { return w.completion == completion; });
-  };
-  const auto held = std::find_if(deferred_.begin(), deferred_.end(), holds);
-  if (held == deferred_.end()) return false;
+  if (deferring_ == 0) return false;
+  Deferred* held = nullptr;
+  for (Deferred& d : deferred_) {
+    // A stream's deferred completions increase along its chain.
+    if (d.work.empty() || completion < d.work.front().completion || completion > d.work.back().completion) continue;
+    if (std::any_of(d.work.begin(), d.work.end(), [completion](const StreamWork& w) { return w.completion == completion; })) {
+      held = &d;
+      break;
+    }
+  }
+  if (held == nullptr) return false;
   const core::StreamId stream = held->stream;
   flush_deferred(stream);
-  std::deque<StreamWork>& chain = deferred_.front().work;
+  std::deque<StreamWork>& chain = held->work;
   RankState& state = world_.rank_state(actor_);
   for (;;) {
     StreamWork work = std::move(chain.front());
     chain.pop_front();
     const bool last = work.completion == completion;
-    if (chain.empty()) deferred_.clear();
+    if (chain.empty()) --deferring_;
     if (may_run_ahead(work, stream)) {
       const double start = now_s();
       ahead_s_ += work.duration_s;

@@ -74,11 +74,16 @@ class SimRuntime final : public core::Runtime {
   // would, at the same simulated times) and saves two context switches per op. Several
   // streams may hold deferred work at once (a pipeline stage's send and its next
   // receive), each with its own chain, in the order they were first deferred.
+  // One entry per stream that ever held deferred work, kept (with its deque's storage)
+  // when empty, so deferring allocates nothing once warm.
   struct Deferred {
     core::StreamId stream = 0;
+    std::uint64_t since = 0;  // when its work was first deferred: flushes go in this order
     std::deque<StreamWork> work;
   };
   std::vector<Deferred> deferred_;
+  std::size_t deferring_ = 0;     // entries holding work
+  std::uint64_t deferrals_ = 0;   // numbers Deferred::since
   double ahead_s_ = 0;  // how far this rank's clock runs ahead of SimGrid's
   std::unique_lock<simgrid::s4u::Mutex> progress_lock_;  // RankState::mutex, held from the first wait on
 };
