@@ -46,7 +46,7 @@ core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
   return c;
 }
 
-void SimRuntime::flush_deferred(core::StreamId except) {
+void SimRuntime::flush_deferred_work(core::StreamId except) {
   for (bool caught_up = false; deferring_ > 0;) {
     // The entry deferred first among those to flush (there are rarely more than two).
     Deferred* next = nullptr;
@@ -77,7 +77,7 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
   }
   if (held == nullptr) return false;
   const core::StreamId stream = held->stream;
-  flush_deferred(stream);
+  if (deferring_ > 1) flush_deferred_work(stream);
   std::deque<StreamWork>& chain = held->work;
   RankState& state = world_.rank_state(actor_);
   for (;;) {

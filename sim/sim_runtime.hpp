@@ -46,7 +46,10 @@ class SimRuntime final : public core::Runtime {
   // Hands deferred work to its stream actors; called before anything that lets time
   // pass or queues work on a busy stream, so deferral never changes when work starts.
   // `except` keeps that stream's work deferred.
-  void flush_deferred(core::StreamId except = -1);
+  void flush_deferred(core::StreamId except = -1) {
+    if (deferring_ != 0) flush_deferred_work(except);
+  }
+  void flush_deferred_work(core::StreamId except);
   // Runs deferred work up to `completion` in the calling actor (after handing every
   // other stream's deferred work to its actor, which starts it at this same time);
   // false if not deferred.
