@@ -24,44 +24,72 @@ core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
   work.completion = world_.new_completion();
   const core::Completion c{work.completion};
   issued_.push_back(c.id);
-  if (!deferred_.empty() && deferred_stream_ == stream) {
-    deferred_.push_back(std::move(work));
-    return c;
+  Deferred* entry = nullptr;
+  for (Deferred& d : deferred_) {
+    if (d.stream == stream) {
+      entry = &d;
+      break;
+    }
   }
-  flush_deferred();
-  if (world_.stream_idle(actor_, stream)) {
-    deferred_stream_ = stream;
-    deferred_.push_back(std::move(work));
+  if (entry != nullptr && !entry->work.empty()) {
+    entry->work.push_back(std::move(work));
+  } else if (world_.stream_idle(actor_, stream)) {
+    if (entry == nullptr) entry = &deferred_.emplace_back(Deferred{stream, 0, {}});
+    entry->since = ++deferrals_;
+    entry->work.push_back(std::move(work));
+    ++deferring_;
   } else {
+    flush_deferred();
     catch_up();
     world_.enqueue(actor_, stream, std::move(work));
   }
   return c;
 }
 
-void SimRuntime::flush_deferred() {
-  if (deferred_.empty()) return;
-  catch_up();
-  while (!deferred_.empty()) {
-    world_.enqueue(actor_, deferred_stream_, std::move(deferred_.front()));
-    deferred_.pop_front();
+void SimRuntime::flush_deferred_work(core::StreamId except) {
+  for (bool caught_up = false; deferring_ > 0;) {
+    // The entry deferred first among those to flush (there are rarely more than two).
+    Deferred* next = nullptr;
+    for (Deferred& d : deferred_) {
+      if (!d.work.empty() && d.stream != except && (next == nullptr || d.since < next->since)) next = &d;
+    }
+    if (next == nullptr) return;
+    if (!caught_up) {
+      catch_up();
+      caught_up = true;
+    }
+    for (StreamWork& w : next->work) world_.enqueue(actor_, next->stream, std::move(w));
+    next->work.clear();
+    --deferring_;
   }
 }
 
 bool SimRuntime::run_deferred_until(std::uint64_t completion) {
-  const bool held = std::any_of(deferred_.begin(), deferred_.end(),
-                                [completion](const StreamWork& w) { return w.completion == completion; });
-  if (!held) return false;
+  if (deferring_ == 0) return false;
+  Deferred* held = nullptr;
+  for (Deferred& d : deferred_) {
+    // A stream's deferred completions increase along its chain.
+    if (d.work.empty() || completion < d.work.front().completion || completion > d.work.back().completion) continue;
+    if (std::any_of(d.work.begin(), d.work.end(), [completion](const StreamWork& w) { return w.completion == completion; })) {
+      held = &d;
+      break;
+    }
+  }
+  if (held == nullptr) return false;
+  const core::StreamId stream = held->stream;
+  if (deferring_ > 1) flush_deferred_work(stream);
+  std::deque<StreamWork>& chain = held->work;
   RankState& state = world_.rank_state(actor_);
   for (;;) {
-    StreamWork work = std::move(deferred_.front());
-    deferred_.pop_front();
+    StreamWork work = std::move(chain.front());
+    chain.pop_front();
     const bool last = work.completion == completion;
-    if (may_run_ahead(work, deferred_stream_)) {
+    if (chain.empty()) --deferring_;
+    if (may_run_ahead(work, stream)) {
       const double start = now_s();
       ahead_s_ += work.duration_s;
       world_.count_events(1);
-      world_.record_work(actor_, deferred_stream_, work, start, now_s());
+      world_.record_work(actor_, stream, work, start, now_s());
       if (last) return true;
       continue;
     }
@@ -70,8 +98,8 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
     state.inline_kind = work.kind;
     state.inline_peer_rank = work.peer_rank;
     state.inline_tag = work.tag;
-    state.inline_stream = deferred_stream_;
-    world_.run_work(actor_, deferred_stream_, work);
+    state.inline_stream = stream;
+    world_.run_work(actor_, stream, work, world_.cpu_quiet(actor_, stream));
     state.running_inline = false;
     if (last) return true;
   }

@@ -43,10 +43,16 @@ class SimRuntime final : public core::Runtime {
  private:
   core::Completion enqueue(core::StreamId stream, StreamWork work);
   core::Completion p2p(bool sending, const core::Tensor& tensor, int peer, core::StreamId stream, int tag);
-  // Hands deferred work to its stream actor; called before anything that lets time pass
-  // or queues more work, so deferral never changes when work starts.
-  void flush_deferred();
-  // Runs deferred work up to `completion` in the calling actor; false if not deferred.
+  // Hands deferred work to its stream actors; called before anything that lets time
+  // pass or queues work on a busy stream, so deferral never changes when work starts.
+  // `except` keeps that stream's work deferred.
+  void flush_deferred(core::StreamId except = -1) {
+    if (deferring_ != 0) flush_deferred_work(except);
+  }
+  void flush_deferred_work(core::StreamId except);
+  // Runs deferred work up to `completion` in the calling actor (after handing every
+  // other stream's deferred work to its actor, which starts it at this same time);
+  // false if not deferred.
   bool run_deferred_until(std::uint64_t completion);
   // Run-ahead (SimulationInput::run_ahead): whether `work` may run on this rank's own
   // clock, and bringing the simulated clock up to that clock before anything else.
@@ -65,12 +71,22 @@ class SimRuntime final : public core::Runtime {
   // caught in its latency), which a protocol would then wait for forever.
   simgrid::s4u::CommPtr pending_message_;
   core::Message* pending_payload_ = nullptr;
-  // Work launched, in order, on one stream that was idle when the first of it was
+  // Work launched, in order, on a stream that was idle when the first of it was
   // launched, and not yet handed to the stream's actor: when the program waits on one
   // of it, the rank actor runs the chain up to that op itself (as the stream actor
-  // would, at the same simulated times) and saves two context switches per op.
-  core::StreamId deferred_stream_ = 0;
-  std::deque<StreamWork> deferred_;
+  // would, at the same simulated times) and saves two context switches per op. Several
+  // streams may hold deferred work at once (a pipeline stage's send and its next
+  // receive), each with its own chain, in the order they were first deferred.
+  // One entry per stream that ever held deferred work, kept (with its deque's storage)
+  // when empty, so deferring allocates nothing once warm.
+  struct Deferred {
+    core::StreamId stream = 0;
+    std::uint64_t since = 0;  // when its work was first deferred: flushes go in this order
+    std::deque<StreamWork> work;
+  };
+  std::vector<Deferred> deferred_;
+  std::size_t deferring_ = 0;     // entries holding work
+  std::uint64_t deferrals_ = 0;   // numbers Deferred::since
   double ahead_s_ = 0;  // how far this rank's clock runs ahead of SimGrid's
   std::unique_lock<simgrid::s4u::Mutex> progress_lock_;  // RankState::mutex, held from the first wait on
 };

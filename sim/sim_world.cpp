@@ -36,6 +36,8 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
       platform_(std::move(platform)),
       ranks_(static_cast<std::size_t>(input.ranks / fold_)),
       rank_actors_(static_cast<std::size_t>(input.ranks / fold_)),
+      sole_on_host_(static_cast<std::size_t>(input.ranks / fold_), 0),
+      idle_p2p_mailboxes_(static_cast<std::size_t>(input.ranks / fold_)),
       done_(1, 1),
       memory_(input.ranks / fold_, input.memory_capacity_bytes > 0
                                ? input.memory_capacity_bytes
@@ -45,6 +47,11 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
     r.mutex = sg::Mutex::create();
     r.progress = sg::ConditionVariable::create();
   }
+  std::map<std::size_t, int> actors_on_host;
+  for (int a = 0; a < actors(); ++a) {
+    if (simulated(a)) ++actors_on_host[host_index(a)];
+  }
+  for (int a = 0; a < actors(); ++a) sole_on_host_[static_cast<std::size_t>(a)] = actors_on_host[host_index(a)] == 1;
   records_.node_of_rank.resize(static_cast<std::size_t>(input.ranks));
   for (int r = 0; r < input.ranks; ++r) {
     const int g = input.gpu_of_rank.empty() ? r : input.gpu_of_rank[static_cast<std::size_t>(r)];
@@ -150,9 +157,22 @@ bool SimWorld::other_streams_idle(int rank, int stream) {
   return true;
 }
 
-void SimWorld::run_work(int rank, int stream, StreamWork& work) {
+bool SimWorld::cpu_quiet(int rank, int stream) {
+  if (!sole_on_host_[static_cast<std::size_t>(rank)]) return false;
+  for (const auto& [id, state] : rank_state(rank).streams) {
+    if (id == stream) continue;
+    if (!state->queue.empty()) return false;
+    if (state->busy && (state->current == nullptr || (state->current->kind != StreamWork::Kind::send &&
+                                                      state->current->kind != StreamWork::Kind::recv))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void SimWorld::run_work(int rank, int stream, StreamWork& work, bool cpu_quiet) {
   const double start = sg::Engine::get_clock();
-  execute(rank, work);
+  execute(rank, work, cpu_quiet);
   record_work(rank, stream, work, start, sg::Engine::get_clock());
 }
 
@@ -176,20 +196,36 @@ void SimWorld::record_work(int rank, int stream, StreamWork& work, double start_
   complete(rank, work.completion);
 }
 
-void SimWorld::execute(int rank, const StreamWork& work) {
+void SimWorld::execute(int rank, const StreamWork& work, bool cpu_quiet) {
   switch (work.kind) {
     case StreamWork::Kind::kernel:
       if (work.duration_s > 0) {
-        sg::this_actor::execute(work.duration_s * kGpuHostSpeed);
+        const double flops = work.duration_s * kGpuHostSpeed;
+        // Alone on its host, SimGrid's (lazy, CAS01) CPU model ends an execution at
+        // start + flops / speed, computed once when it starts, and a sleep at start +
+        // duration: a sleep of exactly flops / speed ends at the same double, in one
+        // simcall instead of the execution's several (create, set host and amount,
+        // start, wait). Another CPU action starting or ending on the host meanwhile
+        // would make SimGrid recompute the execution's end (rounding differently), hence
+        // cpu_quiet. Under 1 us the sleep is not used: SimGrid lengthens sleeps shorter
+        // than its timing precision (1e-9 s).
+        const double alone_s = flops / kGpuHostSpeed;
+        if (cpu_quiet && alone_s >= 1e-6) {
+          sg::this_actor::sleep_for(alone_s);
+        } else {
+          sg::this_actor::execute(flops);
+        }
         count_events(1);
       }
       return;
     case StreamWork::Kind::send:
-      p2p_mailbox(rank, work.peer, work.tag)->put(&g_payload_token, static_cast<std::uint64_t>(work.wire_bytes));
+      acquire_p2p_mailbox(rank, work.peer, work.tag)->put(&g_payload_token, static_cast<std::uint64_t>(work.wire_bytes));
+      release_p2p_mailbox(rank, work.peer, work.tag);
       count_events(1);
       return;
     case StreamWork::Kind::recv:
-      p2p_mailbox(work.peer, rank, work.tag)->get<int>();
+      acquire_p2p_mailbox(work.peer, rank, work.tag)->get<int>();
+      release_p2p_mailbox(work.peer, rank, work.tag);
       return;
     case StreamWork::Kind::collective:
       run_collective(rank, work);
@@ -246,17 +282,19 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
   const RingMember& plan = rings.members[static_cast<std::size_t>(me)];
   const auto member = [&group](int position) { return group.ranks[static_cast<std::size_t>(position)]; };
   sg::Mailbox* cross_inbox = collective_mailbox(group, rank, 1);
+  // Every step sends to the same successors: their mailboxes are looked up once (each
+  // lookup is a simcall).
+  sg::Mailbox* on_node_outbox = plan.on_node_share > 0 ? collective_mailbox(group, member(plan.on_node_next)) : nullptr;
+  sg::Mailbox* cross_outbox = plan.cross_share > 0 ? collective_mailbox(group, member(plan.cross_next), 1) : nullptr;
   merge_ring_steps(input_.ring_step_limit, rings, steps, chunk);
   for (int step = 0; step < steps; ++step) {
     sg::CommPtr on_node;
     sg::CommPtr cross;
-    if (plan.on_node_share > 0) {
-      on_node = collective_mailbox(group, member(plan.on_node_next))
-                    ->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk * plan.on_node_share));
+    if (on_node_outbox != nullptr) {
+      on_node = on_node_outbox->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk * plan.on_node_share));
     }
-    if (plan.cross_share > 0) {
-      cross = collective_mailbox(group, member(plan.cross_next), 1)
-                  ->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk * plan.cross_share));
+    if (cross_outbox != nullptr) {
+      cross = cross_outbox->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk * plan.cross_share));
     }
     // Both receives are posted before either is waited on: a mailbox transfer starts
     // only once its receive is posted, and the two flows run concurrently.
@@ -353,19 +391,43 @@ const RingChannels& SimWorld::ring_channels(const core::CommGroup& group) {
   return ring_channels_.emplace(std::move(key), std::move(plan)).first->second;
 }
 
-// Names are built by appending (GCC 12 warns falsely on `"literal" + std::string`).
-sg::Mailbox* SimWorld::p2p_mailbox(int src, int dst, int tag) {
+sg::Mailbox* SimWorld::acquire_p2p_mailbox(int src, int dst, int tag) {
   const P2pKey key{src, dst, tag};
-  if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) return it->second;
-  std::string name = "p";
-  name.append(std::to_string(src)).append(">").append(std::to_string(dst)).append("#").append(std::to_string(tag));
-  // by_name and set_receiver are simcalls: another actor may look the same key up
-  // meanwhile, so the map gets the mailbox only once it is ready (setting the receiver
-  // again is harmless).
-  sg::Mailbox* box = sg::Mailbox::by_name(name);
-  box->set_receiver(rank_actors_[static_cast<std::size_t>(dst)]);
-  p2p_mailboxes_.emplace(key, box);
+  if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) {
+    ++it->second.users;
+    return it->second.box;
+  }
+  std::vector<sg::Mailbox*>& idle = idle_p2p_mailboxes_[static_cast<std::size_t>(dst)];
+  sg::Mailbox* box = nullptr;
+  if (!idle.empty()) {
+    box = idle.back();
+    idle.pop_back();
+  } else {
+    // Names are built by appending (GCC 12 warns falsely on `"literal" + std::string`).
+    std::string name = "p";
+    name.append(std::to_string(dst)).append("#").append(std::to_string(++p2p_mailboxes_created_));
+    // by_name and set_receiver are simcalls: another actor may acquire the same key
+    // meanwhile, so the map gets the mailbox only once it is ready.
+    box = sg::Mailbox::by_name(name);
+    box->set_receiver(rank_actors_[static_cast<std::size_t>(dst)]);
+    if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) {
+      idle.push_back(box);
+      ++it->second.users;
+      return it->second.box;
+    }
+  }
+  p2p_mailboxes_.emplace(key, P2pMailbox{box, 1});
   return box;
+}
+
+void SimWorld::release_p2p_mailbox(int src, int dst, int tag) {
+  const auto it = p2p_mailboxes_.find(P2pKey{src, dst, tag});
+  if (it == p2p_mailboxes_.end() || --it->second.users > 0) return;
+  // A transfer that ended before its receive was posted waits in the mailbox (listen()
+  // sees it): the mailbox stays the key's until that receive takes it.
+  if (it->second.box->listen()) return;
+  idle_p2p_mailboxes_[static_cast<std::size_t>(dst)].push_back(it->second.box);
+  p2p_mailboxes_.erase(it);
 }
 
 sg::Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int member, int lane) {

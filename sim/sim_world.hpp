@@ -109,8 +109,16 @@ class SimWorld {
   bool stream_idle(int rank, int stream);
   // Runs one piece of work in the calling actor, records it and completes it. Stream
   // actors use it for queued work; a rank program uses it directly when it waits on
-  // work it just launched on an idle stream (saving two context switches).
-  void run_work(int rank, int stream, StreamWork& work);
+  // work it just launched on an idle stream (saving two context switches). With
+  // `cpu_quiet` (see cpu_quiet()), a kernel is a SimGrid sleep instead of an execution.
+  void run_work(int rank, int stream, StreamWork& work, bool cpu_quiet = false);
+  // True when a kernel that the rank actor of `rank` runs itself on `stream` now is
+  // the only CPU action its GPU host can hold until it ends: no other simulated rank on
+  // the host, and every other stream of the rank idle or in a send or receive with
+  // nothing queued behind it (transfers use links, not the host's CPU; kernels and
+  // collectives, whose software overhead and merged-step latency are sleeps on the
+  // host, do). The rank itself is blocked in the kernel, so nothing new starts there.
+  bool cpu_quiet(int rank, int stream);
   // Records work that ran from start_s to end_s without SimGrid (a rank running ahead,
   // see SimulationInput::run_ahead) and completes it.
   void record_work(int rank, int stream, StreamWork& work, double start_s, double end_s);
@@ -118,8 +126,13 @@ class SimWorld {
   bool other_streams_idle(int rank, int stream);
 
   // P2P mailboxes have the receiving rank's actor as permanent receiver, so transfers
-  // start eagerly (the seam's buffered-send rule).
-  simgrid::s4u::Mailbox* p2p_mailbox(int src, int dst, int tag);
+  // start eagerly (the seam's buffered-send rule). A send or receive acquires the
+  // mailbox of its (src, dst, tag) before its transfer and releases it after; a mailbox
+  // nobody holds and nothing waits in goes back to a pool of its receiver, so a tag
+  // used once (every micro-batch's) costs no new mailbox (two simcalls) and no entry
+  // kept for the rest of the run.
+  simgrid::s4u::Mailbox* acquire_p2p_mailbox(int src, int dst, int tag);
+  void release_p2p_mailbox(int src, int dst, int tag);
   struct P2pKey {
     int src;
     int dst;
@@ -159,7 +172,7 @@ class SimWorld {
   // stops the simulation: every other actor is killed and the calling one exits.
   void charge_budget(std::uint64_t n);
   void stream_loop(StreamState& stream);
-  void execute(int rank, const StreamWork& work);
+  void execute(int rank, const StreamWork& work, bool cpu_quiet);
   void run_collective(int rank, const StreamWork& work);
   // A ring collective whose other members are mirrors of `rank` (data-parallel folding):
   // `rank` sends each step's flows to its own mirror hosts.
@@ -173,9 +186,17 @@ class SimWorld {
   Platform platform_;
   std::vector<RankState> ranks_;
   std::vector<simgrid::s4u::ActorPtr> rank_actors_;
-  // P2P mailboxes by (src, dst, tag), each with its receiver set: looked up by integers
-  // instead of building and hashing its name at every send and receive.
-  std::unordered_map<P2pKey, simgrid::s4u::Mailbox*, P2pKeyHash> p2p_mailboxes_;
+  std::vector<char> sole_on_host_;  // by actor: no other simulated actor shares its GPU host
+  // P2P mailboxes in use by (src, dst, tag), each with its receiver set: looked up by
+  // integers instead of building and hashing its name at every send and receive.
+  struct P2pMailbox {
+    simgrid::s4u::Mailbox* box = nullptr;
+    int users = 0;  // sends and receives between their acquire and release
+  };
+  std::unordered_map<P2pKey, P2pMailbox, P2pKeyHash> p2p_mailboxes_;
+  // Idle p2p mailboxes by receiving actor (the receiver is set once, at creation).
+  std::vector<std::vector<simgrid::s4u::Mailbox*>> idle_p2p_mailboxes_;
+  std::uint64_t p2p_mailboxes_created_ = 0;  // names new mailboxes uniquely
   std::map<std::string, RingChannels> ring_channels_;
   std::vector<char> done_;
   core::MemoryTracker memory_;

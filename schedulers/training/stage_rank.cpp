@@ -8,7 +8,11 @@ using core::OpPart;
 using core::Tensor;
 
 std::string cat(std::initializer_list<std::string_view> pieces) {
+  // One allocation per name (names are built for every op of every micro-batch).
+  std::size_t size = 0;
+  for (std::string_view p : pieces) size += p.size();
   std::string text;
+  text.reserve(size);
   for (std::string_view p : pieces) text.append(p);
   return text;
 }
