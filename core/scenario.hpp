@@ -38,6 +38,12 @@ struct FixedServingLoad {
   std::int64_t prompt_tokens = 0;
   std::int64_t output_tokens = 0;
   ClientStart start = ClientStart::staggered;
+  // Per-request length spread, as a benchmark client's synthetic lengths have it
+  // (AIPerf/GenAI-Perf --synthetic-input-tokens-stddev, --output-tokens-stddev): each
+  // request's lengths are drawn from a normal distribution around the means above,
+  // rounded, at least 1. 0 (the default) keeps every request identical.
+  double prompt_tokens_stddev = 0;
+  double output_tokens_stddev = 0;
 };
 
 // Serving workload (kind "serving"): requests replayed from a trace file or id

@@ -346,6 +346,8 @@ ServingWorkloadSpec parse_fixed_serving_workload(ObjectReader& r) {
   f.prompt_tokens = r.integer("prompt_tokens", Range::positive().at_most(kMaxContext));
   f.output_tokens = r.integer("output_tokens", Range::positive().at_most(kMaxContext));
   f.start = option_or(r, "start", f.start);
+  f.prompt_tokens_stddev = r.number_or("prompt_tokens_stddev", 0.0, Range::non_negative().at_most(kMaxContext));
+  f.output_tokens_stddev = r.number_or("output_tokens_stddev", 0.0, Range::non_negative().at_most(kMaxContext));
   if (f.concurrency > f.requests) r.fail("concurrency", "must be at most requests (" + std::to_string(f.requests) + ")");
   r.finish();
   return w;

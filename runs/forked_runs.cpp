@@ -104,7 +104,9 @@ core::TrainingResult result_from_json(const json& j) {
 ServingFigures serving_figures_from_json(const json& j) {
   ServingFigures f;
   f.ttft_p50_s = j.at("ttft_s").at("p50").get<double>();
+  f.ttft_mean_s = j.at("ttft_s").at("mean").get<double>();
   f.tpot_p50_s = j.at("tpot_s").at("p50").get<double>();
+  f.tpot_mean_s = j.at("tpot_s").at("mean").get<double>();
   f.e2e_p50_s = j.at("e2e_s").at("p50").get<double>();
   f.throughput_tokens_per_s = j.at("throughput_tokens_per_s").get<double>();
   f.output_tokens_per_s = j.at("output_tokens_per_s").get<double>();

@@ -26,7 +26,9 @@ struct ForkedRun {
 // The figures of a serving run's result.json that measured rows compare against.
 struct ServingFigures {
   double ttft_p50_s = 0;
+  double ttft_mean_s = 0;
   double tpot_p50_s = 0;
+  double tpot_mean_s = 0;
   double e2e_p50_s = 0;
   double throughput_tokens_per_s = 0;
   double output_tokens_per_s = 0;

@@ -37,6 +37,8 @@
 #include "schedulers/serving/router.hpp"
 #include "schedulers/serving/slo.hpp"
 #include "sim/simulator.hpp"
+#include "traces/random_variates.hpp"
+#include "traces/rng.hpp"
 #include "traces/serving_readers.hpp"
 #include "traces/serving_transform.hpp"
 
@@ -58,11 +60,22 @@ std::int64_t warmup_requests(const core::FixedServingLoad& f) {
 // requests' tokens by their wall-clock span instead would count the loop's ramp-down
 // (its last requests finish with fewer and fewer users). Only with a warm-up (N > C) and
 // nothing rejected; a static batch keeps the span, which is exact for it.
-void use_closed_loop_throughput(serving::ServingSummary& sum, const core::FixedServingLoad& f) {
+// A request carries the mean lengths of the measured requests (the workload's own with no
+// length spread).
+void use_closed_loop_throughput(serving::ServingSummary& sum, const core::FixedServingLoad& f,
+                                const std::vector<serving::RequestMetrics>& measured) {
   if (warmup_requests(f) == 0 || sum.rejected > 0 || sum.completed == 0 || !(sum.e2e_s.mean > 0)) return;
+  std::int64_t prompt = 0, output = 0, n = 0;
+  for (const serving::RequestMetrics& m : measured) {
+    if (m.rejected) continue;
+    prompt += m.prompt;
+    output += m.output;
+    ++n;
+  }
+  if (n == 0) return;
   const double requests_per_s = static_cast<double>(f.concurrency) / sum.e2e_s.mean;
-  sum.throughput_tokens_per_s = requests_per_s * static_cast<double>(f.prompt_tokens + f.output_tokens);
-  sum.output_tokens_per_s = requests_per_s * static_cast<double>(f.output_tokens);
+  sum.throughput_tokens_per_s = requests_per_s * static_cast<double>(prompt + output) / static_cast<double>(n);
+  sum.output_tokens_per_s = requests_per_s * static_cast<double>(output) / static_cast<double>(n);
 }
 
 // Step part shapes the price cache holds before it starts over: a replay of hours meets
@@ -82,15 +95,28 @@ std::string origin_of(const core::Scenario& s) { return s.source_path.empty() ? 
 // full requests, as a benchmark client sends them: whatever order the engine's token
 // budget imposes on that burst (one long prompt per step, say) is what the measured
 // requests inherit, since each user's next request follows its previous one's end.
-std::vector<serving::ServingRequest> fixed_requests(const core::FixedServingLoad& f) {
+// With a length spread (prompt_tokens_stddev, output_tokens_stddev) request i's lengths
+// are the means plus stddev x a standard normal from the scenario seed's stream
+// kLengthSpreadStream, rounded and at least 1 (a staggered warm-up keeps its spread
+// outputs).
+std::vector<serving::ServingRequest> fixed_requests(const core::FixedServingLoad& f, std::uint64_t seed) {
+  constexpr std::uint64_t kLengthSpreadStream = 0x4c454e53;  // "LENS": apart from the trace streams
+  traces::Rng rng(seed, kLengthSpreadStream);
+  const auto draw = [&rng](std::int64_t mean, double stddev) -> std::int64_t {
+    if (!(stddev > 0)) return mean;
+    const double z = traces::standard_normal(rng);
+    return std::max<std::int64_t>(1, std::llround(static_cast<double>(mean) + stddev * z));
+  };
   std::vector<serving::ServingRequest> out;
   out.reserve(static_cast<std::size_t>(f.requests));
   const std::int64_t warmup = warmup_requests(f);
   const bool staggered = f.start == core::ClientStart::staggered;
   for (std::int64_t i = 0; i < f.requests; ++i) {
+    const std::int64_t prompt = draw(f.prompt_tokens, f.prompt_tokens_stddev);
+    const std::int64_t drawn_output = draw(f.output_tokens, f.output_tokens_stddev);
     const std::int64_t output =
-        staggered && i < warmup ? (f.output_tokens * (i + 1) + warmup - 1) / warmup : f.output_tokens;
-    out.push_back({i, 0.0, f.prompt_tokens, output});
+        staggered && i < warmup ? (f.output_tokens * (i + 1) + warmup - 1) / warmup : drawn_output;
+    out.push_back({i, 0.0, prompt, output});
   }
   return out;
 }
@@ -111,7 +137,9 @@ std::vector<serving::ServingRequest> within_horizon(std::vector<serving::Serving
 
 std::vector<serving::ServingRequest> load_trace_requests(const core::Scenario& s, const std::string& trace,
                                                          const std::string& format) {
-  if (s.requests.kind == core::ServingWorkloadKind::fixed && trace.empty()) return fixed_requests(s.requests.fixed);
+  if (s.requests.kind == core::ServingWorkloadKind::fixed && trace.empty()) {
+    return fixed_requests(s.requests.fixed, s.seed);
+  }
   traces::ServingTrace t = traces::load_serving_trace(trace, format, s.requests.skip_corrupt);
   if (s.requests.max_requests > 0) t = traces::truncate_to_count(t, s.requests.max_requests);
   if (s.requests.time_scale != 1.0) t = traces::scale_time(t, s.requests.time_scale);
@@ -470,7 +498,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   run.timeseries_csv = timeseries_csv(instance_series(engines.records, engines.instances));
   run.request_metrics = all;
   if (s.requests.kind == core::ServingWorkloadKind::fixed && trace_override.empty()) {
-    use_closed_loop_throughput(sum, s.requests.fixed);
+    use_closed_loop_throughput(sum, s.requests.fixed, all);
   }
   run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

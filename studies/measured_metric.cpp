@@ -15,7 +15,7 @@ constexpr std::array<UnitSpelling, 1> kTokensPerSPerGpu = {{{"tokens/s/GPU", 1}}
 constexpr std::array<UnitSpelling, 2> kRatio = {{{"ratio", 1}, {"%", 1e-2}}};
 constexpr std::array<UnitSpelling, 3> kBytes = {{{"bytes", 1}, {"GiB", kGiB}, {"GB", kGB}}};
 
-constexpr std::array<MetricSpec, 11> kMetrics = {{
+constexpr std::array<MetricSpec, 13> kMetrics = {{
     {MeasuredMetric::iteration_time_s, "iteration_time_s", RunKind::training, kSeconds,
      "result.json iteration_time_s (one training iteration: a global batch)"},
     {MeasuredMetric::tokens_per_s, "tokens_per_s", RunKind::training, kTokensPerS,
@@ -27,7 +27,11 @@ constexpr std::array<MetricSpec, 11> kMetrics = {{
     {MeasuredMetric::peak_memory_bytes, "peak_memory_bytes", RunKind::training, kBytes,
      "result.json peak_memory_bytes (max over ranks)"},
     {MeasuredMetric::ttft_p50_s, "ttft_p50_s", RunKind::serving, kSeconds, "result.json ttft_s.p50"},
+    {MeasuredMetric::ttft_mean_s, "ttft_mean_s", RunKind::serving, kSeconds,
+     "result.json ttft_s.mean (the mean over requests, what AIPerf/GenAI-Perf report as avg)"},
     {MeasuredMetric::tpot_p50_s, "tpot_p50_s", RunKind::serving, kSeconds, "result.json tpot_s.p50"},
+    {MeasuredMetric::tpot_mean_s, "tpot_mean_s", RunKind::serving, kSeconds,
+     "result.json tpot_s.mean (the mean over requests of each one's inter-token latency)"},
     {MeasuredMetric::e2e_p50_s, "e2e_p50_s", RunKind::serving, kSeconds, "result.json e2e_s.p50"},
     {MeasuredMetric::serving_throughput_tokens_per_s, "throughput_tokens_per_s", RunKind::serving, kTokensPerS,
      "result.json throughput_tokens_per_s"},
@@ -77,7 +81,9 @@ namespace lcperf::studies {
 double simulated_serving_value(MeasuredMetric metric, const runs::ServingFigures& result) {
   switch (metric) {
     case MeasuredMetric::ttft_p50_s: return result.ttft_p50_s;
+    case MeasuredMetric::ttft_mean_s: return result.ttft_mean_s;
     case MeasuredMetric::tpot_p50_s: return result.tpot_p50_s;
+    case MeasuredMetric::tpot_mean_s: return result.tpot_mean_s;
     case MeasuredMetric::e2e_p50_s: return result.e2e_p50_s;
     case MeasuredMetric::serving_throughput_tokens_per_s: return result.throughput_tokens_per_s;
     case MeasuredMetric::output_tokens_per_s: return result.output_tokens_per_s;

@@ -6,9 +6,13 @@
 // per-request costs shift TTFT and e2e by exactly their sum and no step; a closed loop's
 // throughput is its steady state (Little's law); a stack's custom all-reduce replaces
 // NCCL's only where it is faster; users started together keep the burst's order; a decode
-// kernel that does not share K/V over a GQA group reads it per query head.
+// kernel that does not share K/V over a GQA group reads it per query head; a length
+// spread draws each request's lengths around the means, and the closed loop's throughput
+// counts the tokens its requests carried.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <string>
 
@@ -238,6 +242,80 @@ TEST(ServingFixedWorkload, ADecodeKernelThatDoesNotShareKvPaysItPerQueryHead) {
 
 TEST(ServingFixedWorkload, RefusesMoreUsersThanRequests) {
   EXPECT_THROW(scenario(2, 3), core::InputError);
+}
+
+// The fixed workload with a length spread: `n` requests of 512 in / 8 out from 2 users.
+core::Scenario spread_scenario(int n, double prompt_stddev, double output_stddev, int seed = 1) {
+  json j = json::parse(R"({"name": "spread", "kind": "serving", "model": "llama3-8b",
+    "cluster": {"name": "one H100", "hardware": "h100", "nodes": 1, "gpus_per_node": 1},
+    "parallel": {"tp": 1}, "serving": {"stack": "ideal"}, "sim": {"granularity": "stage"},
+    "workload": {"kind": "fixed", "concurrency": 2, "prompt_tokens": 512, "output_tokens": 8,
+                 "start": "together"}})");
+  j["seed"] = seed;
+  j["workload"]["requests"] = n;
+  j["workload"]["prompt_tokens_stddev"] = prompt_stddev;
+  j["workload"]["output_tokens_stddev"] = output_stddev;
+  return core::load_scenario_text(j.dump(), "spread.json");
+}
+
+TEST(ServingFixedWorkload, ALengthSpreadDrawsEachRequestsLengthsAroundTheMeans) {
+  // Without a spread every request is the mean; with one, 400 measured draws have a
+  // sample mean within 4 standard errors of the mean and a sample deviation within 20 %
+  // of the spread; the lengths are whole and at least 1; the same seed gives the same
+  // lengths and another seed others.
+  for (const auto& m : run_serving(spread_scenario(12, 0, 0)).request_metrics) {
+    EXPECT_EQ(m.prompt, 512);
+    EXPECT_EQ(m.output, 8);
+  }
+  const auto spread = run_serving(spread_scenario(402, 40, 2)).request_metrics;
+  ASSERT_EQ(spread.size(), 400u);  // the 2 of the burst are the warm-up
+  double prompt_sum = 0, prompt_sq = 0, output_sum = 0;
+  for (const auto& m : spread) {
+    EXPECT_GE(m.output, 1);
+    prompt_sum += static_cast<double>(m.prompt);
+    prompt_sq += static_cast<double>(m.prompt) * static_cast<double>(m.prompt);
+    output_sum += static_cast<double>(m.output);
+  }
+  const double n = static_cast<double>(spread.size());
+  const double prompt_mean = prompt_sum / n;
+  EXPECT_NEAR(prompt_mean, 512.0, 4 * 40 / std::sqrt(n));
+  EXPECT_NEAR(std::sqrt(prompt_sq / n - prompt_mean * prompt_mean), 40.0, 0.2 * 40);
+  EXPECT_NEAR(output_sum / n, 8.0, 4 * 2 / std::sqrt(n) + 0.1);  // + the clamp at 1's pull
+  const auto again = run_serving(spread_scenario(402, 40, 2)).request_metrics;
+  const auto other = run_serving(spread_scenario(402, 40, 2, 2)).request_metrics;
+  bool same = true, differs = false;
+  for (std::size_t i = 0; i < spread.size(); ++i) {
+    same = same && again[i].prompt == spread[i].prompt && again[i].output == spread[i].output;
+    differs = differs || other[i].prompt != spread[i].prompt;
+  }
+  EXPECT_TRUE(same);
+  EXPECT_TRUE(differs);
+  // A spread far above the mean clamps at 1 token.
+  std::int64_t shortest = 8;
+  for (const auto& m : run_serving(spread_scenario(42, 0, 50)).request_metrics) shortest = std::min(shortest, m.output);
+  EXPECT_EQ(shortest, 1);
+}
+
+TEST(ServingFixedWorkload, AClosedLoopWithALengthSpreadCountsTheTokensItsRequestsCarried) {
+  // Little's law with the realised lengths: users x mean tokens of the measured requests
+  // / their mean e2e.
+  const core::Scenario s = spread_scenario(42, 40, 2);
+  const ServingRun run = run_serving(s);
+  const json r = json::parse(run.result_json);
+  double prompt = 0, output = 0;
+  for (const auto& m : run.request_metrics) {
+    prompt += static_cast<double>(m.prompt);
+    output += static_cast<double>(m.output);
+  }
+  const double n = static_cast<double>(run.request_metrics.size());
+  const double per_s = 2 / r["e2e_s"]["mean"].get<double>();
+  EXPECT_NEAR(r["output_tokens_per_s"].get<double>(), per_s * output / n, 1e-9);
+  EXPECT_NEAR(r["throughput_tokens_per_s"].get<double>(), per_s * (prompt + output) / n, 1e-9);
+}
+
+TEST(ServingFixedWorkload, RefusesANegativeLengthSpread) {
+  EXPECT_THROW(spread_scenario(4, -1, 0), core::InputError);
+  EXPECT_THROW(spread_scenario(4, 0, -0.5), core::InputError);
 }
 
 }  // namespace

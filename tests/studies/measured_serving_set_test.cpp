@@ -8,6 +8,7 @@
 // one static batch of up to 1024): a few seconds of CPU in all.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <string>
 
@@ -44,7 +45,16 @@ TEST(MeasuredServingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   // 19's second pass: 23.41 %, 15.12 %, 21.67 %, 28.03 %.) ITL is low because the one
   // fitted step time absorbs what the device profile misprices in a decode step: a change
   // to decode pricing moves it, and the step time is refitted in the same commit.
-  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.10},
+  // Then the NIM rows' TTFT is compared as AIPerf reports it, the mean over requests
+  // (ttft_mean_s), not the median: in the convoy the head of each round's burst waits for
+  // no other prefill, which the median hides (c=5: mean 660 ms, median 730 ms; measured
+  // 547 ms). ITL stays on the median (a 3-round run's mean also holds the closed loop's
+  // ramp-down). TTFT over all 13 rows 9.82 % -> 8.76 %; the 8 first-token rows alone
+  // 7.76 %, the 5 NIM rows 10.35 % (validation/measured/README.md, "TTFT as AIPerf
+  // averages it"). Nothing refitted: the fit rows are the NIM c=1 ITL and the ISL-128
+  // first-token TTFTs, which do not move.
+  const std::map<std::string, double> bound = {{"ttft_p50_s", 0.078},
+                                               {"ttft_mean_s", 0.11},
                                                {"tpot_p50_s", 0.014},
                                                {"output_tokens_per_s", 0.031},
                                                {"output_tokens_per_s_per_gpu", 0.087}};
@@ -53,6 +63,19 @@ TEST(MeasuredServingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
     ASSERT_TRUE(bound.count(summary.metric)) << summary.metric;
     EXPECT_LE(summary.mean_absolute_error, bound.at(summary.metric)) << summary.metric;
   }
+  // The time to first token over every row that measured it, whichever statistic: the
+  // figure the set was first judged by (0.10 before the NIM rows took the mean).
+  double ttft_error_sum = 0;
+  int ttft_rows = 0;
+  for (const reports::ComparedRow& row : comparison.rows) {
+    for (const reports::ComparedMetric& metric : row.metrics) {
+      if (metric.metric.rfind("ttft_", 0) != 0) continue;
+      ttft_error_sum += std::abs(metric.relative_error);
+      ++ttft_rows;
+    }
+  }
+  ASSERT_EQ(ttft_rows, 13);
+  EXPECT_LE(ttft_error_sum / ttft_rows, 0.088);
 }
 
 }  // namespace
