@@ -48,14 +48,16 @@ TEST(MeasuredServingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   // Then the NIM rows' TTFT is compared as AIPerf reports it, the mean over requests
   // (ttft_mean_s), not the median: in the convoy the head of each round's burst waits for
   // no other prefill, which the median hides (c=5: mean 660 ms, median 730 ms; measured
-  // 547 ms). ITL stays on the median (a 3-round run's mean also holds the closed loop's
-  // ramp-down). TTFT over all 13 rows 9.82 % -> 8.76 %; the 8 first-token rows alone
+  // 547 ms). ITL likewise as the mean (tpot_mean_s): the page prints one statistic for
+  // both, so the median for one and the mean for the other would pick the statistic by
+  // fit. The mean ITL is the worse figure, 1.38 % -> 3.01 % (the 3-round run's ramp-down,
+  // which NIM's 3 x C-request runs also hold), so its bound is new, not loosened. TTFT over all 13 rows 9.82 % -> 8.76 %; the 8 first-token rows alone
   // 7.76 %, the 5 NIM rows 10.35 % (validation/measured/README.md, "TTFT as AIPerf
   // averages it"). Nothing refitted: the fit rows are the NIM c=1 ITL and the ISL-128
   // first-token TTFTs, which do not move.
   const std::map<std::string, double> bound = {{"ttft_p50_s", 0.078},
                                                {"ttft_mean_s", 0.11},
-                                               {"tpot_p50_s", 0.014},
+                                               {"tpot_mean_s", 0.031},
                                                {"output_tokens_per_s", 0.031},
                                                {"output_tokens_per_s_per_gpu", 0.087}};
   ASSERT_EQ(comparison.summary.size(), bound.size());
