@@ -1,5 +1,7 @@
 #include "core/cp_ring_attention.hpp"
 
+#include "core/elementwise_part.hpp"
+
 namespace lcperf::core {
 
 namespace {
@@ -8,12 +10,7 @@ namespace {
 constexpr double kMergeBytesPerElement = 6;
 
 OpPart merge_part(const char* kind, double elements, double flops_per_element) {
-  ElementwiseShape e;
-  e.kind = kind;
-  e.elements = static_cast<std::int64_t>(elements);
-  e.flops_per_element = flops_per_element;
-  e.bytes_per_element = kMergeBytesPerElement;
-  return e;
+  return elementwise_part(kind, static_cast<std::int64_t>(elements), flops_per_element, kMergeBytesPerElement);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "core/cross_entropy_parts.hpp"
 
-#include <string>
+#include "core/elementwise_part.hpp"
 
 namespace lcperf::core {
 
@@ -33,12 +33,7 @@ constexpr Pass kUnfusedBwd[] = {
 };
 
 OpPart pass_part(const Pass& pass, std::int64_t logits) {
-  ElementwiseShape e;
-  e.kind = pass.kind;
-  e.elements = logits;
-  e.flops_per_element = pass.flops;
-  e.bytes_per_element = pass.bytes;
-  return e;
+  return elementwise_part(pass.kind, logits, pass.flops, pass.bytes);
 }
 
 }  // namespace
