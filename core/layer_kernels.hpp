@@ -21,6 +21,9 @@ struct LayerKernels {
   PositionEmbedding position_embedding = PositionEmbedding::rotary;
   GemmPrecision gemm_precision = GemmPrecision::model;
   Fp8Recipe fp8_recipe = Fp8Recipe::delayed;
+  WgradAccumulation wgrad_accumulation = WgradAccumulation::none;
+  CrossEntropyImpl cross_entropy = CrossEntropyImpl::fused;
+  CpAttention cp_attention = CpAttention::one_call;
 
   bool fp8() const { return gemm_precision == GemmPrecision::fp8; }
   bool operator==(const LayerKernels&) const = default;

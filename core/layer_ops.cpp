@@ -5,6 +5,8 @@
 #include <set>
 
 #include "core/cluster_spec.hpp"
+#include "core/cp_ring_attention.hpp"
+#include "core/cross_entropy_parts.hpp"
 #include "core/errors.hpp"
 #include "core/fp8_casts.hpp"
 #include "core/unfused_attention.hpp"
@@ -33,8 +35,6 @@ constexpr EwCost kGelu{"gelu", 8, 4};
 constexpr EwCost kGeluBwd{"gelu_bwd", 12, 6};
 constexpr EwCost kEmbedding{"embedding", 0, 4};          // gather a row, write it
 constexpr EwCost kEmbeddingBwd{"embedding_bwd", 1, 10};  // read dy, read-modify-write fp32 grad
-constexpr EwCost kCrossEntropy{"cross_entropy", 5, 6};   // bf16 logits in, fp32 softmax out
-constexpr EwCost kCrossEntropyBwd{"cross_entropy_bwd", 3, 6};
 // Hidden dropout fused with the residual add (Megatron's bias-dropout-add): the add's
 // traffic plus a 1-byte mask written; its backward reads the gradient and the mask.
 constexpr EwCost kDropoutAdd{"dropout_add", 3, 7};
@@ -55,10 +55,15 @@ OpPart elementwise(const EwCost& cost, std::int64_t elements, std::string_view k
   return e;
 }
 
-// Y[m,n] = X[m,k] W[k,n] backward: dX = dY W^T and dW = X^T dY, same FLOPs each.
-void push_gemm_backward(std::vector<OpPart>& parts, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {
+// Y[m,n] = X[m,k] W[k,n] backward: dX = dY W^T and dW = X^T dY, same FLOPs each. With
+// wgrad accumulation the dW GEMM adds into the fp32 gradient buffer (4 bytes an element
+// read and written) instead of writing a fresh gradient.
+void push_gemm_backward(std::vector<OpPart>& parts, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype,
+                        WgradAccumulation accumulation) {
   parts.push_back(gemm_part(m, k, n, dtype));  // dgrad
-  parts.push_back(gemm_part(k, n, m, dtype));  // wgrad
+  GemmShape wgrad{k, n, m, 1, dtype};
+  if (accumulation == WgradAccumulation::fp32) wgrad.accumulate_bytes = 4;
+  parts.push_back(wgrad);
 }
 
 std::string norm_kind(const ModelSpec& model, bool backward) {
@@ -134,7 +139,7 @@ class Builder {
   // with X in the forward).
   void linear_bwd(std::vector<OpPart>& parts, std::int64_t t, std::int64_t n, std::int64_t k) const {
     if (kernels().fp8()) append_fp8_cast(parts, t * n, kernels().fp8_recipe);
-    push_gemm_backward(parts, t, n, k, kernels().fp8() ? DType::fp8 : dtype());
+    push_gemm_backward(parts, t, n, k, kernels().fp8() ? DType::fp8 : dtype(), kernels().wgrad_accumulation);
   }
   // The residual add closing a sub-layer, with hidden dropout when it is on.
   OpPart residual_add() const {
@@ -148,6 +153,9 @@ class Builder {
     AttentionShape a = layer_attention_shape(model_, parallel_, batch_);
     a.backward = backward;
     if (kernels().attention == AttentionImpl::unfused) return unfused_attention_parts(a, kernels().attention_dropout);
+    if (kernels().cp_attention == CpAttention::ring_steps && parallel_.cp > 1 && batch_.kv_prefix == 0) {
+      return cp_ring_attention_parts(a, batch_.seq_lens, parallel_.cp);
+    }
     return {a};
   }
 
@@ -253,7 +261,7 @@ class Builder {
     parts.push_back(elementwise(kNormFwd, dims_.seq_tokens * h, norm_kind(model_, false)));
     tp_enter_fwd(parts);
     parts.push_back(gemm_part(t, dims_.vocab, h, dtype()));
-    parts.push_back(elementwise(kCrossEntropy, t * dims_.vocab));
+    append_cross_entropy_forward(parts, t * dims_.vocab, kernels().cross_entropy);
     // Vocab-parallel cross-entropy reduces max, target logit and sum of exponentials
     // (fp32 per token) over the TP group.
     tp(parts, CollectiveKind::all_reduce, 3 * t * 4);
@@ -264,9 +272,9 @@ class Builder {
     std::vector<OpPart> parts;
     const std::int64_t t = dims_.tokens;
     const std::int64_t h = model_.hidden;
-    parts.push_back(elementwise(kCrossEntropyBwd, t * dims_.vocab));
+    append_cross_entropy_backward(parts, t * dims_.vocab, kernels().cross_entropy);
     tp_regather(parts);
-    push_gemm_backward(parts, t, dims_.vocab, h, dtype());
+    push_gemm_backward(parts, t, dims_.vocab, h, dtype(), kernels().wgrad_accumulation);
     tp_enter_bwd(parts);
     parts.push_back(elementwise(kNormBwd, dims_.seq_tokens * h, norm_kind(model_, true)));
     return parts;

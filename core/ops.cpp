@@ -84,10 +84,13 @@ double bytes_of(const OpPart& part) {
   return std::visit(
       Overloaded{
           [](const GemmShape& g) {
-            const double elems = static_cast<double>(g.m) * static_cast<double>(g.k) +
-                                 static_cast<double>(g.k) * static_cast<double>(g.n) +
-                                 static_cast<double>(g.m) * static_cast<double>(g.n);
-            return elems * static_cast<double>(g.batch) * static_cast<double>(dtype_bytes(g.dtype));
+            const double inputs = static_cast<double>(g.m) * static_cast<double>(g.k) +
+                                  static_cast<double>(g.k) * static_cast<double>(g.n);
+            const double elem = static_cast<double>(dtype_bytes(g.dtype));
+            // An accumulated output is read and written; a fresh one only written.
+            const double output = g.accumulate_bytes > 0 ? 2.0 * g.accumulate_bytes : elem;
+            return (inputs * elem + static_cast<double>(g.m) * static_cast<double>(g.n) * output) *
+                   static_cast<double>(g.batch);
           },
           [](const AttentionShape& a) {
             double q_tokens = 0;
@@ -152,6 +155,7 @@ void hash_into(Fnv& f, const OpPart& part) {
                      f.add(g.k);
                      f.add(g.batch);
                      f.add(g.dtype);
+                     f.add(g.accumulate_bytes);
                    },
                    [&](const AttentionShape& a) {
                      for (const AttentionSeq& s : a.seqs) {

@@ -18,6 +18,10 @@ struct GemmShape {
   std::int64_t k = 0;
   std::int64_t batch = 1;
   DType dtype = DType::bf16;
+  // 0: C is a fresh output in `dtype`. Otherwise C is a buffer of this many bytes per
+  // element that the GEMM adds into (beta = 1: read, then written back), as a weight-
+  // gradient GEMM accumulating into Megatron's fp32 main_grad does (4).
+  int accumulate_bytes = 0;
   bool operator==(const GemmShape&) const = default;
 };
 

@@ -332,6 +332,9 @@ LayerKernels parse_kernels(ObjectReader r) {
   k.position_embedding = option_or(r, "position_embedding", k.position_embedding);
   k.gemm_precision = option_or(r, "gemm_precision", k.gemm_precision);
   k.fp8_recipe = option_or(r, "fp8_recipe", k.fp8_recipe);
+  k.wgrad_accumulation = option_or(r, "wgrad_accumulation", k.wgrad_accumulation);
+  k.cross_entropy = option_or(r, "cross_entropy", k.cross_entropy);
+  k.cp_attention = option_or(r, "cp_attention", k.cp_attention);
   r.finish();
   return k;
 }

@@ -138,6 +138,25 @@ constexpr std::array<std::string_view, 2> option_names(GemmPrecision) { return {
 enum class Fp8Recipe { delayed, current };
 constexpr std::array<std::string_view, 2> option_names(Fp8Recipe) { return {"delayed", "current"}; }
 
+// $.kernels.wgrad_accumulation: the weight-gradient GEMMs write a fresh gradient in the
+// GEMM's dtype, or add into an fp32 gradient buffer (Megatron's gradient-accumulation
+// fusion into main_grad: the output is read and written in fp32).
+enum class WgradAccumulation { none, fp32 };
+constexpr std::array<std::string_view, 2> option_names(WgradAccumulation) { return {"none", "fp32"}; }
+
+// $.kernels.cross_entropy: one fused pass over the bf16 logits, or Megatron-core's
+// vocab-parallel cross-entropy without loss fusion (an fp32 copy of the logits, then max,
+// subtract, exp, sum and divide as separate passes; its backward scales the saved fp32
+// softmax and casts it back).
+enum class CrossEntropyImpl { fused, unfused_fp32 };
+constexpr std::array<std::string_view, 2> option_names(CrossEntropyImpl) { return {"fused", "unfused_fp32"}; }
+
+// $.kernels.cp_attention: context-parallel attention as one call over the rank's chunks,
+// or as TransformerEngine's ring (KV passed around the CP group): one attention call
+// per ring step and the partial outputs and gradients merged after each.
+enum class CpAttention { one_call, ring_steps };
+constexpr std::array<std::string_view, 2> option_names(CpAttention) { return {"one_call", "ring_steps"}; }
+
 template <class Option>
 concept ScenarioOption = std::is_enum_v<Option> && requires(Option value) { option_names(value); };
 

@@ -31,6 +31,7 @@ core::GemmShape read_gemm(core::ObjectReader& r) {
   g.k = r.integer("k");
   g.batch = r.integer_or("batch", 1);
   g.dtype = read_dtype(r, core::DType::bf16);
+  g.accumulate_bytes = static_cast<int>(r.integer_or("accumulate_bytes", 0, core::Range::non_negative().at_most(8)));
   return g;
 }
 
@@ -183,6 +184,7 @@ Json op_to_json(const core::OpPart& part, bool with_op_name) {
         if constexpr (std::is_same_v<T, core::GemmShape>) {
           j = {{"op", "gemm"}, {"m", shape.m}, {"n", shape.n}, {"k", shape.k}, {"batch", shape.batch},
                {"dtype", std::string(core::to_string(shape.dtype))}};
+          if (shape.accumulate_bytes > 0) j["accumulate_bytes"] = shape.accumulate_bytes;
         } else if constexpr (std::is_same_v<T, core::AttentionShape>) {
           Json seqs = Json::array();
           for (const core::AttentionSeq& s : shape.seqs) seqs.push_back({s.q_len, s.kv_len});

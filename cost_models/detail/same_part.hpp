@@ -14,7 +14,8 @@ namespace lcperf::cost::detail {
   if (a.index() != b.index()) return false;
   if (const auto* g = std::get_if<core::GemmShape>(&a)) {
     const auto& h = *std::get_if<core::GemmShape>(&b);
-    return g->m == h.m && g->n == h.n && g->k == h.k && g->batch == h.batch && g->dtype == h.dtype;
+    return g->m == h.m && g->n == h.n && g->k == h.k && g->batch == h.batch && g->dtype == h.dtype &&
+           g->accumulate_bytes == h.accumulate_bytes;
   }
   if (const auto* e = std::get_if<core::ElementwiseShape>(&a)) {
     const auto& f = *std::get_if<core::ElementwiseShape>(&b);

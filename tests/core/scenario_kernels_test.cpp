@@ -23,6 +23,9 @@ TEST(ScenarioKernels, AbsentSectionIsTheFusedModelPrecisionPath) {
   EXPECT_EQ(s.model.kernels.position_embedding, "rotary");
   EXPECT_EQ(s.model.kernels.gemm_precision, "model");
   EXPECT_EQ(s.model.kernels.fp8_recipe, "delayed");
+  EXPECT_EQ(s.model.kernels.wgrad_accumulation, "none");
+  EXPECT_EQ(s.model.kernels.cross_entropy, "fused");
+  EXPECT_EQ(s.model.kernels.cp_attention, "one_call");
   EXPECT_EQ(s.model.kernels.attention_dropout, 0.0);
   EXPECT_EQ(s.model.kernels.hidden_dropout, 0.0);
 }
@@ -30,7 +33,8 @@ TEST(ScenarioKernels, AbsentSectionIsTheFusedModelPrecisionPath) {
 TEST(ScenarioKernels, ReadsEveryOption) {
   const Scenario s = load_scenario_text(
       with_kernels(R"({"attention": "unfused", "attention_dropout": 0.1, "hidden_dropout": 0.05,
-                       "position_embedding": "learned_absolute", "gemm_precision": "fp8", "fp8_recipe": "current"})"),
+                       "position_embedding": "learned_absolute", "gemm_precision": "fp8", "fp8_recipe": "current",
+                       "wgrad_accumulation": "fp32", "cross_entropy": "unfused_fp32", "cp_attention": "ring_steps"})"),
       kOrigin);
   EXPECT_EQ(s.model.kernels.attention, "unfused");
   EXPECT_EQ(s.model.kernels.attention_dropout, 0.1);
@@ -38,6 +42,9 @@ TEST(ScenarioKernels, ReadsEveryOption) {
   EXPECT_EQ(s.model.kernels.position_embedding, "learned_absolute");
   EXPECT_EQ(s.model.kernels.gemm_precision, "fp8");
   EXPECT_EQ(s.model.kernels.fp8_recipe, "current");
+  EXPECT_EQ(s.model.kernels.wgrad_accumulation, "fp32");
+  EXPECT_EQ(s.model.kernels.cross_entropy, "unfused_fp32");
+  EXPECT_EQ(s.model.kernels.cp_attention, "ring_steps");
 }
 
 TEST(ScenarioKernels, SetReachesTheSectionWithoutTheScenarioNamingIt) {
@@ -53,6 +60,9 @@ TEST(ScenarioKernels, RefusesBadValues) {
                      {"base.json", "$.kernels.attention", "flash2, flash3, cudnn, unfused"});
   expect_input_error([&] { load(R"({"gemm_precision": "fp4"})"); }, {"$.kernels.gemm_precision", "model, fp8"});
   expect_input_error([&] { load(R"({"fp8_recipe": "mx"})"); }, {"$.kernels.fp8_recipe", "delayed, current"});
+  expect_input_error([&] { load(R"({"wgrad_accumulation": "bf16"})"); }, {"$.kernels.wgrad_accumulation", "none, fp32"});
+  expect_input_error([&] { load(R"({"cross_entropy": "liger"})"); }, {"$.kernels.cross_entropy", "fused, unfused_fp32"});
+  expect_input_error([&] { load(R"({"cp_attention": "ulysses"})"); }, {"$.kernels.cp_attention", "one_call, ring_steps"});
   expect_input_error([&] { load(R"({"position_embedding": "alibi"})"); }, {"$.kernels.position_embedding"});
   expect_input_error([&] { load(R"({"hidden_dropout": 1.0})"); }, {"$.kernels.hidden_dropout", "below 1"});
   expect_input_error([&] { load(R"({"attention_dropout": -0.1})"); }, {"$.kernels.attention_dropout"});

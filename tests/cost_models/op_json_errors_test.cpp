@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <variant>
 
 #include "core/errors.hpp"
 #include "cost_models/op_json.hpp"
@@ -53,6 +54,17 @@ TEST(CostOpJsonErrors, ShapeRulesNameTheOp) {
   EXPECT_EQ(op_error(R"({"op":"spmm","m":8,"n":8,"k":8,"sparsity":1.0})").rfind("--op: $: ", 0), 0u);
   EXPECT_EQ(op_error(R"({"op":"attention","q_len":8,"batch":-1,"heads_q":8,"head_dim":64})"),
             "--op: $.batch: must not be negative (got -1)");
+}
+
+TEST(CostOpJsonErrors, AccumulatedGemmOutputReadsBackAndIsRangeChecked) {
+  const core::OpPart wgrad = parse_op_json(R"({"op":"gemm","m":8,"n":8,"k":8,"accumulate_bytes":4})");
+  EXPECT_EQ(std::get<core::GemmShape>(wgrad).accumulate_bytes, 4);
+  EXPECT_EQ(parse_op_json(op_to_json_text(wgrad)), wgrad);
+  // A plain GEMM writes no key, so its JSON is what it was before the field.
+  EXPECT_EQ(op_to_json_text(parse_op_json(R"({"op":"gemm","m":8,"n":8,"k":8})")).find("accumulate"),
+            std::string::npos);
+  EXPECT_NE(op_error(R"({"op":"gemm","m":8,"n":8,"k":8,"accumulate_bytes":16})").find("$.accumulate_bytes"),
+            std::string::npos);
 }
 
 }  // namespace

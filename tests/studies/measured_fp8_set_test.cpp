@@ -36,7 +36,11 @@ TEST(MeasuredFp8Set, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   for (const reports::ComparedRow& row : comparison.rows) {
     EXPECT_EQ(row.status, reports::RowStatus::compared) << row.id;
   }
-  // Reached on the merged model (measured profiles, FP8 GEMMs at the BF16 fraction of the
+  // Reached with the scenarios' kernels section saying how NeMo runs the step (wgrad
+  // accumulation into fp32 main_grad, which costs FP8 GEMMs relatively more than BF16
+  // ones; Megatron's unfused fp32 cross-entropy; TE's CP ring steps): 7.99 % over 12 rows
+  // (mean signed -1.63 %), rounded up in its second significant digit; nothing fitted.
+  // Before it: 9.06 %, reached on the merged model (measured profiles, FP8 GEMMs at the BF16 fraction of the
   // FP8 peak with TransformerEngine's casts, overlapped bucketed gradient reduction) with
   // GEMMs priced by tiles, waves, split-K and stream-K (cost_models/gemm_tile_model.hpp)
   // and backward element-wise kernels and LayerNorm at their measured forward / RMSNorm
@@ -52,7 +56,7 @@ TEST(MeasuredFp8Set, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   ASSERT_EQ(comparison.summary.size(), 1u);
   EXPECT_EQ(comparison.summary[0].metric, "iteration_time_s");
   EXPECT_EQ(comparison.summary[0].rows, 12u);
-  EXPECT_LE(comparison.summary[0].mean_absolute_error, 0.091);
+  EXPECT_LE(comparison.summary[0].mean_absolute_error, 0.080);
 }
 
 }  // namespace

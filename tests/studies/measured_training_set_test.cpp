@@ -31,7 +31,17 @@ TEST(MeasuredTrainingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   for (const reports::ComparedRow& row : comparison.rows) {
     EXPECT_EQ(row.status, reports::RowStatus::compared) << row.id;
   }
-  // Reached with the measured device profiles (cost_models/devices, fitted to Vidur's
+  // Reached with the scenarios' kernels section saying how NeMo runs the step (issue 18,
+  // fourth pass: weight gradients accumulated into fp32 main_grad, Megatron's unfused
+  // fp32 cross-entropy, TransformerEngine's CP ring steps; validation/measured/README.md):
+  // 4.82 % over 46 rows (mean signed -4.18 %) and 5.07 % on the tokens/s row. Nothing was
+  // fitted: each mechanism's bytes come from the stack's code path. The tokens/s bound is
+  // LOOSENED from 3.9 % to 5.1 %: its one row (405B, 21 layers) was already pessimistic
+  // (-3.88 %) and every 405B row moves by +0.9 to +1.2 points with the mechanisms (five
+  // of the six 405B iteration rows were within 3.3 % and stay so) while the 46 iteration
+  // rows' mean improves by 1.5 points; the mechanisms are kept for the set, not tuned
+  // away for one row. Before this pass:
+  // reached with the measured device profiles (cost_models/devices, fitted to Vidur's
   // tables) with GEMMs priced by tiles, waves, split-K and stream-K
   // (cost_models/gemm_tile_model.hpp), backward element-wise kernels and LayerNorm at
   // their measured forward / RMSNorm rate per byte (cost_models/measured_table.hpp,
@@ -51,7 +61,7 @@ TEST(MeasuredTrainingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   // 1.1 points; the mechanism is kept for the set, not tuned away for one row. Each bound
   // is the figure rounded up in its second significant digit, so only a real change
   // trips it.
-  const std::map<std::string, double> bound = {{"iteration_time_s", 0.063}, {"tokens_per_s", 0.039}};
+  const std::map<std::string, double> bound = {{"iteration_time_s", 0.049}, {"tokens_per_s", 0.051}};
   ASSERT_EQ(comparison.summary.size(), bound.size());
   for (const reports::MetricSummary& summary : comparison.summary) {
     ASSERT_TRUE(bound.count(summary.metric)) << summary.metric;

@@ -1,0 +1,23 @@
+#pragma once
+// An element-wise op part from its kind and per-element work, the one constructor the
+// kernel decompositions share (core/cp_ring_attention.cpp, core/cross_entropy_parts.cpp;
+// layer_ops.cpp and qwen1m_attention.cpp still carry local copies of the same five lines).
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "core/ops.hpp"
+
+namespace lcperf::core {
+
+inline ElementwiseShape elementwise_part(std::string kind, std::int64_t elements, double flops_per_element,
+                                         double bytes_per_element) {
+  ElementwiseShape e;
+  e.kind = std::move(kind);
+  e.elements = elements;
+  e.flops_per_element = flops_per_element;
+  e.bytes_per_element = bytes_per_element;
+  return e;
+}
+
+}  // namespace lcperf::core
