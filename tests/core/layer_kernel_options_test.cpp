@@ -12,21 +12,15 @@
 
 #include "core/cp_ring_attention.hpp"
 #include "core/layer_ops.hpp"
+#include "tests/schedulers/test_models.hpp"
 
 namespace lcperf::core {
 namespace {
 
-// Llama-3-8B's shapes (GQA 32/8, SwiGLU, 128256-token vocabulary).
+// Llama-3-8B's shapes (GQA 32/8, SwiGLU, 128256-token vocabulary), one layer.
 ModelSpec llama8b() {
-  ModelSpec m;
+  ModelSpec m = test::llama3_8b();
   m.layers = 1;
-  m.hidden = 4096;
-  m.heads = 32;
-  m.kv_heads = 8;
-  m.head_dim = 128;
-  m.ffn_hidden = 14336;
-  m.vocab = 128256;
-  m.max_context = 8192;
   return m;
 }
 
