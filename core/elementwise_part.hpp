@@ -1,7 +1,7 @@
 #pragma once
 // An element-wise op part from its kind and per-element work, the one constructor the
-// kernel decompositions share (core/cp_ring_attention.cpp, core/cross_entropy_parts.cpp;
-// layer_ops.cpp and qwen1m_attention.cpp still carry local copies of the same five lines).
+// kernel decompositions share (layer_ops.cpp, qwen1m_attention.cpp, cp_ring_attention.cpp,
+// cross_entropy_parts.cpp).
 #include <cstdint>
 #include <string>
 #include <utility>

@@ -7,6 +7,7 @@
 #include "core/cluster_spec.hpp"
 #include "core/cp_ring_attention.hpp"
 #include "core/cross_entropy_parts.hpp"
+#include "core/elementwise_part.hpp"
 #include "core/errors.hpp"
 #include "core/fp8_casts.hpp"
 #include "core/unfused_attention.hpp"
@@ -47,12 +48,8 @@ constexpr EwCost kPositionBwd{"position_embedding_bwd", 1, 10};
 constexpr EwCost kAdam{"adam", 12, 30};
 
 OpPart elementwise(const EwCost& cost, std::int64_t elements, std::string_view kind_override = {}) {
-  ElementwiseShape e;
-  e.kind = kind_override.empty() ? std::string(cost.kind) : std::string(kind_override);
-  e.elements = elements;
-  e.flops_per_element = cost.flops;
-  e.bytes_per_element = cost.bytes;
-  return e;
+  return elementwise_part(std::string(kind_override.empty() ? cost.kind : kind_override), elements, cost.flops,
+                          cost.bytes);
 }
 
 // Y[m,n] = X[m,k] W[k,n] backward: dX = dY W^T and dW = X^T dY, same FLOPs each. With

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/elementwise_part.hpp"
 #include "core/errors.hpp"
 #include "core/layer_ops.hpp"
 #include "core/scenario.hpp"
@@ -12,12 +13,7 @@ namespace lcperf::core {
 namespace {
 
 ElementwiseShape ew(const char* kind, double elements, double flops, double bytes) {
-  ElementwiseShape e;
-  e.kind = kind;
-  e.elements = static_cast<std::int64_t>(elements);
-  e.flops_per_element = flops;
-  e.bytes_per_element = bytes;
-  return e;
+  return elementwise_part(kind, static_cast<std::int64_t>(elements), flops, bytes);
 }
 
 }  // namespace
