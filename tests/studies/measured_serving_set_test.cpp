@@ -51,7 +51,8 @@ TEST(MeasuredServingSet, MeanAbsoluteErrorStaysAtOrUnderTheBaseline) {
   // 547 ms). ITL likewise as the mean (tpot_mean_s): the page prints one statistic for
   // both, so the median for one and the mean for the other would pick the statistic by
   // fit. The mean ITL is the worse figure, 1.38 % -> 3.01 % (the 3-round run's ramp-down,
-  // which NIM's 3 x C-request runs also hold), so its bound is new, not loosened. TTFT over all 13 rows 9.82 % -> 8.76 %; the 8 first-token rows alone
+  // which NIM's 3 x C-request runs also hold), so its bound is new, not loosened.
+  // TTFT over all 13 rows 9.82 % -> 8.76 %; the 8 first-token rows alone
   // 7.76 %, the 5 NIM rows 10.35 % (validation/measured/README.md, "TTFT as AIPerf
   // averages it"). Nothing refitted: the fit rows are the NIM c=1 ITL and the ISL-128
   // first-token TTFTs, which do not move.
