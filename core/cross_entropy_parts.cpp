@@ -6,11 +6,8 @@ namespace lcperf::core {
 
 namespace {
 
-struct Pass {
-  const char* kind;
-  double flops;
-  double bytes;  // per logit
-};
+// Per logit.
+using Pass = ElementwiseCost;
 
 // fused: bf16 logits in, fp32 softmax out; backward reads it and writes the gradient.
 constexpr Pass kFused{"cross_entropy", 5, 6};
@@ -32,26 +29,22 @@ constexpr Pass kUnfusedBwd[] = {
     {"cross_entropy_cast_bwd", 0, 6},
 };
 
-OpPart pass_part(const Pass& pass, std::int64_t logits) {
-  return elementwise_part(pass.kind, logits, pass.flops, pass.bytes);
-}
-
 }  // namespace
 
 void append_cross_entropy_forward(std::vector<OpPart>& parts, std::int64_t logits, CrossEntropyImpl impl) {
   if (impl == CrossEntropyImpl::fused) {
-    parts.push_back(pass_part(kFused, logits));
+    parts.push_back(elementwise_part(kFused, logits));
     return;
   }
-  for (const Pass& pass : kUnfused) parts.push_back(pass_part(pass, logits));
+  for (const Pass& pass : kUnfused) parts.push_back(elementwise_part(pass, logits));
 }
 
 void append_cross_entropy_backward(std::vector<OpPart>& parts, std::int64_t logits, CrossEntropyImpl impl) {
   if (impl == CrossEntropyImpl::fused) {
-    parts.push_back(pass_part(kFusedBwd, logits));
+    parts.push_back(elementwise_part(kFusedBwd, logits));
     return;
   }
-  for (const Pass& pass : kUnfusedBwd) parts.push_back(pass_part(pass, logits));
+  for (const Pass& pass : kUnfusedBwd) parts.push_back(elementwise_part(pass, logits));
 }
 
 }  // namespace lcperf::core

@@ -20,4 +20,15 @@ inline ElementwiseShape elementwise_part(std::string kind, std::int64_t elements
   return e;
 }
 
+// A named element-wise kernel's work per element, for tables of constexpr costs.
+struct ElementwiseCost {
+  const char* kind;
+  double flops;
+  double bytes;
+};
+
+inline ElementwiseShape elementwise_part(const ElementwiseCost& cost, std::int64_t elements) {
+  return elementwise_part(cost.kind, elements, cost.flops, cost.bytes);
+}
+
 }  // namespace lcperf::core

@@ -20,11 +20,7 @@ std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; 
 
 // Elementwise costs per element, bf16 data (2 bytes) unless noted. They only need to be
 // plausible memory traffic: these parts are memory-bound and small next to GEMMs.
-struct EwCost {
-  const char* kind;
-  double flops;
-  double bytes;
-};
+using EwCost = ElementwiseCost;
 constexpr EwCost kNormFwd{"norm", 4, 4};      // read x, write y
 constexpr EwCost kNormBwd{"norm_bwd", 8, 6};  // read x, dy; write dx
 constexpr EwCost kAdd{"add", 1, 6};           // read two, write one
@@ -48,8 +44,8 @@ constexpr EwCost kPositionBwd{"position_embedding_bwd", 1, 10};
 constexpr EwCost kAdam{"adam", 12, 30};
 
 OpPart elementwise(const EwCost& cost, std::int64_t elements, std::string_view kind_override = {}) {
-  return elementwise_part(std::string(kind_override.empty() ? cost.kind : kind_override), elements, cost.flops,
-                          cost.bytes);
+  if (kind_override.empty()) return elementwise_part(cost, elements);
+  return elementwise_part(std::string(kind_override), elements, cost.flops, cost.bytes);
 }
 
 // Y[m,n] = X[m,k] W[k,n] backward: dX = dY W^T and dW = X^T dY, same FLOPs each. With

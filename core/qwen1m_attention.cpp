@@ -177,7 +177,7 @@ std::vector<OpPart> long_context_prefill_parts(const AttentionShape& base, std::
     const double blocks = std::ceil(static_cast<double>(q_len) / static_cast<double>(kSparseTile));
     const double steps = work.index_steps / blocks / segments;  // per walk and segment
     for (int seg = 0; seg < segments; ++seg) {
-      parts.push_back(ew("sparse_index_build", blocks * heads, 2 * steps, 8 * steps));
+      parts.push_back(ew(kSparseIndexBuildKind, blocks * heads, 2 * steps, 8 * steps));
     }
   }
   if (a.dca_partials > 1) {

@@ -58,6 +58,9 @@ LongContextOptions long_context_options(const ServingSpec& spec);
 
 // Query rows of the 64-row tiles the sparse kernel and the index estimation use.
 inline constexpr std::int64_t kSparseTile = 64;
+// The element-wise part of the index building (one element per query-block walk), which
+// the cost model prices as a serial walk (cost_models/index_build_walk.hpp).
+inline constexpr const char* kSparseIndexBuildKind = "sparse_index_build";
 
 // What the vertical-slash kernel and its index building do for one head over one chunk
 // (q_len queries, the last of kv_len keys), query block by query block (block m covers

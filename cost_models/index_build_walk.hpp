@@ -1,5 +1,5 @@
 #pragma once
-// Time of the vertical-slash index building (core's "sparse_index_build" part) as what
+// Time of the vertical-slash index building (core::kSparseIndexBuildKind parts) as what
 // it is: a latency-bound serial walk. One GPU thread per (head, 64-row query block)
 // walks that block's slash and vertical lists in order (merging slash ranges, dropping
 // verticals inside tiles), one dependent step per list entry; the loop's branch depends
@@ -14,12 +14,12 @@
 // The part carries one element per walk and 2 FLOPs and 8 bytes per step (read one 4-byte
 // index, write at most one 4-byte entry), so steps per walk = flops_per_element / 2.
 #include "core/ops.hpp"
+#include "core/qwen1m_attention.hpp"
 
 namespace lcperf::cost {
 
 inline constexpr double kIndexStepCycles = 40;
 inline constexpr double kWalkThreadsPerSm = 2048;
-inline constexpr const char* kIndexBuildKind = "sparse_index_build";
 
 // Seconds of the serial walk on `sm_count` SMs at `clock_hz`; 0 when either is unknown
 // or the part is not an index building.

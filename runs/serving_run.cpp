@@ -97,8 +97,9 @@ std::string origin_of(const core::Scenario& s) { return s.source_path.empty() ? 
 // requests inherit, since each user's next request follows its previous one's end.
 // With a length spread (prompt_tokens_stddev, output_tokens_stddev) request i's lengths
 // are the means plus stddev x a standard normal from the scenario seed's stream
-// kLengthSpreadStream, rounded and at least 1 (a staggered warm-up keeps its spread
-// outputs).
+// kLengthSpreadStream, rounded and at least 1. A staggered warm-up keeps its staggered
+// outputs; their draws are still taken, so the measured requests' lengths do not depend
+// on how the clients start.
 std::vector<serving::ServingRequest> fixed_requests(const core::FixedServingLoad& f, std::uint64_t seed) {
   constexpr std::uint64_t kLengthSpreadStream = 0x4c454e53;  // "LENS": apart from the trace streams
   traces::Rng rng(seed, kLengthSpreadStream);

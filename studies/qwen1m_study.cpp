@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/qwen1m_attention.hpp"
 #include "core/serving_ops.hpp"
 #include "cost_models/device_profile.hpp"
 #include "cost_models/op_cost.hpp"
@@ -111,6 +112,14 @@ double ttft(Pricer& pricer, const core::Scenario& s, std::int64_t prompt, std::i
   return total;
 }
 
+// The largest step's transient activations, summed over the TP group, with the query
+// variants the scenario's DCA holds.
+double activation_bytes(const core::Scenario& s, std::int64_t prompt, std::int64_t step_tokens, bool sparse) {
+  const int variants = core::dca_query_variants(core::long_context_options(s.serving), sparse);
+  return core::prefill_activation_peak_bytes(s.model, s.parallel, step_tokens, prompt, sparse, variants) *
+         s.parallel.tp;
+}
+
 // Bytes of one prefill summed over the TP group: weights, the prompt's KV cache and the
 // peak activation of the largest step.
 double peak_bytes(const core::Scenario& s, std::int64_t prompt, std::int64_t step_tokens, bool sparse) {
@@ -118,9 +127,7 @@ double peak_bytes(const core::Scenario& s, std::int64_t prompt, std::int64_t ste
   const double weights = 2.0 * static_cast<double>(s.model.total_params());
   const double kv = static_cast<double>(prompt) * static_cast<double>(s.model.layers) *
                     static_cast<double>(core::kv_bytes_per_token_per_layer(s.model, s.parallel)) * tp;
-  const int variants = core::dca_query_variants(core::long_context_options(s.serving), sparse);
-  const double act = core::prefill_activation_peak_bytes(s.model, s.parallel, step_tokens, prompt, sparse, variants) * tp;
-  return weights + kv + act;
+  return weights + kv + activation_bytes(s, prompt, step_tokens, sparse);
 }
 
 std::string scenario_label(const core::Scenario& s) {
@@ -154,10 +161,7 @@ std::vector<reports::Qwen1mMemory> price_memory(const std::vector<core::Scenario
   std::vector<reports::Qwen1mMemory> rows;
   for (const core::Scenario& s : scenarios) {
     for (std::int64_t step : {kOneMillion, 128 * kK, 32 * kK}) {
-      rows.push_back({scenario_label(s), step,
-                      core::prefill_activation_peak_bytes(s.model, s.parallel, step, kOneMillion, true,
-                                                          core::dca_query_variants(core::long_context_options(s.serving), true)) *
-                          s.parallel.tp,
+      rows.push_back({scenario_label(s), step, activation_bytes(s, kOneMillion, step, true),
                       peak_bytes(s, kOneMillion, step, true), s.cluster.gpu.hbm_bytes * s.parallel.tp});
     }
   }
@@ -195,6 +199,23 @@ reports::Qwen1mDcpp price_dcpp(const core::Scenario& d) {
   return out;
 }
 
+// Score pairs of the attention parts of a prefill: as dense causal attention computes
+// them, as the sparse kernel executes them (whole tiles and gather groups), and of those
+// the ones loaded by index.
+struct AttentionPairs {
+  double dense = 0;
+  double executed = 0;
+  double gathered = 0;
+  void add(const core::AttentionShape& a) {
+    const double pairs = core::attention_score_pairs(a);
+    dense += pairs;
+    executed += pairs * a.density;
+    gathered += pairs * a.density * a.gathered_fraction;
+  }
+  double cut() const { return executed > 0 ? dense / executed : 0.0; }
+  double gathered_fraction() const { return executed > 0 ? gathered / executed : 0.0; }
+};
+
 bool is_kind(const core::OpPart& p, std::initializer_list<std::string_view> kinds) {
   const auto* e = std::get_if<core::ElementwiseShape>(&p);
   return e != nullptr && std::find(kinds.begin(), kinds.end(), e->kind) != kinds.end();
@@ -209,23 +230,20 @@ std::vector<reports::Qwen1mSparseBreakdown> price_breakdown(const std::vector<co
     const std::int64_t chunk = reports::kQwen1mHeadlineChunk;
     reports::Qwen1mSparseBreakdown b;
     b.scenario = scenario_label(s);
-    double dense_pairs = 0, executed = 0, gathered = 0;
+    AttentionPairs pairs;
     for (std::int64_t start = 0; start < kOneMillion; start += chunk) {
       const std::int64_t tokens = std::min(chunk, kOneMillion - start);
       bool after_sparse_attention = false;  // the estimation GEMM follows the sparse kernel
       for (const core::OpPart& p : Pricer::step_parts(s, s.parallel, start, tokens, kOneMillion, o)) {
         const double t = pricer.part_s(p);
         if (const auto* a = std::get_if<core::AttentionShape>(&p)) {
-          const double pairs = core::attention_score_pairs(*a);
           core::AttentionShape dense = *a;
           dense.density = 1.0;
           dense.sparse_block = 0;
           dense.gathered_fraction = 0.0;
           b.dense_attention_s += pricer.part_s(dense);
           b.attention_s += t;
-          dense_pairs += pairs;
-          executed += pairs * a->density;
-          gathered += pairs * a->density * a->gathered_fraction;
+          pairs.add(*a);
           after_sparse_attention = a->sparse_block > 0;
           continue;
         }
@@ -235,7 +253,7 @@ std::vector<reports::Qwen1mSparseBreakdown> price_breakdown(const std::vector<co
           b.estimation_s += t;
         } else if (is_kind(p, {"sparse_topk", "sparse_topk_sort"})) {
           b.topk_s += t;
-        } else if (is_kind(p, {"sparse_index_build"})) {
+        } else if (is_kind(p, {core::kSparseIndexBuildKind})) {
           b.index_build_s += t;
         } else {
           b.other_s += t;
@@ -243,8 +261,8 @@ std::vector<reports::Qwen1mSparseBreakdown> price_breakdown(const std::vector<co
         after_sparse_attention = false;
       }
     }
-    b.attention_cut = executed > 0 ? dense_pairs / executed : 0.0;
-    b.gathered_fraction = executed > 0 ? gathered / executed : 0.0;
+    b.attention_cut = pairs.cut();
+    b.gathered_fraction = pairs.gathered_fraction();
     rows.push_back(b);
   }
   return rows;
@@ -252,16 +270,13 @@ std::vector<reports::Qwen1mSparseBreakdown> price_breakdown(const std::vector<co
 
 // Executed pairs over dense causal pairs of the sparse attention parts of one prefill.
 double attention_cut(const core::Scenario& s, std::int64_t prompt, std::int64_t chunk, const core::LongContextOptions& o) {
-  double dense_pairs = 0, executed = 0;
+  AttentionPairs pairs;
   for (std::int64_t start = 0; start < prompt; start += chunk) {
     for (const core::OpPart& p : Pricer::step_parts(s, s.parallel, start, std::min(chunk, prompt - start), prompt, o)) {
-      if (const auto* a = std::get_if<core::AttentionShape>(&p)) {
-        dense_pairs += core::attention_score_pairs(*a);
-        executed += core::attention_score_pairs(*a) * a->density;
-      }
+      if (const auto* a = std::get_if<core::AttentionShape>(&p)) pairs.add(*a);
     }
   }
-  return executed > 0 ? dense_pairs / executed : 0.0;
+  return pairs.cut();
 }
 
 // The 1M-token speedup with the slash lines placed from contiguous to all spread, so the

@@ -36,13 +36,17 @@ double total_bytes(const std::vector<OpPart>& parts) {
   return b;
 }
 
-std::vector<GemmShape> gemms(const std::vector<OpPart>& parts) {
-  std::vector<GemmShape> out;
+// The parts of one shape kind, in order.
+template <class Shape>
+std::vector<Shape> parts_of(const std::vector<OpPart>& parts) {
+  std::vector<Shape> out;
   for (const OpPart& p : parts) {
-    if (const auto* g = std::get_if<GemmShape>(&p)) out.push_back(*g);
+    if (const auto* shape = std::get_if<Shape>(&p)) out.push_back(*shape);
   }
   return out;
 }
+
+std::vector<GemmShape> gemms(const std::vector<OpPart>& parts) { return parts_of<GemmShape>(parts); }
 
 TEST(LayerKernelOptions, AnAccumulatedGemmOutputIsReadAndWrittenAtItsWidth) {
   GemmShape g{64, 32, 16, 1, DType::bf16};
@@ -107,11 +111,7 @@ TEST(LayerKernelOptions, UnfusedCrossEntropyMakesEveryStepAPassOverFp32Logits) {
 
 // The attention parts of one layer pass.
 std::vector<AttentionShape> attention_calls(const std::vector<OpPart>& parts) {
-  std::vector<AttentionShape> out;
-  for (const OpPart& p : parts) {
-    if (const auto* a = std::get_if<AttentionShape>(&p)) out.push_back(*a);
-  }
-  return out;
+  return parts_of<AttentionShape>(parts);
 }
 
 // The parts that are neither attention calls nor the ring's merges.
