@@ -16,6 +16,7 @@
 #include "cli/forked_progress.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/slo_flag.hpp"
+#include "cli/set_flags.hpp"
 #include "core/atomic_file.hpp"
 #include "core/errors.hpp"
 #include "core/exit_codes.hpp"
@@ -36,7 +37,7 @@ struct LoadCurveOptions {
   std::string scenario_path;
   std::vector<double> scales;
   int jobs = 2;
-  std::vector<std::string> overrides;
+  SetFlags overrides;  // --set PATH=VALUE
   std::string out_dir;  // empty: out/<scenario name>-load-curve
   bool quiet = false;
   SloFlag slo;
@@ -45,8 +46,7 @@ struct LoadCurveOptions {
 // The scenario with the user's --set overrides, then the time scale (none: the file's),
 // then the --slo.
 core::Scenario scenario_at(const LoadCurveOptions& options, std::optional<double> scale) {
-  std::vector<core::Override> overrides;
-  for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
+  std::vector<core::Override> overrides = options.overrides.parsed();
   if (scale) overrides.push_back({"workload.time_scale", core::number_text(*scale, 17)});
   return options.slo.apply(core::load_scenario(options.scenario_path, overrides));
 }
@@ -114,9 +114,7 @@ Command add_load_curve_command(CLI::App& parent) {
       ->check(CLI::PositiveNumber)
       ->type_name("S1,S2,...");
   sub->add_option("--jobs,-j", options->jobs, "Runs at once, each in its own process (default 2)");
-  sub->add_option("--set", options->overrides, "Override one scenario field by its dotted JSON path; repeatable")
-      ->type_name("PATH=VALUE")
-      ->allow_extra_args(false);
+  options->overrides.add_to(*sub);
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>-load-curve)")
       ->type_name("DIR");
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");

@@ -15,6 +15,7 @@
 #include "cli/output_dir.hpp"
 #include "cli/serving_progress.hpp"
 #include "cli/slo_flag.hpp"
+#include "cli/set_flags.hpp"
 #include "runs/serving_run.hpp"
 #include "core/errors.hpp"
 #include "core/scenario.hpp"
@@ -27,7 +28,7 @@ struct ReplayOptions {
   std::string scenario_path;
   std::string trace;
   std::string format;
-  std::vector<std::string> overrides;
+  SetFlags overrides;  // --set PATH=VALUE
   std::string out_dir;
   bool quiet = false;
   BudgetFlags budget;
@@ -36,8 +37,7 @@ struct ReplayOptions {
 };
 
 int run_replay(const ReplayOptions& options) {
-  std::vector<core::Override> overrides;
-  for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
+  std::vector<core::Override> overrides = options.overrides.parsed();
   options.budget.append_to(overrides);
   core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
   if (scenario.kind != core::ScenarioKind::serving) {
@@ -65,9 +65,7 @@ Command add_replay_command(CLI::App& parent) {
       ->type_name("FILE");
   sub->add_option("--format", options->format, "Trace format (default: detected)")
       ->check(CLI::IsMember({"azure", "mooncake", "burstgpt"}));
-  sub->add_option("--set", options->overrides, "Override one scenario field by its dotted JSON path; repeatable")
-      ->type_name("PATH=VALUE")
-      ->allow_extra_args(false);
+  options->overrides.add_to(*sub);
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>)")->type_name("DIR");
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");
   options->budget.add_to(*sub);

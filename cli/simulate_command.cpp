@@ -17,6 +17,7 @@
 #include "cli/serving_progress.hpp"
 #include "runs/serving_requests_csv.hpp"
 #include "cli/slo_flag.hpp"
+#include "cli/set_flags.hpp"
 #include "runs/serving_outputs.hpp"
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
@@ -38,7 +39,7 @@ namespace fs = std::filesystem;
 
 struct SimulateOptions {
   std::string scenario_path;
-  std::vector<std::string> overrides;  // raw --set texts, parsed by core::parse_override
+  SetFlags overrides;  // --set PATH=VALUE
   std::string out_dir;                 // empty: out/<scenario name>
   bool quiet = false;
   BudgetFlags budget;
@@ -92,9 +93,7 @@ int write_serving_outputs(const runs::ServingRun& run, const fs::path& dir, bool
 namespace {
 
 int run_simulate(const SimulateOptions& options) {
-  std::vector<core::Override> overrides;
-  overrides.reserve(options.overrides.size());
-  for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
+  std::vector<core::Override> overrides = options.overrides.parsed();
   options.budget.append_to(overrides);
   const core::Scenario scenario = options.slo.apply(core::load_scenario(options.scenario_path, overrides));
 
@@ -133,10 +132,7 @@ Command add_simulate_command(CLI::App& parent) {
   sub->add_option("scenario", options->scenario_path, "Scenario JSON file (see scenarios/README.md)")
       ->required()
       ->type_name("SCENARIO.json");
-  sub->add_option("--set", options->overrides,
-                  "Override one scenario field by its dotted JSON path before validation; repeatable")
-      ->type_name("PATH=VALUE")
-      ->allow_extra_args(false);
+  options->overrides.add_to(*sub);
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>)")->type_name("DIR");
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success (errors still go to stderr)");
   options->budget.add_to(*sub);

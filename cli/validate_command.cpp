@@ -20,6 +20,7 @@
 #include "core/exit_codes.hpp"
 #include "cli/output_dir.hpp"
 #include "cli/serving_validate.hpp"
+#include "cli/set_flags.hpp"
 #include "runs/live_training.hpp"
 #include "runs/training_run.hpp"
 #include "runs/validation.hpp"
@@ -41,7 +42,7 @@ struct ValidateOptions {
   std::string backend = "cpu";
   std::string device;
   int runs = 3;
-  std::vector<std::string> overrides;
+  SetFlags overrides;  // --set PATH=VALUE
   std::string out_dir;
   bool quiet = false;
 };
@@ -82,8 +83,7 @@ int run_validate(const ValidateOptions& options) {
     throw core::InputError("--backend cuda: " + why + "; use --backend cpu");
   }
   if (options.runs < 1) throw core::InputError("--runs must be at least 1 (got " + std::to_string(options.runs) + ")");
-  std::vector<core::Override> overrides;
-  for (const std::string& text : options.overrides) overrides.push_back(core::parse_override(text));
+  std::vector<core::Override> overrides = options.overrides.parsed();
   options.budget.append_to(overrides);
   core::Scenario scenario = core::load_scenario(options.scenario_path, overrides);
   if (!options.device.empty()) {
@@ -149,9 +149,7 @@ Command add_validate_command(CLI::App& parent) {
                   "Device profile JSON the simulation prices ops with (default: the scenario's sim.device_profile)")
       ->type_name("PROFILE.json");
   sub->add_option("--runs", options->runs, "Live runs; the measured time is their median (default 3)")->type_name("N");
-  sub->add_option("--set", options->overrides, "Override one scenario field by its dotted JSON path; repeatable")
-      ->type_name("PATH=VALUE")
-      ->allow_extra_args(false);
+  options->overrides.add_to(*sub);
   sub->add_option("--out", options->out_dir, "Output folder (default: out/<scenario name>-validate)")->type_name("DIR");
   options->budget.add_to(*sub);
   sub->add_flag("--quiet,-q", options->quiet, "Print nothing on success");
