@@ -14,20 +14,6 @@
 namespace lcperf::cli::testing {
 namespace {
 
-std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::string cell;
-    std::istringstream fields(line);
-    while (std::getline(fields, cell, ',')) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.emplace_back();
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
 double interpolated(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   const double rank = p / 100.0 * static_cast<double>(values.size() - 1);

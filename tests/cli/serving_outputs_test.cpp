@@ -27,19 +27,13 @@ struct Table {
 };
 
 Table read_table(const fs::path& path) {
+  const std::vector<std::vector<std::string>> lines = csv_rows(read_file(path));
   Table t;
-  std::istringstream in(read_file(path));
-  std::string line;
-  std::getline(in, line);
-  std::istringstream names(line);
-  for (std::string cell; std::getline(names, cell, ',');) t.header.push_back(cell);
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells;
-    std::istringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.emplace_back();
+  if (lines.empty()) return t;
+  t.header = lines.front();
+  for (std::size_t l = 1; l < lines.size(); ++l) {
     std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < t.header.size() && i < cells.size(); ++i) row[t.header[i]] = cells[i];
+    for (std::size_t i = 0; i < t.header.size() && i < lines[l].size(); ++i) row[t.header[i]] = lines[l][i];
     t.rows.push_back(row);
   }
   return t;
