@@ -6,8 +6,6 @@
 
 namespace lcperf::sim {
 
-namespace sg = simgrid::s4u;
-
 core::Tensor SimRuntime::allocate(const core::TensorDesc& desc) {
   core::Tensor tensor{world_.next_tensor_id(), desc};
   world_.memory().allocate(actor_, desc.tag, desc.bytes(), now_s());
@@ -112,9 +110,9 @@ bool SimRuntime::may_run_ahead(const StreamWork& work, core::StreamId stream) {
 
 void SimRuntime::catch_up() {
   if (ahead_s_ <= 0) return;
-  const double target = sg::Engine::get_clock() + ahead_s_;
+  const double target = world_.engine().clock() + ahead_s_;
   ahead_s_ = 0;
-  sg::this_actor::sleep_until(target);
+  world_.engine().sleep_until(target);
 }
 
 int SimRuntime::actor_of_peer(int peer, const char* what) const {
@@ -203,11 +201,11 @@ void SimRuntime::wait(core::Completion completion) {
   if (world_.is_done(completion.id)) return;
   catch_up();
   RankState& state = world_.rank_state(actor_);
-  // Only this actor takes the lock, so it keeps it from its first wait on (locking and
-  // unlocking are simcalls).
-  if (!progress_lock_.owns_lock()) progress_lock_ = std::unique_lock(*state.mutex);
+  // Only this actor takes the wait point's lock, so it keeps it from its first wait on
+  // (locking and unlocking are simcalls).
+  state.progress->hold();
   state.waiting_completion = completion.id;
-  while (!world_.is_done(completion.id)) state.progress->wait(progress_lock_);
+  while (!world_.is_done(completion.id)) state.progress->wait();
   state.waiting_completion = 0;
 }
 
@@ -218,12 +216,12 @@ void SimRuntime::synchronize() {
   catch_up();
 }
 
-double SimRuntime::now_s() const { return sg::Engine::get_clock() + ahead_s_; }
+double SimRuntime::now_s() const { return world_.engine().clock() + ahead_s_; }
 
 void SimRuntime::sleep_until(double time_s) {
   flush_deferred();
   catch_up();
-  sg::this_actor::sleep_until(time_s);
+  world_.engine().sleep_until(time_s);
   world_.count_wakeup();
 }
 
@@ -233,33 +231,27 @@ void SimRuntime::post_message(int to, const core::Message& message) {
   auto* copy = new core::Message(message);
   copy->from = rank_;
   // Detached: the sender does not wait for delivery; the receiver owns the copy.
-  world_.message_mailbox(actor_of_peer(to, "post_message"))->put_init(copy, static_cast<std::uint64_t>(std::max<std::int64_t>(message.bytes, 1)))->detach();
+  world_.message_mailbox(actor_of_peer(to, "post_message"))
+      ->put_detached(copy, static_cast<std::uint64_t>(std::max<std::int64_t>(message.bytes, 1)));
   world_.count_events(1);
 }
 
 std::optional<core::Message> SimRuntime::receive_message(double timeout_s) {
   flush_deferred();
   catch_up();
-  if (!pending_message_) {
-    pending_payload_ = nullptr;
-    pending_message_ = world_.message_mailbox(actor_)->get_async<core::Message>(&pending_payload_);
-  }
+  if (!pending_message_) pending_message_ = world_.message_mailbox(actor_)->get_async();
   if (timeout_s < 0 || std::isinf(timeout_s)) {
     pending_message_->wait();
-  } else if (sg::Comm::wait_any_for({pending_message_}, timeout_s) < 0) {
+  } else if (!pending_message_->wait_for(timeout_s)) {
     world_.count_wakeup();
-    return std::nullopt;  // timed out: unlike Comm::wait_for, wait_any_for leaves the get posted
+    return std::nullopt;  // timed out: the get stays posted
   }
-  pending_message_ = nullptr;
-  std::unique_ptr<core::Message> owned(pending_payload_);
-  pending_payload_ = nullptr;
+  std::unique_ptr<core::Message> owned(static_cast<core::Message*>(pending_message_->payload()));
+  pending_message_.reset();
   return *owned;
 }
 
 SimRuntime::~SimRuntime() {
-  // Never unlocked: nobody else takes it, and no simcall may run while SimGrid unwinds a
-  // killed actor.
-  progress_lock_.release();
   // The rank is done: nobody will read what arrives from now on.
   if (pending_message_) {
     try {

@@ -1,10 +1,7 @@
 #pragma once
 // The simulated implementation of the runtime seam for one rank.
 #include <deque>
-#include <mutex>
 #include <optional>
-
-#include <simgrid/s4u/Comm.hpp>
 
 #include "core/runtime.hpp"
 #include "sim/sim_world.hpp"
@@ -69,8 +66,7 @@ class SimRuntime final : public core::Runtime {
   // A receive_message that timed out keeps its pending get for the next call: cancelling
   // it could drop a message whose transfer had already begun (a large one, or a small one
   // caught in its latency), which a protocol would then wait for forever.
-  simgrid::s4u::CommPtr pending_message_;
-  core::Message* pending_payload_ = nullptr;
+  TransferPtr pending_message_;
   // Work launched, in order, on a stream that was idle when the first of it was
   // launched, and not yet handed to the stream's actor: when the program waits on one
   // of it, the rank actor runs the chain up to that op itself (as the stream actor
@@ -87,8 +83,7 @@ class SimRuntime final : public core::Runtime {
   std::vector<Deferred> deferred_;
   std::size_t deferring_ = 0;     // entries holding work
   std::uint64_t deferrals_ = 0;   // numbers Deferred::since
-  double ahead_s_ = 0;  // how far this rank's clock runs ahead of SimGrid's
-  std::unique_lock<simgrid::s4u::Mutex> progress_lock_;  // RankState::mutex, held from the first wait on
+  double ahead_s_ = 0;  // how far this rank's clock runs ahead of the engine's
 };
 
 }  // namespace lcperf::sim

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <simgrid/s4u.hpp>
+
 #include "core/number_text.hpp"
 
 namespace lcperf::sim {
@@ -14,11 +16,11 @@ namespace {
 
 // Merged steps (SimulationInput::ring_step_limit): the same bytes in fewer flows, and
 // the latency the merged steps would have paid, paid once up front (by the calling actor).
-void merge_ring_steps(int limit, const RingChannels& rings, int& steps, double& chunk) {
+void merge_ring_steps(EventEngine& engine, int limit, const RingChannels& rings, int& steps, double& chunk) {
   if (limit <= 0 || steps <= limit) return;
   chunk *= static_cast<double>(steps) / limit;
   const double merged_latency_s = (steps - limit) * rings.max_edge_latency_s;
-  if (merged_latency_s > 0) sg::this_actor::sleep_for(merged_latency_s);
+  if (merged_latency_s > 0) engine.sleep_for(merged_latency_s);
   steps = limit;
 }
 
@@ -30,8 +32,9 @@ std::string describe(const StreamWork& w) {
   return core::describe_work(w.kind, w.name, w.peer_rank, w.tag, w.collective, w.group.get());
 }
 
-SimWorld::SimWorld(const SimulationInput& input, Platform platform)
+SimWorld::SimWorld(const SimulationInput& input, Platform platform, EventEngine& engine)
     : input_(input),
+      engine_(engine),
       fold_(std::max(1, input.fold)),
       platform_(std::move(platform)),
       ranks_(static_cast<std::size_t>(input.ranks / fold_)),
@@ -43,10 +46,7 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform)
                                ? input.memory_capacity_bytes
                                : static_cast<std::int64_t>(input.cluster.gpu.hbm_bytes)) {
   next_progress_s_ = input.progress_period_s;  // the first line after a period, not at the start
-  for (RankState& r : ranks_) {
-    r.mutex = sg::Mutex::create();
-    r.progress = sg::ConditionVariable::create();
-  }
+  for (RankState& r : ranks_) r.progress = engine_.new_wait_point();
   std::map<std::size_t, int> actors_on_host;
   for (int a = 0; a < actors(); ++a) {
     if (simulated(a)) ++actors_on_host[host_index(a)];
@@ -64,7 +64,7 @@ void SimWorld::charge_budget(std::uint64_t n) {
   const SimulationInput& in = input_;
   if (in.max_events > 0 && budget_used_ > in.max_events) {
     stopped_reason_ = "the simulation budget of " + std::to_string(in.max_events) +
-                      " events (sim.max_events) was used up at simulated time " + core::number_text(sg::Engine::get_clock()) +
+                      " events (sim.max_events) was used up at simulated time " + core::number_text(engine_.clock()) +
                       " s";
   } else if ((in.max_wall_s > 0 || in.on_progress) && budget_used_ >= next_wall_check_) {
     // Reading the clock costs more than an event: look every 4096 events.
@@ -72,17 +72,17 @@ void SimWorld::charge_budget(std::uint64_t n) {
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     if (in.on_progress && wall_s >= next_progress_s_) {
       next_progress_s_ = wall_s + in.progress_period_s;
-      in.on_progress(sg::Engine::get_clock());
+      in.on_progress(engine_.clock());
     }
     if (in.max_wall_s > 0 && wall_s > in.max_wall_s) {
       stopped_reason_ = "the simulation budget of " + core::number_text(in.max_wall_s) +
                         " s of wall time (sim.max_wall_s or --timeout) was used up at simulated time " +
-                        core::number_text(sg::Engine::get_clock()) + " s, after " + std::to_string(budget_used_) + " events";
+                        core::number_text(engine_.clock()) + " s, after " + std::to_string(budget_used_) + " events";
     }
   }
   if (stopped_reason_.empty()) return;
-  sg::Actor::kill_all();
-  sg::this_actor::exit();
+  engine_.kill_all();
+  engine_.exit_actor();
 }
 
 std::uint64_t SimWorld::new_completion() {
@@ -105,14 +105,12 @@ void SimWorld::enqueue(int rank, int stream, StreamWork work) {
     auto state = std::make_unique<StreamState>();
     state->rank = rank;
     state->stream = stream;
-    state->mutex = sg::Mutex::create();
-    state->has_work = sg::ConditionVariable::create();
+    state->has_work = engine_.new_wait_point();
     StreamState* raw = state.get();
     it = r.streams.emplace(stream, std::move(state)).first;
     // Stream actors are daemons: they end when every rank program has returned.
-    sg::Actor::create("rank" + std::to_string(rank) + "-stream" + std::to_string(stream), gpu(rank),
-                      [this, raw] { stream_loop(*raw); })
-        ->daemonize();
+    engine_.daemonize(engine_.spawn("rank" + std::to_string(rank) + "-stream" + std::to_string(stream), gpu(rank),
+                                    [this, raw] { stream_loop(*raw); }));
   }
   it->second->queue.push_back(std::move(work));
   if (it->second->waiting) it->second->has_work->notify_all();
@@ -125,15 +123,15 @@ bool SimWorld::stream_idle(int rank, int stream) {
 }
 
 void SimWorld::stream_loop(StreamState& stream) {
-  // Only this actor takes the lock (the condition variable needs one), and actors never
-  // run at the same time, so it is held throughout: unlocking around each piece of work
-  // cost two simcalls per op and protected nothing.
-  std::unique_lock lock(*stream.mutex);
+  // Only this actor takes the wait point's lock, and actors never run at the same time,
+  // so it is held throughout: unlocking around each piece of work cost two simcalls per
+  // op and protected nothing.
+  stream.has_work->hold();
   try {
     for (;;) {
       while (stream.queue.empty()) {
         stream.waiting = true;
-        stream.has_work->wait(lock);
+        stream.has_work->wait();
         stream.waiting = false;
       }
       StreamWork work = std::move(stream.queue.front());
@@ -144,8 +142,8 @@ void SimWorld::stream_loop(StreamState& stream) {
       stream.busy = false;
       stream.current = nullptr;
     }
-  } catch (const simgrid::ForcefulKillException&) {
-    lock.release();  // no simcall while SimGrid unwinds a killed actor
+  } catch (...) {
+    stream.has_work->abandon();  // no engine call while the engine unwinds a killed actor
     throw;
   }
 }
@@ -171,9 +169,9 @@ bool SimWorld::cpu_quiet(int rank, int stream) {
 }
 
 void SimWorld::run_work(int rank, int stream, StreamWork& work, bool cpu_quiet) {
-  const double start = sg::Engine::get_clock();
+  const double start = engine_.clock();
   execute(rank, work, cpu_quiet);
-  record_work(rank, stream, work, start, sg::Engine::get_clock());
+  record_work(rank, stream, work, start, engine_.clock());
 }
 
 void SimWorld::record_work(int rank, int stream, StreamWork& work, double start_s, double end_s) {
@@ -211,9 +209,9 @@ void SimWorld::execute(int rank, const StreamWork& work, bool cpu_quiet) {
         // than its timing precision (1e-9 s).
         const double alone_s = flops / kGpuHostSpeed;
         if (cpu_quiet && alone_s >= 1e-6) {
-          sg::this_actor::sleep_for(alone_s);
+          engine_.sleep_for(alone_s);
         } else {
-          sg::this_actor::execute(flops);
+          engine_.execute(flops);
         }
         count_events(1);
       }
@@ -224,7 +222,7 @@ void SimWorld::execute(int rank, const StreamWork& work, bool cpu_quiet) {
       count_events(1);
       return;
     case StreamWork::Kind::recv:
-      acquire_p2p_mailbox(work.peer, rank, work.tag)->get<int>();
+      acquire_p2p_mailbox(work.peer, rank, work.tag)->get();
       release_p2p_mailbox(work.peer, rank, work.tag);
       return;
     case StreamWork::Kind::collective:
@@ -241,7 +239,7 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
   const int me = static_cast<int>(me_it - group.ranks.begin());
   if (input_.collective_overhead_s && !input_.free_communication) {
     const double overhead = input_.collective_overhead_s(work.collective, static_cast<std::int64_t>(work.bytes), n);
-    if (overhead > 0) sg::this_actor::sleep_for(overhead);
+    if (overhead > 0) engine_.sleep_for(overhead);
   }
   // Ring algorithms as NCCL runs them: every step each member sends one chunk to a
   // peer and receives one, so every link of the ring carries the same traffic and
@@ -264,12 +262,12 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
     run_folded_collective(rank, work, steps, chunk);
     return;
   }
-  sg::Mailbox* inbox = collective_mailbox(group, rank);
+  Mailbox* inbox = collective_mailbox(group, rank);
   if (work.collective == core::CollectiveKind::all_to_all) {
     for (int step = 0; step < steps; ++step) {
       const int to = group.ranks[static_cast<std::size_t>((me + step + 1) % n)];
-      sg::CommPtr out = collective_mailbox(group, to)->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk));
-      inbox->get<int>();
+      TransferPtr out = collective_mailbox(group, to)->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk));
+      inbox->get();
       out->wait();
       count_events(1);
     }
@@ -281,15 +279,15 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
   const RingChannels& rings = ring_channels(group);
   const RingMember& plan = rings.members[static_cast<std::size_t>(me)];
   const auto member = [&group](int position) { return group.ranks[static_cast<std::size_t>(position)]; };
-  sg::Mailbox* cross_inbox = collective_mailbox(group, rank, 1);
+  Mailbox* cross_inbox = collective_mailbox(group, rank, 1);
   // Every step sends to the same successors: their mailboxes are looked up once (each
   // lookup is a simcall).
-  sg::Mailbox* on_node_outbox = plan.on_node_share > 0 ? collective_mailbox(group, member(plan.on_node_next)) : nullptr;
-  sg::Mailbox* cross_outbox = plan.cross_share > 0 ? collective_mailbox(group, member(plan.cross_next), 1) : nullptr;
-  merge_ring_steps(input_.ring_step_limit, rings, steps, chunk);
+  Mailbox* on_node_outbox = plan.on_node_share > 0 ? collective_mailbox(group, member(plan.on_node_next)) : nullptr;
+  Mailbox* cross_outbox = plan.cross_share > 0 ? collective_mailbox(group, member(plan.cross_next), 1) : nullptr;
+  merge_ring_steps(engine_, input_.ring_step_limit, rings, steps, chunk);
   for (int step = 0; step < steps; ++step) {
-    sg::CommPtr on_node;
-    sg::CommPtr cross;
+    TransferPtr on_node;
+    TransferPtr cross;
     if (on_node_outbox != nullptr) {
       on_node = on_node_outbox->put_async(&g_payload_token, static_cast<std::uint64_t>(chunk * plan.on_node_share));
     }
@@ -298,12 +296,10 @@ void SimWorld::run_collective(int rank, const StreamWork& work) {
     }
     // Both receives are posted before either is waited on: a mailbox transfer starts
     // only once its receive is posted, and the two flows run concurrently.
-    int* on_node_in = nullptr;
-    int* cross_in = nullptr;
-    sg::CommPtr from_node = plan.on_node_prev_share > 0 ? inbox->get_async<int>(&on_node_in) : nullptr;
-    sg::CommPtr from_cross = plan.cross_prev_share > 0 ? cross_inbox->get_async<int>(&cross_in) : nullptr;
-    for (const sg::CommPtr& comm : {on_node, cross, from_node, from_cross}) {
-      if (comm) comm->wait();
+    TransferPtr from_node = plan.on_node_prev_share > 0 ? inbox->get_async() : nullptr;
+    TransferPtr from_cross = plan.cross_prev_share > 0 ? cross_inbox->get_async() : nullptr;
+    for (Transfer* transfer : {on_node.get(), cross.get(), from_node.get(), from_cross.get()}) {
+      if (transfer != nullptr) transfer->wait();
     }
     count_events(1);
   }
@@ -321,22 +317,22 @@ void SimWorld::run_folded_collective(int rank, const StreamWork& work, int steps
   }
   const RingMember& plan = rings.members[static_cast<std::size_t>(
       std::find(group.ranks.begin(), group.ranks.end(), rank) - group.ranks.begin())];
-  sg::Host* self = gpu(rank);
+  EngineHost self = gpu(rank);
   const std::size_t host = host_index(rank);
-  sg::Host* ring_edge = rings.on_node_edge_leaves_node ? platform_.fabric_mirrors[host] : platform_.node_mirrors[host];
-  sg::Host* cross_edge = platform_.fabric_mirrors[host];
-  merge_ring_steps(input_.ring_step_limit, rings, steps, chunk);
+  EngineHost ring_edge = rings.on_node_edge_leaves_node ? platform_.fabric_mirrors[host] : platform_.node_mirrors[host];
+  EngineHost cross_edge = platform_.fabric_mirrors[host];
+  merge_ring_steps(engine_, input_.ring_step_limit, rings, steps, chunk);
   // Each step: the member's flows to its successors, sent over the links that by
   // symmetry carry them (its own ends of the edges); what it receives is the mirror
   // image of what it sends, so the step ends when its own flows end.
   for (int step = 0; step < steps; ++step) {
-    sg::CommPtr on_node;
-    sg::CommPtr cross;
+    TransferPtr on_node;
+    TransferPtr cross;
     if (plan.on_node_share > 0) {
-      on_node = sg::Comm::sendto_async(self, ring_edge, static_cast<std::uint64_t>(chunk * plan.on_node_share));
+      on_node = engine_.send_async(self, ring_edge, static_cast<std::uint64_t>(chunk * plan.on_node_share));
     }
     if (plan.cross_share > 0) {
-      cross = sg::Comm::sendto_async(self, cross_edge, static_cast<std::uint64_t>(chunk * plan.cross_share));
+      cross = engine_.send_async(self, cross_edge, static_cast<std::uint64_t>(chunk * plan.cross_share));
     }
     if (on_node) on_node->wait();
     if (cross) cross->wait();
@@ -391,14 +387,14 @@ const RingChannels& SimWorld::ring_channels(const core::CommGroup& group) {
   return ring_channels_.emplace(std::move(key), std::move(plan)).first->second;
 }
 
-sg::Mailbox* SimWorld::acquire_p2p_mailbox(int src, int dst, int tag) {
+Mailbox* SimWorld::acquire_p2p_mailbox(int src, int dst, int tag) {
   const P2pKey key{src, dst, tag};
   if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) {
     ++it->second.users;
     return it->second.box;
   }
-  std::vector<sg::Mailbox*>& idle = idle_p2p_mailboxes_[static_cast<std::size_t>(dst)];
-  sg::Mailbox* box = nullptr;
+  std::vector<Mailbox*>& idle = idle_p2p_mailboxes_[static_cast<std::size_t>(dst)];
+  Mailbox* box = nullptr;
   if (!idle.empty()) {
     box = idle.back();
     idle.pop_back();
@@ -408,7 +404,7 @@ sg::Mailbox* SimWorld::acquire_p2p_mailbox(int src, int dst, int tag) {
     name.append(std::to_string(dst)).append("#").append(std::to_string(++p2p_mailboxes_created_));
     // by_name and set_receiver are simcalls: another actor may acquire the same key
     // meanwhile, so the map gets the mailbox only once it is ready.
-    box = sg::Mailbox::by_name(name);
+    box = engine_.mailbox(name);
     box->set_receiver(rank_actors_[static_cast<std::size_t>(dst)]);
     if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) {
       idle.push_back(box);
@@ -430,13 +426,13 @@ void SimWorld::release_p2p_mailbox(int src, int dst, int tag) {
   p2p_mailboxes_.erase(it);
 }
 
-sg::Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int member, int lane) {
+Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int member, int lane) {
   // Groups are identified by name, first rank and size: the same on every member.
   std::string name = "c";
   name.append(group.name).append(":").append(std::to_string(group.ranks.front()));
   name.append(":").append(std::to_string(group.ranks.size())).append(">").append(std::to_string(member));
   if (lane != 0) name.append("/x");
-  return sg::Mailbox::by_name(name);
+  return engine_.mailbox(name);
 }
 
 core::RunRecords SimWorld::take_records() {
@@ -460,10 +456,10 @@ core::RunRecords SimWorld::take_records() {
   return out;
 }
 
-sg::Mailbox* SimWorld::message_mailbox(int rank) {
+Mailbox* SimWorld::message_mailbox(int rank) {
   std::string name = "m";
   name.append(std::to_string(rank));
-  return sg::Mailbox::by_name(name);
+  return engine_.mailbox(name);
 }
 
 }  // namespace lcperf::sim

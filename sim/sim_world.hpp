@@ -1,7 +1,7 @@
 #pragma once
 // Shared state of one simulation: platform, per-rank stream queues, completion flags,
-// records. Internal to sim/ (it includes SimGrid). SimGrid runs actors one at a time,
-// so plain containers are safe; s4u condition variables do the blocking.
+// records. Internal to sim/. The engine (event_engine.hpp: SimGrid's or the native one)
+// runs actors one at a time, so plain containers are safe; its wait points do the blocking.
 #include <chrono>
 #include <deque>
 #include <map>
@@ -10,12 +10,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include <simgrid/s4u.hpp>
-
 #include "core/deadlock_report.hpp"
 #include "core/records.hpp"
 #include "core/runtime.hpp"
 #include "core/memory_tracker.hpp"
+#include "sim/event_engine.hpp"
 #include "sim/platform_builder.hpp"
 #include "sim/ring_channels.hpp"
 #include "sim/simulator.hpp"
@@ -53,14 +52,12 @@ struct StreamState {
   // What the stream is doing now, for deadlock reports: the work on the stream actor's
   // stack while busy (described only when a report is written, not at every op).
   const StreamWork* current = nullptr;
-  simgrid::s4u::MutexPtr mutex;
-  simgrid::s4u::ConditionVariablePtr has_work;
+  std::unique_ptr<WaitPoint> has_work;
 };
 
 struct RankState {
   std::map<int, std::unique_ptr<StreamState>> streams;
-  simgrid::s4u::MutexPtr mutex;
-  simgrid::s4u::ConditionVariablePtr progress;  // signalled when the op the rank waits on completes
+  std::unique_ptr<WaitPoint> progress;  // notified when the op the rank waits on completes
   bool finished = false;
   // What the rank program blocks on, for deadlock reports; kept as pointers and ids
   // (not text) because it changes at every op.
@@ -74,7 +71,9 @@ struct RankState {
 
 class SimWorld {
  public:
-  SimWorld(const SimulationInput& input, Platform platform);
+  SimWorld(const SimulationInput& input, Platform platform, EventEngine& engine);
+
+  EventEngine& engine() { return engine_; }
 
   // Ranks are the program's view; actors are what is simulated. Without folding they
   // coincide; with fold f, actor a stands for ranks a*f .. a*f+f-1.
@@ -89,7 +88,7 @@ class SimWorld {
     const int g = input_.gpu_of_rank.empty() ? rank : input_.gpu_of_rank[static_cast<std::size_t>(rank)];
     return static_cast<std::size_t>(g / fold_);
   }
-  simgrid::s4u::Host* gpu(int actor) const { return platform_.gpus[host_index(actor)]; }
+  EngineHost gpu(int actor) const { return platform_.gpus[host_index(actor)]; }
   RankState& rank_state(int actor) { return ranks_[static_cast<std::size_t>(actor)]; }
   // The rank whose work `rank` repeats (SimulationInput::image_of_rank): itself unless
   // data-parallel folding mirrors it.
@@ -131,7 +130,7 @@ class SimWorld {
   // nobody holds and nothing waits in goes back to a pool of its receiver, so a tag
   // used once (every micro-batch's) costs no new mailbox (two simcalls) and no entry
   // kept for the rest of the run.
-  simgrid::s4u::Mailbox* acquire_p2p_mailbox(int src, int dst, int tag);
+  Mailbox* acquire_p2p_mailbox(int src, int dst, int tag);
   void release_p2p_mailbox(int src, int dst, int tag);
   struct P2pKey {
     int src;
@@ -146,11 +145,11 @@ class SimWorld {
                                         static_cast<std::uint32_t>(k.tag));
     }
   };
-  void set_rank_actor(int actor, simgrid::s4u::ActorPtr a) { rank_actors_[static_cast<std::size_t>(actor)] = std::move(a); }
+  void set_rank_actor(int actor, ActorHandle a) { rank_actors_[static_cast<std::size_t>(actor)] = a; }
   // lane 0: the ring edge inside a node (or a plain ring's edge); lane 1: the edge to
   // the next node (ring_channels.hpp). Each lane of a member has one sender.
-  simgrid::s4u::Mailbox* collective_mailbox(const core::CommGroup& group, int member, int lane = 0);
-  simgrid::s4u::Mailbox* message_mailbox(int rank);
+  Mailbox* collective_mailbox(const core::CommGroup& group, int member, int lane = 0);
+  Mailbox* message_mailbox(int rank);
 
   core::MemoryTracker& memory() { return memory_; }
   // Moves records out, with memory peaks expanded to every rank of a folded group.
@@ -182,20 +181,21 @@ class SimWorld {
   MemberPlace place_of_actor(int actor) const;
 
   const SimulationInput& input_;
+  EventEngine& engine_;
   int fold_;
   Platform platform_;
   std::vector<RankState> ranks_;
-  std::vector<simgrid::s4u::ActorPtr> rank_actors_;
+  std::vector<ActorHandle> rank_actors_;
   std::vector<char> sole_on_host_;  // by actor: no other simulated actor shares its GPU host
   // P2P mailboxes in use by (src, dst, tag), each with its receiver set: looked up by
   // integers instead of building and hashing its name at every send and receive.
   struct P2pMailbox {
-    simgrid::s4u::Mailbox* box = nullptr;
+    Mailbox* box = nullptr;
     int users = 0;  // sends and receives between their acquire and release
   };
   std::unordered_map<P2pKey, P2pMailbox, P2pKeyHash> p2p_mailboxes_;
   // Idle p2p mailboxes by receiving actor (the receiver is set once, at creation).
-  std::vector<std::vector<simgrid::s4u::Mailbox*>> idle_p2p_mailboxes_;
+  std::vector<std::vector<Mailbox*>> idle_p2p_mailboxes_;
   std::uint64_t p2p_mailboxes_created_ = 0;  // names new mailboxes uniquely
   std::map<std::string, RingChannels> ring_channels_;
   std::vector<char> done_;

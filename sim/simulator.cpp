@@ -10,6 +10,7 @@
 #include "core/deadlock_report.hpp"
 #include "sim/sim_runtime.hpp"
 #include "sim/sim_world.hpp"
+#include "sim/simgrid_engine.hpp"
 
 namespace lcperf::sim {
 
@@ -59,7 +60,7 @@ std::string deadlock_report(SimWorld& world) {
       if (!stream->queue.empty()) s.next = describe(stream->queue.front());
     }
   }
-  return core::deadlock_report("simulation", sg::Engine::get_clock(), stuck);
+  return core::deadlock_report("simulation", world.engine().clock(), stuck);
 }
 
 }  // namespace
@@ -111,8 +112,9 @@ core::RunRecords simulate(const SimulationInput& input) {
       }
     }
   }
-  SimWorld world(input,
-                 build_platform(input.cluster, gpus, input.free_communication, fold, !input.image_of_rank.empty()));
+  Platform platform = build_platform(input.cluster, gpus, input.free_communication, fold, !input.image_of_rank.empty());
+  std::unique_ptr<EventEngine> events = make_simgrid_engine(engine);
+  SimWorld world(input, std::move(platform), *events);
   std::string program_error;
   for (int a = 0; a < world.actors(); ++a) {
     if (!world.simulated(a)) {
@@ -121,28 +123,28 @@ core::RunRecords simulate(const SimulationInput& input) {
     }
     const int r = world.rank_of_actor(a);
     core::RankProgram program = input.program_for(r);
-    auto actor = sg::Actor::create("rank" + std::to_string(r), world.gpu(a), [&world, &program_error, a, r, program] {
+    // The engine unwinds a killed actor with an exception that is not a std::exception,
+    // so the handler below never takes it.
+    auto actor = events->spawn("rank" + std::to_string(r), world.gpu(a), [&world, &program_error, a, r, program] {
       SimRuntime runtime(world, a);
       try {
         program(runtime);
         runtime.synchronize();
-      } catch (const simgrid::ForcefulKillException&) {
-        throw;  // SimGrid unwinding an actor: not ours to handle
       } catch (const std::exception& e) {
         if (program_error.empty()) program_error = "rank " + std::to_string(r) + ": " + e.what();
         // Stop the simulation: the other ranks would wait for this one forever.
-        sg::Actor::kill_all();
+        world.engine().kill_all();
         return;
       }
       world.rank_state(a).finished = true;
     });
     world.set_rank_actor(a, actor);
   }
-  engine.run();
+  events->run();
 
   if (!world.stopped_reason().empty()) {
     core::RunRecords partial = world.take_records();
-    partial.end_time_s = sg::Engine::get_clock();
+    partial.end_time_s = events->clock();
     partial.stopped_reason = world.stopped_reason();
     return partial;
   }
@@ -151,7 +153,7 @@ core::RunRecords simulate(const SimulationInput& input) {
     if (!world.rank_state(a).finished) throw DeadlockError(deadlock_report(world));
   }
   core::RunRecords records = world.take_records();
-  records.end_time_s = sg::Engine::get_clock();
+  records.end_time_s = events->clock();
   return records;
 }
 
