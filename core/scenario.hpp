@@ -168,6 +168,10 @@ struct SimOptions {
   // network: transfers are SimGrid flows on the platform's links;
   // free: communication takes no time (for closed-form checks).
   Communication communication = Communication::network;
+  // simgrid: SimGrid's engine (the reference); native: lcperf's own engine with the
+  // same flow model (sim/README.md, "Engines"), for runs where SimGrid's cost per
+  // activity dominates.
+  SimEngine engine = SimEngine::simgrid;
   std::string device_profile;  // id in cost_models/devices/ or a path; empty = the hardware's id
   // Simulate each tensor-parallel group with one actor (sim/README.md, "folding"):
   // auto folds above 64 GPUs, where it is needed for speed; on/off force it.

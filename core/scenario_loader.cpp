@@ -474,6 +474,7 @@ SimOptions parse_sim(ObjectReader r) {
   SimOptions o;
   o.granularity = option_or(r, "granularity", o.granularity);
   o.communication = option_or(r, "communication", o.communication);
+  o.engine = option_or(r, "engine", o.engine);
   o.device_profile = r.string_or("device_profile", "");
   o.fold_tensor_parallel = option_or(r, "fold_tensor_parallel", o.fold_tensor_parallel);
   o.fold_data_parallel = option_or(r, "fold_data_parallel", o.fold_data_parallel);

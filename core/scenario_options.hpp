@@ -52,6 +52,11 @@ constexpr std::array<std::string_view, 2> option_names(Granularity) { return {"l
 enum class Communication { network, free };
 constexpr std::array<std::string_view, 2> option_names(Communication) { return {"network", "free"}; }
 
+// $.sim.engine: the discrete-event engine under the simulator (sim/event_engine.hpp):
+// SimGrid (the reference) or lcperf's native engine (same flow model, faster).
+enum class SimEngine { simgrid, native };
+constexpr std::array<std::string_view, 2> option_names(SimEngine) { return {"simgrid", "native"}; }
+
 // $.sim.fold_tensor_parallel: "auto" folds above a GPU count (runs/training_run.cpp).
 enum class TensorParallelFolding { automatic, on, off };
 constexpr std::array<std::string_view, 3> option_names(TensorParallelFolding) { return {"auto", "on", "off"}; }

@@ -99,6 +99,7 @@ std::string training_result_json(const core::TrainingResult& result, const core:
                             {"idle_s", result.time_breakdown.idle_s}};
   json["wall_time_s"] = result.wall_time_s;
   json["events_simulated"] = result.events_simulated;
+  json["engine"] = to_string(scenario.sim.engine);
   json["partial"] = !result.partial_reason.empty();
   if (!result.partial_reason.empty()) json["partial_reason"] = result.partial_reason;
   // Extras: what was run, so a result file can be read without its scenario.

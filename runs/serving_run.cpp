@@ -366,6 +366,7 @@ core::RunRecords simulate_serving_programs(const core::Scenario& s, const cost::
   in.fold = fold > 0 ? fold : serving_fold(s);
   in.free_communication = s.sim.communication == core::Communication::free;
   in.ring_step_limit = s.sim.ring_step_limit;
+  in.engine = s.sim.engine;
   in.gpu_of_rank = gpu_of_rank;
   // Instances never interact and an engine waits on each step alone: run ahead. Not
   // with ranks sharing a GPU (DistKV's agents run attention on the engines' GPUs).
@@ -541,6 +542,7 @@ ServingRun run_serving(const core::Scenario& scenario, const std::string& trace_
   j["simulated_time_s"] = run.simulated_s;
   j["wall_time_s"] = run.wall_s;
   j["events_simulated"] = run.records.events_simulated;
+  j["engine"] = std::string(core::to_string(s.sim.engine));
   // Stopped by the simulation budget: the metrics cover the requests finished so far.
   j["partial"] = !run.records.stopped_reason.empty();
   if (!run.records.stopped_reason.empty()) j["partial_reason"] = run.records.stopped_reason;

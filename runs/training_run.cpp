@@ -214,6 +214,7 @@ TrainingRun run_training(const core::Scenario& scenario, const TrainingRunOption
   in.image_of_rank = images;
   in.free_communication = free_comm;
   in.ring_step_limit = scenario.sim.ring_step_limit;
+  in.engine = scenario.sim.engine;
   in.program_for = [&programs](int rank) { return programs[static_cast<std::size_t>(rank)]; };
   auto cache = std::make_shared<cost::PriceCache>(price);
   in.kernel_price = [cache](const core::KernelOp& op) { return cache->price(op); };

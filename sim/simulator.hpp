@@ -11,6 +11,7 @@
 #include "core/cluster_spec.hpp"
 #include "core/ops.hpp"
 #include "core/records.hpp"
+#include "core/scenario_options.hpp"
 #include "core/runtime.hpp"
 #include "cost_models/price.hpp"
 
@@ -34,6 +35,9 @@ struct SimulationInput {
   // before its transfers; may be empty for none.
   std::function<double(core::CollectiveKind, std::int64_t bytes, int ranks)> collective_overhead_s;
   bool free_communication = false;  // links of infinite bandwidth and no latency
+  // The engine underneath (sim/event_engine.hpp): SimGrid's, or the native one with the
+  // same flow model (sim/README.md, "Engines").
+  core::SimEngine engine = core::SimEngine::simgrid;
   // Most ring steps simulated per collective (0 = every step). A ring all-reduce over n
   // members takes 2(n-1) steps of n flows each, so a data-parallel ring of 128 GPUs
   // reduced in 30 buckets is ~1M SimGrid flows per iteration. Above the limit, the
