@@ -1,5 +1,6 @@
 #include "sim/engine_crosscheck.hpp"
 
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -114,7 +115,9 @@ CrossCheckRun run_program(CrossCheckEngine which, sg::Engine& simgrid, const std
                                              [&ops, &hosts, &record, program, a] { program(ops, hosts, a, record); });
       if (permanent_messages) sg::Mailbox::by_name(message_box(a))->set_receiver(actor);
     }
+    const std::clock_t start = std::clock();
     simgrid.run();
+    run.run_cpu_s = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
     run.end_time_s = sg::Engine::get_clock();
   } else {
     auto engine = make_native_engine();
@@ -124,7 +127,9 @@ CrossCheckRun run_program(CrossCheckEngine which, sg::Engine& simgrid, const std
                                         [&ops, &hosts, &record, program, a] { program(ops, hosts, a, record); });
       if (permanent_messages) engine->mailbox(message_box(a))->set_receiver(actor);
     }
+    const std::clock_t start = std::clock();
     engine->run();
+    run.run_cpu_s = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
     run.end_time_s = engine->clock();
   }
   return run;

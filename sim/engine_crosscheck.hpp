@@ -19,6 +19,7 @@ struct CrossCheckRun {
   std::uint64_t steps_done = 0;
   std::uint64_t activities = 0;  // executions, transfers and sleeps started
   double end_time_s = 0;
+  double run_cpu_s = 0;  // process CPU time of the engine's run alone (no platform build)
 };
 
 // Six actors on four hosts behind uneven access links (so the backbone they share is
