@@ -5,7 +5,7 @@
 // dates compared. Each run is a forked child (one SimGrid engine per process); figures
 // are printed, nothing is asserted.
 //
-//   build/bench/engine_speed [--repeat N] [--quick]
+//   build/bench/engine_speed [--repeat N] [--quick] [--case SUBSTRING]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -180,15 +180,25 @@ void print(const char* name, const Summary& s) {
 int main(int argc, char** argv) {
   int repeat = 5;
   bool quick = false;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));
+    if (std::strcmp(argv[i], "--case") == 0 && i + 1 < argc) only = argv[++i];
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
   }
   const int scale = quick ? 10 : 1;
-  print("native: timers (1000 actors)", measure([scale] { return native_timers(1000, 1000 / scale); }, repeat));
-  print("native: executions (128 hosts x 4 actors)",
-        measure([scale] { return native_executions(128, 4, 1000 / scale); }, repeat));
-  print("native: transfers (16 nodes x 8 hosts)", measure([scale] { return native_transfers(16, 2000 / scale); }, repeat));
+  const auto chosen = [&only](const char* name) { return std::string(name).find(only) != std::string::npos; };
+  if (chosen("timers")) {
+    print("native: timers (1000 actors)", measure([scale] { return native_timers(1000, 1000 / scale); }, repeat));
+  }
+  if (chosen("executions")) {
+    print("native: executions (128 hosts x 4 actors)",
+          measure([scale] { return native_executions(128, 4, 1000 / scale); }, repeat));
+  }
+  if (chosen("transfers")) {
+    print("native: transfers (16 nodes x 8 hosts)", measure([scale] { return native_transfers(16, 2000 / scale); }, repeat));
+  }
+  if (!chosen("cluster ring")) return 0;
   const int nodes = 16;
   const int steps = 400 / scale;
   const Summary simgrid =
