@@ -7,7 +7,7 @@
 #include <cstring>
 #include <new>
 
-#if !defined(__x86_64__)
+#if !defined(__x86_64__) || defined(LCPERF_FIBER_UCONTEXT)
 #include <ucontext.h>
 #endif
 
@@ -35,7 +35,7 @@ std::size_t page_size() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE))
 
 }  // namespace
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(LCPERF_FIBER_UCONTEXT)
 
 // lcperf_fiber_switch(void** save_sp, void* load_sp): pushes the callee-saved registers
 // and the x87 control word / MXCSR on the current stack, stores the stack pointer, loads
@@ -99,7 +99,7 @@ void ucontext_entry(unsigned hi, unsigned lo) {
 #endif
 
 Fiber::Fiber() {
-#if !defined(__x86_64__)
+#if !defined(__x86_64__) || defined(LCPERF_FIBER_UCONTEXT)
   context_ = new ucontext_t{};
 #endif
 }
@@ -115,7 +115,7 @@ Fiber::Fiber(std::size_t stack_bytes, Entry entry, void* arg) : entry_(entry), a
   }
   mprotect(stack_, page, PROT_NONE);  // the guard page: stacks grow down onto it
   char* top = static_cast<char*>(stack_) + mapped_;
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(LCPERF_FIBER_UCONTEXT)
   // The frame lcperf_fiber_switch pops: FPU control word + MXCSR, r15, r14, r13 (entry),
   // r12 (argument), rbx, rbp, then the return address lcperf_fiber_start.
   auto* sp = reinterpret_cast<std::uint64_t*>(top);
@@ -151,7 +151,7 @@ Fiber::Fiber(std::size_t stack_bytes, Entry entry, void* arg) : entry_(entry), a
 
 Fiber::~Fiber() {
   if (stack_ != nullptr) munmap(stack_, mapped_);
-#if !defined(__x86_64__)
+#if !defined(__x86_64__) || defined(LCPERF_FIBER_UCONTEXT)
   delete static_cast<ucontext_t*>(context_);
 #endif
 }
@@ -164,7 +164,7 @@ void Fiber::switch_to(Fiber& from, Fiber& to) {
   eh->caught = to.eh_caught_;
   eh->uncaught = to.eh_uncaught_;
 #endif
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(LCPERF_FIBER_UCONTEXT)
   lcperf_fiber_switch(&from.context_, to.context_);
 #else
   swapcontext(static_cast<ucontext_t*>(from.context_), static_cast<ucontext_t*>(to.context_));
