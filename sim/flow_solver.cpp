@@ -30,6 +30,7 @@ int FlowSolver::add_variable(double penalty, double bound, std::span<const int> 
   }
   Variable& v = variables_[static_cast<std::size_t>(id)];
   v.penalty = penalty;
+  v.weight = penalty > 0 ? 1.0 / penalty : 0.0;
   v.bound = bound > 0 ? bound : -1.0;
   v.rate = 0;
   v.next_rate = 0;
@@ -49,6 +50,7 @@ void FlowSolver::set_penalty(int variable, double penalty) {
   Variable& v = variables_[static_cast<std::size_t>(variable)];
   if (v.penalty == penalty) return;
   v.penalty = penalty;
+  v.weight = penalty > 0 ? 1.0 / penalty : 0.0;
   touch(variable);
 }
 
@@ -151,8 +153,8 @@ void FlowSolver::solve_component() {
     c.light = -1;
     if (!(c.remaining > c.capacity * kPrecision)) continue;
     for (const User& user : c.users) {
-      const double penalty = variables_[static_cast<std::size_t>(user.variable)].penalty;
-      if (penalty > 0) c.usage += 1.0 / penalty;
+      const Variable& v = variables_[static_cast<std::size_t>(user.variable)];
+      if (v.penalty > 0) c.usage += v.weight;
     }
     if (c.usage > 0) {
       c.light = static_cast<int>(light_.size());
@@ -208,7 +210,7 @@ void FlowSolver::fix(int variable, double value, std::uint64_t component) {
   Variable& v = variables_[static_cast<std::size_t>(variable)];
   v.next_rate = value;
   v.fixed = component;
-  const double weight = 1.0 / v.penalty;
+  const double weight = v.weight;
   for (const Use& use : v.uses) {
     Constraint& c = constraints_[static_cast<std::size_t>(use.constraint)];
     const double tiny = c.capacity * kPrecision;

@@ -78,6 +78,7 @@ class FlowSolver {
   };
   struct Variable {
     double penalty = 0;
+    double weight = 0;  // 1 / penalty (0 when inactive), its share of a constraint's usage
     double bound = -1;  // -1: none (SimGrid's convention)
     double rate = 0;
     double next_rate = 0;
