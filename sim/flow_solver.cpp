@@ -143,6 +143,10 @@ void FlowSolver::collect_component(int seed_constraint) {
 // ("light") carry their level remaining / usage; each round fixes the open variables of
 // the lowest-level constraints, or first those whose bound is below that level.
 void FlowSolver::solve_component() {
+  if (comp_variables_.size() == 1) {
+    solve_single(comp_variables_.front());
+    return;
+  }
   const std::uint64_t component = ++stamp_;
   light_.clear();
   for (const int id : comp_variables_) variables_[static_cast<std::size_t>(id)].next_rate = 0;
@@ -204,6 +208,25 @@ void FlowSolver::solve_component() {
       // Otherwise the variable waits for a later round: the bounded ones go first.
     }
   }
+}
+
+// The general path on a component of one variable, without its bookkeeping (the most
+// common case: a transfer alone on its route, a kernel alone on its GPU). Same
+// operations in the same order, so the same bits: each sharing constraint's level is
+// C / (1 / p), and the lowest one (or the bound) fixes the variable.
+void FlowSolver::solve_single(int variable) {
+  Variable& v = variables_[static_cast<std::size_t>(variable)];
+  v.next_rate = 0;
+  if (!(v.penalty > 0)) return;
+  double min_level = -1;
+  for (const Use& use : v.uses) {
+    const double capacity = constraints_[static_cast<std::size_t>(use.constraint)].capacity;
+    if (!(capacity > capacity * kPrecision)) continue;
+    const double level = capacity / v.weight;
+    if (min_level < 0 || level < min_level) min_level = level;
+  }
+  if (min_level < 0) return;
+  v.next_rate = (v.bound > 0 && v.bound * v.penalty < min_level) ? v.bound : min_level / v.penalty;
 }
 
 void FlowSolver::fix(int variable, double value, std::uint64_t component) {

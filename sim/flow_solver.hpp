@@ -96,6 +96,7 @@ class FlowSolver {
   void touch(int variable);
   void collect_component(int seed_constraint);
   void solve_component();
+  void solve_single(int variable);
   void fix(int variable, double value, std::uint64_t component);
   void drop_light(Constraint& c);
 

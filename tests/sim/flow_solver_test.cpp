@@ -163,6 +163,31 @@ TEST(FlowSolver, VariablesWithoutConstraintsGetTheirBound) {
   EXPECT_EQ(s.rate(idle), 0.0);
 }
 
+// A variable alone in its component takes a shortcut; an inactive neighbour (which
+// takes nothing) forces the general path, and both must give the same bits.
+TEST(FlowSolver, LoneVariableShortcutGivesTheGeneralPathsBits) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    const double caps[3] = {1e9 * (0.1 + unit(rng)), 3e8 * (0.1 + unit(rng)), 7.3 * unit(rng)};
+    const double penalty = 0.3 + 5 * unit(rng);
+    const double bound = unit(rng) < 0.5 ? 2e8 * unit(rng) : 0.0;
+    const int hops = 1 + static_cast<int>(rng() % 3);
+    double rates[2];
+    for (int with_neighbour = 0; with_neighbour < 2; ++with_neighbour) {
+      FlowSolver s;
+      std::vector<int> route;
+      for (int h = 0; h < hops; ++h) route.push_back(s.add_constraint(caps[h]));
+      const int v = s.add_variable(penalty, bound, route);
+      if (with_neighbour) s.add_variable(0.0, 0, std::vector<int>{route.back()});
+      solve(s);
+      rates[with_neighbour] = s.rate(v);
+    }
+    EXPECT_GT(rates[0], 0.0);
+    EXPECT_EQ(rates[0], rates[1]) << "trial " << trial;
+  }
+}
+
 // ---- Randomized check against a from-scratch reference ----
 
 struct RefVar {
