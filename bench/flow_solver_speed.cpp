@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
     }
   }
   const Case cases[] = {
+      {"tiny components (4096 groups x 2 links, 2 live each)", 4096, 2, 2, 1000000},
       {"small components (1024 groups x 4 links, 8 live each)", 1024, 4, 8, 400000},
       {"medium components (64 groups x 8 links, 64 live each)", 64, 8, 64, 100000},
       {"one large component (32 links, 1000 live)", 1, 32, 1000, 2000},
