@@ -152,6 +152,20 @@ TEST(FlowSolver, RemovedIdsAreReusedWithFreshState) {
   expect_rel(s.rate(b), 12.0);
 }
 
+// A reused id is a new variable: reported even when it lands on its predecessor's rate.
+TEST(FlowSolver, ReusedIdIsReportedEvenAtItsPredecessorsRate) {
+  FlowSolver s;
+  const int link = s.add_constraint(4.0);
+  const int a = s.add_variable(1.0, 0, std::vector<int>{link});
+  const int b = s.add_variable(1.0, 0, std::vector<int>{link});
+  solve(s);
+  s.remove_variable(a);
+  EXPECT_EQ(s.add_variable(1.0, 0, std::vector<int>{link}), a);
+  EXPECT_EQ(solve(s), std::vector<int>{a});  // b keeps 2: not reported
+  expect_rel(s.rate(a), 2.0);
+  expect_rel(s.rate(b), 2.0);
+}
+
 TEST(FlowSolver, VariablesWithoutConstraintsGetTheirBound) {
   FlowSolver s;
   const int bounded = s.add_variable(1.0, 7.0, std::span<const int>{});
