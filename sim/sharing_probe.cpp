@@ -20,15 +20,20 @@ std::string named(const char* prefix, std::size_t index) {
   return name;
 }
 
+// A command line for an engine that logs only critical errors.
+struct QuietArguments {
+  char name[14] = "sharing_probe";
+  char quiet[26] = "--log=root.thres:critical";
+  int argc = 2;
+  char* argv[3] = {name, quiet, nullptr};
+};
+
 }  // namespace
 
 std::vector<double> simgrid_transfer_rates(std::span<const double> link_bandwidths,
                                            std::span<const ProbeTransfer> transfers) {
-  int argc = 2;
-  char name[] = "sharing_probe";
-  char quiet[] = "--log=root.thres:critical";
-  char* argv[] = {name, quiet, nullptr};
-  simgrid::s4u::Engine engine(&argc, argv);
+  QuietArguments args;
+  simgrid::s4u::Engine engine(&args.argc, args.argv);
   engine.set_config("network/model:CM02");
   engine.set_config("network/crosstraffic:0");
   engine.set_config("network/TCP-gamma:0");
@@ -76,11 +81,8 @@ std::vector<double> simgrid_transfer_rates(std::span<const double> link_bandwidt
 }
 
 std::vector<double> simgrid_execution_rates(double speed, int cores, std::span<const double> priorities) {
-  int argc = 2;
-  char name[] = "sharing_probe";
-  char quiet[] = "--log=root.thres:critical";
-  char* argv[] = {name, quiet, nullptr};
-  simgrid::s4u::Engine engine(&argc, argv);
+  QuietArguments args;
+  simgrid::s4u::Engine engine(&args.argc, args.argv);
   engine.set_config("cpu/model:Cas01");
   auto* zone = simgrid::s4u::create_full_zone("world");
   simgrid::s4u::Host* host = zone->create_host("h", speed)->set_core_count(cores)->seal();
