@@ -30,6 +30,7 @@ int FlowSolver::add_variable(double penalty, double bound, std::span<const int> 
   }
   Variable& v = variables_[static_cast<std::size_t>(id)];
   v.penalty = penalty;
+  v.weight = penalty > 0 ? 1.0 / penalty : 0.0;
   v.bound = bound > 0 ? bound : -1.0;
   v.rate = 0;
   v.next_rate = 0;
@@ -49,6 +50,7 @@ void FlowSolver::set_penalty(int variable, double penalty) {
   Variable& v = variables_[static_cast<std::size_t>(variable)];
   if (v.penalty == penalty) return;
   v.penalty = penalty;
+  v.weight = penalty > 0 ? 1.0 / penalty : 0.0;
   touch(variable);
 }
 
@@ -141,6 +143,10 @@ void FlowSolver::collect_component(int seed_constraint) {
 // ("light") carry their level remaining / usage; each round fixes the open variables of
 // the lowest-level constraints, or first those whose bound is below that level.
 void FlowSolver::solve_component() {
+  if (comp_variables_.size() == 1) {
+    solve_single(comp_variables_.front());
+    return;
+  }
   const std::uint64_t component = ++stamp_;
   light_.clear();
   for (const int id : comp_variables_) variables_[static_cast<std::size_t>(id)].next_rate = 0;
@@ -151,8 +157,8 @@ void FlowSolver::solve_component() {
     c.light = -1;
     if (!(c.remaining > c.capacity * kPrecision)) continue;
     for (const User& user : c.users) {
-      const double penalty = variables_[static_cast<std::size_t>(user.variable)].penalty;
-      if (penalty > 0) c.usage += 1.0 / penalty;
+      const Variable& v = variables_[static_cast<std::size_t>(user.variable)];
+      if (v.penalty > 0) c.usage += v.weight;
     }
     if (c.usage > 0) {
       c.light = static_cast<int>(light_.size());
@@ -204,11 +210,30 @@ void FlowSolver::solve_component() {
   }
 }
 
+// The general path on a component of one variable, without its bookkeeping (the most
+// common case: a transfer alone on its route, a kernel alone on its GPU). Same
+// operations in the same order, so the same bits: each sharing constraint's level is
+// C / (1 / p), and the lowest one (or the bound) fixes the variable.
+void FlowSolver::solve_single(int variable) {
+  Variable& v = variables_[static_cast<std::size_t>(variable)];
+  v.next_rate = 0;
+  if (!(v.penalty > 0)) return;
+  double min_level = -1;
+  for (const Use& use : v.uses) {
+    const double capacity = constraints_[static_cast<std::size_t>(use.constraint)].capacity;
+    if (!(capacity > capacity * kPrecision)) continue;
+    const double level = capacity / v.weight;
+    if (min_level < 0 || level < min_level) min_level = level;
+  }
+  if (min_level < 0) return;
+  v.next_rate = (v.bound > 0 && v.bound * v.penalty < min_level) ? v.bound : min_level / v.penalty;
+}
+
 void FlowSolver::fix(int variable, double value, std::uint64_t component) {
   Variable& v = variables_[static_cast<std::size_t>(variable)];
   v.next_rate = value;
   v.fixed = component;
-  const double weight = 1.0 / v.penalty;
+  const double weight = v.weight;
   for (const Use& use : v.uses) {
     Constraint& c = constraints_[static_cast<std::size_t>(use.constraint)];
     const double tiny = c.capacity * kPrecision;

@@ -78,6 +78,7 @@ class FlowSolver {
   };
   struct Variable {
     double penalty = 0;
+    double weight = 0;  // 1 / penalty (0 when inactive), its share of a constraint's usage
     double bound = -1;  // -1: none (SimGrid's convention)
     double rate = 0;
     double next_rate = 0;
@@ -95,6 +96,7 @@ class FlowSolver {
   void touch(int variable);
   void collect_component(int seed_constraint);
   void solve_component();
+  void solve_single(int variable);
   void fix(int variable, double value, std::uint64_t component);
   void drop_light(Constraint& c);
 

@@ -152,6 +152,20 @@ TEST(FlowSolver, RemovedIdsAreReusedWithFreshState) {
   expect_rel(s.rate(b), 12.0);
 }
 
+// A reused id is a new variable: reported even when it lands on its predecessor's rate.
+TEST(FlowSolver, ReusedIdIsReportedEvenAtItsPredecessorsRate) {
+  FlowSolver s;
+  const int link = s.add_constraint(4.0);
+  const int a = s.add_variable(1.0, 0, std::vector<int>{link});
+  const int b = s.add_variable(1.0, 0, std::vector<int>{link});
+  solve(s);
+  s.remove_variable(a);
+  EXPECT_EQ(s.add_variable(1.0, 0, std::vector<int>{link}), a);
+  EXPECT_EQ(solve(s), std::vector<int>{a});  // b keeps 2: not reported
+  expect_rel(s.rate(a), 2.0);
+  expect_rel(s.rate(b), 2.0);
+}
+
 TEST(FlowSolver, VariablesWithoutConstraintsGetTheirBound) {
   FlowSolver s;
   const int bounded = s.add_variable(1.0, 7.0, std::span<const int>{});
@@ -161,6 +175,31 @@ TEST(FlowSolver, VariablesWithoutConstraintsGetTheirBound) {
   EXPECT_EQ(s.rate(bounded), 7.0);
   EXPECT_EQ(s.rate(unbounded), FlowSolver::kUnconstrainedRate);
   EXPECT_EQ(s.rate(idle), 0.0);
+}
+
+// A variable alone in its component takes a shortcut; an inactive neighbour (which
+// takes nothing) forces the general path, and both must give the same bits.
+TEST(FlowSolver, LoneVariableShortcutGivesTheGeneralPathsBits) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    const double caps[3] = {1e9 * (0.1 + unit(rng)), 3e8 * (0.1 + unit(rng)), 7.3 * unit(rng)};
+    const double penalty = 0.3 + 5 * unit(rng);
+    const double bound = unit(rng) < 0.5 ? 2e8 * unit(rng) : 0.0;
+    const int hops = 1 + static_cast<int>(rng() % 3);
+    double rates[2];
+    for (int with_neighbour = 0; with_neighbour < 2; ++with_neighbour) {
+      FlowSolver s;
+      std::vector<int> route;
+      for (int h = 0; h < hops; ++h) route.push_back(s.add_constraint(caps[h]));
+      const int v = s.add_variable(penalty, bound, route);
+      if (with_neighbour) s.add_variable(0.0, 0, std::vector<int>{route.back()});
+      solve(s);
+      rates[with_neighbour] = s.rate(v);
+    }
+    EXPECT_GT(rates[0], 0.0);
+    EXPECT_EQ(rates[0], rates[1]) << "trial " << trial;
+  }
 }
 
 // ---- Randomized check against a from-scratch reference ----
@@ -222,6 +261,71 @@ std::map<int, double> reference(const std::vector<double>& caps, const std::map<
     }
   }
   return rate;
+}
+
+// One component of hundreds of variables (the ring all-reduce of a large job), shrunk
+// in batches: each solve must still match the from-scratch filling.
+TEST(FlowSolver, LargeComponentMatchesTheReference) {
+  std::mt19937_64 rng(777);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  FlowSolver solver;
+  std::vector<double> caps;
+  for (int c = 0; c < 6; ++c) {
+    caps.push_back(50.0 + 950.0 * unit(rng));
+    solver.add_constraint(caps.back());
+  }
+  std::map<int, RefVar> vars;
+  for (int i = 0; i < 300; ++i) {
+    RefVar v;
+    v.penalty = 0.5 + 3.5 * unit(rng);
+    v.bound = unit(rng) < 0.3 ? 0.5 + 10.0 * unit(rng) : 0.0;
+    v.constraints = {static_cast<int>(rng() % 6)};
+    const int second = static_cast<int>(rng() % 6);
+    if (second != v.constraints[0]) v.constraints.push_back(second);
+    vars[solver.add_variable(v.penalty, v.bound, v.constraints)] = v;
+  }
+  std::vector<int> changed;
+  for (int batch = 0; batch < 5; ++batch) {
+    solver.solve(changed);
+    for (const auto& [id, r] : reference(caps, vars)) ASSERT_NEAR(solver.rate(id), r, 1e-12 * r) << "batch " << batch;
+    for (int k = 0; k < 50; ++k) {
+      auto it = vars.begin();
+      std::advance(it, static_cast<long>(rng() % vars.size()));
+      solver.remove_variable(it->first);
+      vars.erase(it);
+    }
+  }
+}
+
+// Same calls in the same order, same rates to the last bit (no hash order, no
+// uninitialized scratch).
+TEST(FlowSolver, SameCallsGiveBitIdenticalRates) {
+  auto run = [] {
+    std::mt19937_64 rng(99);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    FlowSolver solver;
+    for (int c = 0; c < 5; ++c) solver.add_constraint(1.0 + unit(rng));
+    std::vector<int> live;
+    std::vector<int> changed;
+    std::vector<double> trace;
+    for (int step = 0; step < 200; ++step) {
+      if (live.empty() || unit(rng) < 0.6) {
+        const std::vector<int> route{static_cast<int>(rng() % 5)};
+        live.push_back(solver.add_variable(0.5 + unit(rng), unit(rng) < 0.3 ? 0.1 : 0.0, route));
+      } else {
+        const std::size_t k = rng() % live.size();
+        solver.remove_variable(live[k]);
+        live.erase(live.begin() + static_cast<long>(k));
+      }
+      changed.clear();
+      solver.solve(changed);
+      for (const int id : changed) trace.push_back(solver.rate(id));
+    }
+    return trace;
+  };
+  const std::vector<double> first = run();
+  EXPECT_FALSE(first.empty());
+  EXPECT_EQ(first, run());
 }
 
 TEST(FlowSolver, MatchesTheReferenceOnRandomNetworks) {
