@@ -14,6 +14,26 @@
 // Incremental: solve() recomputes only the connected components (variables linked
 // through shared constraints) touched since the last solve, and reports the variables
 // whose rate changed.
+//
+// Exact contract (what the engine may rely on):
+// - rate(v) is the value of the last solve(); a variable added since then reads 0.
+// - A variable using no constraint gets its bound when it has one, else
+//   kUnconstrainedRate (1e300: finite, so remaining / rate is ~0 and rate * dt stays
+//   finite for any realistic dt); with penalty 0 it gets 0 like any inactive variable.
+// - solve() appends each live variable whose rate after the call differs (!=) from its
+//   rate before the call, at most once, in a deterministic order; a variable added
+//   since the last solve counts as having had rate 0 (so it is reported iff its new rate
+//   is nonzero). Variables removed since the last solve are never reported. Only
+//   components holding a variable added, removed or re-penalized since the last solve
+//   are recomputed; the others keep their rates bit for bit and are not reported.
+// - SimGrid's lmm precision rules are kept (maxmin/precision = 1e-5): a constraint whose
+//   remaining capacity drops below 1e-5 of its capacity, or whose open weight
+//   sum 1 / p_v drops below 1e-5, leaves the sharing; a variable fixed at its bound is
+//   any whose B_v * p_v is within 1e-5 of the smallest such value. Ties between levels
+//   are exact (==) as in SimGrid.
+// - Same sequence of calls, same results, bit for bit. No allocation per call once
+//   the id ranges and per-variable constraint lists have reached their peak size.
+// - A constraint id may appear at most once per variable; constraints live forever.
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -32,6 +52,69 @@ class FlowSolver {
   void solve(std::vector<int>& changed);
   double rate(int variable) const;
   std::size_t live_variables() const;
+
+  static constexpr double kUnconstrainedRate = 1e300;
+
+ private:
+  // One use of a constraint by a variable, seen from the variable: which constraint,
+  // and where the variable sits in that constraint's user list (for O(1) removal).
+  struct Use {
+    int constraint;
+    int position;
+  };
+  // One user of a constraint: which variable, and which entry of its Use list this is.
+  struct User {
+    int variable;
+    int slot;
+  };
+  struct Constraint {
+    double capacity = 0;
+    std::vector<User> users;
+    // Scratch of the solve in progress.
+    double remaining = 0;
+    double usage = 0;  // sum of 1 / p_v over the open active users
+    int light = -1;    // index in light_, -1 when not sharing
+    std::uint64_t seen = 0;
+  };
+  struct Variable {
+    double penalty = 0;
+    double weight = 0;  // 1 / penalty (0 when inactive), its share of a constraint's usage
+    double bound = -1;  // -1: none (SimGrid's convention)
+    double rate = 0;
+    double next_rate = 0;
+    std::vector<Use> uses;
+    bool live = false;
+    std::uint64_t seen = 0;   // stamp of the solve that queued it in its component
+    std::uint64_t fixed = 0;  // stamp of the component solve that fixed it
+    std::uint64_t saturated = 0;
+  };
+  struct Light {
+    int constraint;
+    double level;
+  };
+
+  void touch(int variable);
+  void collect_component(int seed_constraint);
+  void solve_component();
+  void solve_single(int variable);
+  void fix(int variable, double value, std::uint64_t component);
+  void drop_light(Constraint& c);
+
+  std::vector<Constraint> constraints_;
+  std::vector<Variable> variables_;
+  std::vector<int> free_ids_;
+  std::size_t live_ = 0;
+  std::uint64_t stamp_ = 0;
+  // Touched since the last solve: constraints of changed variables (their components
+  // need a new solve) and variables using no constraint (solved on their own).
+  std::vector<int> dirty_constraints_;
+  std::vector<int> dirty_loners_;
+  // Scratch reused across solves.
+  std::vector<int> comp_constraints_;
+  std::vector<int> comp_variables_;
+  std::vector<Light> light_;
+  std::vector<int> saturated_constraints_;
+  std::vector<int> saturated_variables_;
 };
 
 }  // namespace lcperf::sim

@@ -1,0 +1,74 @@
+#include "sim/hand_platform.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <simgrid/s4u.hpp>
+
+namespace lcperf::sim {
+
+namespace sg = simgrid::s4u;
+
+namespace {
+
+sg::NetZone* as_zone(void* zone) { return static_cast<sg::NetZone*>(zone); }
+
+}  // namespace
+
+std::unique_ptr<sg::Engine> open_simgrid_engine() {
+  // The simulator's network model (simulator.cpp).
+  static char name[] = "lcperf";
+  static char model[] = "--cfg=network/model:CM02";
+  static char cross[] = "--cfg=network/crosstraffic:0";
+  static char gamma[] = "--cfg=network/TCP-gamma:0";
+  static char log[] = "--log=root.thres:critical";
+  char* argv[] = {name, model, cross, gamma, log, nullptr};
+  int argc = 5;
+  return std::make_unique<sg::Engine>(&argc, argv);
+}
+
+HandPlatform::HandPlatform() : engine_(open_simgrid_engine()), zone_(sg::create_full_zone("hand")) {}
+
+HandPlatform::~HandPlatform() = default;
+
+EngineHost HandPlatform::host(const std::string& name, double speed) { return as_zone(zone_)->create_host(name, speed); }
+
+int HandPlatform::link(const std::string& name, double bandwidth, double latency_s) {
+  auto* l = as_zone(zone_)->create_split_duplex_link(name, bandwidth);
+  l->set_latency(latency_s);
+  l->seal();
+  links_.push_back(l);
+  return static_cast<int>(links_.size()) - 1;
+}
+
+void HandPlatform::route(EngineHost from, EngineHost to, const std::vector<int>& links) {
+  std::vector<sg::LinkInRoute> in_route;
+  for (const int l : links) {
+    const bool up = l >= 0;
+    in_route.emplace_back(links_.at(static_cast<std::size_t>(up ? l : -1 - l)),
+                          up ? sg::LinkInRoute::Direction::UP : sg::LinkInRoute::Direction::DOWN);
+  }
+  as_zone(zone_)->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr, in_route, false);
+}
+
+void HandPlatform::seal() { as_zone(zone_)->seal(); }
+
+double HandPlatform::route_latency(EngineHost from, EngineHost to) const {
+  std::vector<sg::Link*> links;
+  double latency = 0;  // route_to adds the route's latency to it
+  from->route_to(to, links, &latency);
+  return latency;
+}
+
+double HandPlatform::route_bandwidth(EngineHost from, EngineHost to) const {
+  std::vector<sg::Link*> links;
+  double latency = 0;
+  from->route_to(to, links, &latency);
+  double narrowest = std::numeric_limits<double>::infinity();
+  for (const sg::Link* l : links) narrowest = std::min(narrowest, l->get_bandwidth());
+  return narrowest;
+}
+
+sg::Engine& HandPlatform::simgrid() { return *engine_; }
+
+}  // namespace lcperf::sim

@@ -1,0 +1,91 @@
+// Fibers: control passes exactly where switch_to says, and each fiber keeps its own C++
+// exception state (an actor switched out inside a catch block finds its exception again).
+#include <gtest/gtest.h>
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+#include "sim/fiber.hpp"
+
+namespace lcperf::sim {
+namespace {
+
+struct Trio {
+  Fiber main;
+  Fiber* a = nullptr;
+  Fiber* b = nullptr;
+  std::string log;
+};
+Trio* g_trio = nullptr;
+
+void ping(void*) {
+  for (int i = 0; i < 3; ++i) {
+    g_trio->log += 'a';
+    Fiber::switch_to(*g_trio->a, *g_trio->b);
+  }
+  Fiber::switch_to(*g_trio->a, g_trio->main);
+}
+
+void pong(void*) {
+  for (int i = 0; i < 3; ++i) {
+    g_trio->log += 'b';
+    Fiber::switch_to(*g_trio->b, *g_trio->a);
+  }
+  Fiber::switch_to(*g_trio->b, g_trio->main);
+}
+
+TEST(Fiber, ControlPassesWhereSwitchToSays) {
+  Trio trio;
+  g_trio = &trio;
+  Fiber a(64 * 1024, &ping, nullptr);
+  Fiber b(64 * 1024, &pong, nullptr);
+  trio.a = &a;
+  trio.b = &b;
+  Fiber::switch_to(trio.main, a);
+  EXPECT_EQ(trio.log, "ababab");
+}
+
+std::string g_seen;
+
+void catcher(void*) {
+  try {
+    throw std::runtime_error("first");
+  } catch (const std::exception&) {
+    Fiber::switch_to(*g_trio->a, *g_trio->b);  // switched out inside the handler
+    try {
+      throw;  // rethrows this fiber's exception, not the other fiber's
+    } catch (const std::exception& again) {
+      g_seen += again.what();
+    }
+  }
+  g_seen += std::uncaught_exceptions() == 0 ? ":clean" : ":dirty";
+  Fiber::switch_to(*g_trio->a, *g_trio->b);  // lets the other leave its handler
+}
+
+void thrower(void*) {
+  try {
+    throw std::logic_error("second");
+  } catch (const std::exception& e) {
+    g_seen += e.what();
+    g_seen += '|';
+    Fiber::switch_to(*g_trio->b, *g_trio->a);  // switched out inside its handler too
+  }
+  Fiber::switch_to(*g_trio->b, g_trio->main);
+}
+
+TEST(Fiber, EachFiberKeepsItsOwnExceptionState) {
+  Trio trio;
+  g_trio = &trio;
+  Fiber a(64 * 1024, &catcher, nullptr);
+  Fiber b(64 * 1024, &thrower, nullptr);
+  trio.a = &a;
+  trio.b = &b;
+  Fiber::switch_to(trio.main, a);
+  EXPECT_EQ(g_seen, "second|first:clean");
+  EXPECT_EQ(std::uncaught_exceptions(), 0);
+  EXPECT_FALSE(std::current_exception());
+}
+
+}  // namespace
+}  // namespace lcperf::sim
