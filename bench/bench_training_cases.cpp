@@ -41,6 +41,13 @@ std::vector<Case> training_cases() {
        [dir] { return training_iteration(dir + "training/gpt-1t-3072xa100.json", {}); }},
       {"gpt-1t 3072 GPUs (layer ops)", false,
        [dir] { return training_iteration(dir + "training/gpt-1t-3072xa100.json", {{"sim.granularity", "\"layer\""}}); }},
+      // The same iterations on the native engine (sim.engine).
+      {"gpt-1t 3072 GPUs (stage ops, native engine)", false,
+       [dir] { return training_iteration(dir + "training/gpt-1t-3072xa100.json", {{"sim.engine", "\"native\""}}); }},
+      {"qwen2.5-72b 1024 GPUs (stage ops, native engine)", false,
+       [big] { return training_iteration(big, {{"sim.engine", "\"native\""}}); }},
+      {"qwen2.5-72b 1024 GPUs (layer ops, native engine)", false,
+       [big] { return training_iteration(big, {{"sim.granularity", "\"layer\""}, {"sim.engine", "\"native\""}}); }},
       // The same iterations with every data-parallel replica simulated (the before of
       // sim.fold_data_parallel).
       {"gpt-1t 3072 GPUs (stage ops, DP unfolded)", true,

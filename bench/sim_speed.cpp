@@ -70,7 +70,7 @@ core::ClusterSpec h200_like(int nodes) {
   return c;
 }
 
-bench::Measurement synthetic(int tp, int pp, int dp, int m) {
+bench::Measurement synthetic(int tp, int pp, int dp, int m, core::SimEngine engine = core::SimEngine::simgrid) {
   core::ParallelConfig pc;
   pc.tp = tp;
   pc.pp = pp;
@@ -80,6 +80,7 @@ bench::Measurement synthetic(int tp, int pp, int dp, int m) {
   in.cluster = h200_like((pc.world_size() + 7) / 8);
   in.ranks = pc.world_size();
   in.program_for = [pc](int r) { return synthetic_pipeline(pc, r); };
+  in.engine = engine;
   in.kernel_price = sim::priced_by([](const core::KernelOp& op) { return core::flops_of(op) / 700e12; });
   const auto t0 = std::chrono::steady_clock::now();
   core::RunRecords records = sim::simulate(in);
@@ -138,6 +139,12 @@ int main(int argc, char** argv) {
   std::vector<bench::Case> cases = {
       {"synthetic 64 GPUs tp8 pp4 dp2 m=16", false, [] { return synthetic(8, 4, 2, 16); }},
       {"synthetic 1024 GPUs tp8 pp8 dp16 m=64", true, [] { return synthetic(8, 8, 16, 64); }},
+      // The same programs on lcperf's native engine (sim.engine); the activities are the
+      // same 276,480.
+      {"synthetic 64 GPUs tp8 pp4 dp2 m=16 (native)", false,
+       [] { return synthetic(8, 4, 2, 16, core::SimEngine::native); }},
+      {"synthetic 1024 GPUs tp8 pp8 dp16 m=64 (native)", true,
+       [] { return synthetic(8, 8, 16, 64, core::SimEngine::native); }},
   };
   for (bench::Case& c : bench::training_cases()) cases.push_back(std::move(c));
 

@@ -88,7 +88,14 @@ void FlowSolver::touch(int variable) {
 void FlowSolver::solve(std::vector<int>& changed) {
   const std::uint64_t solve_stamp = ++stamp_;
   for (const int seed : dirty_constraints_) {
-    if (constraints_[static_cast<std::size_t>(seed)].seen == solve_stamp) continue;
+    Constraint& c = constraints_[static_cast<std::size_t>(seed)];
+    if (c.seen == solve_stamp) continue;
+    // A constraint its last user left is a component with nothing to share (when a
+    // transfer ends, each link of its route but the shared ones).
+    if (c.users.empty()) {
+      c.seen = solve_stamp;
+      continue;
+    }
     collect_component(seed);
     solve_component();
     for (const int id : comp_variables_) {

@@ -10,6 +10,7 @@
 #include "core/deadlock_report.hpp"
 #include "sim/sim_runtime.hpp"
 #include "sim/sim_world.hpp"
+#include "sim/native_engine.hpp"
 #include "sim/simgrid_engine.hpp"
 
 namespace lcperf::sim {
@@ -113,7 +114,9 @@ core::RunRecords simulate(const SimulationInput& input) {
     }
   }
   Platform platform = build_platform(input.cluster, gpus, input.free_communication, fold, !input.image_of_rank.empty());
-  std::unique_ptr<EventEngine> events = make_simgrid_engine(engine);
+  // The platform is SimGrid's either way; the native engine reads its hosts and routes.
+  std::unique_ptr<EventEngine> events =
+      input.engine == core::SimEngine::native ? make_native_engine() : make_simgrid_engine(engine);
   SimWorld world(input, std::move(platform), *events);
   std::string program_error;
   for (int a = 0; a < world.actors(); ++a) {
