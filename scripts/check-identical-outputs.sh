@@ -24,7 +24,8 @@ cases=(
 )
 
 blank_wall_times() {
-  sed -E 's/"(wall_time_s|wall_s|simulation_wall_s|cpu_s|elapsed_s)": ?[-0-9.e+]+/"\1":0/g' "$1"
+  sed -E -e 's/"(wall_time_s|wall_s|simulation_wall_s|cpu_s|elapsed_s)": ?[-0-9.e+]+/"\1":0/g' \
+    -e 's/"engine": ?"[a-z]+"/"engine":""/' "$1"
 }
 
 status=0
@@ -32,10 +33,11 @@ for c in "${cases[@]}"; do
   IFS='|' read -r name command scenario extra <<<"$c"
   for side in old new; do
     bin=$old
-    [ "$side" = new ] && bin=$new
+    args=$old_args
+    [ "$side" = new ] && bin=$new && args=$new_args
     rm -rf "$work/$name-$side"
-    # shellcheck disable=SC2086  # extra holds several arguments
-    if ! "$bin" "$command" "$scenario" $extra --out "$work/$name-$side" >"$work/$name-$side.log" 2>&1; then
+    # shellcheck disable=SC2086  # extra and args hold several arguments
+    if ! "$bin" "$command" "$scenario" $extra $args --out "$work/$name-$side" >"$work/$name-$side.log" 2>&1; then
       echo "$name: $side binary failed (see $work/$name-$side.log)"
       status=1
       continue 2

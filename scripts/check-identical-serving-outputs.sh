@@ -26,15 +26,18 @@ cases+=("azure-conv-full-bench|$azure|model=llama3-8b parallel.tp=8 workload.max
 failed=0
 run() {  # binary label scenario overrides -> outputs in $work/<old|new>/label
   local bin=$1 side=$2 label=$3 scenario=$4 overrides=$5
+  local args=$old_args
+  [ "$side" = new ] && args=$new_args
   local sets=()
   for o in $overrides; do sets+=(--set "$o"); done
   local out="$work/$side/$label"
   rm -rf "$out"
-  if ! "$bin" replay "$scenario" "${no_budget[@]}" "${sets[@]}" --out "$out" --quiet >"$work/$side-$label.log" 2>&1; then
+  # shellcheck disable=SC2086  # args holds several arguments
+  if ! "$bin" replay "$scenario" "${no_budget[@]}" "${sets[@]}" $args --out "$out" --quiet >"$work/$side-$label.log" 2>&1; then
     echo "FAIL $side $label: lcperf replay exited non-zero (see $work/$side-$label.log)"
     return 1
   fi
-  sed -i -E 's/"wall_time_s": ?[-0-9.e+]+/"wall_time_s": 0/' "$out/result.json"
+  sed -i -E -e 's/"wall_time_s": ?[-0-9.e+]+/"wall_time_s": 0/' -e 's/"engine": ?"[a-z]+"/"engine": ""/' "$out/result.json"
 }
 
 for c in "${cases[@]}"; do
