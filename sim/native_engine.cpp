@@ -319,8 +319,14 @@ class NativeEngine final : public EventEngine {
 
 NativeEngine::~NativeEngine() {
   // Actors still blocked (a deadlock, or an error stopped the run) unwind as killed
-  // ones do, so that what their stacks own is destroyed.
-  unwind_all();
+  // ones do, so that what their stacks own is destroyed. An error raised meanwhile has
+  // nobody left to report to: the unwinding goes on regardless.
+  error_ = nullptr;
+  kill_others(nullptr);
+  while (ready_head_ != nullptr) {
+    error_ = nullptr;
+    drain_ready();
+  }
 }
 
 void NativeEngine::unwind_all() {
