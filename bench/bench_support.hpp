@@ -11,7 +11,26 @@
 #include <string>
 #include <vector>
 
+#include "core/cluster_spec.hpp"
+
 namespace lcperf::bench {
+
+// Nodes of 8 H200-like GPUs (NVLink, PCIe, one 50 GB/s NIC each): the platform the
+// simulator and engine speed cases run on.
+inline core::ClusterSpec h200_like(int nodes) {
+  core::ClusterSpec c;
+  c.nodes = nodes;
+  c.gpus_per_node = 8;
+  c.nics_per_node = 8;
+  c.gpu.hbm_bytes = 141e9;
+  c.gpu.nvlink_bandwidth_bytes_per_s = 450e9;
+  c.gpu.nvlink_latency_s = 1e-6;
+  c.gpu.pcie_bandwidth_bytes_per_s = 55e9;
+  c.gpu.pcie_latency_s = 2e-6;
+  c.gpu.nic_bandwidth_bytes_per_s = 50e9;
+  c.gpu.nic_latency_s = 2e-6;
+  return c;
+}
 
 struct Measurement {
   double wall_s = 0;          // the whole case: loading, planning, simulating, metrics

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "bench/bench_support.hpp"
-#include "core/cluster_spec.hpp"
 #include "sim/engine_crosscheck.hpp"
 #include "sim/hand_platform.hpp"
 #include "sim/native_engine.hpp"
@@ -118,28 +117,8 @@ Figures native_transfers(int nodes, int rounds) {
   return {static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC, 1.0 * nodes * 8 * rounds, engine->clock(), true};
 }
 
-core::ClusterSpec cluster_of(int nodes) {
-  core::ClusterSpec c;
-  c.id = "bench";
-  c.nodes = nodes;
-  c.gpus_per_node = 8;
-  c.nics_per_node = 8;
-  c.switch_latency_s = 1e-6;
-  c.gpu.id = "benchgpu";
-  c.gpu.peak_bf16_flops = 1e15;
-  c.gpu.hbm_bytes = 80e9;
-  c.gpu.hbm_bandwidth_bytes_per_s = 4e12;
-  c.gpu.nvlink_bandwidth_bytes_per_s = 400e9;
-  c.gpu.nvlink_latency_s = 1e-6;
-  c.gpu.pcie_bandwidth_bytes_per_s = 50e9;
-  c.gpu.pcie_latency_s = 2e-6;
-  c.gpu.nic_bandwidth_bytes_per_s = 50e9;
-  c.gpu.nic_latency_s = 3e-6;
-  return c;
-}
-
 Figures cluster_ring(sim::CrossCheckEngine engine, int nodes, int steps) {
-  const sim::CrossCheckRun run = sim::run_cluster_ring(engine, cluster_of(nodes), steps);
+  const sim::CrossCheckRun run = sim::run_cluster_ring(engine, bench::h200_like(nodes), steps);
   return {run.run_cpu_s, static_cast<double>(run.activities), run.end_time_s,
           run.steps_done == static_cast<std::uint64_t>(nodes) * 8 * static_cast<std::uint64_t>(steps)};
 }

@@ -55,21 +55,6 @@ core::RankProgram synthetic_pipeline(const core::ParallelConfig& pc, int rank) {
   };
 }
 
-core::ClusterSpec h200_like(int nodes) {
-  core::ClusterSpec c;
-  c.nodes = nodes;
-  c.gpus_per_node = 8;
-  c.nics_per_node = 8;
-  c.gpu.hbm_bytes = 141e9;
-  c.gpu.nvlink_bandwidth_bytes_per_s = 450e9;
-  c.gpu.nvlink_latency_s = 1e-6;
-  c.gpu.pcie_bandwidth_bytes_per_s = 55e9;
-  c.gpu.pcie_latency_s = 2e-6;
-  c.gpu.nic_bandwidth_bytes_per_s = 50e9;
-  c.gpu.nic_latency_s = 2e-6;
-  return c;
-}
-
 bench::Measurement synthetic(int tp, int pp, int dp, int m, core::SimEngine engine = core::SimEngine::simgrid) {
   core::ParallelConfig pc;
   pc.tp = tp;
@@ -77,7 +62,7 @@ bench::Measurement synthetic(int tp, int pp, int dp, int m, core::SimEngine engi
   pc.dp = dp;
   pc.num_micro_batches = m;
   sim::SimulationInput in;
-  in.cluster = h200_like((pc.world_size() + 7) / 8);
+  in.cluster = bench::h200_like((pc.world_size() + 7) / 8);
   in.ranks = pc.world_size();
   in.program_for = [pc](int r) { return synthetic_pipeline(pc, r); };
   in.engine = engine;

@@ -249,7 +249,10 @@ class NativeEngine final : public EventEngine {
 
   // Used by the mailboxes, wait points and handles.
   static NativeActor* actor_of(ActorHandle handle) { return reinterpret_cast<NativeActor*>(handle); }
+  // The calling actor at a blocking call: nullptr when it is unwinding after its kill
+  // (the call then returns at once); throws NativeActorKilled when it was killed.
   NativeActor* enter();
+  NativeActor* running_actor() const;
   void block(NativeActor* self);
   void wake(NativeActor* actor);
   Comm* post_put(NativeMailbox* box, void* payload, std::uint64_t bytes, bool held);
@@ -316,8 +319,14 @@ class NativeEngine final : public EventEngine {
 
 NativeEngine::~NativeEngine() {
   // Actors still blocked (a deadlock, or an error stopped the run) unwind as killed
-  // ones do, so that what their stacks own is destroyed.
-  unwind_all();
+  // ones do, so that what their stacks own is destroyed. An error raised meanwhile has
+  // nobody left to report to: the unwinding goes on regardless.
+  error_ = nullptr;
+  kill_others(nullptr);
+  while (ready_head_ != nullptr) {
+    error_ = nullptr;
+    drain_ready();
+  }
 }
 
 void NativeEngine::unwind_all() {
@@ -403,9 +412,13 @@ void NativeEngine::drain_ready() {
   }
 }
 
+NativeActor* NativeEngine::running_actor() const {
+  if (current_ == nullptr) throw std::logic_error("native engine: an actor's call outside any actor");
+  return current_;
+}
+
 NativeActor* NativeEngine::enter() {
-  NativeActor* self = current_;
-  if (self == nullptr) throw std::logic_error("native engine: a blocking call outside an actor");
+  NativeActor* self = running_actor();
   if (self->killed) {
     // Unwinding after the kill: blocking calls from destructors return at once.
     if (std::uncaught_exceptions() > 0) return nullptr;
@@ -719,7 +732,7 @@ void NativeEngine::cancel_comm(Comm* comm) {
 }
 
 Comm* NativeEngine::post_put(NativeMailbox* box, void* payload, std::uint64_t bytes, bool held) {
-  EngineHost src = current_ != nullptr ? current_->host : nullptr;
+  EngineHost src = running_actor()->host;
   if (!box->gets.empty()) {
     Comm* comm = box->gets.head;
     box->gets.remove(comm);
@@ -844,9 +857,9 @@ TransferPtr NativeMailbox::put_async(void* payload, std::uint64_t bytes) {
 }
 
 TransferPtr NativeMailbox::get_async() {
-  NativeActor* self = engine_->enter();
-  if (self == nullptr) return nullptr;
-  return TransferPtr(new NativeTransfer(engine_, engine_->post_get(this, self), kGetSide));
+  // Not a blocking call: even an actor unwinding after its kill gets a handle (whose
+  // wait then returns at once).
+  return TransferPtr(new NativeTransfer(engine_, engine_->post_get(this, engine_->running_actor()), kGetSide));
 }
 
 void NativeMailbox::put_detached(void* payload, std::uint64_t bytes) { engine_->post_put(this, payload, bytes, false); }

@@ -444,15 +444,23 @@ TEST(NativeEngine, AWaitPointWakesItsWaiterAfterTheActorsAlreadyReady) {
   EXPECT_NEAR(woken_at, 1.0, kTol);
 }
 
-TEST(NativeEngine, AnExceptionEscapingAnActorIsRethrownByRun) {
+TEST(NativeEngine, AnExceptionEscapingAnActorIsRethrownByRunAndTheOthersUnwind) {
   Pair net(1e9, 1e-3);
-  auto engine = make_native_engine();
-  engine->spawn("bad", net.a, [&] {
-    engine->sleep_for(1.0);
-    throw std::runtime_error("broken actor");
-  });
-  engine->spawn("other", net.a, [&] { engine->mailbox("x")->get(); });
-  EXPECT_THROW(engine->run(), std::runtime_error);
+  bool other_unwound = false;
+  {
+    auto engine = make_native_engine();
+    engine->spawn("bad", net.a, [&] {
+      engine->sleep_for(1.0);
+      throw std::runtime_error("broken actor");
+    });
+    engine->spawn("other", net.a, [&] {
+      const Flag flag{&other_unwound};
+      engine->mailbox("x")->get();
+    });
+    EXPECT_THROW(engine->run(), std::runtime_error);
+    EXPECT_FALSE(other_unwound);
+  }
+  EXPECT_TRUE(other_unwound);
 }
 
 // A tangle of transfers, executions and rendezvous, twice: the same dates in the same
