@@ -95,6 +95,11 @@ class EventEngine {
   virtual std::unique_ptr<WaitPoint> new_wait_point() = 0;
   // Runs until every non-daemon actor has ended or is blocked forever.
   virtual void run() = 0;
+  // Unwinds the actors still blocked after run() (a deadlock, a stopped run) as killed
+  // ones, so that their frames, which point into the caller's state (SimWorld), are
+  // gone before that state is. SimGrid keeps such actors until its engine is destroyed
+  // and never resumes them: nothing to do there.
+  virtual void unwind_blocked() = 0;
 };
 
 }  // namespace lcperf::sim

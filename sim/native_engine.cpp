@@ -231,6 +231,7 @@ class NativeEngine final : public EventEngine {
  public:
   NativeEngine() = default;
   ~NativeEngine() override;
+  void unwind_blocked() override;
   NativeEngine(const NativeEngine&) = delete;
   NativeEngine& operator=(const NativeEngine&) = delete;
 
@@ -317,7 +318,9 @@ class NativeEngine final : public EventEngine {
 
 // ---- actors and scheduling ----
 
-NativeEngine::~NativeEngine() {
+NativeEngine::~NativeEngine() { unwind_blocked(); }
+
+void NativeEngine::unwind_blocked() {
   // Actors still blocked (a deadlock, or an error stopped the run) unwind as killed
   // ones do, so that what their stacks own is destroyed. An error raised meanwhile has
   // nobody left to report to: the unwinding goes on regardless.

@@ -101,6 +101,7 @@ class SimGridEngine final : public EventEngine {
   }
   std::unique_ptr<WaitPoint> new_wait_point() override { return std::make_unique<SgWaitPoint>(); }
   void run() override { engine_.run(); }
+  void unwind_blocked() override {}
 
  private:
   sg::Engine& engine_;

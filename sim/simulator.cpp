@@ -118,6 +118,11 @@ core::RunRecords simulate(const SimulationInput& input) {
   std::unique_ptr<EventEngine> events =
       input.engine == core::SimEngine::native ? make_native_engine() : make_simgrid_engine(engine);
   SimWorld world(input, std::move(platform), *events);
+  // Declared after the world, so it runs before the world is destroyed, on every way out.
+  struct UnwindBlockedActors {
+    EventEngine& events;
+    ~UnwindBlockedActors() { events.unwind_blocked(); }
+  } unwind_blocked_actors{*events};
   std::string program_error;
   for (int a = 0; a < world.actors(); ++a) {
     if (!world.simulated(a)) {
