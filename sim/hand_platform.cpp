@@ -1,5 +1,7 @@
 #include "sim/hand_platform.hpp"
 
+#include "sim/simgrid_options.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -14,18 +16,6 @@ namespace {
 sg::NetZone* as_zone(void* zone) { return static_cast<sg::NetZone*>(zone); }
 
 }  // namespace
-
-std::unique_ptr<sg::Engine> open_simgrid_engine() {
-  // The simulator's network model (simulator.cpp).
-  static char name[] = "lcperf";
-  static char model[] = "--cfg=network/model:CM02";
-  static char cross[] = "--cfg=network/crosstraffic:0";
-  static char gamma[] = "--cfg=network/TCP-gamma:0";
-  static char log[] = "--log=root.thres:critical";
-  char* argv[] = {name, model, cross, gamma, log, nullptr};
-  int argc = 5;
-  return std::make_unique<sg::Engine>(&argc, argv);
-}
 
 HandPlatform::HandPlatform() : engine_(open_simgrid_engine()), zone_(sg::create_full_zone("hand")) {}
 

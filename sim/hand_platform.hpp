@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/event_engine.hpp"
+#include "sim/simgrid_options.hpp"
 
 namespace simgrid::s4u {
 class Engine;
@@ -17,9 +18,6 @@ class SplitDuplexLink;
 }  // namespace simgrid::s4u
 
 namespace lcperf::sim {
-
-// SimGrid's engine with the simulator's network model options, quiet.
-std::unique_ptr<simgrid::s4u::Engine> open_simgrid_engine();
 
 class HandPlatform {
  public:

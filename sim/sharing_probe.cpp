@@ -1,5 +1,7 @@
 #include "sim/sharing_probe.hpp"
 
+#include "sim/simgrid_options.hpp"
+
 #include <cstdint>
 #include <simgrid/s4u.hpp>
 #include <string>
@@ -20,26 +22,15 @@ std::string named(const char* prefix, std::size_t index) {
   return name;
 }
 
-// A command line for an engine that logs only critical errors.
-struct QuietArguments {
-  char name[14] = "sharing_probe";
-  char quiet[26] = "--log=root.thres:critical";
-  int argc = 2;
-  char* argv[3] = {name, quiet, nullptr};
-};
-
 }  // namespace
 
 std::vector<double> simgrid_transfer_rates(std::span<const double> link_bandwidths,
                                            std::span<const ProbeTransfer> transfers) {
-  QuietArguments args;
-  simgrid::s4u::Engine engine(&args.argc, args.argv);
-  engine.set_config("network/model:CM02");
-  engine.set_config("network/crosstraffic:0");
-  engine.set_config("network/TCP-gamma:0");
-  engine.set_config("network/weight-S:0");
-  engine.set_config("network/latency-factor:1");
-  engine.set_config("network/bandwidth-factor:1");
+  const auto engine = open_simgrid_engine();
+  // CM02's own defaults, pinned: the probe is about the model, not its defaults.
+  engine->set_config("network/weight-S:0");
+  engine->set_config("network/latency-factor:1");
+  engine->set_config("network/bandwidth-factor:1");
 
   auto* zone = simgrid::s4u::create_full_zone("world");
   std::vector<simgrid::s4u::Link*> links;
@@ -76,14 +67,13 @@ std::vector<double> simgrid_transfer_rates(std::span<const double> link_bandwidt
     simgrid::s4u::this_actor::sleep_for(kWindow);
     for (std::size_t t = 0; t < transfers.size(); ++t) rates[t] = (kWork - comms[t]->get_remaining()) / kWindow;
   });
-  engine.run();
+  engine->run();
   return rates;
 }
 
 std::vector<double> simgrid_execution_rates(double speed, int cores, std::span<const double> priorities) {
-  QuietArguments args;
-  simgrid::s4u::Engine engine(&args.argc, args.argv);
-  engine.set_config("cpu/model:Cas01");
+  const auto engine = open_simgrid_engine();
+  engine->set_config("cpu/model:Cas01");
   auto* zone = simgrid::s4u::create_full_zone("world");
   simgrid::s4u::Host* host = zone->create_host("h", speed)->set_core_count(cores)->seal();
   zone->seal();
@@ -101,7 +91,7 @@ std::vector<double> simgrid_execution_rates(double speed, int cores, std::span<c
       execs[e]->cancel();
     }
   });
-  engine.run();
+  engine->run();
   return rates;
 }
 

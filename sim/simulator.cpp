@@ -12,29 +12,13 @@
 #include "sim/sim_world.hpp"
 #include "sim/native_engine.hpp"
 #include "sim/simgrid_engine.hpp"
+#include "sim/simgrid_options.hpp"
 
 namespace lcperf::sim {
 
 namespace sg = simgrid::s4u;
 
 namespace {
-
-// Network model (see sim/README.md): CM02 is the plain max-min fair bandwidth-sharing
-// model, so a lone transfer takes exactly latency + bytes / bandwidth. LV08's factors
-// (x13.01 latency, x0.97 bandwidth) are calibrated for TCP over Ethernet, not for
-// NVLink or RDMA; cross-traffic (ACKs taking 5% of the reverse direction) is a TCP
-// effect too, and the TCP window bound (gamma / 2 latency) is lifted.
-std::vector<std::string> engine_arguments(const SimulationInput& input) {
-  std::vector<std::string> args = {"lcperf", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
-                                   "--cfg=network/TCP-gamma:0", "--cfg=contexts/stack-size:64"};
-  // SimGrid logs go nowhere unless LCPERF_SIMGRID_LOG asks for them.
-  if (std::getenv("LCPERF_SIMGRID_LOG") == nullptr) {
-    args.emplace_back("--log=root.thres:critical");
-    args.emplace_back("--log=root.app:file:/dev/null");
-  }
-  args.insert(args.end(), input.simgrid_args.begin(), input.simgrid_args.end());
-  return args;
-}
 
 std::string deadlock_report(SimWorld& world) {
   std::vector<core::StuckRank> stuck;
@@ -77,11 +61,7 @@ core::RunRecords simulate(const SimulationInput& input) {
                                 std::to_string(input.ranks) + ") and the GPUs per node (" +
                                 std::to_string(input.cluster.gpus_per_node) + ")");
   }
-  std::vector<std::string> args = engine_arguments(input);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  int argc = static_cast<int>(argv.size());
-  sg::Engine engine(&argc, argv.data());
+  const std::unique_ptr<sg::Engine> engine = open_simgrid_engine(input.simgrid_args);
 
   int gpus = input.ranks;
   if (!input.gpu_of_rank.empty()) {
@@ -116,7 +96,7 @@ core::RunRecords simulate(const SimulationInput& input) {
   Platform platform = build_platform(input.cluster, gpus, input.free_communication, fold, !input.image_of_rank.empty());
   // The platform is SimGrid's either way; the native engine reads its hosts and routes.
   std::unique_ptr<EventEngine> events =
-      input.engine == core::SimEngine::native ? make_native_engine() : make_simgrid_engine(engine);
+      input.engine == core::SimEngine::native ? make_native_engine() : make_simgrid_engine(*engine);
   SimWorld world(input, std::move(platform), *events);
   // Declared after the world, so it runs before the world is destroyed, on every way out.
   struct UnwindBlockedActors {

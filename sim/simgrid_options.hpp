@@ -1,0 +1,20 @@
+#pragma once
+// The one command line every SimGrid engine of lcperf opens with: the simulator's, the
+// engine tests' hand-written platforms and the sharing probes', so that SimGrid runs
+// the same network model wherever lcperf compares against it.
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace simgrid::s4u {
+class Engine;
+}
+
+namespace lcperf::sim {
+
+// SimGrid's engine with the simulator's network model (simgrid_options.cpp says why),
+// 64 KiB actor stacks, and logs silenced unless LCPERF_SIMGRID_LOG is set; `extra`
+// (--cfg= / --log= options) comes last and wins. One engine per process.
+std::unique_ptr<simgrid::s4u::Engine> open_simgrid_engine(const std::vector<std::string>& extra = {});
+
+}  // namespace lcperf::sim
