@@ -1,0 +1,108 @@
+// Whole runs on both engines (sim.engine): the smoke training scenario and a serving
+// scenario (engine loops, run-ahead, controller messages) must give the same records
+// on SimGrid's engine and on the native one. Each run happens in its own forked child
+// (SimGrid allows one engine per process) and sends back a digest of its records:
+// every timeline record's rank, stream, name and dates at full precision, the memory
+// peaks and the events counted. Both engines compute each date with the same
+// floating-point operations, so the digests are expected to be equal character for
+// character; a difference means one engine models something the other does not.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runs/serving_run.hpp"
+#include "runs/training_run.hpp"
+
+namespace lcperf::runs {
+namespace {
+
+const std::string kScenarios = std::string(LCPERF_SOURCE_DIR) + "/scenarios/";
+
+std::string digest(const core::RunRecords& r) {
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, "end %.17g events %llu records %zu\n", r.end_time_s,
+                static_cast<unsigned long long>(r.events_simulated), r.timeline.size());
+  out += line;
+  // Records of one date may be appended in another order (each engine wakes the actors
+  // of a date in its own order; timeline.json is written sorted): compared as a set.
+  std::vector<std::string> records;
+  for (const core::TimelineRecord& t : r.timeline) {
+    std::snprintf(line, sizeof line, "%d %d %.17g %.17g %s\n", t.rank, t.stream, t.start_s, t.end_s, t.name.c_str());
+    records.emplace_back(line);
+  }
+  std::sort(records.begin(), records.end());
+  for (const std::string& record : records) out += record;
+  for (const std::int64_t peak : r.peak_bytes_per_rank) out += std::to_string(peak) + "\n";
+  return out;
+}
+
+std::string in_child(const std::function<std::string()>& body) {
+  int fds[2];
+  if (pipe(fds) != 0) return "pipe failed";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    const std::string out = body();
+    std::size_t written = 0;
+    while (written < out.size()) {
+      const ssize_t n = write(fds[1], out.data() + written, out.size() - written);
+      if (n <= 0) _exit(1);
+      written += static_cast<std::size_t>(n);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string out;
+  char buffer[1 << 16];
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? out : "child failed";
+}
+
+std::vector<core::Override> on(const char* engine, std::vector<core::Override> more = {}) {
+  more.push_back({"sim.engine", std::string("\"") + engine + "\""});
+  return more;
+}
+
+TEST(EnginesAgree, SmokeTrainingIteration) {
+  const std::string file = kScenarios + "smoke/llama3-8b-8xh200-1f1b.json";
+  const auto run = [&file](const char* engine) {
+    return in_child([&] { return digest(run_training(core::load_scenario(file, on(engine))).records); });
+  };
+  const std::string reference = run("simgrid");
+  ASSERT_EQ(reference.rfind("end ", 0), 0u) << reference;
+  EXPECT_EQ(run("native"), reference);
+}
+
+TEST(EnginesAgree, ChunkFlowTrainingIteration) {
+  const std::string file = kScenarios + "chunkflow/qwen2.5-7b-32k-chunkflow.json";
+  const auto run = [&file](const char* engine) {
+    return in_child([&] { return digest(run_training(core::load_scenario(file, on(engine))).records); });
+  };
+  const std::string reference = run("simgrid");
+  ASSERT_EQ(reference.rfind("end ", 0), 0u) << reference;
+  EXPECT_EQ(run("native"), reference);
+}
+
+TEST(EnginesAgree, ServingRun) {
+  const std::string file = kScenarios + "serving/llama3-70b-h100-tp8-fixed.json";
+  const auto run = [&file](const char* engine) {
+    return in_child([&] { return digest(run_serving(core::load_scenario(file, on(engine))).records); });
+  };
+  const std::string reference = run("simgrid");
+  ASSERT_EQ(reference.rfind("end ", 0), 0u) << reference;
+  EXPECT_EQ(run("native"), reference);
+}
+
+}  // namespace
+}  // namespace lcperf::runs
