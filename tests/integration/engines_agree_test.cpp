@@ -8,9 +8,6 @@
 // character; a difference means one engine models something the other does not.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -19,6 +16,7 @@
 
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
+#include "tests/support/child_process.hpp"
 
 namespace lcperf::runs {
 namespace {
@@ -44,31 +42,6 @@ std::string digest(const core::RunRecords& r) {
   return out;
 }
 
-std::string in_child(const std::function<std::string()>& body) {
-  int fds[2];
-  if (pipe(fds) != 0) return "pipe failed";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    const std::string out = body();
-    std::size_t written = 0;
-    while (written < out.size()) {
-      const ssize_t n = write(fds[1], out.data() + written, out.size() - written);
-      if (n <= 0) _exit(1);
-      written += static_cast<std::size_t>(n);
-    }
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string out;
-  char buffer[1 << 16];
-  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<std::size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? out : "child failed";
-}
-
 std::vector<core::Override> on(const char* engine, std::vector<core::Override> more = {}) {
   more.push_back({"sim.engine", std::string("\"") + engine + "\""});
   return more;
@@ -77,30 +50,30 @@ std::vector<core::Override> on(const char* engine, std::vector<core::Override> m
 TEST(EnginesAgree, SmokeTrainingIteration) {
   const std::string file = kScenarios + "smoke/llama3-8b-8xh200-1f1b.json";
   const auto run = [&file](const char* engine) {
-    return in_child([&] { return digest(run_training(core::load_scenario(file, on(engine))).records); });
+    return lcperf::testing::text_from_child([&] { return digest(run_training(core::load_scenario(file, on(engine))).records); });
   };
   const std::string reference = run("simgrid");
-  ASSERT_EQ(reference.rfind("end ", 0), 0u) << reference;
+  ASSERT_EQ(reference.rfind("end ", 0), 0u) << "the SimGrid run failed";
   EXPECT_EQ(run("native"), reference);
 }
 
 TEST(EnginesAgree, ChunkFlowTrainingIteration) {
   const std::string file = kScenarios + "chunkflow/qwen2.5-7b-32k-chunkflow.json";
   const auto run = [&file](const char* engine) {
-    return in_child([&] { return digest(run_training(core::load_scenario(file, on(engine))).records); });
+    return lcperf::testing::text_from_child([&] { return digest(run_training(core::load_scenario(file, on(engine))).records); });
   };
   const std::string reference = run("simgrid");
-  ASSERT_EQ(reference.rfind("end ", 0), 0u) << reference;
+  ASSERT_EQ(reference.rfind("end ", 0), 0u) << "the SimGrid run failed";
   EXPECT_EQ(run("native"), reference);
 }
 
 TEST(EnginesAgree, ServingRun) {
   const std::string file = kScenarios + "serving/llama3-70b-h100-tp8-fixed.json";
   const auto run = [&file](const char* engine) {
-    return in_child([&] { return digest(run_serving(core::load_scenario(file, on(engine))).records); });
+    return lcperf::testing::text_from_child([&] { return digest(run_serving(core::load_scenario(file, on(engine))).records); });
   };
   const std::string reference = run("simgrid");
-  ASSERT_EQ(reference.rfind("end ", 0), 0u) << reference;
+  ASSERT_EQ(reference.rfind("end ", 0), 0u) << "the SimGrid run failed";
   EXPECT_EQ(run("native"), reference);
 }
 
