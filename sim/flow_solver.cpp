@@ -87,6 +87,7 @@ void FlowSolver::touch(int variable) {
 
 void FlowSolver::solve(std::vector<int>& changed) {
   const std::uint64_t solve_stamp = ++stamp_;
+  solve_stamp_ = solve_stamp;
   for (const int seed : dirty_constraints_) {
     Constraint& c = constraints_[static_cast<std::size_t>(seed)];
     if (c.seen == solve_stamp) continue;
@@ -122,9 +123,11 @@ void FlowSolver::solve(std::vector<int>& changed) {
 }
 
 // Breadth-first over constraints and their users, marking both with the current solve's
-// stamp so that no mark ever needs clearing.
+// stamp so that no mark ever needs clearing. The mark is the solve's stamp, not the
+// latest one (solve_component advances stamp_): solve() skips a dirty constraint already
+// marked, so each touched component is solved once per solve().
 void FlowSolver::collect_component(int seed_constraint) {
-  const std::uint64_t stamp = stamp_;
+  const std::uint64_t stamp = solve_stamp_;
   comp_constraints_.clear();
   comp_variables_.clear();
   comp_constraints_.push_back(seed_constraint);

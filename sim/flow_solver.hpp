@@ -105,6 +105,7 @@ class FlowSolver {
   std::vector<int> free_ids_;
   std::size_t live_ = 0;
   std::uint64_t stamp_ = 0;
+  std::uint64_t solve_stamp_ = 0;  // stamp_ at the start of the solve() in progress
   // Touched since the last solve: constraints of changed variables (their components
   // need a new solve) and variables using no constraint (solved on their own).
   std::vector<int> dirty_constraints_;
