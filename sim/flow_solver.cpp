@@ -99,6 +99,7 @@ void FlowSolver::solve(std::vector<int>& changed) {
     }
     collect_component(seed);
     solve_component();
+    ++component_solves_;
     for (const int id : comp_variables_) {
       Variable& v = variables_[static_cast<std::size_t>(id)];
       if (v.next_rate != v.rate) {
