@@ -96,6 +96,7 @@ class FlowSolver {
   };
 
   void touch(int variable);
+  // Also sets up the progressive filling (remaining, usage, light_) of the component.
   void collect_component(int seed_constraint);
   void solve_component();
   void solve_single(int variable);
