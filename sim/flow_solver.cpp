@@ -87,6 +87,7 @@ void FlowSolver::touch(int variable) {
 
 void FlowSolver::solve(std::vector<int>& changed) {
   const std::uint64_t solve_stamp = ++stamp_;
+  solve_stamp_ = solve_stamp;
   for (const int seed : dirty_constraints_) {
     Constraint& c = constraints_[static_cast<std::size_t>(seed)];
     if (c.seen == solve_stamp) continue;
@@ -98,6 +99,7 @@ void FlowSolver::solve(std::vector<int>& changed) {
     }
     collect_component(seed);
     solve_component();
+    ++component_solves_;
     for (const int id : comp_variables_) {
       Variable& v = variables_[static_cast<std::size_t>(id)];
       if (v.next_rate != v.rate) {
@@ -122,19 +124,29 @@ void FlowSolver::solve(std::vector<int>& changed) {
 }
 
 // Breadth-first over constraints and their users, marking both with the current solve's
-// stamp so that no mark ever needs clearing.
+// stamp so that no mark ever needs clearing. The mark is the solve's stamp, not the
+// latest one (solve_component advances stamp_): solve() skips a dirty constraint already
+// marked, so each touched component is solved once per solve().
+// The same pass sets up the progressive filling (each constraint's open weight sum and
+// level, in the order its users are listed, as a separate pass over the users would),
+// so every user is visited once.
 void FlowSolver::collect_component(int seed_constraint) {
-  const std::uint64_t stamp = stamp_;
+  const std::uint64_t stamp = solve_stamp_;
   comp_constraints_.clear();
   comp_variables_.clear();
+  light_.clear();
   comp_constraints_.push_back(seed_constraint);
   constraints_[static_cast<std::size_t>(seed_constraint)].seen = stamp;
   for (std::size_t i = 0; i < comp_constraints_.size(); ++i) {
-    const Constraint& c = constraints_[static_cast<std::size_t>(comp_constraints_[i])];
+    const int id = comp_constraints_[i];
+    Constraint& c = constraints_[static_cast<std::size_t>(id)];
+    double usage = 0;
     for (const User& user : c.users) {
       Variable& v = variables_[static_cast<std::size_t>(user.variable)];
+      if (v.penalty > 0) usage += v.weight;
       if (v.seen == stamp) continue;
       v.seen = stamp;
+      v.next_rate = 0;
       comp_variables_.push_back(user.variable);
       for (const Use& use : v.uses) {
         Constraint& next = constraints_[static_cast<std::size_t>(use.constraint)];
@@ -143,35 +155,28 @@ void FlowSolver::collect_component(int seed_constraint) {
         comp_constraints_.push_back(use.constraint);
       }
     }
+    c.remaining = c.capacity;
+    c.usage = 0;
+    c.light = -1;
+    if (!(c.remaining > c.capacity * kPrecision)) continue;
+    c.usage = usage;
+    if (c.usage > 0) {
+      c.light = static_cast<int>(light_.size());
+      light_.push_back(Light{id, c.remaining / c.usage});
+    }
   }
 }
 
-// SimGrid's lmm progressive filling on one component: the constraints still sharing
-// ("light") carry their level remaining / usage; each round fixes the open variables of
-// the lowest-level constraints, or first those whose bound is below that level.
+// SimGrid's lmm progressive filling on one component (set up by collect_component): the
+// constraints still sharing ("light") carry their level remaining / usage; each round
+// fixes the open variables of the lowest-level constraints, or first those whose bound is
+// below that level.
 void FlowSolver::solve_component() {
   if (comp_variables_.size() == 1) {
     solve_single(comp_variables_.front());
     return;
   }
   const std::uint64_t component = ++stamp_;
-  light_.clear();
-  for (const int id : comp_variables_) variables_[static_cast<std::size_t>(id)].next_rate = 0;
-  for (const int id : comp_constraints_) {
-    Constraint& c = constraints_[static_cast<std::size_t>(id)];
-    c.remaining = c.capacity;
-    c.usage = 0;
-    c.light = -1;
-    if (!(c.remaining > c.capacity * kPrecision)) continue;
-    for (const User& user : c.users) {
-      const Variable& v = variables_[static_cast<std::size_t>(user.variable)];
-      if (v.penalty > 0) c.usage += v.weight;
-    }
-    if (c.usage > 0) {
-      c.light = static_cast<int>(light_.size());
-      light_.push_back(Light{id, c.remaining / c.usage});
-    }
-  }
 
   while (!light_.empty()) {
     double min_level = -1;

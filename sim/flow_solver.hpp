@@ -52,6 +52,8 @@ class FlowSolver {
   void solve(std::vector<int>& changed);
   double rate(int variable) const;
   std::size_t live_variables() const;
+  // Components recomputed since construction (each touched one counts once per solve()).
+  std::uint64_t component_solves() const { return component_solves_; }
 
   static constexpr double kUnconstrainedRate = 1e300;
 
@@ -94,6 +96,7 @@ class FlowSolver {
   };
 
   void touch(int variable);
+  // Also sets up the progressive filling (remaining, usage, light_) of the component.
   void collect_component(int seed_constraint);
   void solve_component();
   void solve_single(int variable);
@@ -105,6 +108,8 @@ class FlowSolver {
   std::vector<int> free_ids_;
   std::size_t live_ = 0;
   std::uint64_t stamp_ = 0;
+  std::uint64_t solve_stamp_ = 0;  // stamp_ at the start of the solve() in progress
+  std::uint64_t component_solves_ = 0;
   // Touched since the last solve: constraints of changed variables (their components
   // need a new solve) and variables using no constraint (solved on their own).
   std::vector<int> dirty_constraints_;

@@ -136,6 +136,28 @@ TEST(FlowSolver, RemovalResolvesTheComponentOnly) {
   EXPECT_TRUE(solve(s).empty());  // nothing touched, nothing reported
 }
 
+// Many dirty constraints in the same components (every link of every added route) still
+// recompute each component once per solve(), whichever component is reached first.
+TEST(FlowSolver, EachTouchedComponentIsSolvedOncePerSolve) {
+  FlowSolver s;
+  std::vector<int> left, right;
+  for (int i = 0; i < 3; ++i) left.push_back(s.add_constraint(10.0));
+  for (int i = 0; i < 3; ++i) right.push_back(s.add_constraint(8.0));
+  for (int i = 0; i < 3; ++i) {
+    s.add_variable(1.0, 0, left);
+    s.add_variable(1.0, 0, right);
+  }
+  EXPECT_EQ(solve(s).size(), 6u);
+  EXPECT_EQ(s.component_solves(), 2u);
+  const int late = s.add_variable(1.0, 0, right);
+  s.add_variable(1.0, 0, left);
+  EXPECT_EQ(solve(s).size(), 8u);  // four flows on each side: 10 / 4 and 8 / 4
+  EXPECT_EQ(s.component_solves(), 4u);
+  expect_rel(s.rate(late), 2.0);
+  EXPECT_TRUE(solve(s).empty());
+  EXPECT_EQ(s.component_solves(), 4u);
+}
+
 TEST(FlowSolver, RemovedIdsAreReusedWithFreshState) {
   FlowSolver s;
   const int link = s.add_constraint(12.0);
