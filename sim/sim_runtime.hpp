@@ -1,6 +1,5 @@
 #pragma once
 // The simulated implementation of the runtime seam for one rank.
-#include <deque>
 #include <optional>
 
 #include "core/runtime.hpp"
@@ -73,12 +72,12 @@ class SimRuntime final : public core::Runtime {
   // would, at the same simulated times) and saves two context switches per op. Several
   // streams may hold deferred work at once (a pipeline stage's send and its next
   // receive), each with its own chain, in the order they were first deferred.
-  // One entry per stream that ever held deferred work, kept (with its deque's storage)
+  // One entry per stream that ever held deferred work, kept (with its queue's storage)
   // when empty, so deferring allocates nothing once warm.
   struct Deferred {
     core::StreamId stream = 0;
     std::uint64_t since = 0;  // when its work was first deferred: flushes go in this order
-    std::deque<StreamWork> work;
+    WorkQueue<StreamWork> work;
   };
   std::vector<Deferred> deferred_;
   std::size_t deferring_ = 0;     // entries holding work

@@ -134,8 +134,7 @@ void SimWorld::stream_loop(StreamState& stream) {
         stream.has_work->wait();
         stream.waiting = false;
       }
-      StreamWork work = std::move(stream.queue.front());
-      stream.queue.pop_front();
+      StreamWork work = stream.queue.take_front();
       stream.busy = true;
       stream.current = &work;
       run_work(stream.rank, stream.stream, work);

@@ -3,7 +3,6 @@
 // records. Internal to sim/. The engine (event_engine.hpp: SimGrid's or the native one)
 // runs actors one at a time, so plain containers are safe; its wait points do the blocking.
 #include <chrono>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +17,7 @@
 #include "sim/platform_builder.hpp"
 #include "sim/ring_channels.hpp"
 #include "sim/simulator.hpp"
+#include "sim/work_queue.hpp"
 
 namespace lcperf::sim {
 
@@ -46,7 +46,7 @@ std::string describe(const StreamWork& work);
 struct StreamState {
   int rank = 0;
   int stream = 0;
-  std::deque<StreamWork> queue;
+  WorkQueue<StreamWork> queue;
   bool busy = false;
   bool waiting = false;  // the stream's actor waits for work (has_work needs a notification)
   // What the stream is doing now, for deadlock reports: the work on the stream actor's
