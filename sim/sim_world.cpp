@@ -40,6 +40,7 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform, EventEngine&
       ranks_(static_cast<std::size_t>(input.ranks / fold_)),
       rank_actors_(static_cast<std::size_t>(input.ranks / fold_)),
       sole_on_host_(static_cast<std::size_t>(input.ranks / fold_), 0),
+      p2p_mailboxes_(static_cast<std::size_t>(input.ranks / fold_)),
       idle_p2p_mailboxes_(static_cast<std::size_t>(input.ranks / fold_)),
       done_(1, 1),
       memory_(input.ranks / fold_, input.memory_capacity_bytes > 0
@@ -386,11 +387,17 @@ const RingChannels& SimWorld::ring_channels(const core::CommGroup& group) {
   return ring_channels_.emplace(std::move(key), std::move(plan)).first->second;
 }
 
+SimWorld::P2pMailbox* SimWorld::find_p2p_mailbox(int src, int dst, int tag) {
+  for (P2pMailbox& m : p2p_mailboxes_[static_cast<std::size_t>(dst)]) {
+    if (m.src == src && m.tag == tag) return &m;
+  }
+  return nullptr;
+}
+
 Mailbox* SimWorld::acquire_p2p_mailbox(int src, int dst, int tag) {
-  const P2pKey key{src, dst, tag};
-  if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) {
-    ++it->second.users;
-    return it->second.box;
+  if (P2pMailbox* held = find_p2p_mailbox(src, dst, tag)) {
+    ++held->users;
+    return held->box;
   }
   std::vector<Mailbox*>& idle = idle_p2p_mailboxes_[static_cast<std::size_t>(dst)];
   Mailbox* box = nullptr;
@@ -402,27 +409,33 @@ Mailbox* SimWorld::acquire_p2p_mailbox(int src, int dst, int tag) {
     std::string name = "p";
     name.append(std::to_string(dst)).append("#").append(std::to_string(++p2p_mailboxes_created_));
     // by_name and set_receiver are simcalls: another actor may acquire the same key
-    // meanwhile, so the map gets the mailbox only once it is ready.
+    // meanwhile, so the list gets the mailbox only once it is ready.
     box = engine_.mailbox(name);
     box->set_receiver(rank_actors_[static_cast<std::size_t>(dst)]);
-    if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) {
+    if (P2pMailbox* held = find_p2p_mailbox(src, dst, tag)) {
       idle.push_back(box);
-      ++it->second.users;
-      return it->second.box;
+      ++held->users;
+      return held->box;
     }
   }
-  p2p_mailboxes_.emplace(key, P2pMailbox{box, 1});
+  p2p_mailboxes_[static_cast<std::size_t>(dst)].push_back(P2pMailbox{src, tag, box, 1});
   return box;
 }
 
 void SimWorld::release_p2p_mailbox(int src, int dst, int tag) {
-  const auto it = p2p_mailboxes_.find(P2pKey{src, dst, tag});
-  if (it == p2p_mailboxes_.end() || --it->second.users > 0) return;
+  P2pMailbox* held = find_p2p_mailbox(src, dst, tag);
+  if (held == nullptr || --held->users > 0) return;
   // A transfer that ended before its receive was posted waits in the mailbox (listen()
   // sees it): the mailbox stays the key's until that receive takes it.
-  if (it->second.box->listen()) return;
-  idle_p2p_mailboxes_[static_cast<std::size_t>(dst)].push_back(it->second.box);
-  p2p_mailboxes_.erase(it);
+  if (held->box->listen()) return;
+  // listen() may be a simcall, during which other actors may add entries (moving the
+  // list): look the entry up again.
+  held = find_p2p_mailbox(src, dst, tag);
+  if (held == nullptr) return;
+  idle_p2p_mailboxes_[static_cast<std::size_t>(dst)].push_back(held->box);
+  std::vector<P2pMailbox>& in_use = p2p_mailboxes_[static_cast<std::size_t>(dst)];
+  *held = in_use.back();  // order does not matter: entries are found by key
+  in_use.pop_back();
 }
 
 Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int member, int lane) {

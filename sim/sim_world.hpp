@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/deadlock_report.hpp"
@@ -132,19 +131,6 @@ class SimWorld {
   // kept for the rest of the run.
   Mailbox* acquire_p2p_mailbox(int src, int dst, int tag);
   void release_p2p_mailbox(int src, int dst, int tag);
-  struct P2pKey {
-    int src;
-    int dst;
-    int tag;
-    bool operator==(const P2pKey&) const = default;
-  };
-  struct P2pKeyHash {
-    std::size_t operator()(const P2pKey& k) const {
-      return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.src)) << 32 |
-                                         static_cast<std::uint32_t>(k.dst)) * 0x9E3779B97F4A7C15ULL ^
-                                        static_cast<std::uint32_t>(k.tag));
-    }
-  };
   void set_rank_actor(int actor, ActorHandle a) { rank_actors_[static_cast<std::size_t>(actor)] = a; }
   // lane 0: the ring edge inside a node (or a plain ring's edge); lane 1: the edge to
   // the next node (ring_channels.hpp). Each lane of a member has one sender.
@@ -188,12 +174,17 @@ class SimWorld {
   std::vector<ActorHandle> rank_actors_;
   std::vector<char> sole_on_host_;  // by actor: no other simulated actor shares its GPU host
   // P2P mailboxes in use by (src, dst, tag), each with its receiver set: looked up by
-  // integers instead of building and hashing its name at every send and receive.
+  // integers instead of building and hashing its name at every send and receive. Kept
+  // by receiving actor, where only the few transfers in flight towards it are held: a
+  // scan of that short list costs less than hashing into one map of all of them.
   struct P2pMailbox {
+    int src = 0;
+    int tag = 0;
     Mailbox* box = nullptr;
     int users = 0;  // sends and receives between their acquire and release
   };
-  std::unordered_map<P2pKey, P2pMailbox, P2pKeyHash> p2p_mailboxes_;
+  P2pMailbox* find_p2p_mailbox(int src, int dst, int tag);
+  std::vector<std::vector<P2pMailbox>> p2p_mailboxes_;  // by receiving actor
   // Idle p2p mailboxes by receiving actor (the receiver is set once, at creation).
   std::vector<std::vector<Mailbox*>> idle_p2p_mailboxes_;
   std::uint64_t p2p_mailboxes_created_ = 0;  // names new mailboxes uniquely
