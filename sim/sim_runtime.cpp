@@ -18,7 +18,7 @@ void SimRuntime::release(core::Tensor& tensor) {
   tensor.id = 0;
 }
 
-core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
+core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork&& work) {
   work.completion = world_.new_completion();
   const core::Completion c{work.completion};
   issued_.push_back(c.id);

@@ -37,7 +37,7 @@ class SimRuntime final : public core::Runtime {
   void log_decision(std::string_view kind, std::string_view detail) override;
 
  private:
-  core::Completion enqueue(core::StreamId stream, StreamWork work);
+  core::Completion enqueue(core::StreamId stream, StreamWork&& work);
   core::Completion p2p(bool sending, const core::Tensor& tensor, int peer, core::StreamId stream, int tag);
   // Hands deferred work to its stream actors; called before anything that lets time
   // pass or queues work on a busy stream, so deferral never changes when work starts.

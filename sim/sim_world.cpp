@@ -99,7 +99,7 @@ void SimWorld::complete(int rank, std::uint64_t completion) {
   if (r.waiting_completion == completion) r.progress->notify_all();
 }
 
-void SimWorld::enqueue(int rank, int stream, StreamWork work) {
+void SimWorld::enqueue(int rank, int stream, StreamWork&& work) {
   RankState& r = rank_state(rank);
   auto it = r.streams.find(stream);
   if (it == r.streams.end()) {
@@ -180,7 +180,8 @@ void SimWorld::record_work(int rank, int stream, StreamWork& work, double start_
     complete(rank, work.completion);
     return;
   }
-  core::TimelineRecord rec;
+  // Filled in place: a record moved into the timeline would move its two strings twice.
+  core::TimelineRecord& rec = records_.timeline.emplace_back();
   rec.rank = rank_of_actor(rank);
   rec.stream = stream;
   rec.name = std::move(work.name);
@@ -190,7 +191,6 @@ void SimWorld::record_work(int rank, int stream, StreamWork& work, double start_
   rec.flops = work.flops;
   rec.bytes = work.bytes;
   rec.micro_batch = work.micro_batch;
-  records_.timeline.push_back(std::move(rec));
   complete(rank, work.completion);
 }
 

@@ -101,7 +101,7 @@ class SimWorld {
   void complete(int rank, std::uint64_t completion);
 
   // Queues work on (rank, stream), starting the stream's actor on first use.
-  void enqueue(int rank, int stream, StreamWork work);
+  void enqueue(int rank, int stream, StreamWork&& work);
   // True when (rank, stream) has nothing queued or running: work launched there now
   // would start at once.
   bool stream_idle(int rank, int stream);

@@ -26,7 +26,7 @@ class WorkQueue {
   auto begin() const { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
   auto end() const { return items_.end(); }
 
-  void push_back(T item) {
+  void push_back(T&& item) {
     // A queue that never drains would otherwise grow without bound: drop the consumed
     // prefix once it is most of the storage.
     if (head_ > 0 && items_.size() == items_.capacity() && head_ * 2 >= items_.size()) {
