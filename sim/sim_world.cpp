@@ -47,6 +47,13 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform, EventEngine&
                                ? input.memory_capacity_bytes
                                : static_cast<std::int64_t>(input.cluster.gpu.hbm_bytes)) {
   next_progress_s_ = input.progress_period_s;  // the first line after a period, not at the start
+  // The timeline's final length is unknown, and growing it by doubling faults in about
+  // twice its final size (every old buffer, then the copy). A large reservation is only
+  // address space: the kernel maps a page when a record first lands on it, so a short
+  // run pays nothing for it and a long one faults each page of records once.
+  constexpr std::int64_t kTimelineReserve = std::int64_t{1} << 20;
+  records_.timeline.reserve(static_cast<std::size_t>(
+      input.timeline_limit > 0 ? std::min(input.timeline_limit, kTimelineReserve) : kTimelineReserve));
   for (RankState& r : ranks_) r.progress = engine_.new_wait_point();
   std::map<std::size_t, int> actors_on_host;
   for (int a = 0; a < actors(); ++a) {
