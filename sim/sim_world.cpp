@@ -108,26 +108,26 @@ void SimWorld::complete(int rank, std::uint64_t completion) {
 
 void SimWorld::enqueue(int rank, int stream, StreamWork&& work) {
   RankState& r = rank_state(rank);
-  auto it = r.streams.find(stream);
-  if (it == r.streams.end()) {
+  StreamState* s = r.find_stream(stream);
+  if (s == nullptr) {
     auto state = std::make_unique<StreamState>();
     state->rank = rank;
     state->stream = stream;
     state->has_work = engine_.new_wait_point();
-    StreamState* raw = state.get();
-    it = r.streams.emplace(stream, std::move(state)).first;
+    s = state.get();
+    const auto at = std::find_if(r.streams.begin(), r.streams.end(), [stream](const auto& e) { return e.first > stream; });
+    r.streams.emplace(at, stream, std::move(state));
     // Stream actors are daemons: they end when every rank program has returned.
     engine_.daemonize(engine_.spawn("rank" + std::to_string(rank) + "-stream" + std::to_string(stream), gpu(rank),
-                                    [this, raw] { stream_loop(*raw); }));
+                                    [this, s] { stream_loop(*s); }));
   }
-  it->second->queue.push_back(std::move(work));
-  if (it->second->waiting) it->second->has_work->notify_all();
+  s->queue.push_back(std::move(work));
+  if (s->waiting) s->has_work->notify_all();
 }
 
 bool SimWorld::stream_idle(int rank, int stream) {
-  RankState& r = rank_state(rank);
-  auto it = r.streams.find(stream);
-  return it == r.streams.end() || (!it->second->busy && it->second->queue.empty());
+  const StreamState* s = rank_state(rank).find_stream(stream);
+  return s == nullptr || (!s->busy && s->queue.empty());
 }
 
 void SimWorld::stream_loop(StreamState& stream) {
