@@ -18,7 +18,7 @@ void SimRuntime::release(core::Tensor& tensor) {
   tensor.id = 0;
 }
 
-core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork work) {
+core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork&& work) {
   work.completion = world_.new_completion();
   const core::Completion c{work.completion};
   issued_.push_back(c.id);
@@ -76,11 +76,10 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
   if (held == nullptr) return false;
   const core::StreamId stream = held->stream;
   if (deferring_ > 1) flush_deferred_work(stream);
-  std::deque<StreamWork>& chain = held->work;
+  WorkQueue<StreamWork>& chain = held->work;
   RankState& state = world_.rank_state(actor_);
   for (;;) {
-    StreamWork work = std::move(chain.front());
-    chain.pop_front();
+    StreamWork work = chain.take_front();
     const bool last = work.completion == completion;
     if (chain.empty()) --deferring_;
     if (may_run_ahead(work, stream)) {

@@ -1,6 +1,5 @@
 #pragma once
 // The simulated implementation of the runtime seam for one rank.
-#include <deque>
 #include <optional>
 
 #include "core/runtime.hpp"
@@ -38,7 +37,7 @@ class SimRuntime final : public core::Runtime {
   void log_decision(std::string_view kind, std::string_view detail) override;
 
  private:
-  core::Completion enqueue(core::StreamId stream, StreamWork work);
+  core::Completion enqueue(core::StreamId stream, StreamWork&& work);
   core::Completion p2p(bool sending, const core::Tensor& tensor, int peer, core::StreamId stream, int tag);
   // Hands deferred work to its stream actors; called before anything that lets time
   // pass or queues work on a busy stream, so deferral never changes when work starts.
@@ -73,12 +72,12 @@ class SimRuntime final : public core::Runtime {
   // would, at the same simulated times) and saves two context switches per op. Several
   // streams may hold deferred work at once (a pipeline stage's send and its next
   // receive), each with its own chain, in the order they were first deferred.
-  // One entry per stream that ever held deferred work, kept (with its deque's storage)
+  // One entry per stream that ever held deferred work, kept (with its queue's storage)
   // when empty, so deferring allocates nothing once warm.
   struct Deferred {
     core::StreamId stream = 0;
     std::uint64_t since = 0;  // when its work was first deferred: flushes go in this order
-    std::deque<StreamWork> work;
+    WorkQueue<StreamWork> work;
   };
   std::vector<Deferred> deferred_;
   std::size_t deferring_ = 0;     // entries holding work

@@ -1,10 +1,12 @@
 #include "sim/sim_world.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
 #include <simgrid/s4u.hpp>
+#include <sys/mman.h>
 
 #include "core/number_text.hpp"
 
@@ -40,12 +42,29 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform, EventEngine&
       ranks_(static_cast<std::size_t>(input.ranks / fold_)),
       rank_actors_(static_cast<std::size_t>(input.ranks / fold_)),
       sole_on_host_(static_cast<std::size_t>(input.ranks / fold_), 0),
+      p2p_mailboxes_(static_cast<std::size_t>(input.ranks / fold_)),
       idle_p2p_mailboxes_(static_cast<std::size_t>(input.ranks / fold_)),
       done_(1, 1),
       memory_(input.ranks / fold_, input.memory_capacity_bytes > 0
                                ? input.memory_capacity_bytes
                                : static_cast<std::int64_t>(input.cluster.gpu.hbm_bytes)) {
   next_progress_s_ = input.progress_period_s;  // the first line after a period, not at the start
+  // The timeline's final length is unknown, and growing it by doubling faults in about
+  // twice its final size (every old buffer, then the copy). A large reservation is only
+  // address space: the kernel maps a page when a record first lands on it, so a short
+  // run pays nothing for it and a long one faults each page of records once.
+  constexpr std::int64_t kTimelineReserve = std::int64_t{1} << 20;
+  records_.timeline.reserve(static_cast<std::size_t>(
+      input.timeline_limit > 0 ? std::min(input.timeline_limit, kTimelineReserve) : kTimelineReserve));
+#ifdef MADV_HUGEPAGE
+  // Transparent huge pages where the system grants them on request: one fault per 2 MiB
+  // of records instead of one per 4 KiB.
+  const auto begin = reinterpret_cast<std::uintptr_t>(records_.timeline.data());
+  const auto end = begin + records_.timeline.capacity() * sizeof(core::TimelineRecord);
+  constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+  const std::uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  if (end > first + kHugePage) madvise(reinterpret_cast<void*>(first), (end - first) & ~(kHugePage - 1), MADV_HUGEPAGE);
+#endif
   for (RankState& r : ranks_) r.progress = engine_.new_wait_point();
   std::map<std::size_t, int> actors_on_host;
   for (int a = 0; a < actors(); ++a) {
@@ -98,28 +117,28 @@ void SimWorld::complete(int rank, std::uint64_t completion) {
   if (r.waiting_completion == completion) r.progress->notify_all();
 }
 
-void SimWorld::enqueue(int rank, int stream, StreamWork work) {
+void SimWorld::enqueue(int rank, int stream, StreamWork&& work) {
   RankState& r = rank_state(rank);
-  auto it = r.streams.find(stream);
-  if (it == r.streams.end()) {
+  StreamState* s = r.find_stream(stream);
+  if (s == nullptr) {
     auto state = std::make_unique<StreamState>();
     state->rank = rank;
     state->stream = stream;
     state->has_work = engine_.new_wait_point();
-    StreamState* raw = state.get();
-    it = r.streams.emplace(stream, std::move(state)).first;
+    s = state.get();
+    const auto at = std::find_if(r.streams.begin(), r.streams.end(), [stream](const auto& e) { return e.first > stream; });
+    r.streams.emplace(at, stream, std::move(state));
     // Stream actors are daemons: they end when every rank program has returned.
     engine_.daemonize(engine_.spawn("rank" + std::to_string(rank) + "-stream" + std::to_string(stream), gpu(rank),
-                                    [this, raw] { stream_loop(*raw); }));
+                                    [this, s] { stream_loop(*s); }));
   }
-  it->second->queue.push_back(std::move(work));
-  if (it->second->waiting) it->second->has_work->notify_all();
+  s->queue.push_back(std::move(work));
+  if (s->waiting) s->has_work->notify_all();
 }
 
 bool SimWorld::stream_idle(int rank, int stream) {
-  RankState& r = rank_state(rank);
-  auto it = r.streams.find(stream);
-  return it == r.streams.end() || (!it->second->busy && it->second->queue.empty());
+  const StreamState* s = rank_state(rank).find_stream(stream);
+  return s == nullptr || (!s->busy && s->queue.empty());
 }
 
 void SimWorld::stream_loop(StreamState& stream) {
@@ -134,8 +153,7 @@ void SimWorld::stream_loop(StreamState& stream) {
         stream.has_work->wait();
         stream.waiting = false;
       }
-      StreamWork work = std::move(stream.queue.front());
-      stream.queue.pop_front();
+      StreamWork work = stream.queue.take_front();
       stream.busy = true;
       stream.current = &work;
       run_work(stream.rank, stream.stream, work);
@@ -180,7 +198,8 @@ void SimWorld::record_work(int rank, int stream, StreamWork& work, double start_
     complete(rank, work.completion);
     return;
   }
-  core::TimelineRecord rec;
+  // Filled in place: a record moved into the timeline would move its two strings twice.
+  core::TimelineRecord& rec = records_.timeline.emplace_back();
   rec.rank = rank_of_actor(rank);
   rec.stream = stream;
   rec.name = std::move(work.name);
@@ -190,7 +209,6 @@ void SimWorld::record_work(int rank, int stream, StreamWork& work, double start_
   rec.flops = work.flops;
   rec.bytes = work.bytes;
   rec.micro_batch = work.micro_batch;
-  records_.timeline.push_back(std::move(rec));
   complete(rank, work.completion);
 }
 
@@ -387,11 +405,17 @@ const RingChannels& SimWorld::ring_channels(const core::CommGroup& group) {
   return ring_channels_.emplace(std::move(key), std::move(plan)).first->second;
 }
 
+SimWorld::P2pMailbox* SimWorld::find_p2p_mailbox(int src, int dst, int tag) {
+  for (P2pMailbox& m : p2p_mailboxes_[static_cast<std::size_t>(dst)]) {
+    if (m.src == src && m.tag == tag) return &m;
+  }
+  return nullptr;
+}
+
 Mailbox* SimWorld::acquire_p2p_mailbox(int src, int dst, int tag) {
-  const P2pKey key{src, dst, tag};
-  if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) {
-    ++it->second.users;
-    return it->second.box;
+  if (P2pMailbox* held = find_p2p_mailbox(src, dst, tag)) {
+    ++held->users;
+    return held->box;
   }
   std::vector<Mailbox*>& idle = idle_p2p_mailboxes_[static_cast<std::size_t>(dst)];
   Mailbox* box = nullptr;
@@ -403,27 +427,33 @@ Mailbox* SimWorld::acquire_p2p_mailbox(int src, int dst, int tag) {
     std::string name = "p";
     name.append(std::to_string(dst)).append("#").append(std::to_string(++p2p_mailboxes_created_));
     // by_name and set_receiver are simcalls: another actor may acquire the same key
-    // meanwhile, so the map gets the mailbox only once it is ready.
+    // meanwhile, so the list gets the mailbox only once it is ready.
     box = engine_.mailbox(name);
     box->set_receiver(rank_actors_[static_cast<std::size_t>(dst)]);
-    if (const auto it = p2p_mailboxes_.find(key); it != p2p_mailboxes_.end()) {
+    if (P2pMailbox* held = find_p2p_mailbox(src, dst, tag)) {
       idle.push_back(box);
-      ++it->second.users;
-      return it->second.box;
+      ++held->users;
+      return held->box;
     }
   }
-  p2p_mailboxes_.emplace(key, P2pMailbox{box, 1});
+  p2p_mailboxes_[static_cast<std::size_t>(dst)].push_back(P2pMailbox{src, tag, box, 1});
   return box;
 }
 
 void SimWorld::release_p2p_mailbox(int src, int dst, int tag) {
-  const auto it = p2p_mailboxes_.find(P2pKey{src, dst, tag});
-  if (it == p2p_mailboxes_.end() || --it->second.users > 0) return;
+  P2pMailbox* held = find_p2p_mailbox(src, dst, tag);
+  if (held == nullptr || --held->users > 0) return;
   // A transfer that ended before its receive was posted waits in the mailbox (listen()
   // sees it): the mailbox stays the key's until that receive takes it.
-  if (it->second.box->listen()) return;
-  idle_p2p_mailboxes_[static_cast<std::size_t>(dst)].push_back(it->second.box);
-  p2p_mailboxes_.erase(it);
+  if (held->box->listen()) return;
+  // listen() may be a simcall, during which other actors may add entries (moving the
+  // list): look the entry up again.
+  held = find_p2p_mailbox(src, dst, tag);
+  if (held == nullptr) return;
+  idle_p2p_mailboxes_[static_cast<std::size_t>(dst)].push_back(held->box);
+  std::vector<P2pMailbox>& in_use = p2p_mailboxes_[static_cast<std::size_t>(dst)];
+  *held = in_use.back();  // order does not matter: entries are found by key
+  in_use.pop_back();
 }
 
 Mailbox* SimWorld::collective_mailbox(const core::CommGroup& group, int member, int lane) {

@@ -3,11 +3,9 @@
 // records. Internal to sim/. The engine (event_engine.hpp: SimGrid's or the native one)
 // runs actors one at a time, so plain containers are safe; its wait points do the blocking.
 #include <chrono>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/deadlock_report.hpp"
@@ -18,6 +16,7 @@
 #include "sim/platform_builder.hpp"
 #include "sim/ring_channels.hpp"
 #include "sim/simulator.hpp"
+#include "sim/work_queue.hpp"
 
 namespace lcperf::sim {
 
@@ -46,7 +45,7 @@ std::string describe(const StreamWork& work);
 struct StreamState {
   int rank = 0;
   int stream = 0;
-  std::deque<StreamWork> queue;
+  WorkQueue<StreamWork> queue;
   bool busy = false;
   bool waiting = false;  // the stream's actor waits for work (has_work needs a notification)
   // What the stream is doing now, for deadlock reports: the work on the stream actor's
@@ -56,7 +55,15 @@ struct StreamState {
 };
 
 struct RankState {
-  std::map<int, std::unique_ptr<StreamState>> streams;
+  // By stream id, ascending: a rank uses a handful of streams, looked up at every op,
+  // which a short contiguous list answers faster than a tree.
+  std::vector<std::pair<int, std::unique_ptr<StreamState>>> streams;
+  StreamState* find_stream(int id) {
+    for (auto& [sid, state] : streams) {
+      if (sid == id) return state.get();
+    }
+    return nullptr;
+  }
   std::unique_ptr<WaitPoint> progress;  // notified when the op the rank waits on completes
   bool finished = false;
   // What the rank program blocks on, for deadlock reports; kept as pointers and ids
@@ -102,7 +109,7 @@ class SimWorld {
   void complete(int rank, std::uint64_t completion);
 
   // Queues work on (rank, stream), starting the stream's actor on first use.
-  void enqueue(int rank, int stream, StreamWork work);
+  void enqueue(int rank, int stream, StreamWork&& work);
   // True when (rank, stream) has nothing queued or running: work launched there now
   // would start at once.
   bool stream_idle(int rank, int stream);
@@ -132,19 +139,6 @@ class SimWorld {
   // kept for the rest of the run.
   Mailbox* acquire_p2p_mailbox(int src, int dst, int tag);
   void release_p2p_mailbox(int src, int dst, int tag);
-  struct P2pKey {
-    int src;
-    int dst;
-    int tag;
-    bool operator==(const P2pKey&) const = default;
-  };
-  struct P2pKeyHash {
-    std::size_t operator()(const P2pKey& k) const {
-      return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.src)) << 32 |
-                                         static_cast<std::uint32_t>(k.dst)) * 0x9E3779B97F4A7C15ULL ^
-                                        static_cast<std::uint32_t>(k.tag));
-    }
-  };
   void set_rank_actor(int actor, ActorHandle a) { rank_actors_[static_cast<std::size_t>(actor)] = a; }
   // lane 0: the ring edge inside a node (or a plain ring's edge); lane 1: the edge to
   // the next node (ring_channels.hpp). Each lane of a member has one sender.
@@ -188,12 +182,17 @@ class SimWorld {
   std::vector<ActorHandle> rank_actors_;
   std::vector<char> sole_on_host_;  // by actor: no other simulated actor shares its GPU host
   // P2P mailboxes in use by (src, dst, tag), each with its receiver set: looked up by
-  // integers instead of building and hashing its name at every send and receive.
+  // integers instead of building and hashing its name at every send and receive. Kept
+  // by receiving actor, where only the few transfers in flight towards it are held: a
+  // scan of that short list costs less than hashing into one map of all of them.
   struct P2pMailbox {
+    int src = 0;
+    int tag = 0;
     Mailbox* box = nullptr;
     int users = 0;  // sends and receives between their acquire and release
   };
-  std::unordered_map<P2pKey, P2pMailbox, P2pKeyHash> p2p_mailboxes_;
+  P2pMailbox* find_p2p_mailbox(int src, int dst, int tag);
+  std::vector<std::vector<P2pMailbox>> p2p_mailboxes_;  // by receiving actor
   // Idle p2p mailboxes by receiving actor (the receiver is set once, at creation).
   std::vector<std::vector<Mailbox*>> idle_p2p_mailboxes_;
   std::uint64_t p2p_mailboxes_created_ = 0;  // names new mailboxes uniquely
