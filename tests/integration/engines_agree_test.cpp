@@ -47,34 +47,32 @@ std::vector<core::Override> on(const char* engine, std::vector<core::Override> m
   return more;
 }
 
-TEST(EnginesAgree, SmokeTrainingIteration) {
-  const std::string file = kScenarios + "smoke/llama3-8b-8xh200-1f1b.json";
-  const auto run = [&file](const char* engine) {
-    return lcperf::testing::text_from_child([&] { return digest(run_training(core::load_scenario(file, on(engine))).records); });
+// Runs `records_on(engine)` once per engine, each in its own child, and compares.
+void expect_same_records(const std::function<core::RunRecords(const char* engine)>& records_on) {
+  const auto digest_on = [&records_on](const char* engine) {
+    return lcperf::testing::text_from_child([&] { return digest(records_on(engine)); });
   };
-  const std::string reference = run("simgrid");
+  const std::string reference = digest_on("simgrid");
   ASSERT_EQ(reference.rfind("end ", 0), 0u) << "the SimGrid run failed";
-  EXPECT_EQ(run("native"), reference);
+  EXPECT_EQ(digest_on("native"), reference);
+}
+
+TEST(EnginesAgree, SmokeTrainingIteration) {
+  expect_same_records([](const char* engine) {
+    return run_training(core::load_scenario(kScenarios + "smoke/llama3-8b-8xh200-1f1b.json", on(engine))).records;
+  });
 }
 
 TEST(EnginesAgree, ChunkFlowTrainingIteration) {
-  const std::string file = kScenarios + "chunkflow/qwen2.5-7b-32k-chunkflow.json";
-  const auto run = [&file](const char* engine) {
-    return lcperf::testing::text_from_child([&] { return digest(run_training(core::load_scenario(file, on(engine))).records); });
-  };
-  const std::string reference = run("simgrid");
-  ASSERT_EQ(reference.rfind("end ", 0), 0u) << "the SimGrid run failed";
-  EXPECT_EQ(run("native"), reference);
+  expect_same_records([](const char* engine) {
+    return run_training(core::load_scenario(kScenarios + "chunkflow/qwen2.5-7b-32k-chunkflow.json", on(engine))).records;
+  });
 }
 
 TEST(EnginesAgree, ServingRun) {
-  const std::string file = kScenarios + "serving/llama3-70b-h100-tp8-fixed.json";
-  const auto run = [&file](const char* engine) {
-    return lcperf::testing::text_from_child([&] { return digest(run_serving(core::load_scenario(file, on(engine))).records); });
-  };
-  const std::string reference = run("simgrid");
-  ASSERT_EQ(reference.rfind("end ", 0), 0u) << "the SimGrid run failed";
-  EXPECT_EQ(run("native"), reference);
+  expect_same_records([](const char* engine) {
+    return run_serving(core::load_scenario(kScenarios + "serving/llama3-70b-h100-tp8-fixed.json", on(engine))).records;
+  });
 }
 
 }  // namespace
