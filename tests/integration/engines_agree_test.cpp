@@ -9,36 +9,31 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "runs/serving_run.hpp"
 #include "runs/training_run.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/records_digest.hpp"
 
 namespace lcperf::runs {
 namespace {
 
 const std::string kScenarios = std::string(LCPERF_SOURCE_DIR) + "/scenarios/";
 
-std::string digest(const core::RunRecords& r) {
+// The records' digest with its lines sorted: records of one date may be appended in
+// another order (each engine wakes the actors of a date in its own order; timeline.json
+// is written sorted), so they are compared as a set.
+std::string sorted_digest(const core::RunRecords& r) {
+  std::istringstream in(lcperf::testing::records_digest(r));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::sort(lines.begin(), lines.end());
   std::string out;
-  char line[512];
-  std::snprintf(line, sizeof line, "end %.17g events %llu records %zu\n", r.end_time_s,
-                static_cast<unsigned long long>(r.events_simulated), r.timeline.size());
-  out += line;
-  // Records of one date may be appended in another order (each engine wakes the actors
-  // of a date in its own order; timeline.json is written sorted): compared as a set.
-  std::vector<std::string> records;
-  for (const core::TimelineRecord& t : r.timeline) {
-    std::snprintf(line, sizeof line, "%d %d %.17g %.17g %s\n", t.rank, t.stream, t.start_s, t.end_s, t.name.c_str());
-    records.emplace_back(line);
-  }
-  std::sort(records.begin(), records.end());
-  for (const std::string& record : records) out += record;
-  for (const std::int64_t peak : r.peak_bytes_per_rank) out += std::to_string(peak) + "\n";
+  for (const std::string& line : lines) out += line + "\n";
   return out;
 }
 
@@ -50,10 +45,10 @@ std::vector<core::Override> on(const char* engine, std::vector<core::Override> m
 // Runs `records_on(engine)` once per engine, each in its own child, and compares.
 void expect_same_records(const std::function<core::RunRecords(const char* engine)>& records_on) {
   const auto digest_on = [&records_on](const char* engine) {
-    return lcperf::testing::text_from_child([&] { return digest(records_on(engine)); });
+    return lcperf::testing::text_from_child([&] { return sorted_digest(records_on(engine)); });
   };
   const std::string reference = digest_on("simgrid");
-  ASSERT_EQ(reference.rfind("end ", 0), 0u) << "the SimGrid run failed";
+  ASSERT_NE(reference.find("end "), std::string::npos) << "the SimGrid run failed";
   EXPECT_EQ(digest_on("native"), reference);
 }
 

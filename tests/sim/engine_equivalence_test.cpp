@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <sstream>
 #include <string>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "sim_test_support.hpp"
+#include "tests/support/records_digest.hpp"
 
 namespace lcperf::sim {
 namespace {
@@ -39,24 +39,6 @@ core::KernelOp kernel(const std::string& name, int i, double scale = 1.0) {
 
 core::Tensor tensor(std::int64_t bytes, std::uint64_t id = 1) {
   return core::Tensor{id, core::bytes_tensor("t", bytes, core::MemoryTag::activations)};
-}
-
-// One line per record, %.17g: what a run did, in a form a parent process can compare.
-std::string digest(const core::RunRecords& r) {
-  std::ostringstream out;
-  char line[512];
-  std::snprintf(line, sizeof line, "end %.17g events %llu stopped %d\n", r.end_time_s,
-                static_cast<unsigned long long>(r.events_simulated), r.stopped_reason.empty() ? 0 : 1);
-  out << line;
-  for (const core::TimelineRecord& t : r.timeline) {
-    std::snprintf(line, sizeof line, "rec %d %d %.17g %.17g %s\n", t.rank, t.stream, t.start_s, t.end_s,
-                  t.name.c_str());
-    out << line;
-  }
-  for (std::size_t i = 0; i < r.peak_bytes_per_rank.size(); ++i) {
-    out << "peak " << i << " " << r.peak_bytes_per_rank[i] << "\n";
-  }
-  return out.str();
 }
 
 struct Record {
@@ -107,7 +89,7 @@ std::string run_on(core::SimEngine engine, const std::function<SimulationInput()
     SimulationInput in = make();
     in.engine = engine;
     try {
-      return digest(simulate(in));
+      return lcperf::testing::records_digest(simulate(in));
     } catch (const DeadlockError& e) {
       return std::string("deadlock ") + e.what();
     } catch (const std::exception& e) {
