@@ -1,6 +1,5 @@
 #include "sim/fiber.hpp"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -28,10 +27,13 @@ struct EhGlobals {
   void* caught;
   unsigned uncaught;
 };
-EhGlobals* eh_globals() { return reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals()); }
+// Fixed for the thread's life: asked once, as every switch needs it (the call goes
+// through the dynamic TLS lookup each time).
+EhGlobals* eh_globals() {
+  thread_local EhGlobals* const globals = reinterpret_cast<EhGlobals*>(__cxxabiv1::__cxa_get_globals());
+  return globals;
+}
 #endif
-
-std::size_t page_size() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
 
 }  // namespace
 
@@ -105,16 +107,8 @@ Fiber::Fiber() {
 }
 
 Fiber::Fiber(std::size_t stack_bytes, Entry entry, void* arg) : entry_(entry), arg_(arg) {
-  const std::size_t page = page_size();
-  const std::size_t usable = (stack_bytes + page - 1) / page * page;
-  mapped_ = usable + page;
-  stack_ = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (stack_ == MAP_FAILED) {
-    stack_ = nullptr;
-    throw std::bad_alloc();
-  }
-  mprotect(stack_, page, PROT_NONE);  // the guard page: stacks grow down onto it
-  char* top = static_cast<char*>(stack_) + mapped_;
+  stack_ = take_fiber_stack(stack_bytes);
+  char* top = static_cast<char*>(stack_.base) + stack_.bytes;
 #if defined(__x86_64__) && !defined(LCPERF_FIBER_UCONTEXT)
   // The frame lcperf_fiber_switch pops: FPU control word + MXCSR, r15, r14, r13 (entry),
   // r12 (argument), rbx, rbp, then the return address lcperf_fiber_start.
@@ -138,8 +132,9 @@ Fiber::Fiber(std::size_t stack_bytes, Entry entry, void* arg) : entry_(entry), a
 #else
   auto* uc = new ucontext_t{};
   getcontext(uc);
-  uc->uc_stack.ss_sp = static_cast<char*>(stack_) + page;
-  uc->uc_stack.ss_size = usable;
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  uc->uc_stack.ss_sp = static_cast<char*>(stack_.base) + page;
+  uc->uc_stack.ss_size = stack_.bytes - page;
   uc->uc_link = nullptr;
   const auto bits = reinterpret_cast<std::uintptr_t>(this);
   makecontext(uc, reinterpret_cast<void (*)()>(&ucontext_entry), 2, static_cast<unsigned>(bits >> 32),
@@ -150,7 +145,7 @@ Fiber::Fiber(std::size_t stack_bytes, Entry entry, void* arg) : entry_(entry), a
 }
 
 Fiber::~Fiber() {
-  if (stack_ != nullptr) munmap(stack_, mapped_);
+  give_back_fiber_stack(stack_);
 #if !defined(__x86_64__) || defined(LCPERF_FIBER_UCONTEXT)
   delete static_cast<ucontext_t*>(context_);
 #endif

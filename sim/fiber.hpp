@@ -1,9 +1,11 @@
 #pragma once
-// A stackful coroutine for the native engine's actors: its own mmap'ed stack (with a
-// guard page below it, so an overflow faults instead of corrupting a neighbour) and a
+// A stackful coroutine for the native engine's actors: its own stack (with a guard page
+// below it, so an overflow faults instead of corrupting a neighbour; fiber_stacks.hpp) and a
 // context switch that saves only what the System V ABI makes callee-saved. On x86-64
 // the switch is a few instructions of assembly; elsewhere it falls back to ucontext.
 #include <cstddef>
+
+#include "sim/fiber_stacks.hpp"
 
 namespace lcperf::sim {
 
@@ -25,8 +27,7 @@ class Fiber {
   void run_entry() { entry_(arg_); }  // the ucontext fallback's start
 
  private:
-  void* stack_ = nullptr;  // mapping base (guard page first)
-  std::size_t mapped_ = 0;
+  FiberStack stack_;  // none for the thread's own stack
   void* context_ = nullptr;  // x86-64: saved stack pointer; otherwise a ucontext_t*
   // The C++ runtime's per-thread exception state (caught-exception chain, count of
   // exceptions in flight) belongs to whichever fiber runs: saved and restored on switch.

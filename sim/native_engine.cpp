@@ -15,6 +15,7 @@
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
 
+#include "sim/event_calendar.hpp"
 #include "sim/fiber.hpp"
 #include "sim/flow_solver.hpp"
 
@@ -100,19 +101,12 @@ struct Flow {
 
 enum class EventKind : std::uint8_t { timer, flow };
 
+// A pending event; its date is the calendar's (event_calendar.hpp), which keeps the
+// order SimGrid's would: by date, then by insertion.
 struct Event {
-  double date;
-  std::uint64_t seq;
   std::uint32_t id;
   std::uint32_t version;
   EventKind kind;
-};
-
-// Heap order: earliest date first, then insertion order.
-struct LaterEvent {
-  bool operator()(const Event& a, const Event& b) const {
-    return a.date > b.date || (a.date == b.date && a.seq > b.seq);
-  }
 };
 
 // An intrusive FIFO of comms (a mailbox's waiting puts or gets).
@@ -268,6 +262,7 @@ class NativeEngine final : public EventEngine {
   static void actor_entry(void* arg);
   [[noreturn]] void actor_main(NativeActor* actor);
   void resume(NativeActor* actor);
+  NativeActor* pop_ready();
   void drain_ready();
   void kill(NativeActor* actor);
   void kill_others(NativeActor* survivor);
@@ -281,6 +276,7 @@ class NativeEngine final : public EventEngine {
 
   int cpu_constraint(EngineHost host);
   const Route& route(EngineHost src, EngineHost dst);
+  const Route& find_route(EngineHost src, EngineHost dst);
   int new_flow();
   void free_flow(int index);
   void activate(int flow, double penalty, bool from_event);
@@ -299,8 +295,7 @@ class NativeEngine final : public EventEngine {
   std::size_t live_nondaemons_ = 0;
   std::exception_ptr error_;
 
-  std::vector<Event> heap_;
-  std::uint64_t next_seq_ = 0;
+  EventCalendar<Event> events_;
   std::vector<int> changed_;
 
   std::vector<Flow> flows_;
@@ -312,7 +307,15 @@ class NativeEngine final : public EventEngine {
   std::unordered_map<EngineHost, int> cpus_;
   std::unordered_map<const simgrid::s4u::Link*, int> links_;
   std::unordered_map<std::pair<const void*, const void*>, std::size_t, PairHash> route_index_;
-  std::deque<Route> routes_;
+  std::deque<Route> routes_;  // a deque: the cache below keeps pointers into it
+  struct RouteCacheSlot {
+    EngineHost src = nullptr;
+    EngineHost dst = nullptr;
+    const Route* route = nullptr;
+  };
+  static constexpr int kRouteCacheBits = 12;
+  static constexpr std::size_t kRouteCacheSlots = std::size_t{1} << kRouteCacheBits;
+  std::vector<RouteCacheSlot> route_cache_ = std::vector<RouteCacheSlot>(kRouteCacheSlots);
   std::unordered_map<std::string, std::unique_ptr<NativeMailbox>> mailboxes_;
 };
 
@@ -394,25 +397,31 @@ void NativeEngine::wake(NativeActor* actor) {
   ready_tail_ = actor;
 }
 
+NativeActor* NativeEngine::pop_ready() {
+  if (ready_head_ == nullptr || error_) return nullptr;
+  NativeActor* actor = ready_head_;
+  ready_head_ = actor->next_ready;
+  if (ready_head_ == nullptr) ready_tail_ = nullptr;
+  actor->queued = false;
+  return actor;
+}
+
 void NativeEngine::resume(NativeActor* actor) {
   current_ = actor;
   Fiber::switch_to(scheduler_, *actor->fiber);
+  // Back on the scheduler's stack, from whichever actor blocked last (actors hand over
+  // to each other directly, see block()).
+  NativeActor* back = current_;
   current_ = nullptr;
-  if (actor->ended) {
+  if (back->ended) {
     // Off its stack now: the stack and what the body captured can go.
-    actor->fiber.reset();
-    actor->body = nullptr;
+    back->fiber.reset();
+    back->body = nullptr;
   }
 }
 
 void NativeEngine::drain_ready() {
-  while (ready_head_ != nullptr && !error_) {
-    NativeActor* actor = ready_head_;
-    ready_head_ = actor->next_ready;
-    if (ready_head_ == nullptr) ready_tail_ = nullptr;
-    actor->queued = false;
-    resume(actor);
-  }
+  while (NativeActor* actor = pop_ready()) resume(actor);
 }
 
 NativeActor* NativeEngine::running_actor() const {
@@ -431,7 +440,17 @@ NativeActor* NativeEngine::enter() {
 }
 
 void NativeEngine::block(NativeActor* self) {
-  Fiber::switch_to(*self->fiber, scheduler_);
+  // The next ready actor runs straight from here, as the scheduler would have run it
+  // next (same order), saving the switch through the scheduler's stack; the scheduler
+  // runs only when nothing is ready (time advances) or an error stops the run.
+  NativeActor* next = pop_ready();
+  if (next == nullptr) {
+    Fiber::switch_to(*self->fiber, scheduler_);
+  } else if (next != self) {
+    current_ = next;
+    Fiber::switch_to(*self->fiber, *next->fiber);
+  }
+  // Resumed, by the scheduler or by another actor; either made this actor current_.
   ++self->token;
   if (self->killed && std::uncaught_exceptions() == 0) throw NativeActorKilled{};
 }
@@ -485,8 +504,7 @@ void NativeEngine::run() {
 // ---- events ----
 
 void NativeEngine::push_event(double date, EventKind kind, std::uint32_t id, std::uint32_t version) {
-  heap_.push_back(Event{date, next_seq_++, id, version, kind});
-  std::push_heap(heap_.begin(), heap_.end(), LaterEvent{});
+  events_.push(date, Event{id, version, kind});
 }
 
 bool NativeEngine::event_is_live(const Event& e) const {
@@ -501,17 +519,16 @@ bool NativeEngine::event_is_live(const Event& e) const {
 bool NativeEngine::advance() {
   update_rates();
   bool first = true;
-  while (!heap_.empty()) {
-    const Event top = heap_.front();
-    if (!first && !(std::fabs(top.date - now_) < kDatePrecision)) break;
-    std::pop_heap(heap_.begin(), heap_.end(), LaterEvent{});
-    heap_.pop_back();
-    if (!event_is_live(top)) continue;
+  while (!events_.empty()) {
+    const double date = events_.next_date();
+    if (!first && !(std::fabs(date - now_) < kDatePrecision)) break;
+    const Event next = events_.pop();
+    if (!event_is_live(next)) continue;
     if (first) {
-      now_ = std::max(now_, top.date);
+      now_ = std::max(now_, date);
       first = false;
     }
-    process(top);
+    process(next);
   }
   return !first;
 }
@@ -557,6 +574,21 @@ int NativeEngine::cpu_constraint(EngineHost host) {
 }
 
 const Route& NativeEngine::route(EngineHost src, EngineHost dst) {
+  // Most transfers repeat a pair seen just before (a pipeline stage's neighbours, a
+  // ring's next member): one slot of a direct-mapped cache answers them in one cache
+  // line, where the hash map's bucket and node cost two or three misses.
+  // The top bits of a multiplicative hash: host pointers share their low bits.
+  const auto a = reinterpret_cast<std::uintptr_t>(src);
+  const auto b = reinterpret_cast<std::uintptr_t>(dst);
+  const std::size_t slot = ((a * 0x9E3779B97F4A7C15ull) ^ b) * 0xC2B2AE3D27D4EB4Full >> (64 - kRouteCacheBits);
+  RouteCacheSlot& cached = route_cache_[slot];
+  if (cached.src == src && cached.dst == dst) return *cached.route;
+  const Route& found = find_route(src, dst);
+  cached = RouteCacheSlot{src, dst, &found};
+  return found;
+}
+
+const Route& NativeEngine::find_route(EngineHost src, EngineHost dst) {
   auto [it, added] = route_index_.try_emplace(std::pair<const void*, const void*>(src, dst), routes_.size());
   if (!added) return routes_[it->second];
   Route& r = routes_.emplace_back();

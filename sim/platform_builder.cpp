@@ -65,38 +65,58 @@ Platform build_platform(const core::ClusterSpec& cluster, int gpus_used, bool fr
   const LinkParams uplink = params(nic_bw * nics / std::max(1.0, cluster.oversubscription),
                                    cluster.switch_latency_s, free_communication);
 
+  // Every link is made first, declared in the fabric zone, and the zones after them.
+  // SimGrid checks a new link's name against each zone's links in turn: with the links
+  // spread over a zone per node and made as the zones grew, the build was quadratic in
+  // nodes (a sixth of the instructions of a 1,024-GPU simulation). Where a link is
+  // declared changes nothing else (routes name links by pointer, and every zone shares
+  // one network model), and the links are made in the same order as before.
+  struct NodeLinks {
+    sg::SplitDuplexLink* up = nullptr;  // the node's uplink to the fabric
+    std::vector<sg::SplitDuplexLink*> nic;
+    std::vector<sg::SplitDuplexLink*> nvlink;
+    std::vector<sg::SplitDuplexLink*> pcie;
+  };
+  const double intra_bw = cluster.fabric == core::IntraNodeFabric::nvswitch ? hw.nvlink_bandwidth_bytes_per_s
+                                                                            : hw.pcie_bandwidth_bytes_per_s;
+  const double intra_lat = cluster.fabric == core::IntraNodeFabric::nvswitch ? hw.nvlink_latency_s : hw.pcie_latency_s;
+  const auto gpus_of_node = [&](int n) {
+    return std::min(cluster.gpus_per_node, gpus_used - n * cluster.gpus_per_node) / fold;
+  };
+  const auto gpu_name = [&](int n, int i) { return "gpu" + std::to_string(n * cluster.gpus_per_node + i * fold); };
+  std::vector<NodeLinks> node_links(static_cast<std::size_t>(nodes_used));
   for (int n = 0; n < nodes_used; ++n) {
     const std::string prefix = "node" + std::to_string(n);
-    // Made first: the mirror routes of the node's GPUs go out over it and back.
-    auto* up = duplex(fabric, prefix + "-uplink", uplink);
+    NodeLinks& l = node_links[static_cast<std::size_t>(n)];
+    l.up = duplex(fabric, prefix + "-uplink", uplink);
+    for (int i = 0; i < links; ++i) {
+      l.nic.push_back(duplex(fabric, prefix + "-nic" + std::to_string(i),
+                             params(nic_link_bw, hw.nic_latency_s, free_communication)));
+    }
+    for (int i = 0; i < gpus_of_node(n); ++i) {
+      const std::string name = gpu_name(n, i);
+      l.nvlink.push_back(duplex(fabric, name + "-nvlink", params(intra_bw * fold, intra_lat, free_communication)));
+      l.pcie.push_back(duplex(fabric, name + "-pcie",
+                              params(hw.pcie_bandwidth_bytes_per_s * fold, hw.pcie_latency_s, free_communication)));
+    }
+  }
+
+  for (int n = 0; n < nodes_used; ++n) {
+    const std::string prefix = "node" + std::to_string(n);
+    const NodeLinks& l = node_links[static_cast<std::size_t>(n)];
+    auto* up = l.up;
+    const std::vector<sg::SplitDuplexLink*>& nic = l.nic;
+    const std::vector<sg::SplitDuplexLink*>& nvlink = l.nvlink;
+    const std::vector<sg::SplitDuplexLink*>& pcie = l.pcie;
     auto* node = sg::create_full_zone(prefix);
     node->set_parent(fabric);
     auto* gateway = node->create_router(prefix + "-nic-switch");
     auto* cpu = node->create_host(prefix + "-cpu", kGpuHostSpeed);
     platform.node_cpus.push_back(cpu);
 
-    std::vector<sg::SplitDuplexLink*> nvlink;
-    std::vector<sg::SplitDuplexLink*> pcie;
-    std::vector<sg::SplitDuplexLink*> nic;
     std::vector<sg::Host*> gpus;
-    const int first = n * cluster.gpus_per_node;
-    const int count = std::min(cluster.gpus_per_node, gpus_used - first) / fold;
-    for (int i = 0; i < links; ++i) {
-      nic.push_back(duplex(node, prefix + "-nic" + std::to_string(i),
-                           params(nic_link_bw, hw.nic_latency_s, free_communication)));
-    }
-    for (int i = 0; i < count; ++i) {
-      std::string name = "gpu";
-      name.append(std::to_string(first + i * fold));
-      gpus.push_back(node->create_host(name, kGpuHostSpeed));
-      const double intra_bw = cluster.fabric == core::IntraNodeFabric::nvswitch ? hw.nvlink_bandwidth_bytes_per_s
-                                                                                : hw.pcie_bandwidth_bytes_per_s;
-      const double intra_lat =
-          cluster.fabric == core::IntraNodeFabric::nvswitch ? hw.nvlink_latency_s : hw.pcie_latency_s;
-      nvlink.push_back(duplex(node, name + "-nvlink", params(intra_bw * fold, intra_lat, free_communication)));
-      pcie.push_back(duplex(node, name + "-pcie",
-                            params(hw.pcie_bandwidth_bytes_per_s * fold, hw.pcie_latency_s, free_communication)));
-    }
+    const int count = gpus_of_node(n);
+    for (int i = 0; i < count; ++i) gpus.push_back(node->create_host(gpu_name(n, i), kGpuHostSpeed));
     for (int i = 0; i < count; ++i) {
       auto* gi = gpus[static_cast<std::size_t>(i)]->get_netpoint();
       for (int j = 0; j < count; ++j) {
