@@ -9,7 +9,9 @@
 // reads the front bucket. A heap of all events instead moved each one through a dozen
 // levels of a heap too large for the L1 cache when it was taken.
 #include <algorithm>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <unordered_map>
 #include <vector>
@@ -69,7 +71,17 @@ class EventCalendar {
   }
 
   std::vector<double> dates_;  // min-heap of the dates that have a bucket
-  std::unordered_map<double, std::size_t> bucket_of_date_;
+  // std::hash<double> runs a general byte hash; two multiplies and shifts spread a
+  // double's bits as well (both zeros hash alike, as they compare equal).
+  struct DateHash {
+    std::size_t operator()(double date) const noexcept {
+      std::uint64_t bits = std::bit_cast<std::uint64_t>(date == 0 ? 0.0 : date);
+      bits = (bits ^ (bits >> 30)) * 0xBF58476D1CE4E5B9ull;
+      bits = (bits ^ (bits >> 27)) * 0x94D049BB133111EBull;
+      return static_cast<std::size_t>(bits ^ (bits >> 31));
+    }
+  };
+  std::unordered_map<double, std::size_t, DateHash> bucket_of_date_;
   std::vector<Bucket> buckets_;
   std::vector<std::size_t> free_buckets_;
 };

