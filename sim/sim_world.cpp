@@ -70,7 +70,9 @@ SimWorld::SimWorld(const SimulationInput& input, Platform platform, EventEngine&
   for (RankState& r : ranks_) r.progress = engine_.new_wait_point();
   std::map<std::size_t, int> actors_on_host;
   for (int a = 0; a < actors(); ++a) {
-    if (simulated(a)) ++actors_on_host[host_index(a)];
+    if (!simulated(a)) continue;
+    ++actors_on_host[host_index(a)];
+    ++running_ranks_;
   }
   for (int a = 0; a < actors(); ++a) sole_on_host_[static_cast<std::size_t>(a)] = actors_on_host[host_index(a)] == 1;
   records_.node_of_rank.resize(static_cast<std::size_t>(input.ranks));
@@ -143,6 +145,17 @@ bool SimWorld::stream_idle(int rank, int stream) {
   return s == nullptr || (!s->busy && s->queue.empty());
 }
 
+void SimWorld::rank_finished(int actor) {
+  rank_state(actor).finished = true;
+  if (--running_ranks_ > 0) return;
+  closing_ = true;
+  for (RankState& r : ranks_) {
+    for (auto& [id, s] : r.streams) {
+      if (s->waiting) s->has_work->notify_all();
+    }
+  }
+}
+
 void SimWorld::stream_loop(StreamState& stream) {
   // Only this actor takes the wait point's lock, and actors never run at the same time,
   // so it is held throughout: unlocking around each piece of work cost two simcalls per
@@ -151,6 +164,10 @@ void SimWorld::stream_loop(StreamState& stream) {
   try {
     for (;;) {
       while (stream.queue.empty()) {
+        if (closing_) {
+          stream.has_work->abandon();  // it returns holding the lock, as a killed one does
+          return;
+        }
         stream.waiting = true;
         stream.has_work->wait();
         stream.waiting = false;

@@ -124,7 +124,7 @@ core::RunRecords simulate(const SimulationInput& input) {
         world.engine().kill_all();
         return;
       }
-      world.rank_state(a).finished = true;
+      world.rank_finished(a);
     });
     world.set_rank_actor(a, actor);
   }
