@@ -19,9 +19,9 @@ void SimRuntime::release(core::Tensor& tensor) {
   tensor.id = 0;
 }
 
-core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork&& work) {
-  work.completion = world_.new_completion();
-  const core::Completion c{work.completion};
+core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork* work) {
+  work->completion = world_.new_completion();
+  const core::Completion c{work->completion};
   issued_.push_back(c.id);
   Deferred* entry = nullptr;
   for (Deferred& d : deferred_) {
@@ -31,16 +31,16 @@ core::Completion SimRuntime::enqueue(core::StreamId stream, StreamWork&& work) {
     }
   }
   if (entry != nullptr && !entry->work.empty()) {
-    entry->work.push_back(std::move(work));
+    entry->work.push_back(work);
   } else if (world_.stream_idle(actor_, stream)) {
     if (entry == nullptr) entry = &deferred_.emplace_back(Deferred{stream, 0, {}});
     entry->since = ++deferrals_;
-    entry->work.push_back(std::move(work));
+    entry->work.push_back(work);
     ++deferring_;
   } else {
     flush_deferred();
     catch_up();
-    world_.enqueue(actor_, stream, std::move(work));
+    world_.enqueue(actor_, stream, work);
   }
   return c;
 }
@@ -57,7 +57,7 @@ void SimRuntime::flush_deferred_work(core::StreamId except) {
       catch_up();
       caught_up = true;
     }
-    for (StreamWork& w : next->work) world_.enqueue(actor_, next->stream, std::move(w));
+    for (StreamWork* w : next->work) world_.enqueue(actor_, next->stream, w);
     next->work.clear();
     --deferring_;
   }
@@ -68,8 +68,8 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
   Deferred* held = nullptr;
   for (Deferred& d : deferred_) {
     // A stream's deferred completions increase along its chain.
-    if (d.work.empty() || completion < d.work.front().completion || completion > d.work.back().completion) continue;
-    if (std::any_of(d.work.begin(), d.work.end(), [completion](const StreamWork& w) { return w.completion == completion; })) {
+    if (d.work.empty() || completion < d.work.front()->completion || completion > d.work.back()->completion) continue;
+    if (std::any_of(d.work.begin(), d.work.end(), [completion](const StreamWork* w) { return w->completion == completion; })) {
       held = &d;
       break;
     }
@@ -77,10 +77,10 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
   if (held == nullptr) return false;
   const core::StreamId stream = held->stream;
   if (deferring_ > 1) flush_deferred_work(stream);
-  WorkQueue<StreamWork>& chain = held->work;
+  WorkQueue<StreamWork*>& chain = held->work;
   RankState& state = world_.rank_state(actor_);
   for (;;) {
-    StreamWork work = chain.take_front();
+    StreamWork& work = *chain.take_front();
     const bool last = work.completion == completion;
     if (chain.empty()) --deferring_;
     if (may_run_ahead(work, stream)) {
@@ -88,17 +88,17 @@ bool SimRuntime::run_deferred_until(std::uint64_t completion) {
       ahead_s_ += work.duration_s;
       world_.count_events(1);
       world_.record_work(actor_, stream, work, start, now_s());
-      if (last) return true;
-      continue;
+    } else {
+      catch_up();
+      state.running_inline = true;
+      state.inline_kind = work.kind;
+      state.inline_peer_rank = work.peer_rank;
+      state.inline_tag = work.tag;
+      state.inline_stream = stream;
+      world_.run_work(actor_, stream, work, world_.cpu_quiet(actor_, stream));
+      state.running_inline = false;
     }
-    catch_up();
-    state.running_inline = true;
-    state.inline_kind = work.kind;
-    state.inline_peer_rank = work.peer_rank;
-    state.inline_tag = work.tag;
-    state.inline_stream = stream;
-    world_.run_work(actor_, stream, work, world_.cpu_quiet(actor_, stream));
-    state.running_inline = false;
+    world_.release_work(&work);
     if (last) return true;
   }
 }
@@ -133,16 +133,16 @@ int SimRuntime::actor_of_peer(int peer, const char* what) const {
 }
 
 core::Completion SimRuntime::launch(const core::KernelOp& op, core::StreamId stream) {
-  StreamWork work;
+  const cost::Price price = world_.input().kernel_price(op);
+  StreamWork& work = *world_.new_work();
   work.kind = StreamWork::Kind::kernel;
   work.name = op.name;
   work.category = op.category;
   work.micro_batch = op.micro_batch;
-  const cost::Price price = world_.input().kernel_price(op);
   work.duration_s = price.time_s + op.host_time_s;
   work.flops = price.flops;
   work.bytes = price.bytes;
-  return enqueue(stream, std::move(work));
+  return enqueue(stream, &work);
 }
 
 namespace {
@@ -168,8 +168,9 @@ std::string p2p_name(const char (&verb)[VerbSize], std::string_view tensor, cons
 }  // namespace
 
 core::Completion SimRuntime::p2p(bool sending, const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
-  StreamWork work;
-  work.peer = actor_of_peer(peer, sending ? "send" : "recv");
+  const int peer_actor = actor_of_peer(peer, sending ? "send" : "recv");
+  StreamWork& work = *world_.new_work();
+  work.peer = peer_actor;
   work.kind = sending ? StreamWork::Kind::send : StreamWork::Kind::recv;
   work.name = sending ? p2p_name("send ", tensor.desc.name, " to ", peer) : p2p_name("recv ", tensor.desc.name, " from ", peer);
   work.category = "p2p";
@@ -177,7 +178,7 @@ core::Completion SimRuntime::p2p(bool sending, const core::Tensor& tensor, int p
   work.wire_bytes = work.bytes * world_.fold();
   work.peer_rank = peer;
   work.tag = tag;
-  return enqueue(stream, std::move(work));
+  return enqueue(stream, &work);
 }
 
 core::Completion SimRuntime::send(const core::Tensor& tensor, int peer, core::StreamId stream, int tag) {
@@ -202,7 +203,7 @@ core::Completion SimRuntime::collective(core::CollectiveKind kind, const core::C
     const bool mirrored = r >= 0 && r < world_.ranks() && world_.image_of(r) != r && r % world_.fold() == 0;
     members->ranks.push_back(r == rank_ ? actor_ : mirrored ? r / world_.fold() : actor_of_peer(r, "collective"));
   }
-  StreamWork work;
+  StreamWork& work = *world_.new_work();
   work.kind = StreamWork::Kind::collective;
   work.name = std::string(core::to_string(kind)) + " " + group.name + " " + tensor.desc.name;
   work.category = "collective";
@@ -210,7 +211,7 @@ core::Completion SimRuntime::collective(core::CollectiveKind kind, const core::C
   work.wire_bytes = work.bytes * world_.fold();
   work.collective = kind;
   work.group = std::move(members);
-  return enqueue(stream, std::move(work));
+  return enqueue(stream, &work);
 }
 
 void SimRuntime::wait(core::Completion completion) {

@@ -37,7 +37,8 @@ class SimRuntime final : public core::Runtime {
   void log_decision(std::string_view kind, std::string_view detail) override;
 
  private:
-  core::Completion enqueue(core::StreamId stream, StreamWork&& work);
+  // Queues `work` (a slot of SimWorld::new_work(), filled in) on `stream`.
+  core::Completion enqueue(core::StreamId stream, StreamWork* work);
   core::Completion p2p(bool sending, const core::Tensor& tensor, int peer, core::StreamId stream, int tag);
   // Hands deferred work to its stream actors; called before anything that lets time
   // pass or queues work on a busy stream, so deferral never changes when work starts.
@@ -77,7 +78,7 @@ class SimRuntime final : public core::Runtime {
   struct Deferred {
     core::StreamId stream = 0;
     std::uint64_t since = 0;  // when its work was first deferred: flushes go in this order
-    WorkQueue<StreamWork> work;
+    WorkQueue<StreamWork*> work;  // slots of SimWorld::new_work()
   };
   std::vector<Deferred> deferred_;
   std::size_t deferring_ = 0;     // entries holding work

@@ -121,7 +121,17 @@ void SimWorld::complete(int rank, std::uint64_t completion) {
   if (r.waiting_completion == completion) r.progress->notify_all();
 }
 
-void SimWorld::enqueue(int rank, int stream, StreamWork&& work) {
+StreamWork* SimWorld::new_work() {
+  if (free_work_.empty()) return &work_slots_.emplace_back();
+  StreamWork* work = free_work_.back();
+  free_work_.pop_back();
+  *work = StreamWork{};
+  return work;
+}
+
+void SimWorld::release_work(StreamWork* work) { free_work_.push_back(work); }
+
+void SimWorld::enqueue(int rank, int stream, StreamWork* work) {
   RankState& r = rank_state(rank);
   StreamState* s = r.find_stream(stream);
   if (s == nullptr) {
@@ -136,7 +146,7 @@ void SimWorld::enqueue(int rank, int stream, StreamWork&& work) {
     engine_.daemonize(engine_.spawn("rank" + std::to_string(rank) + "-stream" + std::to_string(stream), gpu(rank),
                                     [this, s] { stream_loop(*s); }));
   }
-  s->queue.push_back(std::move(work));
+  s->queue.push_back(work);
   if (s->waiting) s->has_work->notify_all();
 }
 
@@ -172,12 +182,13 @@ void SimWorld::stream_loop(StreamState& stream) {
         stream.has_work->wait();
         stream.waiting = false;
       }
-      StreamWork work = stream.queue.take_front();
+      StreamWork* work = stream.queue.take_front();
       stream.busy = true;
-      stream.current = &work;
-      run_work(stream.rank, stream.stream, work);
+      stream.current = work;
+      run_work(stream.rank, stream.stream, *work);
       stream.busy = false;
       stream.current = nullptr;
+      release_work(work);
     }
   } catch (...) {
     stream.has_work->abandon();  // no engine call while the engine unwinds a killed actor

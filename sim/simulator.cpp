@@ -42,7 +42,7 @@ std::string deadlock_report(SimWorld& world) {
       s.id = id;
       if (stream->busy && stream->current != nullptr) s.blocked_in = describe(*stream->current);
       s.queued = stream->queue.size();
-      if (!stream->queue.empty()) s.next = describe(stream->queue.front());
+      if (!stream->queue.empty()) s.next = describe(*stream->queue.front());
     }
   }
   return core::deadlock_report("simulation", world.engine().clock(), stuck);

@@ -1,7 +1,7 @@
 #pragma once
-// A first-in first-out queue that keeps its storage. std::deque allocates a block every
-// few elements of a large type (StreamWork holds two strings and a shared_ptr) and frees
-// it again once drained: a malloc and a free per few ops on every stream. This one is a
+// A first-in first-out queue that keeps its storage (the stream and deferred queues of
+// pointers to work slots, SimWorld::new_work). std::deque allocates a block and frees it
+// again once drained: a malloc and a free per few ops on every stream. This one is a
 // vector read from a moving head; it empties (keeping its capacity) whenever the head
 // catches up, which streams do after nearly every op.
 #include <cstddef>
@@ -26,7 +26,7 @@ class WorkQueue {
   auto begin() const { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
   auto end() const { return items_.end(); }
 
-  void push_back(T&& item) {
+  void push_back(T item) {
     // A queue that never drains would otherwise grow without bound: drop the consumed
     // prefix once it is most of the storage.
     if (head_ > 0 && items_.size() == items_.capacity() && head_ * 2 >= items_.size()) {
