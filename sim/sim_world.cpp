@@ -125,7 +125,7 @@ StreamWork* SimWorld::new_work() {
   if (free_work_.empty()) return &work_slots_.emplace_back();
   StreamWork* work = free_work_.back();
   free_work_.pop_back();
-  *work = StreamWork{};
+  work->reset();
   return work;
 }
 

@@ -21,13 +21,11 @@
 
 namespace lcperf::sim {
 
-// One queued piece of stream work, already priced.
-struct StreamWork {
+// The plain fields of a piece of stream work (StreamWork), reset in one assignment.
+struct StreamWorkFields {
   using Kind = core::WorkKind;
   Kind kind = Kind::kernel;
   std::uint64_t completion = 0;
-  std::string name;
-  std::string category;
   int micro_batch = -1;
   double duration_s = 0;  // kernels: isolated time
   double flops = 0;
@@ -37,7 +35,21 @@ struct StreamWork {
   int peer_rank = -1;     // the peer's rank, for messages
   int tag = 0;
   core::CollectiveKind collective = core::CollectiveKind::all_reduce;
+};
+
+// One queued piece of stream work, already priced.
+struct StreamWork : StreamWorkFields {
+  std::string name;
+  std::string category;
   std::shared_ptr<const core::CommGroup> group;  // members as actor indices
+
+  // As if newly made, keeping the strings' storage (a slot is reused for every op).
+  void reset() {
+    static_cast<StreamWorkFields&>(*this) = StreamWorkFields{};
+    name.clear();
+    category.clear();
+    group.reset();
+  }
 };
 
 // "send to rank 3 tag 5", "kernel 'fwd L0'", ... for deadlock reports.
