@@ -12,7 +12,6 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -24,37 +23,53 @@ class EventCalendar {
   bool empty() const { return dates_.empty(); }
 
   // Date of the next event; only when not empty.
-  double next_date() const { return dates_.front(); }
+  double next_date() const { return dates_.front().date; }
 
   void push(double date, const Event& event) {
+    // Runs of pushes for one date (ranks in lockstep arming the same timer) skip the
+    // lookup: the last date's bucket is remembered until it is emptied.
+    if (last_bucket_ != kNone && date == last_date_) {
+      buckets_[last_bucket_].events.push_back(event);
+      return;
+    }
     auto [it, added] = bucket_of_date_.try_emplace(date, 0);
     if (added) {
       it->second = new_bucket();
-      dates_.push_back(date);
-      std::push_heap(dates_.begin(), dates_.end(), std::greater<>());
+      dates_.push_back(Due{date, it->second});
+      std::push_heap(dates_.begin(), dates_.end(), Later{});
     }
+    last_date_ = date;
+    last_bucket_ = it->second;
     buckets_[it->second].events.push_back(event);
   }
 
   // Removes and returns the next event; only when not empty. Events pushed meanwhile
   // for the same date come after those already there.
   Event pop() {
-    const double date = dates_.front();
-    const auto it = bucket_of_date_.find(date);
-    Bucket& bucket = buckets_[it->second];
+    const Due due = dates_.front();
+    Bucket& bucket = buckets_[due.bucket];
     const Event event = bucket.events[bucket.head++];
     if (bucket.head == bucket.events.size()) {
       bucket.events.clear();  // keeps its capacity for the next date that uses it
       bucket.head = 0;
-      free_buckets_.push_back(it->second);
-      bucket_of_date_.erase(it);
-      std::pop_heap(dates_.begin(), dates_.end(), std::greater<>());
+      free_buckets_.push_back(due.bucket);
+      if (last_bucket_ == due.bucket) last_bucket_ = kNone;
+      bucket_of_date_.erase(due.date);
+      std::pop_heap(dates_.begin(), dates_.end(), Later{});
       dates_.pop_back();
     }
     return event;
   }
 
  private:
+  // A date that has a bucket; dates are distinct, so the date alone orders them.
+  struct Due {
+    double date;
+    std::size_t bucket;
+  };
+  struct Later {
+    bool operator()(const Due& a, const Due& b) const { return a.date > b.date; }
+  };
   struct Bucket {
     std::vector<Event> events;
     std::size_t head = 0;  // events before it were taken
@@ -70,7 +85,10 @@ class EventCalendar {
     return index;
   }
 
-  std::vector<double> dates_;  // min-heap of the dates that have a bucket
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  double last_date_ = 0;
+  std::size_t last_bucket_ = kNone;  // the bucket of last_date_, while it has one
+  std::vector<Due> dates_;  // min-heap of the dates that have a bucket
   // std::hash<double> runs a general byte hash; two multiplies and shifts spread a
   // double's bits as well (both zeros hash alike, as they compare equal).
   struct DateHash {
