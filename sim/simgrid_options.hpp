@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/native_platform.hpp"
+
 namespace simgrid::s4u {
 class Engine;
 }
@@ -16,5 +18,9 @@ namespace lcperf::sim {
 // 64 KiB actor stacks, and logs silenced unless LCPERF_SIMGRID_LOG is set; `extra`
 // (--cfg= / --log= options) comes last and wins. One engine per process.
 std::unique_ptr<simgrid::s4u::Engine> open_simgrid_engine(const std::vector<std::string>& extra = {});
+
+// The loopback SimGrid gives a host's route to itself (network/loopback-bw and -lat),
+// as configured in the open engine: what lcperf's own platform gives too.
+Loopback simgrid_loopback();
 
 }  // namespace lcperf::sim
