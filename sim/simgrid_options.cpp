@@ -29,6 +29,9 @@ std::unique_ptr<simgrid::s4u::Engine> open_simgrid_engine(const std::vector<std:
   return std::make_unique<simgrid::s4u::Engine>(&argc, argv.data());
 }
 
+SimGridScope::SimGridScope(const std::vector<std::string>& extra) : engine_(open_simgrid_engine(extra)) {}
+SimGridScope::~SimGridScope() = default;
+
 Loopback simgrid_loopback() {
   return {simgrid::config::get_value<double>("network/loopback-bw"),
           simgrid::config::get_value<double>("network/loopback-lat")};

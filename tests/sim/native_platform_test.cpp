@@ -6,8 +6,6 @@
 // process.
 #include <gtest/gtest.h>
 
-#include <simgrid/s4u/Engine.hpp>
-
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -107,7 +105,7 @@ std::string first_lines(const std::string& text, int lines) {
 // In the child: "pairs <n> cross <m>" (routed pairs, of which between nodes), then one
 // line per difference.
 std::string compare(const Shape& s) {
-  const auto simgrid = open_simgrid_engine();
+  const SimGridScope simgrid;
   const core::ClusterSpec cluster = cluster_of(s);
   const int gpus = s.nodes * s.gpus_per_node - s.gpus_missing;
   const Platform reference = build_platform(cluster, gpus, s.free_communication, s.fold, s.mirrors);
