@@ -199,6 +199,7 @@ TEST(NativePlatform, SingleNodeShapesMatchSimGrid) {
   expect_same_routes({1, 2, 1, 1, false, false, IntraNodeFabric::nvswitch, 1.0});
   expect_same_routes({1, 4, 2, 2, true, false, IntraNodeFabric::pcie, 1.0});
   expect_same_routes({1, 8, 8, 1, true, true, IntraNodeFabric::nvswitch, 2.0});
+  expect_same_routes({1, 2, 2, 2, true, true, IntraNodeFabric::pcie, 2.0});
 }
 
 TEST(NativePlatform, MultiNodeShapesMatchSimGrid) {
@@ -209,6 +210,8 @@ TEST(NativePlatform, MultiNodeShapesMatchSimGrid) {
   expect_same_routes({2, 2, 8, 2, false, false, IntraNodeFabric::pcie, 1.0});
   expect_same_routes({3, 4, 8, 2, false, true, IntraNodeFabric::nvswitch, 2.0});
   expect_same_routes({2, 8, 1, 2, true, false, IntraNodeFabric::pcie, 1.0});
+  expect_same_routes({2, 4, 2, 1, true, false, IntraNodeFabric::nvswitch, 2.0});
+  expect_same_routes({3, 2, 1, 1, false, true, IntraNodeFabric::pcie, 1.0});
 }
 
 TEST(NativePlatform, PartlyUsedLastNodeMatchesSimGrid) {
