@@ -10,6 +10,7 @@
 #include "sim/hand_platform.hpp"
 #include "sim/native_engine.hpp"
 #include "sim/platform_builder.hpp"
+#include "sim/simgrid_host.hpp"
 
 namespace lcperf::sim {
 
@@ -51,7 +52,7 @@ class SimGridOps final : public Ops {
   void execute(double flops) override { sg::this_actor::execute(flops); }
   void sleep_for(double s) override { sg::this_actor::sleep_for(s); }
   void send_to(EngineHost from, EngineHost to, std::uint64_t bytes) override {
-    sg::Comm::sendto_async(from, to, bytes)->wait();
+    sg::Comm::sendto_async(simgrid_host(from), simgrid_host(to), bytes)->wait();
   }
   void exchange(int self, int next, std::uint64_t bytes) override {
     sg::CommPtr out = sg::Mailbox::by_name(ring_box(next))->put_async(&g_token, bytes);
@@ -111,7 +112,7 @@ CrossCheckRun run_program(CrossCheckEngine which, sg::Engine& simgrid, const std
   if (which == CrossCheckEngine::simgrid) {
     SimGridOps ops;
     for (int a = 0; a < actors; ++a) {
-      sg::ActorPtr actor = sg::Actor::create(numbered("a", a), place[static_cast<std::size_t>(a)],
+      sg::ActorPtr actor = sg::Actor::create(numbered("a", a), simgrid_host(place[static_cast<std::size_t>(a)]),
                                              [&ops, &hosts, &record, program, a] { program(ops, hosts, a, record); });
       if (permanent_messages) sg::Mailbox::by_name(message_box(a))->set_receiver(actor);
     }

@@ -11,18 +11,20 @@
 //   speed equally) on its own event queue and fibers, for large runs where SimGrid's
 //   per-activity cost dominates.
 //
-// The platform is built by SimGrid in both cases (platform_builder.hpp): hosts are
-// simgrid::s4u::Host pointers and routes come from Host::route_to.
+// Hosts are opaque handles: SimGrid's hosts for SimGrid's engine (simgrid_host.hpp
+// converts), and for the native engine whatever platform its HostNetwork
+// (host_network.hpp) describes: SimGrid's, or lcperf's own (native_platform.hpp).
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include <simgrid/forward.h>
-
 namespace lcperf::sim {
 
-using EngineHost = simgrid::s4u::Host*;
+// A host of the platform; never defined, only pointed to (SimGrid: its s4u::Host;
+// lcperf's platform: its own host record).
+struct EngineHostTag;
+using EngineHost = EngineHostTag*;
 
 // An actor as the engine knows it (SimGrid: its ActorImpl; native: its fiber).
 struct EngineActor;

@@ -1,5 +1,6 @@
 #include "sim/hand_platform.hpp"
 
+#include "sim/simgrid_host.hpp"
 #include "sim/simgrid_options.hpp"
 
 #include <algorithm>
@@ -21,7 +22,9 @@ HandPlatform::HandPlatform() : engine_(open_simgrid_engine()), zone_(sg::create_
 
 HandPlatform::~HandPlatform() = default;
 
-EngineHost HandPlatform::host(const std::string& name, double speed) { return as_zone(zone_)->create_host(name, speed); }
+EngineHost HandPlatform::host(const std::string& name, double speed) {
+  return engine_host(as_zone(zone_)->create_host(name, speed));
+}
 
 int HandPlatform::link(const std::string& name, double bandwidth, double latency_s) {
   auto* l = as_zone(zone_)->create_split_duplex_link(name, bandwidth);
@@ -38,7 +41,7 @@ void HandPlatform::route(EngineHost from, EngineHost to, const std::vector<int>&
     in_route.emplace_back(links_.at(static_cast<std::size_t>(up ? l : -1 - l)),
                           up ? sg::LinkInRoute::Direction::UP : sg::LinkInRoute::Direction::DOWN);
   }
-  as_zone(zone_)->add_route(from->get_netpoint(), to->get_netpoint(), nullptr, nullptr, in_route, false);
+  as_zone(zone_)->add_route(simgrid_host(from)->get_netpoint(), simgrid_host(to)->get_netpoint(), nullptr, nullptr, in_route, false);
 }
 
 void HandPlatform::seal() { as_zone(zone_)->seal(); }
@@ -46,14 +49,14 @@ void HandPlatform::seal() { as_zone(zone_)->seal(); }
 double HandPlatform::route_latency(EngineHost from, EngineHost to) const {
   std::vector<sg::Link*> links;
   double latency = 0;  // route_to adds the route's latency to it
-  from->route_to(to, links, &latency);
+  simgrid_host(from)->route_to(simgrid_host(to), links, &latency);
   return latency;
 }
 
 double HandPlatform::route_bandwidth(EngineHost from, EngineHost to) const {
   std::vector<sg::Link*> links;
   double latency = 0;
-  from->route_to(to, links, &latency);
+  simgrid_host(from)->route_to(simgrid_host(to), links, &latency);
   double narrowest = std::numeric_limits<double>::infinity();
   for (const sg::Link* l : links) narrowest = std::min(narrowest, l->get_bandwidth());
   return narrowest;

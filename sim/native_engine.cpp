@@ -12,12 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include <simgrid/s4u/Host.hpp>
-#include <simgrid/s4u/Link.hpp>
-
 #include "sim/event_calendar.hpp"
 #include "sim/fiber.hpp"
 #include "sim/flow_solver.hpp"
+#include "sim/host_network.hpp"
 
 namespace lcperf::sim {
 
@@ -223,7 +221,7 @@ struct PairHash {
 
 class NativeEngine final : public EventEngine {
  public:
-  NativeEngine() = default;
+  explicit NativeEngine(const HostNetwork& network) : network_(network) {}
   ~NativeEngine() override;
   void unwind_blocked() override;
   NativeEngine(const NativeEngine&) = delete;
@@ -285,6 +283,8 @@ class NativeEngine final : public EventEngine {
   void end_comm(Comm* comm, CommState state);
   Comm* new_comm();
 
+  const HostNetwork& network_;
+  HostRoute scratch_route_;  // find_route's, kept for its storage
   double now_ = 0;
   FlowSolver solver_;
   Fiber scheduler_;
@@ -305,7 +305,7 @@ class NativeEngine final : public EventEngine {
   Comm* free_comms_ = nullptr;
 
   std::unordered_map<EngineHost, int> cpus_;
-  std::unordered_map<const simgrid::s4u::Link*, int> links_;
+  std::unordered_map<const void*, int> links_;  // by NetworkLink::id
   std::unordered_map<std::pair<const void*, const void*>, std::size_t, PairHash> route_index_;
   std::deque<Route> routes_;  // a deque: the cache below keeps pointers into it
   struct RouteCacheSlot {
@@ -569,7 +569,7 @@ void NativeEngine::update_rates() {
 
 int NativeEngine::cpu_constraint(EngineHost host) {
   auto [it, added] = cpus_.try_emplace(host, -1);
-  if (added) it->second = solver_.add_constraint(host->get_speed());
+  if (added) it->second = solver_.add_constraint(network_.speed(host));
   return it->second;
 }
 
@@ -592,18 +592,17 @@ const Route& NativeEngine::find_route(EngineHost src, EngineHost dst) {
   auto [it, added] = route_index_.try_emplace(std::pair<const void*, const void*>(src, dst), routes_.size());
   if (!added) return routes_[it->second];
   Route& r = routes_.emplace_back();
-  std::vector<simgrid::s4u::Link*> links;
-  double latency = 0;
-  src->route_to(dst, links, &latency);
-  r.latency = latency;
-  for (const simgrid::s4u::Link* link : links) {
-    if (link->get_sharing_policy() == simgrid::s4u::Link::SharingPolicy::FATPIPE) {
+  network_.route(src, dst, scratch_route_);
+  r.latency = scratch_route_.latency;
+  for (const NetworkLink& link : scratch_route_.links) {
+    if (!link.shared) {
       // Each flow alone on it: a bound, not a shared constraint.
-      r.bound = r.bound > 0 ? std::min(r.bound, link->get_bandwidth()) : link->get_bandwidth();
+      r.bound = r.bound > 0 ? std::min(r.bound, link.bandwidth) : link.bandwidth;
       continue;
     }
-    auto [cit, new_link] = links_.try_emplace(link, -1);
-    if (new_link) cit->second = solver_.add_constraint(link->get_bandwidth());
+    // Constraints are numbered in the order links are first used, as before.
+    auto [cit, new_link] = links_.try_emplace(link.id, -1);
+    if (new_link) cit->second = solver_.add_constraint(link.bandwidth);
     // A link crossed twice would count twice in SimGrid; the solver takes each once.
     if (std::find(r.constraints.begin(), r.constraints.end(), cit->second) == r.constraints.end()) {
       r.constraints.push_back(cit->second);
@@ -920,6 +919,10 @@ void NativeTransfer::cancel() { engine_->cancel_comm(comm_); }
 
 }  // namespace
 
-std::unique_ptr<EventEngine> make_native_engine() { return std::make_unique<NativeEngine>(); }
+std::unique_ptr<EventEngine> make_native_engine(const HostNetwork& network) {
+  return std::make_unique<NativeEngine>(network);
+}
+
+std::unique_ptr<EventEngine> make_native_engine() { return make_native_engine(simgrid_network()); }
 
 }  // namespace lcperf::sim

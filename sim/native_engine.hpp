@@ -5,11 +5,13 @@
 // execution or of a transfer's latency or volume); rates come from weighted max-min
 // sharing (flow_solver.hpp) re-solved once per date, and each activity's remaining
 // amount is brought up to date only when its rate changes (lazy updates, as SimGrid's
-// models do). The platform still comes from SimGrid: host speeds, routes and links are
-// read through s4u, never simulated by it.
+// models do). Host speeds, routes and links come from a HostNetwork (host_network.hpp):
+// lcperf's own cluster platform in simulations, or a SimGrid-built one (tests, benches),
+// read through s4u and never simulated by it.
 #include <memory>
 
 #include "sim/event_engine.hpp"
+#include "sim/host_network.hpp"
 
 namespace lcperf::sim {
 
@@ -18,6 +20,9 @@ namespace lcperf::sim {
 // as SimGrid's ForcefulKillException does.
 struct NativeActorKilled {};
 
+// On `network`, which must outlive the engine.
+std::unique_ptr<EventEngine> make_native_engine(const HostNetwork& network);
+// On the platform built with SimGrid in this process (simgrid_network()).
 std::unique_ptr<EventEngine> make_native_engine();
 
 }  // namespace lcperf::sim

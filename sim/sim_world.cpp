@@ -4,15 +4,11 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-
-#include <simgrid/s4u.hpp>
 #include <sys/mman.h>
 
 #include "core/number_text.hpp"
 
 namespace lcperf::sim {
-
-namespace sg = simgrid::s4u;
 
 namespace {
 
@@ -405,11 +401,11 @@ const RingChannels& SimWorld::ring_channels(const core::CommGroup& group) {
   for (int actor : group.ranks) places.push_back(place_of_actor(actor));
   RingChannels plan = plan_ring_channels(places);
   // The slowest edge's latency, for merged steps (run_collective).
-  const auto latency_between = [this, &group](int from, int to) {
-    std::vector<sg::Link*> links;
-    double latency = 0;
-    gpu(group.ranks[static_cast<std::size_t>(from)])->route_to(gpu(group.ranks[static_cast<std::size_t>(to)]), links, &latency);
-    return latency;
+  HostRoute route;
+  const auto latency_between = [this, &group, &route](int from, int to) {
+    platform_.network->route(gpu(group.ranks[static_cast<std::size_t>(from)]), gpu(group.ranks[static_cast<std::size_t>(to)]),
+                             route);
+    return route.latency;
   };
   for (std::size_t i = 0; i < plan.members.size(); ++i) {
     const RingMember& m = plan.members[i];

@@ -6,6 +6,8 @@
 
 #include <simgrid/s4u.hpp>
 
+#include "sim/simgrid_host.hpp"
+
 namespace lcperf::sim {
 
 namespace sg = simgrid::s4u;
@@ -77,7 +79,7 @@ class SimGridEngine final : public EventEngine {
   explicit SimGridEngine(sg::Engine& engine) : engine_(engine) {}
   double clock() const override { return sg::Engine::get_clock(); }
   ActorHandle spawn(const std::string& name, EngineHost host, std::function<void()> body) override {
-    sg::ActorPtr actor = sg::Actor::create(name, host, std::move(body));
+    sg::ActorPtr actor = sg::Actor::create(name, simgrid_host(host), std::move(body));
     actors_.push_back(actor);
     return handle_of(actor.get());
   }
@@ -97,7 +99,7 @@ class SimGridEngine final : public EventEngine {
     return wrapper.get();
   }
   TransferPtr send_async(EngineHost from, EngineHost to, std::uint64_t bytes) override {
-    return std::make_unique<SgTransfer>(sg::Comm::sendto_async(from, to, bytes));
+    return std::make_unique<SgTransfer>(sg::Comm::sendto_async(simgrid_host(from), simgrid_host(to), bytes));
   }
   std::unique_ptr<WaitPoint> new_wait_point() override { return std::make_unique<SgWaitPoint>(); }
   void run() override { engine_.run(); }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include <simgrid/s4u/Engine.hpp>
+#include <xbt/config.hpp>
 
 namespace lcperf::sim {
 
@@ -26,6 +27,14 @@ std::unique_ptr<simgrid::s4u::Engine> open_simgrid_engine(const std::vector<std:
   argv.push_back(nullptr);
   int argc = static_cast<int>(args.size());
   return std::make_unique<simgrid::s4u::Engine>(&argc, argv.data());
+}
+
+SimGridScope::SimGridScope(const std::vector<std::string>& extra) : engine_(open_simgrid_engine(extra)) {}
+SimGridScope::~SimGridScope() = default;
+
+Loopback simgrid_loopback() {
+  return {simgrid::config::get_value<double>("network/loopback-bw"),
+          simgrid::config::get_value<double>("network/loopback-lat")};
 }
 
 }  // namespace lcperf::sim

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/native_platform.hpp"
+
 namespace simgrid::s4u {
 class Engine;
 }
@@ -16,5 +18,22 @@ namespace lcperf::sim {
 // 64 KiB actor stacks, and logs silenced unless LCPERF_SIMGRID_LOG is set; `extra`
 // (--cfg= / --log= options) comes last and wins. One engine per process.
 std::unique_ptr<simgrid::s4u::Engine> open_simgrid_engine(const std::vector<std::string>& extra = {});
+
+// SimGrid's engine (open_simgrid_engine()) open for this object's life, for code that
+// may not include SimGrid (tests).
+class SimGridScope {
+ public:
+  explicit SimGridScope(const std::vector<std::string>& extra = {});
+  ~SimGridScope();
+  SimGridScope(const SimGridScope&) = delete;
+  SimGridScope& operator=(const SimGridScope&) = delete;
+
+ private:
+  std::unique_ptr<simgrid::s4u::Engine> engine_;
+};
+
+// The loopback SimGrid gives a host's route to itself (network/loopback-bw and -lat),
+// as configured in the open engine: what lcperf's own platform gives too.
+Loopback simgrid_loopback();
 
 }  // namespace lcperf::sim

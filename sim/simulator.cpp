@@ -11,6 +11,7 @@
 #include "sim/sim_runtime.hpp"
 #include "sim/sim_world.hpp"
 #include "sim/native_engine.hpp"
+#include "sim/native_platform.hpp"
 #include "sim/simgrid_engine.hpp"
 #include "sim/simgrid_options.hpp"
 
@@ -93,10 +94,16 @@ core::RunRecords simulate(const SimulationInput& input) {
       }
     }
   }
-  Platform platform = build_platform(input.cluster, gpus, input.free_communication, fold, !input.image_of_rank.empty());
-  // The platform is SimGrid's either way; the native engine reads its hosts and routes.
-  std::unique_ptr<EventEngine> events =
-      input.engine == core::SimEngine::native ? make_native_engine() : make_simgrid_engine(*engine);
+  // The native engine runs on lcperf's own platform (the same hosts, links and routes,
+  // without SimGrid building them); SimGrid's engine, on SimGrid's.
+  const bool native = input.engine == core::SimEngine::native;
+  const bool mirrors = !input.image_of_rank.empty();
+  Platform platform =
+      native ? build_native_platform(input.cluster, gpus, input.free_communication, fold, mirrors, simgrid_loopback())
+             : build_platform(input.cluster, gpus, input.free_communication, fold, mirrors);
+  // Kept here too: the engine reads it until it is destroyed, after the world.
+  const std::shared_ptr<const HostNetwork> network = platform.network;
+  std::unique_ptr<EventEngine> events = native ? make_native_engine(*network) : make_simgrid_engine(*engine);
   SimWorld world(input, std::move(platform), *events);
   // Declared after the world, so it runs before the world is destroyed, on every way out.
   struct UnwindBlockedActors {
