@@ -1,6 +1,7 @@
 // Simulator speed: activities simulated per wall second, and wall time of one training
 // iteration of a 1024-GPU configuration. Each measurement runs in a forked child (one
-// SimGrid engine per process); figures are printed, nothing is asserted.
+// SimGrid engine per process); figures are printed, nothing is asserted. Where a case
+// runs on both engines, the last lines give the native engine's speed over SimGrid's.
 //
 //   build/bench/sim_speed [--quick] [--case SUBSTRING] [--repeat N] [--inline]
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -86,12 +88,14 @@ double median(std::vector<double> v) {
   return n == 0 ? 0 : n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-void report_repeated(const std::string& name, const Repeated& r) {
+// Prints one case's line; returns its activities per CPU second (median), or -1 when a
+// run failed.
+double report_repeated(const std::string& name, const Repeated& r) {
   std::vector<double> wall, sim, cpu, rss;
   for (std::size_t i = 0; i < r.runs.size(); ++i) {
     if (!r.runs[i].ok) {
       std::printf("%-48s FAILED\n", name.c_str());
-      return;
+      return -1;
     }
     wall.push_back(r.runs[i].wall_s);
     sim.push_back(r.runs[i].simulation_wall_s > 0 ? r.runs[i].simulation_wall_s : r.runs[i].wall_s);
@@ -104,6 +108,21 @@ void report_repeated(const std::string& name, const Repeated& r) {
               median(sim), static_cast<unsigned long long>(m.activities), m.activities / median(sim), m.simulated_s,
               median(cpu), *std::min_element(cpu.begin(), cpu.end()), *std::max_element(cpu.begin(), cpu.end()),
               *std::max_element(rss.begin(), rss.end()), m.activities / median(cpu));
+  return m.activities / median(cpu);
+}
+
+// The SimGrid-engine case a native-engine case repeats ("X (native)" or "X (..., native
+// engine)" is the native twin of "X" or "X (...)"); "" for a SimGrid case.
+std::string simgrid_twin(const std::string& name) {
+  const std::string plain = " (native)";
+  if (name.size() > plain.size() && name.compare(name.size() - plain.size(), plain.size(), plain) == 0) {
+    return name.substr(0, name.size() - plain.size());
+  }
+  const std::string suffix = ", native engine)";
+  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return name.substr(0, name.size() - suffix.size()) + ")";
+  }
+  return "";
 }
 
 }  // namespace
@@ -137,6 +156,7 @@ int main(int argc, char** argv) {
               repeat == 1 ? "" : "s");
   std::printf("%-48s %10s %10s %12s %14s %12s %8s %18s %8s %14s\n", "case", "wall_s", "in_sim_s", "activities",
               "activities/s", "sim_time_s", "cpu_s", "cpu_s min..max", "rss_MB", "activities/cpu_s");
+  std::map<std::string, double> per_cpu_s;  // activities per CPU second, by case
   for (const bench::Case& c : cases) {
     if (!args.selects(c.name, c.heavy)) continue;
     if (args.in_process) {
@@ -149,7 +169,14 @@ int main(int argc, char** argv) {
       r.runs.push_back(bench::in_child<bench::Measurement>(c.run, bench::Measurement{0, 0, 0, false, 0}, &usage));
       r.usage.push_back(usage);
     }
-    report_repeated(c.name, r);
+    per_cpu_s[c.name] = report_repeated(c.name, r);
+  }
+  // The two engines on the same programs, each case's medians from this run.
+  for (const auto& [name, native] : per_cpu_s) {
+    const auto twin = per_cpu_s.find(simgrid_twin(name));
+    if (twin == per_cpu_s.end() || native <= 0 || twin->second <= 0) continue;
+    std::printf("native engine / SimGrid, activities per CPU second: %.2fx on %s\n", native / twin->second,
+                twin->first.c_str());
   }
   return 0;
 }
