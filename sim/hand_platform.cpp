@@ -1,12 +1,12 @@
 #include "sim/hand_platform.hpp"
 
-#include "sim/simgrid_host.hpp"
-#include "sim/simgrid_options.hpp"
-
 #include <algorithm>
 #include <limits>
 
 #include <simgrid/s4u.hpp>
+
+#include "sim/host_network.hpp"
+#include "sim/simgrid_host.hpp"
 
 namespace lcperf::sim {
 
@@ -47,18 +47,16 @@ void HandPlatform::route(EngineHost from, EngineHost to, const std::vector<int>&
 void HandPlatform::seal() { as_zone(zone_)->seal(); }
 
 double HandPlatform::route_latency(EngineHost from, EngineHost to) const {
-  std::vector<sg::Link*> links;
-  double latency = 0;  // route_to adds the route's latency to it
-  simgrid_host(from)->route_to(simgrid_host(to), links, &latency);
-  return latency;
+  HostRoute route;
+  simgrid_network().route(from, to, route);
+  return route.latency;
 }
 
 double HandPlatform::route_bandwidth(EngineHost from, EngineHost to) const {
-  std::vector<sg::Link*> links;
-  double latency = 0;
-  simgrid_host(from)->route_to(simgrid_host(to), links, &latency);
+  HostRoute route;
+  simgrid_network().route(from, to, route);
   double narrowest = std::numeric_limits<double>::infinity();
-  for (const sg::Link* l : links) narrowest = std::min(narrowest, l->get_bandwidth());
+  for (const NetworkLink& l : route.links) narrowest = std::min(narrowest, l.bandwidth);
   return narrowest;
 }
 

@@ -31,7 +31,7 @@ struct NodeLinks {
 
 class NativeCluster final : public HostNetwork {
  public:
-  NativeCluster(const core::ClusterSpec& cluster, const ClusterLinks& c, int fold, Loopback loopback)
+  NativeCluster(const core::ClusterSpec& cluster, const ClusterLinks& c, int fold, LinkParams loopback)
       : cluster_(cluster), fold_(fold) {
     const auto make_duplex = [this](LinkParams p) {
       const int duplex = static_cast<int>(links_.size()) / 2;
@@ -51,7 +51,7 @@ class NativeCluster final : public HostNetwork {
       for (int i = 0; i < hosts; ++i) make_duplex(c.pcie);
     }
     loopback_ = static_cast<int>(links_.size());
-    links_.push_back({loopback.bandwidth, loopback.latency});
+    links_.push_back(loopback);
   }
 
   EngineHost add_host(int node, HostKind kind, int index) {
@@ -142,7 +142,7 @@ class NativeCluster final : public HostNetwork {
 }  // namespace
 
 Platform build_native_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold,
-                               bool mirrors, Loopback loopback) {
+                               bool mirrors, LinkParams loopback) {
   const ClusterLinks c = cluster_links(cluster, gpus_used, free_communication, fold);
   auto network = std::make_shared<NativeCluster>(cluster, c, fold, loopback);
   Platform platform;

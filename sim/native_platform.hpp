@@ -12,14 +12,9 @@
 
 namespace lcperf::sim {
 
-// SimGrid's network/loopback-bw and network/loopback-lat.
-struct Loopback {
-  double bandwidth;
-  double latency;
-};
-
 // The platform of build_platform(), with the same arguments; Platform::network owns it.
+// `loopback`: SimGrid's network/loopback-bw and -lat (simgrid_loopback()).
 Platform build_native_platform(const core::ClusterSpec& cluster, int gpus_used, bool free_communication, int fold,
-                               bool mirrors, Loopback loopback);
+                               bool mirrors, LinkParams loopback);
 
 }  // namespace lcperf::sim

@@ -32,7 +32,7 @@ std::unique_ptr<simgrid::s4u::Engine> open_simgrid_engine(const std::vector<std:
 SimGridScope::SimGridScope(const std::vector<std::string>& extra) : engine_(open_simgrid_engine(extra)) {}
 SimGridScope::~SimGridScope() = default;
 
-Loopback simgrid_loopback() {
+LinkParams simgrid_loopback() {
   return {simgrid::config::get_value<double>("network/loopback-bw"),
           simgrid::config::get_value<double>("network/loopback-lat")};
 }

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/native_platform.hpp"
+#include "sim/platform_builder.hpp"
 
 namespace simgrid::s4u {
 class Engine;
@@ -34,6 +34,6 @@ class SimGridScope {
 
 // The loopback SimGrid gives a host's route to itself (network/loopback-bw and -lat),
 // as configured in the open engine: what lcperf's own platform gives too.
-Loopback simgrid_loopback();
+LinkParams simgrid_loopback();
 
 }  // namespace lcperf::sim
