@@ -29,8 +29,7 @@ int FlowSolver::add_variable(double penalty, double bound, std::span<const int> 
     free_ids_.pop_back();
   }
   Variable& v = variables_[static_cast<std::size_t>(id)];
-  v.penalty = penalty;
-  v.weight = penalty > 0 ? 1.0 / penalty : 0.0;
+  v.set_penalty(penalty);
   v.bound = bound > 0 ? bound : -1.0;
   v.rate = 0;
   v.next_rate = 0;
@@ -49,8 +48,7 @@ int FlowSolver::add_variable(double penalty, double bound, std::span<const int> 
 void FlowSolver::set_penalty(int variable, double penalty) {
   Variable& v = variables_[static_cast<std::size_t>(variable)];
   if (v.penalty == penalty) return;
-  v.penalty = penalty;
-  v.weight = penalty > 0 ? 1.0 / penalty : 0.0;
+  v.set_penalty(penalty);
   touch(variable);
 }
 

@@ -89,6 +89,10 @@ class FlowSolver {
     std::uint64_t seen = 0;   // stamp of the solve that queued it in its component
     std::uint64_t fixed = 0;  // stamp of the component solve that fixed it
     std::uint64_t saturated = 0;
+    void set_penalty(double p) {
+      penalty = p;
+      weight = p > 0 ? 1.0 / p : 0.0;
+    }
   };
   struct Light {
     int constraint;

@@ -211,11 +211,13 @@ void NativeTransfer::operator delete(void* p) noexcept {
   g_free_transfers = block;
 }
 
+// A pair of pointers mixed so that the high bits vary too (pointers share their low
+// bits): the route map hashes with it, and the route cache takes its top bits.
 struct PairHash {
   std::size_t operator()(const std::pair<const void*, const void*>& p) const {
     const auto a = reinterpret_cast<std::uintptr_t>(p.first);
     const auto b = reinterpret_cast<std::uintptr_t>(p.second);
-    return std::hash<std::uintptr_t>()(a * 0x9E3779B97F4A7C15ull ^ b);
+    return ((a * 0x9E3779B97F4A7C15ull) ^ b) * 0xC2B2AE3D27D4EB4Full;
   }
 };
 
@@ -577,10 +579,7 @@ const Route& NativeEngine::route(EngineHost src, EngineHost dst) {
   // Most transfers repeat a pair seen just before (a pipeline stage's neighbours, a
   // ring's next member): one slot of a direct-mapped cache answers them in one cache
   // line, where the hash map's bucket and node cost two or three misses.
-  // The top bits of a multiplicative hash: host pointers share their low bits.
-  const auto a = reinterpret_cast<std::uintptr_t>(src);
-  const auto b = reinterpret_cast<std::uintptr_t>(dst);
-  const std::size_t slot = ((a * 0x9E3779B97F4A7C15ull) ^ b) * 0xC2B2AE3D27D4EB4Full >> (64 - kRouteCacheBits);
+  const std::size_t slot = PairHash()({src, dst}) >> (64 - kRouteCacheBits);
   RouteCacheSlot& cached = route_cache_[slot];
   if (cached.src == src && cached.dst == dst) return *cached.route;
   const Route& found = find_route(src, dst);
