@@ -61,8 +61,8 @@ struct StreamState {
   WorkQueue<StreamWork*> queue;  // slots of SimWorld::new_work()
   bool busy = false;
   bool waiting = false;  // the stream's actor waits for work (has_work needs a notification)
-  // What the stream is doing now, for deadlock reports: the work on the stream actor's
-  // stack while busy (described only when a report is written, not at every op).
+  // What the stream is doing now, for deadlock reports: the work slot it runs while busy
+  // (described only when a report is written, not at every op).
   const StreamWork* current = nullptr;
   std::unique_ptr<WaitPoint> has_work;
 };

@@ -35,14 +35,20 @@ void pong(void*) {
   Fiber::switch_to(*g_trio->b, g_trio->main);
 }
 
-TEST(Fiber, ControlPassesWhereSwitchToSays) {
-  Trio trio;
+// Runs fiber a (entry `first`) from the test's own stack, with fiber b (entry `second`)
+// for it to switch to, until one of them switches back to the test.
+void run_pair(Trio& trio, Fiber::Entry first, Fiber::Entry second) {
   g_trio = &trio;
-  Fiber a(64 * 1024, &ping, nullptr);
-  Fiber b(64 * 1024, &pong, nullptr);
+  Fiber a(64 * 1024, first, nullptr);
+  Fiber b(64 * 1024, second, nullptr);
   trio.a = &a;
   trio.b = &b;
   Fiber::switch_to(trio.main, a);
+}
+
+TEST(Fiber, ControlPassesWhereSwitchToSays) {
+  Trio trio;
+  run_pair(trio, &ping, &pong);
   EXPECT_EQ(trio.log, "ababab");
 }
 
@@ -76,12 +82,7 @@ void thrower(void*) {
 
 TEST(Fiber, EachFiberKeepsItsOwnExceptionState) {
   Trio trio;
-  g_trio = &trio;
-  Fiber a(64 * 1024, &catcher, nullptr);
-  Fiber b(64 * 1024, &thrower, nullptr);
-  trio.a = &a;
-  trio.b = &b;
-  Fiber::switch_to(trio.main, a);
+  run_pair(trio, &catcher, &thrower);
   EXPECT_EQ(g_seen, "second|first:clean");
   EXPECT_EQ(std::uncaught_exceptions(), 0);
   EXPECT_FALSE(std::current_exception());
